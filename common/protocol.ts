@@ -1,0 +1,156 @@
+/**
+ * The LeanPhone wire protocol (PROTOCOL.md), version 1: message types and the limits both ends
+ * agree on. Shared by the signalling server and the renderer; no Node or DOM imports here.
+ */
+
+export const PROTOCOL_VERSION = 1;
+export const SUBPROTOCOL = 'leanphone.1';
+export const SIGNAL_PATH = '/signal';
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  unsupportedData: 1003,
+  policyViolation: 1008,
+  tooBig: 1009,
+  replaced: 4001,
+} as const;
+
+export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO'] as const;
+export type Method = (typeof METHODS)[number];
+
+export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
+export type PublishedState = 'online' | 'dnd';
+export interface UserPresence {
+  name: string;
+  state: PresenceState;
+}
+
+export interface SessionDescription {
+  type: 'offer' | 'answer';
+  sdp: string;
+}
+export interface MediaKinds {
+  audio: boolean;
+  video: boolean;
+}
+export interface IceCandidate {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface RegisterBody {
+  name: string;
+  passcode?: string;
+  resume?: string;
+}
+export interface RegisteredBody {
+  name: string;
+  resume: string;
+  users: UserPresence[];
+  iceServers: IceServer[];
+}
+export interface InviteBody {
+  sdp: SessionDescription;
+  media: MediaKinds;
+}
+export interface AnswerBody {
+  sdp: SessionDescription;
+}
+export interface InfoBody {
+  candidate: IceCandidate | null;
+}
+export interface PresenceBody {
+  event: 'presence';
+  users: UserPresence[];
+}
+export interface ByeBody {
+  reason: string;
+}
+
+interface RequestBase<M extends Method, B> {
+  method: M;
+  cseq: number;
+  callId?: string;
+  to?: string;
+  from?: string;
+  body?: B;
+}
+
+/** Requests as they travel; the body type follows the method. */
+export type Request =
+  | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
+  | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
+  | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
+  | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody })
+  | (RequestBase<'ACK', never> & { callId: string })
+  | (RequestBase<'CANCEL', never> & { callId: string })
+  | (RequestBase<'BYE', ByeBody> & { callId: string })
+  | (RequestBase<'INFO', InfoBody> & { callId: string; body: InfoBody });
+
+export interface Response {
+  status: number;
+  reason: string;
+  method: Method | string;
+  cseq: number;
+  callId?: string;
+  from?: string;
+  to?: string;
+  body?: RegisteredBody | AnswerBody | Record<string, never>;
+}
+
+export type Message = Request | Response;
+
+export const isResponse = (message: Message): message is Response => 'status' in message;
+
+/** Reason phrases (RFC 3261 section 21) for the codes this protocol uses. */
+export const REASONS: Readonly<Record<number, string>> = {
+  100: 'Trying',
+  180: 'Ringing',
+  200: 'OK',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  491: 'Request Pending',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+  603: 'Decline',
+};
+
+const NAME_PATTERN = /^[\p{L}\p{M}\p{N} ._'-]+$/u;
+
+/** The canonical form of a display name: NFC and trimmed. */
+export function normalizeName(raw: string): string {
+  return raw.normalize('NFC').trim();
+}
+
+/** Why a (normalised) name is not acceptable, or null when it is. */
+export function nameProblem(name: string): string | null {
+  if (name.length === 0) return 'name is empty';
+  if ([...name].length > 32) return 'name is longer than 32 characters';
+  if (!NAME_PATTERN.test(name)) {
+    return "name may hold only letters, digits, spaces and . _ - '";
+  }
+  return null;
+}
+
+/** Names are unique case-insensitively. */
+export const nameKey = (name: string): string => name.toLocaleLowerCase('und');
+
+export const CALL_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;

@@ -1,0 +1,136 @@
+/**
+ * One schema per message type, and the single parser that applies them. Everything that crosses
+ * the wire is parsed here first; what comes out is typed, normalised and stripped of unknown
+ * fields, so nothing unvalidated is ever relayed.
+ */
+import { z } from 'zod';
+import {
+  CALL_ID_PATTERN,
+  METHODS,
+  nameProblem,
+  normalizeName,
+  type Message,
+  type Method,
+  type Request,
+  type Response,
+} from './protocol.js';
+
+const cseq = z.number().int().positive().max(2 ** 31 - 1);
+const callId = z.string().regex(CALL_ID_PATTERN, 'callId must be 8 to 64 characters of A-Z a-z 0-9 _ -');
+const name = z
+  .string()
+  .max(256, 'name is longer than 32 characters')
+  .transform(normalizeName)
+  .superRefine((value, ctx) => {
+    const problem = nameProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const sdp = (type: 'offer' | 'answer') =>
+  z.object({ type: z.literal(type), sdp: z.string().min(1).max(60_000) });
+const shortText = z.string().max(128).regex(/^[^\p{Cc}]*$/u, 'text may not hold control characters');
+
+const candidate = z.object({
+  candidate: z.string().max(1024),
+  sdpMid: z.string().max(64).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(255).nullable().optional(),
+  usernameFragment: z.string().max(256).nullable().optional(),
+});
+
+const common = { cseq, from: z.unknown().optional() };
+const inDialog = { ...common, callId };
+
+const requestSchemas = {
+  REGISTER: z.object({
+    ...common,
+    body: z.object({
+      name,
+      passcode: z.string().max(256).optional(),
+      resume: z.string().max(128).optional(),
+    }),
+  }),
+  PUBLISH: z.object({ ...common, body: z.object({ state: z.enum(['online', 'dnd']) }) }),
+  NOTIFY: z.object({
+    ...common,
+    body: z.object({
+      event: z.literal('presence'),
+      users: z.array(z.object({ name: z.string(), state: z.enum(['online', 'busy', 'dnd', 'offline']) })),
+    }),
+  }),
+  INVITE: z.object({
+    ...inDialog,
+    to: name.optional(),
+    body: z.object({
+      sdp: sdp('offer'),
+      media: z.object({ audio: z.boolean(), video: z.boolean() }),
+    }),
+  }),
+  ACK: z.object(inDialog),
+  CANCEL: z.object(inDialog),
+  BYE: z.object({ ...inDialog, body: z.object({ reason: shortText }).optional() }),
+  INFO: z.object({ ...inDialog, body: z.object({ candidate: candidate.nullable() }) }),
+} satisfies Record<Method, z.ZodType>;
+
+const responseSchema = z.object({
+  status: z.number().int().min(100).max(699),
+  reason: shortText,
+  method: z.enum(METHODS),
+  cseq,
+  callId,
+  from: z.unknown().optional(),
+  body: z.object({ sdp: sdp('answer') }).optional(),
+});
+
+export type ParseResult =
+  | { ok: true; message: Message }
+  | { ok: false; status: 400 | 501; reason: string; method?: string; cseq?: number };
+
+/** Parses one text frame. Never throws. */
+export function parseMessage(text: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, status: 400, reason: 'Message is not valid JSON' };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, status: 400, reason: 'Message is not a JSON object' };
+  }
+  const record = raw as Record<string, unknown>;
+  const echo = {
+    ...(typeof record.method === 'string' && record.method.length <= 32 ? { method: record.method } : {}),
+    ...(typeof record.cseq === 'number' && cseq.safeParse(record.cseq).success ? { cseq: record.cseq } : {}),
+  };
+
+  if ('status' in record) {
+    const parsed = responseSchema.safeParse(record);
+    if (!parsed.success) return { ok: false, status: 400, reason: describe(parsed.error), ...echo };
+    const { from: _ignored, ...response } = parsed.data;
+    return { ok: true, message: dropUndefined(response) as Response };
+  }
+
+  if (typeof record.method !== 'string') {
+    return { ok: false, status: 400, reason: 'method must be a string', ...echo };
+  }
+  if (!isMethod(record.method)) {
+    return { ok: false, status: 501, reason: `Method ${echo.method ?? ''} is not implemented`.trim(), ...echo };
+  }
+  const parsed = requestSchemas[record.method].safeParse(record);
+  if (!parsed.success) return { ok: false, status: 400, reason: describe(parsed.error), ...echo };
+  const { from: _ignored, ...request } = parsed.data as Record<string, unknown>;
+  return { ok: true, message: dropUndefined({ method: record.method, ...request }) as Request };
+}
+
+const isMethod = (value: string): value is Method => (METHODS as readonly string[]).includes(value);
+
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'Malformed message';
+  const path = issue.path.join('.');
+  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+  return path ? `${path}: ${message}` : message;
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): T {
+  for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
+  return value;
+}

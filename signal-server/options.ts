@@ -1,0 +1,57 @@
+/**
+ * What an embedder (the CLI, the desktop app's "Host a LAN") passes to startSignalServer, and the
+ * defaults the protocol sets. Every timer is here so tests can shorten them.
+ */
+import type { IceServer } from '../common/protocol.js';
+import type { Logger } from './log.js';
+
+export interface SignalServerOptions {
+  /** TCP port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Interface to listen on. Default 0.0.0.0 (the whole LAN). */
+  host?: string;
+  /** When set, REGISTER must carry it. */
+  passcode?: string;
+  /** Handed to every client at registration, in RTCIceServer form. */
+  iceServers?: IceServer[];
+  /** Registered users (including those in their grace period) the server accepts. Default 10,000. */
+  maxClients?: number;
+  /** How long a lost socket keeps its registration. Default 20,000 ms. */
+  graceMs?: number;
+  /** How long an INVITE may wait for a final answer. Default 60,000 ms. */
+  ringTimeoutMs?: number;
+  /** Ping interval; two missed pongs mean the socket is lost. Default 15,000 ms. */
+  pingIntervalMs?: number;
+  /** Presence changes are gathered for this long into one NOTIFY. Default 50 ms. */
+  presenceFlushMs?: number;
+  /** In-dialog messages held for a party in its grace period. Default 64. */
+  maxHeldMessages?: number;
+  /** A socket must REGISTER within this time. Default 10,000 ms. */
+  registerTimeoutMs?: number;
+  /** Folder with the browser phone's build, served at `/`; null serves none. */
+  staticDir?: string | null;
+  logger?: Logger;
+}
+
+export type ResolvedOptions = Required<Omit<SignalServerOptions, 'passcode'>> & { passcode: string | null };
+
+export interface RunningSignalServer {
+  /** ws://host:port/signal, with a loopback host when listening on every interface. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Ends every socket with 1001 and stops listening. */
+  close(): Promise<void>;
+}
+
+export const DEFAULTS = {
+  port: 8080,
+  host: '0.0.0.0',
+  maxClients: 10_000,
+  graceMs: 20_000,
+  ringTimeoutMs: 60_000,
+  pingIntervalMs: 15_000,
+  presenceFlushMs: 50,
+  maxHeldMessages: 64,
+  registerTimeoutMs: 10_000,
+} as const;
