@@ -1,0 +1,74 @@
+/**
+ * The one door between the renderer and the desktop side: `window.leanphone`. The preload
+ * implements it over IPC in the desktop app; in a plain browser a web implementation (Web
+ * Notifications, localStorage) stands in. No Electron or DOM types here.
+ */
+import type { IceServer } from './protocol.js';
+
+export interface DeviceChoice {
+  microphone: string | null;
+  camera: string | null;
+  speaker: string | null;
+}
+
+export interface Settings {
+  /** ws:// or wss:// address of the signalling server; empty until the user gives one. */
+  serverUrl: string;
+  name: string;
+  passcode: string;
+  devices: DeviceChoice;
+  /** The user's own STUN/TURN servers, added to those the server hands out. */
+  iceServers: IceServer[];
+  hosting: { enabled: boolean; port: number };
+  startAtLogin: boolean;
+}
+
+/** What the tray and the badge show, reported by the renderer whenever it changes. */
+export interface PhoneStatus {
+  connection: 'disconnected' | 'connecting' | 'registered' | 'reconnecting';
+  dnd: boolean;
+  inCall: boolean;
+  missedCalls: number;
+}
+
+export interface IncomingCallAlert {
+  callId: string;
+  from: string;
+  video: boolean;
+}
+
+export type AlertAction = { callId: string; action: 'show' | 'answer' | 'decline' };
+
+export type HostingState =
+  | { running: false; error: string | null }
+  | { running: true; port: number; addresses: string[]; url: string };
+
+export type Unsubscribe = () => void;
+
+export interface LeanPhoneBridge {
+  readonly kind: 'desktop' | 'browser';
+  getSettings(): Promise<Settings>;
+  /** Merges and saves; answers the settings as stored. */
+  updateSettings(patch: Partial<Settings>): Promise<Settings>;
+  reportStatus(status: PhoneStatus): void;
+  /** A native notification (or a Web Notification) for a ringing call; never steals focus. */
+  alertIncomingCall(alert: IncomingCallAlert): void;
+  /** The call stopped ringing (answered, cancelled, declined): withdraw its alert. */
+  clearIncomingCall(callId: string): void;
+  onAlertAction(listener: (action: AlertAction) => void): Unsubscribe;
+  /** The user toggled do-not-disturb outside the window (the tray menu). */
+  onDndChange(listener: (dnd: boolean) => void): Unsubscribe;
+  getHosting(): Promise<HostingState>;
+  setHosting(enabled: boolean): Promise<HostingState>;
+  onHostingChange(listener: (state: HostingState) => void): Unsubscribe;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  serverUrl: '',
+  name: '',
+  passcode: '',
+  devices: { microphone: null, camera: null, speaker: null },
+  iceServers: [],
+  hosting: { enabled: false, port: 8080 },
+  startAtLogin: false,
+};
