@@ -4,6 +4,7 @@
  */
 import type { IceServer } from '../common/protocol.js';
 import type { Logger } from './log.js';
+import type { FloodLimits } from './rate-limit.js';
 
 export interface SignalServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -30,10 +31,10 @@ export interface SignalServerOptions {
   registerTimeoutMs?: number;
   /** Folder with the browser phone's build, served at `/`; null serves none. */
   staticDir?: string | null;
+  /** Per-socket flood limits; the protocol's are the default. */
+  floodLimits?: Partial<FloodLimits>;
   logger?: Logger;
 }
-
-export type ResolvedOptions = Required<Omit<SignalServerOptions, 'passcode'>> & { passcode: string | null };
 
 export interface RunningSignalServer {
   /** ws://host:port/signal, with a loopback host when listening on every interface. */

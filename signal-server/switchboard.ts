@@ -1,0 +1,545 @@
+/**
+ * The protocol engine: registrations, presence, the dialog table and routing. It sees sockets only
+ * as `Link`s, so it knows nothing of ws or HTTP. Invariants: `from` is always stamped here; a
+ * message reaches only the other party of its dialog; bad input changes nothing.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  CloseCode,
+  REASONS,
+  isResponse,
+  nameKey,
+  type IceServer,
+  type PresenceState,
+  type PublishedState,
+  type Request,
+  type Response,
+  type UserPresence,
+} from '../common/protocol.js';
+import { parseMessage } from '../common/schema.js';
+import type { Logger } from './log.js';
+import { PresenceFeed } from './presence.js';
+import { FloodGuard, type FloodLimits } from './rate-limit.js';
+
+/** What the switchboard needs of a socket. */
+export interface Link {
+  send(frame: string | Buffer): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SwitchboardConfig {
+  passcode: string | null;
+  iceServers: () => IceServer[];
+  maxClients: number;
+  graceMs: number;
+  ringTimeoutMs: number;
+  presenceFlushMs: number;
+  maxHeldMessages: number;
+  floodLimits: FloodLimits;
+  logger: Logger;
+}
+
+interface User {
+  readonly name: string;
+  readonly key: string;
+  readonly resume: string;
+  published: PublishedState;
+  /** null while the socket is lost and the grace period runs. */
+  connection: Connection | null;
+  graceTimer: NodeJS.Timeout | null;
+  held: string[];
+  readonly dialogs: Set<Dialog>;
+}
+
+/**
+ * early: the INVITE was accepted (100) and awaits a final answer; confirmed: answered 200.
+ * A dialog leaves the table on a final answer >= 300, the answer to a BYE, or when the server ends it.
+ */
+interface Dialog {
+  readonly callId: string;
+  readonly caller: User;
+  readonly callee: User;
+  readonly inviteCseq: number;
+  phase: 'early' | 'confirmed';
+  ringTimer: NodeJS.Timeout | null;
+  /** Highest request cseq seen from each party. */
+  readonly lastCseq: Map<User, number>;
+  /** A BYE awaiting its answer: who sent it, with which cseq. */
+  bye: { from: User; cseq: number } | null;
+}
+
+export interface Connection {
+  readonly link: Link;
+  readonly remote: string;
+  readonly flood: FloodGuard;
+  user: User | null;
+  missedPongs: number;
+  registerTimer: NodeJS.Timeout | null;
+}
+
+/** A response to input too broken to echo its method or cseq may carry neither. */
+type Refusal = Omit<Response, 'method' | 'cseq'> & { method?: string; cseq?: number };
+
+/** Dialogs that ended lately: late answers from their parties are dropped, not refused. */
+const RECENTLY_ENDED_MS = 32_000;
+
+export class Switchboard {
+  readonly #config: SwitchboardConfig;
+  readonly #users = new Map<string, User>();
+  readonly #dialogs = new Map<string, Dialog>();
+  readonly #recentlyEnded = new Map<string, { parties: [User, User]; endedAt: number }>();
+  readonly #connections = new Set<Connection>();
+  readonly #presence: PresenceFeed;
+  readonly #passcodeDigest: Buffer | null;
+  readonly #startedAt = Date.now();
+  #stopped = false;
+
+  constructor(config: SwitchboardConfig) {
+    this.#config = config;
+    this.#passcodeDigest = config.passcode === null ? null : digest(config.passcode);
+    this.#presence = new PresenceFeed(config.presenceFlushMs, (frame) => {
+      for (const user of this.#users.values()) user.connection?.link.send(frame);
+    });
+  }
+
+  get connections(): ReadonlySet<Connection> {
+    return this.#connections;
+  }
+
+  health(): { users: number; calls: number; uptimeSeconds: number } {
+    return {
+      users: this.#users.size,
+      calls: this.#dialogs.size,
+      uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
+    };
+  }
+
+  open(link: Link, remote: string, registerTimeoutMs: number): Connection {
+    const connection: Connection = {
+      link,
+      remote,
+      flood: new FloodGuard(this.#config.floodLimits, Date.now()),
+      user: null,
+      missedPongs: 0,
+      registerTimer: null,
+    };
+    connection.registerTimer = setTimeout(() => {
+      this.#log('warn', 'register-timeout', { remote });
+      link.close(CloseCode.policyViolation, 'Register first');
+    }, registerTimeoutMs);
+    this.#connections.add(connection);
+    return connection;
+  }
+
+  /** One text frame from a socket. Never throws for any input. */
+  receive(connection: Connection, text: string): void {
+    const now = Date.now();
+    if (!connection.flood.admit(now)) {
+      this.#log('warn', 'flood', { remote: connection.remote, user: connection.user?.name });
+      connection.link.close(CloseCode.policyViolation, 'Too many messages');
+      return;
+    }
+    const parsed = parseMessage(text);
+    if (!parsed.ok) {
+      const { ok: _ok, ...refusal } = parsed;
+      this.#refuse(connection, refusal);
+      return;
+    }
+    const message = parsed.message;
+    const user = connection.user;
+    if (user === null) {
+      if (!isResponse(message) && message.method === 'REGISTER') this.#register(connection, message);
+      else this.#refuse(connection, { ...echo(message), status: 403, reason: 'Register first' });
+      return;
+    }
+    if (isResponse(message)) this.#relayResponse(user, message);
+    else this.#handleRequest(user, message);
+  }
+
+  /** The socket closed. A deliberate goodbye (1000, 1001) unregisters now; anything else starts the grace period. */
+  closed(connection: Connection, code: number): void {
+    this.#connections.delete(connection);
+    if (connection.registerTimer) clearTimeout(connection.registerTimer);
+    const user = connection.user;
+    connection.user = null;
+    if (this.#stopped || user === null || user.connection !== connection) return;
+    user.connection = null;
+    if (code === CloseCode.normal || code === CloseCode.goingAway) {
+      this.#unregister(user, 'Peer left');
+      return;
+    }
+    this.#log('info', 'socket-lost', { user: user.name, code });
+    user.graceTimer = setTimeout(() => this.#unregister(user, 'Peer lost'), this.#config.graceMs);
+  }
+
+  /** Ends everything: no timer left running, no message sent. */
+  stop(): void {
+    this.#stopped = true;
+    this.#presence.stop();
+    for (const dialog of this.#dialogs.values()) if (dialog.ringTimer) clearTimeout(dialog.ringTimer);
+    for (const user of this.#users.values()) if (user.graceTimer) clearTimeout(user.graceTimer);
+    for (const connection of this.#connections) if (connection.registerTimer) clearTimeout(connection.registerTimer);
+    this.#dialogs.clear();
+    this.#users.clear();
+  }
+
+  // Registration and presence
+
+  #register(connection: Connection, request: Extract<Request, { method: 'REGISTER' }>): void {
+    const { name, passcode, resume } = request.body;
+    if (this.#passcodeDigest && !safeEqual(digest(passcode ?? ''), this.#passcodeDigest)) {
+      this.#refuse(connection, {
+        ...echo(request),
+        status: 401,
+        reason: passcode === undefined ? 'Passcode required' : 'Wrong passcode',
+      });
+      return;
+    }
+    const key = nameKey(name);
+    const existing = this.#users.get(key);
+    if (existing) {
+      if (resume === undefined || !safeEqual(Buffer.from(resume), Buffer.from(existing.resume))) {
+        this.#refuse(connection, { ...echo(request), status: 409, reason: 'Name taken' });
+        return;
+      }
+      this.#resume(connection, existing, request);
+      return;
+    }
+    if (this.#users.size >= this.#config.maxClients) {
+      this.#send(connection, { ...echo(request), status: 503, reason: 'Server full' });
+      this.#log('warn', 'server-full', { remote: connection.remote });
+      return;
+    }
+    const user: User = {
+      name,
+      key,
+      resume: randomBytes(24).toString('base64url'),
+      published: 'online',
+      connection,
+      graceTimer: null,
+      held: [],
+      dialogs: new Set(),
+    };
+    this.#users.set(key, user);
+    this.#attach(connection, user, request);
+    this.#presence.changed(key, name, 'online');
+    this.#log('info', 'register', { user: name, remote: connection.remote });
+  }
+
+  #resume(connection: Connection, user: User, request: Request): void {
+    const previous = user.connection;
+    if (previous) {
+      previous.user = null;
+      previous.link.close(CloseCode.replaced, 'Replaced');
+    }
+    if (user.graceTimer) clearTimeout(user.graceTimer);
+    user.graceTimer = null;
+    this.#attach(connection, user, request);
+    const held = user.held;
+    user.held = [];
+    for (const frame of held) connection.link.send(frame);
+    this.#log('info', 'resume', { user: user.name, held: held.length });
+  }
+
+  #attach(connection: Connection, user: User, request: Request): void {
+    if (connection.registerTimer) clearTimeout(connection.registerTimer);
+    connection.registerTimer = null;
+    connection.user = user;
+    user.connection = connection;
+    const users: UserPresence[] = [];
+    for (const other of this.#users.values()) {
+      if (other !== user) users.push({ name: other.name, state: stateOf(other) });
+    }
+    this.#send(connection, {
+      ...echo(request),
+      status: 200,
+      reason: 'OK',
+      body: { name: user.name, resume: user.resume, users, iceServers: this.#config.iceServers() },
+    });
+  }
+
+  #unregister(user: User, reason: 'Peer left' | 'Peer lost'): void {
+    if (user.graceTimer) clearTimeout(user.graceTimer);
+    user.graceTimer = null;
+    for (const dialog of [...user.dialogs]) this.#endForLostParty(dialog, user, reason);
+    this.#users.delete(user.key);
+    this.#presence.changed(user.key, user.name, 'offline');
+    this.#log('info', 'offline', { user: user.name, reason });
+  }
+
+  /** Runs `change` and pushes a presence change for each of `users` whose visible state moved. */
+  #withPresence(users: readonly User[], change: () => void): void {
+    const before = users.map(stateOf);
+    change();
+    users.forEach((user, index) => {
+      const state = stateOf(user);
+      if (state !== before[index] && this.#users.get(user.key) === user) {
+        this.#presence.changed(user.key, user.name, state);
+      }
+    });
+  }
+
+  // Requests
+
+  #handleRequest(user: User, request: Request): void {
+    switch (request.method) {
+      case 'REGISTER':
+        this.#refuse(user.connection, { ...echo(request), status: 400, reason: `Already registered as ${user.name}` });
+        return;
+      case 'PUBLISH': {
+        const state = request.body.state;
+        this.#withPresence([user], () => {
+          user.published = state;
+        });
+        this.#reply(user, request, 200);
+        return;
+      }
+      case 'NOTIFY':
+        this.#refuse(user.connection, { ...echo(request), status: 501, reason: 'NOTIFY is sent only by the server' });
+        return;
+      case 'INVITE':
+        if (this.#dialogs.has(request.callId)) this.#relayRequest(user, request);
+        else this.#invite(user, request);
+        return;
+      case 'ACK':
+      case 'CANCEL':
+      case 'BYE':
+      case 'INFO':
+        this.#relayRequest(user, request);
+        return;
+      default:
+        return missingCase(request);
+    }
+  }
+
+  #invite(caller: User, request: Extract<Request, { method: 'INVITE' }>): void {
+    if (request.to === undefined) {
+      this.#refuse(caller.connection, { ...echo(request), status: 400, reason: 'to: is required' });
+      return;
+    }
+    const callee = this.#users.get(nameKey(request.to));
+    if (callee === caller) {
+      this.#refuse(caller.connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
+      return;
+    }
+    if (callee === undefined) {
+      this.#refuseCall(caller, request, 404);
+      return;
+    }
+    if (callee.connection === null || callee.published === 'dnd') {
+      this.#refuseCall(caller, request, 480);
+      return;
+    }
+    if (callee.dialogs.size > 0) {
+      this.#refuseCall(caller, request, 486);
+      return;
+    }
+    const dialog: Dialog = {
+      callId: request.callId,
+      caller,
+      callee,
+      inviteCseq: request.cseq,
+      phase: 'early',
+      ringTimer: null,
+      lastCseq: new Map([[caller, request.cseq]]),
+      bye: null,
+    };
+    dialog.ringTimer = setTimeout(() => this.#ringTimeout(dialog), this.#config.ringTimeoutMs);
+    this.#withPresence([caller, callee], () => {
+      this.#dialogs.set(dialog.callId, dialog);
+      caller.dialogs.add(dialog);
+      callee.dialogs.add(dialog);
+    });
+    this.#reply(caller, request, 100);
+    this.#deliver(callee, { ...request, from: caller.name, to: callee.name });
+    this.#log('info', 'call-start', { callId: dialog.callId, from: caller.name, to: callee.name, video: request.body.media.video });
+  }
+
+  #refuseCall(caller: User, request: Request, status: 404 | 480 | 486): void {
+    this.#reply(caller, request, status);
+    this.#log('info', 'call-refused', { callId: request.callId, from: caller.name, to: request.to, status });
+  }
+
+  #relayRequest(sender: User, request: Exclude<Request, { method: 'REGISTER' | 'PUBLISH' | 'NOTIFY' }>): void {
+    const dialog = this.#dialogs.get(request.callId);
+    if (!dialog || !isParty(dialog, sender)) {
+      const late = this.#endedWith(request.callId, sender) && (request.method === 'ACK' || request.method === 'INFO');
+      if (!late) this.#reply(sender, request, 481);
+      return;
+    }
+    const other = otherParty(dialog, sender);
+    const problem = this.#requestProblem(dialog, sender, request);
+    if (problem) {
+      this.#refuse(sender.connection, { ...echo(request), status: problem.status, reason: problem.reason });
+      return;
+    }
+    if (request.method !== 'ACK' && request.method !== 'CANCEL') dialog.lastCseq.set(sender, request.cseq);
+    if (request.method === 'BYE') dialog.bye = { from: sender, cseq: request.cseq };
+    this.#deliver(other, { ...request, from: sender.name, to: other.name });
+  }
+
+  /** Why a request does not fit its dialog's state, or null when it does. */
+  #requestProblem(dialog: Dialog, sender: User, request: Request): { status: 400 | 491; reason: string } | null {
+    const isCaller = sender === dialog.caller;
+    switch (request.method) {
+      case 'INVITE':
+        return dialog.phase === 'confirmed' ? this.#cseqProblem(dialog, sender, request.cseq) : { status: 491, reason: 'Request Pending' };
+      case 'ACK':
+        return isCaller ? null : { status: 400, reason: 'Only the caller sends ACK' };
+      case 'CANCEL':
+        return isCaller ? null : { status: 400, reason: 'Only the caller can cancel' };
+      case 'BYE':
+        return dialog.phase === 'confirmed'
+          ? this.#cseqProblem(dialog, sender, request.cseq)
+          : { status: 400, reason: isCaller ? 'The call is not answered yet: send CANCEL' : 'The call is not answered yet: answer it 603' };
+      case 'INFO':
+        return this.#cseqProblem(dialog, sender, request.cseq);
+      default:
+        return { status: 400, reason: `${request.method} does not belong in a dialog` };
+    }
+  }
+
+  #cseqProblem(dialog: Dialog, sender: User, cseq: number): { status: 400; reason: string } | null {
+    const last = dialog.lastCseq.get(sender) ?? 0;
+    return cseq > last ? null : { status: 400, reason: `cseq must increase within a dialog (last was ${last})` };
+  }
+
+  // Responses
+
+  #relayResponse(sender: User, response: Response): void {
+    const callId = response.callId;
+    const dialog = callId === undefined ? undefined : this.#dialogs.get(callId);
+    if (!dialog || !isParty(dialog, sender)) {
+      if (callId === undefined || !this.#endedWith(callId, sender)) this.#reply(sender, response, 481);
+      return;
+    }
+    const other = otherParty(dialog, sender);
+    const answersFirstInvite =
+      response.method === 'INVITE' && response.cseq === dialog.inviteCseq && sender === dialog.callee && dialog.phase === 'early';
+    if (answersFirstInvite && response.status === 100) return; // 100 is the server's to send
+    if (response.method === 'INVITE' && response.status === 200 && !response.body) {
+      this.#refuse(sender.connection, { ...echo(response), status: 400, reason: 'body.sdp: a 200 to INVITE carries the answer' });
+      return;
+    }
+    this.#deliver(other, { ...response, from: sender.name, to: other.name });
+
+    if (answersFirstInvite && response.status >= 200 && response.status < 300) {
+      this.#withPresence([dialog.caller, dialog.callee], () => {
+        dialog.phase = 'confirmed';
+        this.#stopRinging(dialog);
+      });
+      this.#log('info', 'call-answered', { callId: dialog.callId });
+    } else if (answersFirstInvite && response.status >= 300) {
+      this.#end(dialog, `answered ${response.status}`);
+    } else if (response.method === 'BYE' && response.status >= 200 && dialog.bye?.from === other && dialog.bye.cseq === response.cseq) {
+      this.#end(dialog, 'bye');
+    }
+  }
+
+  // Dialog endings
+
+  #ringTimeout(dialog: Dialog): void {
+    dialog.ringTimer = null;
+    if (this.#dialogs.get(dialog.callId) !== dialog || dialog.phase !== 'early') return;
+    const { caller, callee, callId, inviteCseq } = dialog;
+    this.#deliver(caller, { status: 408, reason: REASONS[408] ?? '', method: 'INVITE', cseq: inviteCseq, callId, from: callee.name, to: caller.name });
+    this.#deliver(callee, { method: 'CANCEL', cseq: inviteCseq, callId, from: caller.name, to: callee.name });
+    this.#end(dialog, 'ring timeout');
+  }
+
+  #endForLostParty(dialog: Dialog, lost: User, reason: 'Peer left' | 'Peer lost'): void {
+    const other = otherParty(dialog, lost);
+    const { callId, inviteCseq } = dialog;
+    if (dialog.phase === 'confirmed') {
+      const cseq = (dialog.lastCseq.get(lost) ?? 0) + 1;
+      this.#deliver(other, { method: 'BYE', cseq, callId, from: lost.name, to: other.name, body: { reason } });
+    } else if (lost === dialog.callee) {
+      this.#deliver(other, { status: 480, reason: REASONS[480] ?? '', method: 'INVITE', cseq: inviteCseq, callId, from: lost.name, to: other.name });
+    } else {
+      this.#deliver(other, { method: 'CANCEL', cseq: inviteCseq, callId, from: lost.name, to: other.name });
+    }
+    this.#end(dialog, reason);
+  }
+
+  #end(dialog: Dialog, why: string): void {
+    this.#withPresence([dialog.caller, dialog.callee], () => {
+      this.#stopRinging(dialog);
+      this.#dialogs.delete(dialog.callId);
+      dialog.caller.dialogs.delete(dialog);
+      dialog.callee.dialogs.delete(dialog);
+    });
+    const now = Date.now();
+    for (const [callId, ended] of this.#recentlyEnded) {
+      if (now - ended.endedAt < RECENTLY_ENDED_MS) break;
+      this.#recentlyEnded.delete(callId);
+    }
+    this.#recentlyEnded.set(dialog.callId, { parties: [dialog.caller, dialog.callee], endedAt: now });
+    this.#log('info', 'call-end', { callId: dialog.callId, why });
+  }
+
+  #stopRinging(dialog: Dialog): void {
+    if (dialog.ringTimer) clearTimeout(dialog.ringTimer);
+    dialog.ringTimer = null;
+  }
+
+  #endedWith(callId: string, user: User): boolean {
+    return this.#recentlyEnded.get(callId)?.parties.includes(user) ?? false;
+  }
+
+  // Sending
+
+  /** Sends to a user now, or holds it (bounded, oldest dropped) while the user's socket is lost. */
+  #deliver(user: User, message: Request | Response): void {
+    const frame = JSON.stringify(message);
+    if (user.connection) {
+      user.connection.link.send(frame);
+      return;
+    }
+    user.held.push(frame);
+    if (user.held.length > this.#config.maxHeldMessages) user.held.shift();
+  }
+
+  #send(connection: Connection, response: Response | Refusal): void {
+    connection.link.send(JSON.stringify(response));
+  }
+
+  #reply(user: User, message: Request | Response, status: number): void {
+    if (user.connection) this.#send(user.connection, { ...echo(message), status, reason: REASONS[status] ?? '' });
+  }
+
+  /** Answers bad input; too much of it closes the socket with 1008. */
+  #refuse(connection: Connection | null, response: Refusal): void {
+    if (!connection) return;
+    this.#send(connection, response);
+    this.#log('info', 'rejected', { remote: connection.remote, user: connection.user?.name, status: response.status, reason: response.reason });
+    if (!connection.flood.admitBad(Date.now())) {
+      this.#log('warn', 'too-many-bad-messages', { remote: connection.remote });
+      connection.link.close(CloseCode.policyViolation, 'Too many bad messages');
+    }
+  }
+
+  #log(level: 'error' | 'warn' | 'info' | 'debug', event: string, fields: Record<string, string | number | boolean | null | undefined>): void {
+    this.#config.logger.log(level, event, fields);
+  }
+}
+
+function stateOf(user: User): PresenceState {
+  return user.dialogs.size > 0 ? 'busy' : user.published;
+}
+
+const isParty = (dialog: Dialog, user: User): boolean => dialog.caller === user || dialog.callee === user;
+const otherParty = (dialog: Dialog, user: User): User => (dialog.caller === user ? dialog.callee : dialog.caller);
+
+/** The fields a response echoes from what it answers. */
+function echo(message: Request | Response): Pick<Response, 'method' | 'cseq' | 'callId'> {
+  return message.callId === undefined
+    ? { method: message.method, cseq: message.cseq }
+    : { method: message.method, cseq: message.cseq, callId: message.callId };
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+const safeEqual = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
+
+function missingCase(value: never): never {
+  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { iceServer, parseCli } from '../../signal-server/cli-options.js';
+
+describe('serve options', () => {
+  it('reads every option', () => {
+    const command = parseCli([
+      '--port', '9000', '--host', '127.0.0.1', '--passcode', 'pw', '--grace-seconds', '5',
+      '--ring-timeout-seconds', '30', '--max-clients', '50', '--ice-server', 'stun:stun.lan:3478',
+      '--ice-server', 'turn:alice:s3cret@turn.lan:3478?transport=udp', '--log-level', 'warn',
+    ]);
+    expect(command).toEqual({
+      kind: 'serve',
+      logLevel: 'warn',
+      options: expect.objectContaining({
+        port: 9000,
+        host: '127.0.0.1',
+        passcode: 'pw',
+        graceMs: 5000,
+        ringTimeoutMs: 30000,
+        maxClients: 50,
+        iceServers: [
+          { urls: 'stun:stun.lan:3478' },
+          { urls: 'turn:turn.lan:3478?transport=udp', username: 'alice', credential: 's3cret' },
+        ],
+      }),
+    });
+  });
+
+  it('takes the passcode from LEANPHONE_PASSCODE so it stays out of the process list', () => {
+    expect(parseCli([], { LEANPHONE_PASSCODE: 'pw' })).toMatchObject({ options: { passcode: 'pw' } });
+  });
+
+  it.each([
+    [['--port', 'eighty'], /--port must be a whole number/],
+    [['--port', '70000'], /--port must be a whole number from 0 to 65535/],
+    [['--grace-seconds', '-1'], /--grace-seconds/],
+    [['--ice-server', 'http://x'], /--ice-server must look like/],
+    [['--log-level', 'loud'], /--log-level must be one of/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--passcode', ' '], /--passcode may not be empty/],
+  ])('refuses %j with a clear message', (argv, message) => {
+    const command = parseCli(argv);
+    expect(command.kind).toBe('error');
+    expect(command.kind === 'error' && command.message).toMatch(message);
+  });
+
+  it('parses TURN credentials out of an ICE URL', () => {
+    expect(iceServer('turns:u:p@relay.lan:5349')).toEqual({ urls: 'turns:relay.lan:5349', username: 'u', credential: 'p' });
+  });
+});
+
+describe('npm run serve', () => {
+  const run = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+
+  it('exits with code 2 and a message on a bad option', async () => {
+    const child = run(['--port', 'nope']);
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--port must be a whole number');
+  });
+
+  it('prints its address, serves, and shuts down cleanly on SIGTERM without logging the passcode', async () => {
+    const child = run(['--port', '0', '--host', '127.0.0.1', '--passcode', 'hunter2-secret', '--log-level', 'debug']);
+    let stdout = '';
+    const listening = new Promise<string>((resolve) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        const match = /listening on 127\.0\.0\.1:(\d+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const port = await listening;
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toMatchObject({ users: 0 });
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(stdout).toContain('SIGTERM: shutting down');
+    expect(stdout).not.toContain('hunter2-secret');
+  });
+});
