@@ -78,7 +78,7 @@ export class TestClient {
 
   /** Sends a request (cseq filled in when missing) and awaits its final response. */
   async request(frame: Frame): Promise<Frame> {
-    const request = { cseq: this.nextCseq(), ...frame };
+    const request: Frame = { cseq: this.nextCseq(), ...frame };
     const reply = this.next((f) => f.status >= 200 && f.method === request.method && f.cseq === request.cseq);
     this.send(request);
     return reply;
