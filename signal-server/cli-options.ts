@@ -3,10 +3,13 @@
  * refusal can be tested without starting anything.
  */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { IceServer } from '../common/protocol.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULTS, type SignalServerOptions } from './options.js';
+import { DEFAULT_TURN_TTL_SECONDS } from './turn.js';
 
 export const USAGE = `Usage: npm run serve -- [options]
 
@@ -18,14 +21,25 @@ export const USAGE = `Usage: npm run serve -- [options]
   --max-clients N            registered users allowed at once (default ${DEFAULTS.maxClients})
   --ice-server URL           a STUN/TURN server handed to clients; repeatable.
                              TURN credentials go before the host: turn:USER:PASSWORD@host:3478
+  --turn-url URL             a TURN relay sharing --turn-secret (turn:host:3478); repeatable
+  --turn-secret X            coturn's static-auth-secret: clients get short-lived credentials
+                             (or set LEANPHONE_TURN_SECRET)
+  --turn-ttl-seconds N       how long those credentials stay valid (default ${DEFAULT_TURN_TTL_SECONDS})
+  --tls                      serve https/wss with a certificate made on first run and kept in --data-dir
+  --cert FILE --key FILE     serve https/wss with this certificate and key (PEM)
+  --data-dir DIR             where the made certificate is kept (default ${defaultDataDir()})
+  --no-mdns                  do not advertise on the LAN (mDNS is on unless --host is loopback)
   --static-dir DIR           browser phone build served at / (default dist/renderer when built)
   --log-level LEVEL          ${LOG_LEVELS.join(', ')} (default info)
   --help                     show this text
 `;
 
+/** Where the TLS identity comes from. */
+export type TlsSource = { kind: 'none' } | { kind: 'files'; cert: string; key: string } | { kind: 'kept'; dir: string };
+
 export type CliCommand =
   | { kind: 'help' }
-  | { kind: 'serve'; options: SignalServerOptions; logLevel: LogLevel }
+  | { kind: 'serve'; options: SignalServerOptions; tls: TlsSource; mdns: boolean; logLevel: LogLevel }
   | { kind: 'error'; message: string };
 
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
@@ -43,6 +57,14 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'ring-timeout-seconds': { type: 'string' },
         'max-clients': { type: 'string' },
         'ice-server': { type: 'string', multiple: true },
+        'turn-url': { type: 'string', multiple: true },
+        'turn-secret': { type: 'string' },
+        'turn-ttl-seconds': { type: 'string' },
+        tls: { type: 'boolean' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'no-mdns': { type: 'boolean' },
         'static-dir': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean' },
@@ -69,6 +91,17 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       options.maxClients = integer('--max-clients', values['max-clients'], 1, 1_000_000);
     }
     if (values['ice-server'] !== undefined) options.iceServers = values['ice-server'].map(iceServer);
+    const turnSecret = values['turn-secret'] ?? env.LEANPHONE_TURN_SECRET;
+    const turnUrls = values['turn-url'] ?? [];
+    if ((turnSecret === undefined) !== (turnUrls.length === 0)) {
+      throw new Error('--turn-secret and --turn-url go together');
+    }
+    if (turnSecret !== undefined) {
+      options.turn = { secret: nonEmpty('--turn-secret', turnSecret), urls: turnUrls.map((url) => turnUrl(url)) };
+      if (values['turn-ttl-seconds'] !== undefined) {
+        options.turn.ttlSeconds = integer('--turn-ttl-seconds', values['turn-ttl-seconds'], 1, 7 * 24 * 3600);
+      }
+    }
     const staticDir = values['static-dir'] ?? (existsSync('dist/renderer/index.html') ? 'dist/renderer' : undefined);
     if (staticDir !== undefined) {
       if (!existsSync(staticDir)) throw new Error(`--static-dir: ${staticDir} does not exist`);
@@ -81,7 +114,21 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   if (!isLogLevel(logLevel)) {
     return { kind: 'error', message: `--log-level must be one of ${LOG_LEVELS.join(', ')}` };
   }
-  return { kind: 'serve', options, logLevel };
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    return { kind: 'error', message: '--cert and --key go together' };
+  }
+  const tls: TlsSource =
+    values.cert !== undefined && values.key !== undefined
+      ? { kind: 'files', cert: values.cert, key: values.key }
+      : values.tls
+        ? { kind: 'kept', dir: values['data-dir'] ?? defaultDataDir() }
+        : { kind: 'none' };
+  const loopback = /^(127\.|::1$|localhost$)/.test(options.host ?? '');
+  return { kind: 'serve', options, tls, mdns: !values['no-mdns'] && !loopback, logLevel };
+}
+
+export function defaultDataDir(): string {
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'leanphone');
 }
 
 function integer(option: string, text: string, min: number, max: number): number {
@@ -104,6 +151,11 @@ export function iceServer(text: string): IceServer {
   const [, scheme, username, credential, rest] = match;
   const urls = `${scheme}:${rest}`;
   return username !== undefined && credential !== undefined ? { urls, username, credential } : { urls };
+}
+
+function turnUrl(text: string): string {
+  if (!/^turns?:[^@\s]+$/.test(text)) throw new Error(`--turn-url must look like turn:host:3478, not "${text}"`);
+  return text;
 }
 
 const isLogLevel = (value: string): value is LogLevel => (LOG_LEVELS as readonly string[]).includes(value);

@@ -1,9 +1,13 @@
 /**
- * `npm run serve`: the standalone signalling server. Prints where it listens, logs one line per
- * event, and shuts down cleanly on SIGINT and SIGTERM. A bad option exits with code 2.
+ * `npm run serve`: the standalone signalling server. Prints where it listens, advertises itself on
+ * the LAN, logs one line per event, and shuts down cleanly on SIGINT and SIGTERM. A bad option
+ * exits with code 2.
  */
-import { networkInterfaces } from 'node:os';
-import { USAGE, parseCli } from './cli-options.js';
+import { hostname } from 'node:os';
+import { lanAddresses } from './addresses.js';
+import { loadOrCreateIdentity, readIdentity, type TlsIdentity } from './certificate.js';
+import { USAGE, parseCli, type TlsSource } from './cli-options.js';
+import { advertise } from './discovery.js';
 import { createLogger } from './log.js';
 import { startSignalServer } from './server.js';
 
@@ -19,29 +23,45 @@ if (command.kind === 'error') {
 
 const logger = createLogger(command.logLevel);
 try {
-  const server = await startSignalServer({ ...command.options, logger });
+  const identity = await loadIdentity(command.tls);
+  const server = await startSignalServer({ ...command.options, ...(identity ? { tls: identity } : {}), logger });
+  const scheme = identity ? 'https' : 'http';
   console.log(`LeanPhone signalling server listening on ${server.host}:${server.port}`);
-  for (const address of reachableAddresses(server.host)) {
-    console.log(`  browser phone: http://${address}:${server.port}/   signalling: ws://${address}:${server.port}/signal`);
+  const addresses = server.host === '0.0.0.0' || server.host === '::' ? lanAddresses() : [server.host];
+  for (const address of addresses.length > 0 ? addresses : ['127.0.0.1']) {
+    const host = address.includes(':') ? `[${address}]` : address;
+    console.log(`  browser phone: ${scheme}://${host}:${server.port}/   signalling: ${server.url.split('://')[0]}://${host}:${server.port}/signal`);
   }
+  if (server.fingerprint) console.log(`  certificate SHA-256: ${server.fingerprint}`);
   if (!command.options.staticDir) console.log('  (no browser phone build found: run `npm run build` to serve it at /)');
+  const discovery = command.mdns
+    ? advertise({
+        name: `LeanPhone on ${hostname()}`,
+        port: server.port,
+        tls: identity !== null,
+        passcode: command.options.passcode !== undefined,
+        fingerprint: server.fingerprint,
+      })
+    : null;
   const shutdown = (signal: string): void => {
     console.log(`${signal}: shutting down`);
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    Promise.all([discovery?.stop(), server.close()]).then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`leanphone serve: cannot listen: ${message}\n`);
+  process.stderr.write(`leanphone serve: cannot start: ${message}\n`);
   process.exit(1);
 }
 
-function reachableAddresses(host: string): string[] {
-  if (host !== '0.0.0.0' && host !== '::') return [host.includes(':') ? `[${host}]` : host];
-  const found = Object.values(networkInterfaces())
-    .flat()
-    .filter((info) => info !== undefined && info.family === 'IPv4')
-    .map((info) => info!.address);
-  return found.length > 0 ? found : ['127.0.0.1'];
+async function loadIdentity(source: TlsSource): Promise<TlsIdentity | null> {
+  switch (source.kind) {
+    case 'none':
+      return null;
+    case 'files':
+      return readIdentity(source.cert, source.key);
+    case 'kept':
+      return loadOrCreateIdentity(source.dir, lanAddresses());
+  }
 }

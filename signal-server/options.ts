@@ -4,7 +4,9 @@
  */
 import type { IceServer } from '../common/protocol.js';
 import type { Logger } from './log.js';
+import type { PasscodeGuardLimits } from './passcode-guard.js';
 import type { FloodLimits } from './rate-limit.js';
+import type { TurnOptions } from './turn.js';
 
 export interface SignalServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -15,6 +17,8 @@ export interface SignalServerOptions {
   passcode?: string;
   /** Handed to every client at registration, in RTCIceServer form. */
   iceServers?: IceServer[];
+  /** A TURN relay sharing a secret with the server: each client gets its own short-lived credentials. */
+  turn?: TurnOptions;
   /** Registered users (including those in their grace period) the server accepts. Default 10,000. */
   maxClients?: number;
   /** How long a lost socket keeps its registration. Default 20,000 ms. */
@@ -29,16 +33,22 @@ export interface SignalServerOptions {
   maxHeldMessages?: number;
   /** A socket must REGISTER within this time. Default 10,000 ms. */
   registerTimeoutMs?: number;
+  /** Serve https and wss with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
   /** Folder with the browser phone's build, served at `/`; null serves none. */
   staticDir?: string | null;
   /** Per-socket flood limits; the protocol's are the default. */
   floodLimits?: Partial<FloodLimits>;
+  /** How hard repeated wrong passcodes from one address are held off. */
+  passcodeLimits?: Partial<PasscodeGuardLimits>;
   logger?: Logger;
 }
 
 export interface RunningSignalServer {
-  /** ws://host:port/signal, with a loopback host when listening on every interface. */
+  /** ws:// (or wss://) host:port/signal, with a loopback host when listening on every interface. */
   readonly url: string;
+  /** The certificate's SHA-256 fingerprint when serving TLS, else null. */
+  readonly fingerprint: string | null;
   readonly host: string;
   readonly port: number;
   /** Ends every socket with 1001 and stops listening. */

@@ -2,16 +2,20 @@
  * startSignalServer: the HTTP server, the WebSocket handshake and socket lifetimes around one
  * Switchboard. Each call owns its own state, so several servers can share a process.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
+import { fingerprintOf } from './certificate.js';
 import { handleHttp } from './http.js';
 import { silentLogger } from './log.js';
 import { DEFAULTS, type RunningSignalServer, type SignalServerOptions } from './options.js';
+import { DEFAULT_PASSCODE_LIMITS } from './passcode-guard.js';
 import { DEFAULT_FLOOD_LIMITS } from './rate-limit.js';
+import { turnCredentials } from './turn.js';
 import { Switchboard, type Connection } from './switchboard.js';
 
 export type { RunningSignalServer, SignalServerOptions } from './options.js';
@@ -19,27 +23,31 @@ export type { RunningSignalServer, SignalServerOptions } from './options.js';
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
   const logger = options.logger ?? silentLogger;
   const iceServers = options.iceServers ?? [];
+  const turn = options.turn;
   const switchboard = new Switchboard({
     passcode: options.passcode ?? null,
-    iceServers: () => iceServers,
+    iceServers: (name) => (turn ? [...iceServers, turnCredentials(turn, name)] : iceServers),
     maxClients: options.maxClients ?? DEFAULTS.maxClients,
     graceMs: options.graceMs ?? DEFAULTS.graceMs,
     ringTimeoutMs: options.ringTimeoutMs ?? DEFAULTS.ringTimeoutMs,
     presenceFlushMs: options.presenceFlushMs ?? DEFAULTS.presenceFlushMs,
     maxHeldMessages: options.maxHeldMessages ?? DEFAULTS.maxHeldMessages,
     floodLimits: { ...DEFAULT_FLOOD_LIMITS, ...options.floodLimits },
+    passcodeLimits: { ...DEFAULT_PASSCODE_LIMITS, ...options.passcodeLimits },
     logger,
   });
   const registerTimeoutMs = options.registerTimeoutMs ?? DEFAULTS.registerTimeoutMs;
   const staticDir = options.staticDir ? resolve(options.staticDir) : null;
 
-  const http = createServer((request, response) => {
+  const onRequest: RequestListener = (request, response) => {
     handleHttp({ staticDir, health: () => switchboard.health() }, request, response).catch((error: unknown) => {
       logger.log('error', 'http-error', { message: error instanceof Error ? error.message : String(error) });
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
-  });
+  };
+  const tls = options.tls ?? null;
+  const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
   const sockets = new Map<WebSocket, Connection>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -103,11 +111,13 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const address = http.address() as AddressInfo;
   const host = address.address;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${host}]` : host;
-  logger.log('info', 'listening', { host, port: address.port });
+  const fingerprint = tls ? fingerprintOf(tls.cert) : null;
+  logger.log('info', 'listening', { host, port: address.port, tls: tls !== null });
 
   let closing: Promise<void> | null = null;
   return {
-    url: `ws://${urlHost}:${address.port}${SIGNAL_PATH}`,
+    url: `${tls ? 'wss' : 'ws'}://${urlHost}:${address.port}${SIGNAL_PATH}`,
+    fingerprint,
     host,
     port: address.port,
     close() {

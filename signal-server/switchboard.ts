@@ -18,6 +18,7 @@ import {
 } from '../common/protocol.js';
 import { parseMessage } from '../common/schema.js';
 import type { Logger } from './log.js';
+import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
 
@@ -29,13 +30,15 @@ export interface Link {
 
 export interface SwitchboardConfig {
   passcode: string | null;
-  iceServers: () => IceServer[];
+  /** The STUN/TURN servers handed to `name` at registration. */
+  iceServers: (name: string) => IceServer[];
   maxClients: number;
   graceMs: number;
   ringTimeoutMs: number;
   presenceFlushMs: number;
   maxHeldMessages: number;
   floodLimits: FloodLimits;
+  passcodeLimits: PasscodeGuardLimits;
   logger: Logger;
 }
 
@@ -91,12 +94,14 @@ export class Switchboard {
   readonly #connections = new Set<Connection>();
   readonly #presence: PresenceFeed;
   readonly #passcodeDigest: Buffer | null;
+  readonly #passcodeGuard: PasscodeGuard;
   readonly #startedAt = Date.now();
   #stopped = false;
 
   constructor(config: SwitchboardConfig) {
     this.#config = config;
     this.#passcodeDigest = config.passcode === null ? null : digest(config.passcode);
+    this.#passcodeGuard = new PasscodeGuard(config.passcodeLimits);
     this.#presence = new PresenceFeed(config.presenceFlushMs, (frame) => {
       for (const user of this.#users.values()) user.connection?.link.send(frame);
     });
@@ -187,13 +192,20 @@ export class Switchboard {
 
   #register(connection: Connection, request: Extract<Request, { method: 'REGISTER' }>): void {
     const { name, passcode, resume } = request.body;
-    if (this.#passcodeDigest && !safeEqual(digest(passcode ?? ''), this.#passcodeDigest)) {
-      this.#refuse(connection, {
-        ...echo(request),
-        status: 401,
-        reason: passcode === undefined ? 'Passcode required' : 'Wrong passcode',
-      });
-      return;
+    if (this.#passcodeDigest) {
+      const now = Date.now();
+      const hold = this.#passcodeGuard.holdFor(connection.remote, now);
+      if (hold > 0) {
+        const seconds = Math.ceil(hold / 1000);
+        this.#refuse(connection, { ...echo(request), status: 401, reason: `Too many wrong passcodes: try again in ${seconds} s` });
+        return;
+      }
+      if (!safeEqual(digest(passcode ?? ''), this.#passcodeDigest)) {
+        if (passcode !== undefined) this.#passcodeGuard.failed(connection.remote, now);
+        this.#refuse(connection, { ...echo(request), status: 401, reason: passcode === undefined ? 'Passcode required' : 'Wrong passcode' });
+        return;
+      }
+      this.#passcodeGuard.succeeded(connection.remote);
     }
     const key = nameKey(name);
     const existing = this.#users.get(key);
@@ -254,7 +266,7 @@ export class Switchboard {
       ...echo(request),
       status: 200,
       reason: 'OK',
-      body: { name: user.name, resume: user.resume, users, iceServers: this.#config.iceServers() },
+      body: { name: user.name, resume: user.resume, users, iceServers: this.#config.iceServers(user.name) },
     });
   }
 

@@ -13,6 +13,8 @@ describe('serve options', () => {
     expect(command).toEqual({
       kind: 'serve',
       logLevel: 'warn',
+      tls: { kind: 'none' },
+      mdns: false, // a loopback host is not advertised
       options: expect.objectContaining({
         port: 9000,
         host: '127.0.0.1',
@@ -80,5 +82,36 @@ describe('npm run serve', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('SIGTERM: shutting down');
     expect(stdout).not.toContain('hunter2-secret');
+  });
+});
+
+describe('TLS and discovery options', () => {
+  it('keeps a made certificate in --data-dir with --tls, or uses --cert and --key', () => {
+    expect(parseCli(['--tls', '--data-dir', '/tmp/lp'])).toMatchObject({ tls: { kind: 'kept', dir: '/tmp/lp' } });
+    expect(parseCli(['--cert', 'c.pem', '--key', 'k.pem'])).toMatchObject({ tls: { kind: 'files', cert: 'c.pem', key: 'k.pem' } });
+    expect(parseCli(['--cert', 'c.pem'])).toEqual({ kind: 'error', message: '--cert and --key go together' });
+  });
+
+  it('advertises over mDNS unless told not to or listening on loopback only', () => {
+    expect(parseCli(['--host', '0.0.0.0'])).toMatchObject({ mdns: true });
+    expect(parseCli(['--host', '0.0.0.0', '--no-mdns'])).toMatchObject({ mdns: false });
+    expect(parseCli(['--host', '127.0.0.1'])).toMatchObject({ mdns: false });
+  });
+});
+
+describe('TURN options', () => {
+  it('reads --turn-secret, --turn-url and --turn-ttl-seconds, and takes the secret from the environment', () => {
+    expect(parseCli(['--turn-secret', 's', '--turn-url', 'turn:127.0.0.1:3478', '--turn-ttl-seconds', '60'])).toMatchObject({
+      options: { turn: { secret: 's', urls: ['turn:127.0.0.1:3478'], ttlSeconds: 60 } },
+    });
+    expect(parseCli(['--turn-url', 'turns:relay.lan:5349'], { LEANPHONE_TURN_SECRET: 'e' })).toMatchObject({
+      options: { turn: { secret: 'e', urls: ['turns:relay.lan:5349'] } },
+    });
+  });
+
+  it('refuses a secret without a relay, a relay without a secret, and a malformed relay', () => {
+    expect(parseCli(['--turn-secret', 's'])).toMatchObject({ kind: 'error', message: '--turn-secret and --turn-url go together' });
+    expect(parseCli(['--turn-url', 'turn:x:3478'])).toMatchObject({ kind: 'error', message: '--turn-secret and --turn-url go together' });
+    expect(parseCli(['--turn-secret', 's', '--turn-url', 'stun:x'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/--turn-url must look like/) });
   });
 });
