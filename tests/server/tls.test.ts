@@ -68,6 +68,6 @@ describe('passcode guessing', () => {
     expect(await attempt('wrong2')).toMatchObject({ status: 401, reason: 'Wrong passcode' });
     expect(await attempt('wrong3')).toMatchObject({ status: 401, reason: 'Wrong passcode' });
     expect(await attempt('right')).toMatchObject({ status: 401, reason: 'Too many wrong passcodes: try again in 1 s' });
-    await expect.poll(async () => (await attempt('right')).status, { intervals: [100] }).toBe(200);
+    await expect.poll(async () => (await attempt('right')).status, { interval: 100 }).toBe(200);
   });
 });
