@@ -1,0 +1,100 @@
+/**
+ * "Host a LAN phone system": runs the embedded signalling server in this process (never a child
+ * copy), reports where others reach it, and stops it cleanly on toggle or quit. Toggles are
+ * serialised, so a quick on/off/on never leaves two servers or a dangling port.
+ */
+import type { HostingState, Unsubscribe } from '../common/bridge.js';
+import type { RunningSignalServer, SignalServerOptions } from '../signal-server/options.js';
+import { lanAddresses } from './lan-addresses.js';
+
+export type StartSignalServer = (options: SignalServerOptions) => Promise<RunningSignalServer>;
+
+export interface HostingOptions {
+  start: StartSignalServer;
+  /** The browser phone's build, served at `/` for joiners without the app. */
+  staticDir?: string | null;
+  /** Interface to listen on; the whole LAN by default. */
+  host?: string;
+  addresses?: () => string[];
+  /** Extra options for the server (logger, passcode, timers). */
+  serverOptions?: Omit<SignalServerOptions, 'port' | 'host' | 'staticDir'>;
+}
+
+export class HostingService {
+  readonly #options: HostingOptions;
+  #server: RunningSignalServer | null = null;
+  #state: HostingState = { running: false, error: null };
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #listeners = new Set<(state: HostingState) => void>();
+
+  constructor(options: HostingOptions) {
+    this.#options = options;
+  }
+
+  get state(): HostingState {
+    return structuredClone(this.#state);
+  }
+
+  onChange(listener: (state: HostingState) => void): Unsubscribe {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts (on the given port) or stops; answers the state once that is done. */
+  set(enabled: boolean, port: number): Promise<HostingState> {
+    return this.#serialise(() => (enabled ? this.#start(port) : this.#stop()));
+  }
+
+  /** Stops the server if it runs; for quitting. */
+  close(): Promise<HostingState> {
+    return this.#serialise(() => this.#stop());
+  }
+
+  #serialise(task: () => Promise<void>): Promise<HostingState> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run.then(() => this.state);
+  }
+
+  async #start(port: number): Promise<void> {
+    if (this.#server && this.#server.port === port) return;
+    if (this.#server) await this.#stop();
+    try {
+      this.#server = await this.#options.start({
+        ...this.#options.serverOptions,
+        port,
+        host: this.#options.host ?? '0.0.0.0',
+        staticDir: this.#options.staticDir ?? null,
+      });
+    } catch (error) {
+      this.#publish({ running: false, error: describeStartError(error, port) });
+      return;
+    }
+    const server = this.#server;
+    this.#publish({
+      running: true,
+      port: server.port,
+      addresses: (this.#options.addresses ?? lanAddresses)(),
+      url: server.url,
+    });
+  }
+
+  async #stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    if (server) await server.close();
+    if (this.#state.running || this.#state.error !== null) this.#publish({ running: false, error: null });
+  }
+
+  #publish(state: HostingState): void {
+    this.#state = state;
+    for (const listener of this.#listeners) listener(this.state);
+  }
+}
+
+function describeStartError(error: unknown, port: number): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') return `Port ${port} is already in use on this machine; choose another port.`;
+  if (code === 'EACCES') return `Not allowed to listen on port ${port}; choose a port above 1024.`;
+  return `Could not start the LAN phone system: ${error instanceof Error ? error.message : String(error)}`;
+}

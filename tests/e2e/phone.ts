@@ -1,0 +1,108 @@
+/**
+ * One user's browser phone, driven only through the UI contract of issue 3: accessible roles and
+ * names, the "Phone book" list, the status and alert regions, and the two video test ids.
+ */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** An accessible name that starts with `name` as a whole word ("Ada, online" but not "Adam, online"). */
+export const startsWithName = (name: string): RegExp => new RegExp(`^${escapeRegExp(name)}(?![\\p{L}\\p{N}_'.-])`, 'u');
+
+export class Phone {
+  readonly page: Page;
+  readonly name: string;
+
+  constructor(page: Page, name: string) {
+    this.page = page;
+    this.name = name;
+  }
+
+  button(name: string): Locator {
+    return this.page.getByRole('button', { name, exact: true });
+  }
+  get nameBox(): Locator {
+    return this.page.getByRole('textbox', { name: 'Name', exact: true });
+  }
+  get serverBox(): Locator {
+    return this.page.getByRole('textbox', { name: 'Server', exact: true });
+  }
+  get passcodeBox(): Locator {
+    return this.page.getByRole('textbox', { name: 'Passcode', exact: true });
+  }
+  get phoneBook(): Locator {
+    return this.page.getByRole('list', { name: 'Phone book', exact: true });
+  }
+  get search(): Locator {
+    return this.page.getByRole('searchbox', { name: 'Search', exact: true });
+  }
+  get doNotDisturb(): Locator {
+    return this.page.getByRole('checkbox', { name: 'Do not disturb', exact: true }).or(this.page.getByRole('switch', { name: 'Do not disturb', exact: true }));
+  }
+  /** The call state and end messages ("Calling Ada…", "In call with Ada", "Ada declined the call"). */
+  get status(): Locator {
+    return this.page.getByRole('status');
+  }
+  /** Connection errors ("That name is taken", "Wrong passcode", ...). */
+  get alert(): Locator {
+    return this.page.getByRole('alert');
+  }
+  get remoteVideo(): Locator {
+    return this.page.getByTestId('remote-video');
+  }
+  get localVideo(): Locator {
+    return this.page.getByTestId('local-video');
+  }
+
+  /** The phone book entry of another user. */
+  entry(name: string): Locator {
+    return this.phoneBook.getByRole('listitem', { name: startsWithName(name) });
+  }
+
+  /** Fills the form and clicks Connect, without waiting for the outcome. */
+  async submitConnect(options: { name?: string; passcode?: string } = {}): Promise<void> {
+    await this.nameBox.fill(options.name ?? this.name);
+    if (options.passcode !== undefined) await this.passcodeBox.fill(options.passcode);
+    await this.button('Connect').click();
+  }
+
+  /** Connects under this phone's name and waits for the phone book. */
+  async connect(options: { passcode?: string } = {}): Promise<void> {
+    await this.submitConnect(options);
+    await expect(this.phoneBook).toBeVisible();
+  }
+
+  /** Clicks "Call" or "Video call" in the callee's phone book entry. */
+  async call(callee: Phone, kind: 'voice' | 'video' = 'voice'): Promise<void> {
+    await this.entry(callee.name)
+      .getByRole('button', { name: kind === 'video' ? 'Video call' : 'Call', exact: true })
+      .click();
+  }
+
+  async expectRinging(): Promise<void> {
+    await expect(this.button('Answer')).toBeVisible();
+    await expect(this.button('Decline')).toBeVisible();
+  }
+
+  async expectInCallWith(peer: Phone): Promise<void> {
+    await expect(this.status).toContainText(`In call with ${peer.name}`);
+    await expect(this.button('Hang up')).toBeVisible();
+  }
+
+  /** The call is over: the end message shows and no call control is left. */
+  async expectCallEnded(message: string | RegExp): Promise<void> {
+    await expect(this.status).toContainText(message);
+    await expect(this.button('Hang up')).toBeHidden();
+    await expect(this.button('Cancel')).toBeHidden();
+    await expect(this.button('Answer')).toBeHidden();
+  }
+}
+
+/** Places a call from `caller` to `callee`, answers it and waits until both are in the call. */
+export async function establishCall(caller: Phone, callee: Phone, kind: 'voice' | 'video' = 'video'): Promise<void> {
+  await caller.call(callee, kind);
+  await callee.expectRinging();
+  await callee.button(kind === 'video' ? 'Answer with video' : 'Answer').click();
+  await caller.expectInCallWith(callee);
+  await callee.expectInCallWith(caller);
+}

@@ -1,0 +1,116 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { HostingService } from '../../main/hosting.js';
+import { lanAddresses } from '../../main/lan-addresses.js';
+import { startSignalServer } from '../../signal-server/server.js';
+
+const services: HostingService[] = [];
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((service) => service.close()));
+});
+
+function hosting(): HostingService {
+  const service = new HostingService({ start: startSignalServer, host: '127.0.0.1', addresses: () => ['192.168.1.20'] });
+  services.push(service);
+  return service;
+}
+
+/** Opens a real client, registers as `name`, answers the first response. */
+async function register(url: string, name: string): Promise<{ status: number; body: unknown }> {
+  const socket = new WebSocket(url, 'leanphone.1');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    const reply = new Promise<{ status: number; body: unknown }>((resolve) =>
+      socket.once('message', (data) => resolve(JSON.parse(data.toString()) as { status: number; body: unknown })),
+    );
+    socket.send(JSON.stringify({ method: 'REGISTER', cseq: 1, body: { name } }));
+    return await reply;
+  } finally {
+    socket.close();
+  }
+}
+
+function refused(url: string): Promise<string> {
+  const socket = new WebSocket(url, 'leanphone.1');
+  return new Promise((resolve) => {
+    socket.once('open', () => {
+      socket.close();
+      resolve('open');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+describe('hosting a LAN phone system', () => {
+  it('starts a real signalling server in this process that a client registers with', async () => {
+    const service = hosting();
+    const changes: unknown[] = [];
+    service.onChange((state) => changes.push(state));
+    const state = await service.set(true, 0);
+    if (!state.running) throw new Error(`not running: ${state.error}`);
+    expect(state.port).toBeGreaterThan(0);
+    expect(state.addresses).toEqual(['192.168.1.20']);
+    expect(state.url).toBe(`ws://127.0.0.1:${state.port}/signal`);
+    expect(changes).toEqual([state]);
+
+    const reply = await register(state.url, 'Ada');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ name: 'Ada', users: [] });
+  });
+
+  it('stops cleanly on toggle: the port is released and the state says so', async () => {
+    const service = hosting();
+    const state = await service.set(true, 0);
+    if (!state.running) throw new Error('not running');
+    const stopped = await service.set(false, 0);
+    expect(stopped).toEqual({ running: false, error: null });
+    expect(await refused(state.url)).toBe('ECONNREFUSED');
+  });
+
+  it('serialises quick toggles so only one server runs', async () => {
+    const service = hosting();
+    const [first, , last] = await Promise.all([service.set(true, 0), service.set(false, 0), service.set(true, 0)]);
+    if (!first.running || !last.running) throw new Error('not running');
+    expect(await refused(first.url)).toBe(first.port === last.port ? 'open' : 'ECONNREFUSED');
+    expect((await register(last.url, 'Bo')).status).toBe(200);
+  });
+
+  it('reports a port already in use as a clear error and keeps running nothing', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const state = await hosting().set(true, port);
+      expect(state).toEqual({ running: false, error: `Port ${port} is already in use on this machine; choose another port.` });
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('closing for quit stops the server', async () => {
+    const service = hosting();
+    const state = await service.set(true, 0);
+    if (!state.running) throw new Error('not running');
+    await service.close();
+    expect(service.state).toEqual({ running: false, error: null });
+    expect(await refused(state.url)).toBe('ECONNREFUSED');
+  });
+});
+
+describe('LAN addresses', () => {
+  it('lists external IPv4 addresses, private ranges first, link-local last', () => {
+    const v4 = (address: string, internal = false) =>
+      ({ address, family: 'IPv4', internal, netmask: '255.255.255.0', mac: '00:00:00:00:00:00', cidr: null }) as const;
+    const table = {
+      lo: [v4('127.0.0.1', true)],
+      eth0: [v4('169.254.3.4'), v4('192.168.1.20')],
+      wlan0: [v4('10.0.0.7'), { ...v4('fe80::1'), family: 'IPv6' as const, scopeid: 1 }],
+      tun0: [v4('100.64.1.2'), v4('192.168.1.20')],
+    };
+    expect(lanAddresses(table)).toEqual(['10.0.0.7', '192.168.1.20', '100.64.1.2', '169.254.3.4']);
+  });
+});

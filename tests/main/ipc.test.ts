@@ -1,0 +1,199 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LeanPhoneBridge } from '../../common/bridge.js';
+import { EVENT_CHANNELS, INVOKE_CHANNELS, SEND_CHANNELS } from '../../common/ipc.js';
+import { DesktopController } from '../../main/desktop-controller.js';
+import { HostingService } from '../../main/hosting.js';
+import { registerIpc, type FrameLike, type IpcEventLike, type IpcMainLike } from '../../main/ipc-handlers.js';
+import { SettingsStore } from '../../main/settings-store.js';
+import { createBridge, type IpcRendererLike } from '../../preload/bridge.js';
+import { startSignalServer } from '../../signal-server/server.js';
+import { FakeShell } from './fake-shell.js';
+
+type Handler = (event: IpcEventLike, payload: unknown) => unknown;
+
+/** Stands in for Electron's ipcMain and ipcRenderer, joined like the real pair. */
+class FakeIpc implements IpcMainLike {
+  readonly handlers = new Map<string, Handler>();
+  readonly listeners = new Map<string, Handler>();
+  handle(channel: string, listener: Handler): void {
+    this.handlers.set(channel, listener);
+  }
+  on(channel: string, listener: Handler): void {
+    this.listeners.set(channel, listener);
+  }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+  removeAllListeners(channel: string): void {
+    this.listeners.delete(channel);
+  }
+  /** A renderer whose frames and webContents are as given. */
+  renderer(event: IpcEventLike): IpcRendererLike {
+    return {
+      invoke: async (channel, payload) => {
+        const handler = this.handlers.get(channel);
+        if (!handler) throw new Error(`No handler registered for '${channel}'`);
+        return handler(event, structuredClone(payload));
+      },
+      send: (channel, payload) => void this.listeners.get(channel)?.(event, structuredClone(payload)),
+      on: () => undefined,
+      removeListener: () => undefined,
+    };
+  }
+}
+
+const appWindow = { id: 'our webContents' };
+const mainFrame: FrameLike = { url: 'app://leanphone/index.html', parent: null };
+const trusted: IpcEventLike = { sender: appWindow, senderFrame: mainFrame };
+
+let dir: string;
+let ipc: FakeIpc;
+let shell: FakeShell;
+let controller: DesktopController;
+let warnings: string[];
+let unregister: () => void;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'leanphone-ipc-'));
+  ipc = new FakeIpc();
+  shell = new FakeShell();
+  warnings = [];
+  controller = new DesktopController({
+    shell,
+    settings: await SettingsStore.open(dir),
+    hosting: new HostingService({ start: startSignalServer, host: '127.0.0.1' }),
+  });
+  unregister = registerIpc(
+    ipc,
+    controller.ipcHandlers(),
+    { appOrigins: () => ['app://leanphone'], isAppWindow: (sender) => sender === appWindow },
+    (message) => warnings.push(message),
+  );
+});
+afterEach(async () => {
+  await controller.shutdown();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('IPC from the app window', () => {
+  it('registers exactly the channels of the map', () => {
+    expect([...ipc.handlers.keys()].sort()).toEqual([...INVOKE_CHANNELS].sort());
+    expect([...ipc.listeners.keys()].sort()).toEqual([...SEND_CHANNELS].sort());
+    unregister();
+    expect(ipc.handlers.size + ipc.listeners.size).toBe(0);
+  });
+
+  it('reads and updates settings through the bridge', async () => {
+    const bridge = createBridge(ipc.renderer(trusted));
+    expect((await bridge.getSettings()).name).toBe('');
+    const saved = await bridge.updateSettings({ name: 'Ada', serverUrl: 'ws://10.0.0.2:8080/signal' });
+    expect(saved).toMatchObject({ name: 'Ada', serverUrl: 'ws://10.0.0.2:8080/signal' });
+    expect(JSON.parse(await readFile(join(dir, 'settings.json'), 'utf8'))).toMatchObject({ name: 'Ada' });
+  });
+
+  it('refuses a bad payload with a readable reason and changes nothing', async () => {
+    const bridge = createBridge(ipc.renderer(trusted));
+    await bridge.updateSettings({ name: 'Ada' });
+    await expect(bridge.updateSettings({ name: 'x'.repeat(40) })).rejects.toThrow(
+      'settings:update: invalid payload: name: name is longer than 32 characters',
+    );
+    await expect(ipc.renderer(trusted).invoke('hosting:set', 'yes')).rejects.toThrow('hosting:set: invalid payload');
+    await expect(ipc.renderer(trusted).invoke('settings:get', { sneaky: 1 })).rejects.toThrow('settings:get: invalid payload');
+    expect((await bridge.getSettings()).name).toBe('Ada');
+  });
+
+  it('ignores a malformed status or alert, with a warning', () => {
+    const bridge = createBridge(ipc.renderer(trusted));
+    bridge.reportStatus({ connection: 'registered', dnd: false, inCall: false, missedCalls: -1 });
+    bridge.alertIncomingCall({ callId: 'short', from: 'Ada', video: false });
+    bridge.alertIncomingCall({ callId: 'call-000000001', from: '<img src=x onerror=alert(1)>', video: false });
+    expect(shell.badge).toBe(0);
+    expect(shell.notifications).toEqual([]);
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toContain('status:report: invalid payload: missedCalls');
+  });
+
+  it('passes valid status and alerts on to the desktop', () => {
+    const bridge = createBridge(ipc.renderer(trusted));
+    bridge.reportStatus({ connection: 'registered', dnd: false, inCall: false, missedCalls: 4 });
+    bridge.alertIncomingCall({ callId: 'call-000000001', from: 'Ada Lovelace', video: true });
+    expect(shell.badge).toBe(4);
+    expect(shell.notifications[0]?.view.body).toBe('Ada Lovelace is calling');
+    bridge.clearIncomingCall('call-000000001');
+    expect(shell.notifications[0]?.closed).toBe(true);
+  });
+});
+
+describe('IPC from anyone else', () => {
+  it.each<[string, IpcEventLike]>([
+    ['a sub-frame', { sender: appWindow, senderFrame: { url: 'app://leanphone/index.html', parent: mainFrame } }],
+    ['another origin in our window', { sender: appWindow, senderFrame: { url: 'https://evil.example/', parent: null } }],
+    ['another webContents', { sender: { id: 'other' }, senderFrame: mainFrame }],
+    ['a destroyed frame', { sender: appWindow, senderFrame: null }],
+  ])('is refused from %s and changes nothing', async (_who, event) => {
+    const bridge = createBridge(ipc.renderer(event));
+    await expect(bridge.updateSettings({ name: 'Mallory' })).rejects.toThrow("refused, not the app's own window");
+    await expect(bridge.getSettings()).rejects.toThrow('refused');
+    bridge.alertIncomingCall({ callId: 'call-000000001', from: 'Mallory', video: false });
+    expect(shell.notifications).toEqual([]);
+    expect((await createBridge(ipc.renderer(trusted)).getSettings()).name).toBe('');
+  });
+});
+
+describe('the preload bridge', () => {
+  it('has exactly the members of LeanPhoneBridge and is frozen', () => {
+    const bridge = createBridge(ipc.renderer(trusted));
+    const expected: Array<keyof LeanPhoneBridge> = [
+      'kind',
+      'getSettings',
+      'updateSettings',
+      'reportStatus',
+      'alertIncomingCall',
+      'clearIncomingCall',
+      'onAlertAction',
+      'onDndChange',
+      'getHosting',
+      'setHosting',
+      'onHostingChange',
+    ];
+    expect(Object.keys(bridge).sort()).toEqual(expected.sort());
+    expect(bridge.kind).toBe('desktop');
+    expect(Object.isFrozen(bridge)).toBe(true);
+  });
+
+  it('hands listeners the payload only, never the Electron event, and unsubscribes', () => {
+    const listeners = new Map<string, Set<(event: unknown, payload: unknown) => void>>();
+    const renderer: IpcRendererLike = {
+      invoke: async () => null,
+      send: () => undefined,
+      on: (channel, listener) => {
+        if (!listeners.has(channel)) listeners.set(channel, new Set());
+        listeners.get(channel)?.add(listener);
+      },
+      removeListener: (channel, listener) => listeners.get(channel)?.delete(listener),
+    };
+    const emit = (channel: string, payload: unknown) => {
+      for (const l of listeners.get(channel) ?? []) l({ sender: 'ipcRenderer with powers' }, payload);
+    };
+    const bridge = createBridge(renderer);
+    const got: unknown[][] = [];
+    const offAlert = bridge.onAlertAction((...args) => got.push(['alert', ...args]));
+    bridge.onDndChange((...args) => got.push(['dnd', ...args]));
+    bridge.onHostingChange((...args) => got.push(['hosting', ...args]));
+    emit('alert:action', { callId: 'call-000000001', action: 'answer' });
+    emit('dnd:change', true);
+    emit('hosting:change', { running: false, error: null });
+    offAlert();
+    emit('alert:action', { callId: 'call-000000001', action: 'decline' });
+    expect(got).toEqual([
+      ['alert', { callId: 'call-000000001', action: 'answer' }],
+      ['dnd', true],
+      ['hosting', { running: false, error: null }],
+    ]);
+    expect([...listeners.keys()].sort()).toEqual([...EVENT_CHANNELS].sort());
+    expect(() => bridge.onDndChange('not a function' as never)).toThrow('listener must be a function');
+  });
+});

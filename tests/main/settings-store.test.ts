@@ -1,0 +1,87 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../common/bridge.js';
+import { SettingsError, SettingsStore } from '../../main/settings-store.js';
+
+let dir: string;
+const warnings: string[] = [];
+const open = () =>
+  SettingsStore.open(dir, { now: () => new Date('2026-01-02T03:04:05.678Z'), warn: (m) => warnings.push(m) });
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'leanphone-settings-'));
+  warnings.length = 0;
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('settings store', () => {
+  it('starts from defaults when there is no file, without writing one', async () => {
+    const store = await open();
+    expect(store.get()).toEqual(DEFAULT_SETTINGS);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('saves a patch and reads it back after a restart', async () => {
+    const store = await open();
+    const saved = await store.update({ serverUrl: 'ws://192.168.1.5:8080/signal', name: '  Ada  ', startAtLogin: true });
+    expect(saved).toMatchObject({ serverUrl: 'ws://192.168.1.5:8080/signal', name: 'Ada', startAtLogin: true });
+    expect((await open()).get()).toEqual(saved);
+    expect(JSON.parse(await readFile(join(dir, 'settings.json'), 'utf8'))).toEqual(saved);
+    expect(await readdir(dir)).toEqual(['settings.json']);
+  });
+
+  it('applies concurrent updates in order, keeping both', async () => {
+    const store = await open();
+    await Promise.all([store.update({ name: 'Ada' }), store.update({ passcode: 'secret' })]);
+    expect((await open()).get()).toMatchObject({ name: 'Ada', passcode: 'secret' });
+  });
+
+  it.each([
+    [{ serverUrl: 'http://example.com' }, 'serverUrl: serverUrl must be empty or a ws:// or wss:// address'],
+    [{ name: '<b>x</b>' }, "name: name may hold only letters, digits, spaces and . _ - '"],
+    [{ hosting: { enabled: true, port: 70000 } }, 'hosting.port'],
+    [{ startAtLogin: 'yes' }, 'startAtLogin'],
+    [{ evil: true }, 'evil'],
+    [{ iceServers: [{ urls: 'javascript:alert(1)' }] }, 'ICE server urls must start with'],
+    ['not an object', 'Invalid settings'],
+  ])('refuses %j with a clear error and changes nothing', async (patch, message) => {
+    const store = await open();
+    await store.update({ name: 'Ada' });
+    const before = await readFile(join(dir, 'settings.json'), 'utf8');
+    const error = await store.update(patch).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as Error).message).toContain(message);
+    expect(store.get().name).toBe('Ada');
+    expect(await readFile(join(dir, 'settings.json'), 'utf8')).toBe(before);
+  });
+
+  it.each([
+    ['not JSON', '{"serverUrl": '],
+    ['not an object', '[1, 2]'],
+    ['a wrong value', JSON.stringify({ ...DEFAULT_SETTINGS, hosting: { enabled: 'yes', port: 8080 } })],
+  ])('keeps a corrupt file (%s) aside and starts from defaults', async (_what, text) => {
+    await writeFile(join(dir, 'settings.json'), text);
+    const store = await open();
+    expect(store.get()).toEqual(DEFAULT_SETTINGS);
+    const aside = join(dir, 'settings.corrupt-2026-01-02T03-04-05-678Z.json');
+    expect(await readdir(dir)).toEqual(['settings.corrupt-2026-01-02T03-04-05-678Z.json']);
+    expect(await readFile(aside, 'utf8')).toBe(text);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('started from defaults');
+    await store.update({ name: 'Ada' });
+    expect((await open()).get().name).toBe('Ada');
+  });
+
+  it('fills in keys missing from an older file', async () => {
+    await writeFile(join(dir, 'settings.json'), JSON.stringify({ name: 'Ada' }));
+    expect((await open()).get()).toEqual({ ...DEFAULT_SETTINGS, name: 'Ada' });
+  });
+
+  it('hands out copies, so a caller cannot change the stored settings', async () => {
+    const store = await open();
+    store.get().devices.camera = 'hacked';
+    expect(store.get().devices.camera).toBeNull();
+  });
+});
