@@ -5,7 +5,7 @@
  */
 import type { HostingState, Unsubscribe } from '../common/bridge.js';
 import type { RunningSignalServer, SignalServerOptions } from '../signal-server/options.js';
-import { lanAddresses } from './lan-addresses.js';
+import { lanAddresses } from '../signal-server/addresses.js';
 
 export type StartSignalServer = (options: SignalServerOptions) => Promise<RunningSignalServer>;
 

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { HostingService } from '../../main/hosting.js';
-import { lanAddresses } from '../../main/lan-addresses.js';
+import { lanAddresses } from '../../signal-server/addresses.js';
 import { startSignalServer } from '../../signal-server/server.js';
 
 const services: HostingService[] = [];
