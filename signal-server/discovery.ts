@@ -38,8 +38,11 @@ export interface Discovery {
   stop(): Promise<void>;
 }
 
+/** multicast-dns binds to the interface address when given one, and then hears no multicast. */
+const socketOptions = (mdns: MdnsOptions): object => (mdns.interface ? { ...mdns, bind: '0.0.0.0' } : {});
+
 export function advertise(ad: Advertisement, mdns: MdnsOptions = {}): Discovery {
-  const bonjour = new Bonjour(mdns as object);
+  const bonjour = new Bonjour(socketOptions(mdns));
   bonjour.publish({
     name: ad.name,
     type: SERVICE_TYPE,
@@ -57,7 +60,7 @@ export function advertise(ad: Advertisement, mdns: MdnsOptions = {}): Discovery 
 
 /** Watches for hosts; `onChange` gets the whole current list each time it changes. */
 export function browse(onChange: (servers: DiscoveredServer[]) => void, mdns: MdnsOptions = {}): Discovery {
-  const bonjour = new Bonjour(mdns as object);
+  const bonjour = new Bonjour(socketOptions(mdns));
   const found = new Map<string, DiscoveredServer>();
   const browser = bonjour.find({ type: SERVICE_TYPE });
   browser.on('up', (service: Service) => {
@@ -83,7 +86,9 @@ export function describeService(service: Service): DiscoveredServer | null {
   const txt = (service.txt ?? {}) as Record<string, unknown>;
   const version = Number(txt.v);
   const addresses = (service.addresses ?? []).filter((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address));
-  const address = addresses[0] ?? service.referer?.address;
+  // The address the answer came from is one the browser can reach; a multi-homed host lists others too.
+  const referer = service.referer?.address;
+  const address = referer !== undefined && addresses.includes(referer) ? referer : (addresses[0] ?? referer);
   if (version !== PROTOCOL_VERSION || address === undefined || !Number.isInteger(service.port)) return null;
   const tls = txt.tls === '1';
   const fingerprint = typeof txt.fp === 'string' && /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(txt.fp) ? txt.fp : null;

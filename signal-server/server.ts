@@ -69,7 +69,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
 
   function accept(ws: WebSocket, remote: string): void {
     const connection = switchboard.open(
-      { send: (frame) => ws.send(frame), close: (code, reason) => ws.close(code, reason) },
+      { send: (frame) => ws.send(frame, { binary: false }), close: (code, reason) => ws.close(code, reason) },
       remote,
       registerTimeoutMs,
     );

@@ -1,8 +1,8 @@
 /**
  * Short-lived TURN credentials in the TURN REST API scheme that coturn's `use-auth-secret` checks:
- * username `expiry:name`, password base64(HMAC-SHA1(secret, username)). The secret never leaves here.
+ * username `expiry:opaque-user-id`, password base64(HMAC-SHA1(secret, username)). The secret never leaves here.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { IceServer } from '../common/protocol.js';
 
 export interface TurnOptions {
@@ -18,7 +18,8 @@ export const DEFAULT_TURN_TTL_SECONDS = 12 * 60 * 60;
 
 export function turnCredentials(turn: TurnOptions, user: string, nowMs: number = Date.now()): IceServer {
   const expiry = Math.floor(nowMs / 1000) + (turn.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS);
-  const username = `${expiry}:${user}`;
+  // coturn refuses usernames with spaces or quotes, and names have no place in its logs.
+  const username = `${expiry}:${createHash('sha256').update(user).digest('base64url').slice(0, 22)}`;
   const credential = createHmac('sha1', turn.secret).update(username).digest('base64');
   return { urls: turn.urls, username, credential };
 }

@@ -24,8 +24,9 @@ export class TestClient {
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as Frame;
+    ws.on('message', (data, isBinary) => {
+      // The protocol sends one JSON object per text frame; a binary frame is a server bug.
+      const frame = (isBinary ? { binaryFrame: true } : JSON.parse(data.toString())) as Frame;
       this.received.push(frame);
       for (const waiter of this.#waiters) {
         if (waiter.match(frame)) {

@@ -110,6 +110,8 @@ describe('presence', () => {
     const free = await cy.next((f) => f.method === 'NOTIFY' && f.body.users.some((u: any) => u.name === 'Ada' && u.state === 'online'));
     expect(free.body.users).toEqual(expect.arrayContaining([{ name: 'Ada', state: 'online' }, { name: 'Bob', state: 'online' }]));
 
+    // Every frame, NOTIFYs included, is a text frame holding one JSON object.
+    expect([...ada.received, ...bob.received, ...cy.received].filter((f) => f.binaryFrame)).toEqual([]);
     await bob.close();
     expect((await cy.next((f) => f.method === 'NOTIFY' && f.body.users.some((u: any) => u.state === 'offline'))).body.users).toEqual([
       { name: 'Bob', state: 'offline' },
