@@ -41,7 +41,19 @@ export type AlertAction = { callId: string; action: 'show' | 'answer' | 'decline
 
 export type HostingState =
   | { running: false; error: string | null }
-  | { running: true; port: number; addresses: string[]; url: string };
+  | {
+      running: true;
+      port: number;
+      addresses: string[];
+      /** Where this machine's own phone connects (wss on loopback). */
+      url: string;
+      /** https addresses others open in a browser, one per LAN address. */
+      joinUrls: string[];
+      /** SHA-256 of the host's certificate, to compare with what a joiner's browser shows. */
+      fingerprint: string;
+      /** An SVG QR code of the first join address, or null without a LAN address. */
+      qrSvg: string | null;
+    };
 
 export type Unsubscribe = () => void;
 

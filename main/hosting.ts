@@ -4,8 +4,11 @@
  * serialised, so a quick on/off/on never leaves two servers or a dangling port.
  */
 import type { HostingState, Unsubscribe } from '../common/bridge.js';
-import type { RunningSignalServer, SignalServerOptions } from '../signal-server/options.js';
 import { lanAddresses } from '../signal-server/addresses.js';
+import type { TlsIdentity } from '../signal-server/certificate.js';
+import type { Advertisement, Discovery } from '../signal-server/discovery.js';
+import type { RunningSignalServer, SignalServerOptions } from '../signal-server/options.js';
+import { qrSvg } from './qr.js';
 
 export type StartSignalServer = (options: SignalServerOptions) => Promise<RunningSignalServer>;
 
@@ -16,13 +19,20 @@ export interface HostingOptions {
   /** Interface to listen on; the whole LAN by default. */
   host?: string;
   addresses?: () => string[];
+  /** The host's kept certificate (made on first use): browser joiners need https for camera and microphone. */
+  identity: () => Promise<TlsIdentity>;
+  /** Announces the running server on the LAN (DNS-SD over mDNS). */
+  advertise: (ad: Advertisement) => Discovery;
+  /** The instance name joiners see, e.g. "LeanPhone on office-mac". */
+  name: string;
   /** Extra options for the server (logger, passcode, timers). */
-  serverOptions?: Omit<SignalServerOptions, 'port' | 'host' | 'staticDir'>;
+  serverOptions?: Omit<SignalServerOptions, 'port' | 'host' | 'staticDir' | 'tls'>;
 }
 
 export class HostingService {
   readonly #options: HostingOptions;
   #server: RunningSignalServer | null = null;
+  #advertisement: Discovery | null = null;
   #state: HostingState = { running: false, error: null };
   #queue: Promise<unknown> = Promise.resolve();
   readonly #listeners = new Set<(state: HostingState) => void>();
@@ -59,30 +69,47 @@ export class HostingService {
   async #start(port: number): Promise<void> {
     if (this.#server && this.#server.port === port) return;
     if (this.#server) await this.#stop();
+    let identity: TlsIdentity;
     try {
+      identity = await this.#options.identity();
       this.#server = await this.#options.start({
         ...this.#options.serverOptions,
         port,
         host: this.#options.host ?? '0.0.0.0',
         staticDir: this.#options.staticDir ?? null,
+        tls: identity,
       });
     } catch (error) {
       this.#publish({ running: false, error: describeStartError(error, port) });
       return;
     }
     const server = this.#server;
+    this.#advertisement = this.#options.advertise({
+      name: this.#options.name,
+      port: server.port,
+      tls: true,
+      passcode: this.#options.serverOptions?.passcode !== undefined,
+      fingerprint: identity.fingerprint,
+    });
+    const addresses = (this.#options.addresses ?? lanAddresses)();
+    const joinUrls = addresses.map((address) => `https://${address}:${server.port}/`);
     this.#publish({
       running: true,
       port: server.port,
-      addresses: (this.#options.addresses ?? lanAddresses)(),
+      addresses,
       url: server.url,
+      joinUrls,
+      fingerprint: identity.fingerprint,
+      qrSvg: joinUrls[0] === undefined ? null : await qrSvg(joinUrls[0]),
     });
   }
 
   async #stop(): Promise<void> {
     const server = this.#server;
+    const advertisement = this.#advertisement;
     this.#server = null;
-    if (server) await server.close();
+    this.#advertisement = null;
+    await Promise.all([advertisement?.stop(), server?.close()]);
     if (this.#state.running || this.#state.error !== null) this.#publish({ running: false, error: null });
   }
 

@@ -3,9 +3,13 @@
  * controller wired to IPC, and a clean shutdown that stops hosting before the process exits.
  * Logic lives in the plain modules; Electron calls live in electron-adapter.ts.
  */
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { lanAddresses } from '../signal-server/addresses.js';
+import { loadOrCreateIdentity } from '../signal-server/certificate.js';
+import { advertise } from '../signal-server/discovery.js';
 import { createLogger } from '../signal-server/log.js';
 import { startSignalServer } from '../signal-server/server.js';
 import { APP_ENTRY_URL, APP_ORIGIN } from './app-protocol.js';
@@ -56,6 +60,9 @@ async function run(): Promise<void> {
   const hosting = new HostingService({
     start: startSignalServer,
     staticDir: rendererDir,
+    identity: () => loadOrCreateIdentity(join(app.getPath('userData'), 'tls'), lanAddresses()),
+    advertise,
+    name: `LeanPhone on ${hostname()}`,
     serverOptions: { logger: createLogger('info') },
   });
   const controller = new DesktopController({ shell, settings, hosting });

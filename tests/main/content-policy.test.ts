@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveAppPath, contentType } from '../../main/app-protocol.js';
 import { connectOrigins, contentSecurityPolicy, isRequestAllowed } from '../../main/content-policy.js';
+import { HOSTING_ON_EXAMPLE } from './hosting-fixture.js';
 
-const hosting = { running: true as const, port: 9000, addresses: ['192.168.1.5'], url: 'ws://127.0.0.1:9000/signal' };
+const hosting = HOSTING_ON_EXAMPLE;
 
 describe('content security policy', () => {
   it('allows scripts only from the app itself and no plugins, frames or base changes', () => {
@@ -30,14 +31,14 @@ describe('network guard', () => {
   };
 
   it('knows the configured and the hosted server', () => {
-    expect(allowance.connectOrigins).toEqual(['wss://phones.lan:8443', 'ws://127.0.0.1:9000']);
+    expect(allowance.connectOrigins).toEqual(['wss://phones.lan:8443', 'wss://127.0.0.1:9000']);
     expect(connectOrigins({ serverUrl: '' }, { running: false, error: null })).toEqual([]);
   });
 
   it.each([
     'app://leanphone/assets/index.js',
     'wss://phones.lan:8443/signal',
-    'ws://127.0.0.1:9000/signal',
+    'wss://127.0.0.1:9000/signal',
     'https://phones.lan:8443/healthz',
     'data:image/png;base64,AAAA',
     'blob:app://leanphone/1234',

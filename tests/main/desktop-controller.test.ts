@@ -6,8 +6,8 @@ import type { PhoneStatus } from '../../common/bridge.js';
 import { DesktopController } from '../../main/desktop-controller.js';
 import { HostingService } from '../../main/hosting.js';
 import { SettingsStore } from '../../main/settings-store.js';
-import { startSignalServer } from '../../signal-server/server.js';
 import { FakeShell } from './fake-shell.js';
+import { hostingOptions } from './hosting-fixture.js';
 
 const registered: PhoneStatus = { connection: 'registered', dnd: false, inCall: false, missedCalls: 0 };
 const ada = { callId: 'call-000000001', from: 'Ada', video: false };
@@ -21,7 +21,7 @@ let origins: string[][];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'leanphone-controller-'));
   shell = new FakeShell();
-  hosting = new HostingService({ start: startSignalServer, host: '127.0.0.1', addresses: () => ['192.168.1.5'] });
+  hosting = new HostingService(hostingOptions({ addresses: () => ['192.168.1.5'] }));
   origins = [];
   controller = new DesktopController({
     shell,
@@ -163,7 +163,7 @@ describe('settings and hosting', () => {
     expect(shell.sent).toContainEqual({ channel: 'hosting:change', payload: state });
     expect(shell.tray?.icon).toBe('hosting');
     expect(shell.tray?.menu).toContainEqual({ kind: 'checkbox', command: 'toggle-hosting', label: 'Host a LAN phone system', checked: true });
-    expect(controller.connectOrigins).toContain(`ws://127.0.0.1:${(state as { port: number }).port}`);
+    expect(controller.connectOrigins).toContain(`wss://127.0.0.1:${(state as { port: number }).port}`);
     await controller.shutdown();
     expect(hosting.state).toEqual({ running: false, error: null });
   });

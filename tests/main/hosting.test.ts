@@ -3,22 +3,26 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { HostingService } from '../../main/hosting.js';
 import { lanAddresses } from '../../signal-server/addresses.js';
-import { startSignalServer } from '../../signal-server/server.js';
+import { hostingOptions, testIdentity, type AnnouncementLog } from './hosting-fixture.js';
 
 const services: HostingService[] = [];
 afterEach(async () => {
   await Promise.all(services.splice(0).map((service) => service.close()));
 });
 
+let announcements: AnnouncementLog[] = [];
+
 function hosting(): HostingService {
-  const service = new HostingService({ start: startSignalServer, host: '127.0.0.1', addresses: () => ['192.168.1.20'] });
+  const options = hostingOptions({ addresses: () => ['192.168.1.20'] });
+  const service = new HostingService(options);
   services.push(service);
+  announcements = options.announcements;
   return service;
 }
 
 /** Opens a real client, registers as `name`, answers the first response. */
 async function register(url: string, name: string): Promise<{ status: number; body: unknown }> {
-  const socket = new WebSocket(url, 'leanphone.1');
+  const socket = new WebSocket(url, 'leanphone.1', { ca: (await testIdentity()).cert });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
@@ -34,8 +38,8 @@ async function register(url: string, name: string): Promise<{ status: number; bo
   }
 }
 
-function refused(url: string): Promise<string> {
-  const socket = new WebSocket(url, 'leanphone.1');
+async function refused(url: string): Promise<string> {
+  const socket = new WebSocket(url, 'leanphone.1', { ca: (await testIdentity()).cert });
   return new Promise((resolve) => {
     socket.once('open', () => {
       socket.close();
@@ -54,8 +58,17 @@ describe('hosting a LAN phone system', () => {
     if (!state.running) throw new Error(`not running: ${state.error}`);
     expect(state.port).toBeGreaterThan(0);
     expect(state.addresses).toEqual(['192.168.1.20']);
-    expect(state.url).toBe(`ws://127.0.0.1:${state.port}/signal`);
+    expect(state.url).toBe(`wss://127.0.0.1:${state.port}/signal`);
+    expect(state.joinUrls).toEqual([`https://192.168.1.20:${state.port}/`]);
+    expect(state.fingerprint).toBe((await testIdentity()).fingerprint);
+    expect(state.qrSvg).toMatch(/^<svg role="img" aria-label="QR code: https:\/\/192\.168\.1\.20:\d+\/"/);
     expect(changes).toEqual([state]);
+    expect(announcements).toEqual([
+      {
+        ad: { name: 'LeanPhone on test-host', port: state.port, tls: true, passcode: false, fingerprint: state.fingerprint },
+        live: true,
+      },
+    ]);
 
     const reply = await register(state.url, 'Ada');
     expect(reply.status).toBe(200);
@@ -68,6 +81,7 @@ describe('hosting a LAN phone system', () => {
     if (!state.running) throw new Error('not running');
     const stopped = await service.set(false, 0);
     expect(stopped).toEqual({ running: false, error: null });
+    expect(announcements.map((entry) => entry.live)).toEqual([false]);
     expect(await refused(state.url)).toBe('ECONNREFUSED');
   });
 

@@ -9,8 +9,8 @@ import { HostingService } from '../../main/hosting.js';
 import { registerIpc, type FrameLike, type IpcEventLike, type IpcMainLike } from '../../main/ipc-handlers.js';
 import { SettingsStore } from '../../main/settings-store.js';
 import { createBridge, type IpcRendererLike } from '../../preload/bridge.js';
-import { startSignalServer } from '../../signal-server/server.js';
 import { FakeShell } from './fake-shell.js';
+import { hostingOptions } from './hosting-fixture.js';
 
 type Handler = (event: IpcEventLike, payload: unknown) => unknown;
 
@@ -64,7 +64,7 @@ beforeEach(async () => {
   controller = new DesktopController({
     shell,
     settings: await SettingsStore.open(dir),
-    hosting: new HostingService({ start: startSignalServer, host: '127.0.0.1' }),
+    hosting: new HostingService(hostingOptions()),
   });
   unregister = registerIpc(
     ipc,

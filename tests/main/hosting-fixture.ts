@@ -1,0 +1,52 @@
+/**
+ * What the hosting tests give HostingService: a real certificate made once in a temp folder, and
+ * a recorder in place of the mDNS announcement (real discovery runs in tests/netns, where
+ * multicast cannot leave the test's own network).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HostingOptions } from '../../main/hosting.js';
+import { loadOrCreateIdentity, type TlsIdentity } from '../../signal-server/certificate.js';
+import type { Advertisement } from '../../signal-server/discovery.js';
+import { startSignalServer } from '../../signal-server/server.js';
+
+const identityDir = mkdtempSync(join(tmpdir(), 'leanphone-hosting-'));
+let identity: Promise<TlsIdentity> | null = null;
+export const testIdentity = (): Promise<TlsIdentity> => (identity ??= loadOrCreateIdentity(identityDir, []));
+
+export interface AnnouncementLog {
+  ad: Advertisement;
+  live: boolean;
+}
+
+export function hostingOptions(overrides: Partial<HostingOptions> = {}): HostingOptions & { announcements: AnnouncementLog[] } {
+  const announcements: AnnouncementLog[] = [];
+  return {
+    start: startSignalServer,
+    host: '127.0.0.1',
+    identity: testIdentity,
+    name: 'LeanPhone on test-host',
+    advertise: (ad) => {
+      const entry = { ad, live: true };
+      announcements.push(entry);
+      return {
+        stop: async () => {
+          entry.live = false;
+        },
+      };
+    },
+    ...overrides,
+    announcements,
+  };
+}
+
+export const HOSTING_ON_EXAMPLE = {
+  running: true as const,
+  port: 9000,
+  addresses: ['192.168.1.5'],
+  url: 'wss://127.0.0.1:9000/signal',
+  joinUrls: ['https://192.168.1.5:9000/'],
+  fingerprint: 'AB:'.repeat(31) + 'AB',
+  qrSvg: null,
+};
