@@ -4,10 +4,12 @@
  */
 import { expect, type Locator, type Page } from '@playwright/test';
 
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Escapes regex syntax, and writes quotes as \x27/\x22 (Playwright's chained selectors choke on them). */
+const escapeRegExp = (text: string): string =>
+  text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll("'", '\\x27').replaceAll('"', '\\x22');
 
 /** An accessible name that starts with `name` as a whole word ("Ada, online" but not "Adam, online"). */
-export const startsWithName = (name: string): RegExp => new RegExp(`^${escapeRegExp(name)}(?![\\p{L}\\p{N}_'.-])`, 'u');
+export const startsWithName = (name: string): RegExp => new RegExp(`^${escapeRegExp(name)}(?![\\p{L}\\p{N}_\\x27.-])`, 'u');
 
 export class Phone {
   readonly page: Page;
@@ -28,7 +30,8 @@ export class Phone {
     return this.page.getByRole('textbox', { name: 'Server', exact: true });
   }
   get passcodeBox(): Locator {
-    return this.page.getByRole('textbox', { name: 'Passcode', exact: true });
+    // Not exact: the label reads "Passcode (optional)".
+    return this.page.getByRole('textbox', { name: 'Passcode' });
   }
   get phoneBook(): Locator {
     return this.page.getByRole('list', { name: 'Phone book', exact: true });
@@ -66,10 +69,11 @@ export class Phone {
     await this.button('Connect').click();
   }
 
-  /** Connects under this phone's name and waits for the phone book. */
-  async connect(options: { passcode?: string } = {}): Promise<void> {
+  /** Connects under this phone's name and waits for the phone book (empty while alone). */
+  async connect(options: { name?: string; passcode?: string } = {}): Promise<void> {
     await this.submitConnect(options);
-    await expect(this.phoneBook).toBeVisible();
+    await expect(this.phoneBook).toBeAttached();
+    await expect(this.nameBox).toBeHidden();
   }
 
   /** Clicks "Call" or "Video call" in the callee's phone book entry. */

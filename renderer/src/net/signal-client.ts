@@ -1,0 +1,296 @@
+/**
+ * The signalling connection: one WebSocket to `<server>/signal` (subprotocol leanphone.1), the
+ * REGISTER handshake, and reconnection with backoff and the resume token. It knows nothing of
+ * calls: every other message goes to `onMessage` once checked. Messages sent while the socket is
+ * down wait in a bounded queue and leave once registered again.
+ */
+import { SIGNAL_PATH, SUBPROTOCOL, type Message, type PublishedState, type RegisteredBody, type Response } from '../../../common/protocol.js';
+import type { PhoneStatus } from '../../../common/bridge.js';
+import { backoffDelay } from './backoff.js';
+import { checkIncoming } from './validate.js';
+
+export type ConnectionState = PhoneStatus['connection'];
+
+/** Why the client gave up; `text` is what the user reads. */
+export type Refusal = {
+  code: 'name-taken' | 'bad-name' | 'passcode' | 'full' | 'unreachable' | 'replaced' | 'bad-address';
+  text: string;
+};
+
+/** The part of the WebSocket API used here: the browser's, or `ws` in tests. */
+export interface SocketLike {
+  readonly readyState: number;
+  binaryType: string;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onclose: ((event: { code: number }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+}
+
+export interface SignalClientOptions {
+  server: string;
+  name: string;
+  passcode: string;
+  createSocket?: (url: string, protocol: string) => SocketLike;
+  random?: () => number;
+  log?: (level: 'warn' | 'info', text: string) => void;
+  onState?: (state: ConnectionState) => void;
+  onRegistered?: (body: RegisteredBody, resumed: boolean) => void;
+  onRefused?: (refusal: Refusal) => void;
+  onMessage?: (message: Message) => void;
+}
+
+const OPEN = 1;
+/** A socket that neither opens nor fails within this time is given up (some refusals are silent). */
+export const OPEN_TIMEOUT_MS = 4000;
+/** The server must answer REGISTER within this time. */
+export const REGISTER_TIMEOUT_MS = 10_000;
+const MAX_QUEUE = 200;
+const decoder = new TextDecoder();
+
+/** Turns what the user typed into the signalling URL, or null if it is not a server address. */
+export function signalUrl(server: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(server.trim().includes('://') ? server.trim() : `ws://${server.trim()}`);
+  } catch {
+    return null;
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return null;
+  if (!url.hostname) return null;
+  url.pathname = SIGNAL_PATH;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+/** The words for a refused REGISTER. */
+export function refusalFor(response: Response): Refusal {
+  switch (response.status) {
+    case 409:
+      return { code: 'name-taken', text: 'That name is taken' };
+    case 401:
+      return { code: 'passcode', text: 'Wrong passcode' };
+    case 503:
+      return { code: 'full', text: 'Server is full' };
+    default: {
+      const reason = response.reason.replace(/^body\.name:\s*/, '');
+      return { code: 'bad-name', text: reason ? reason.charAt(0).toUpperCase() + reason.slice(1) : 'The server refused this name' };
+    }
+  }
+}
+
+export class SignalClient {
+  readonly #options: SignalClientOptions;
+  readonly #url: string | null;
+  #socket: SocketLike | null = null;
+  #state: ConnectionState = 'disconnected';
+  #stopped = false;
+  #everRegistered = false;
+  #resume: string | undefined;
+  #cseq = 0;
+  #registerCseq = 0;
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #guardTimer: ReturnType<typeof setTimeout> | null = null;
+  #stopWatching: (() => void) | null = null;
+  #queue: Message[] = [];
+
+  constructor(options: SignalClientOptions) {
+    this.#options = options;
+    this.#url = signalUrl(options.server);
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Connects and registers. Refusals and losses are reported through the callbacks. */
+  start(): void {
+    if (this.#url === null) {
+      this.#giveUp({ code: 'bad-address', text: 'Server address is not valid' });
+      return;
+    }
+    this.#stopped = false;
+    this.#open();
+  }
+
+  /** Closes cleanly (1000): the server ends this phone's calls and marks it offline. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    if (this.#guardTimer) clearTimeout(this.#guardTimer);
+    this.#guardTimer = null;
+    this.#unwatchPolicy();
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket) {
+      this.#detach(socket);
+      socket.close(1000, 'Bye');
+    }
+    this.#queue = [];
+    this.#setState('disconnected');
+  }
+
+  /** Sends now when registered, else after the next registration. */
+  send(message: Message): void {
+    if (this.#state === 'registered' && this.#socket?.readyState === OPEN) {
+      this.#socket.send(JSON.stringify(message));
+      return;
+    }
+    if (this.#queue.length < MAX_QUEUE) this.#queue.push(message);
+  }
+
+  publish(state: PublishedState): void {
+    this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: { state } });
+  }
+
+  #open(): void {
+    const url = this.#url;
+    if (url === null) return;
+    this.#setState(this.#everRegistered ? 'reconnecting' : 'connecting');
+    const create = this.#options.createSocket ?? ((u: string, p: string) => new WebSocket(u, p) as unknown as SocketLike);
+    let socket: SocketLike;
+    try {
+      socket = create(url, SUBPROTOCOL);
+    } catch {
+      // The page's Content-Security-Policy (or the browser) refused to open it.
+      this.#giveUp({ code: 'unreachable', text: 'Server unreachable' });
+      return;
+    }
+    this.#socket = socket;
+    this.#guard(socket, OPEN_TIMEOUT_MS);
+    this.#watchPolicy(socket, url);
+    socket.onopen = () => {
+      this.#unwatchPolicy();
+      this.#guard(socket, REGISTER_TIMEOUT_MS);
+      this.#registerCseq = ++this.#cseq;
+      const body = {
+        name: this.#options.name,
+        ...(this.#options.passcode ? { passcode: this.#options.passcode } : {}),
+        ...(this.#resume ? { resume: this.#resume } : {}),
+      };
+      socket.send(JSON.stringify({ method: 'REGISTER', cseq: this.#registerCseq, body }));
+    };
+    socket.binaryType = 'arraybuffer';
+    socket.onmessage = (event) => {
+      // The protocol sends text frames; a binary frame holding UTF-8 JSON is read the same way.
+      const text = typeof event.data === 'string' ? event.data : event.data instanceof ArrayBuffer ? decoder.decode(event.data) : null;
+      if (text === null) return;
+      const checked = checkIncoming(text);
+      if (!checked.ok) {
+        this.#options.log?.('warn', `Dropped a message from the server: ${checked.reason}`);
+        return;
+      }
+      this.#receive(checked.message);
+    };
+    socket.onerror = () => undefined;
+    socket.onclose = (event) => this.#closed(socket, event.code);
+  }
+
+  #receive(message: Message): void {
+    if ('status' in message && message.method === 'REGISTER' && message.cseq === this.#registerCseq) {
+      if (message.status === 200) this.#registered(message.body as RegisteredBody);
+      else if (message.status >= 200) this.#refused(message);
+      return;
+    }
+    this.#options.onMessage?.(message);
+  }
+
+  /** Closes `socket` if it is still not registered after `ms`; its close handler decides what next. */
+  #guard(socket: SocketLike, ms: number): void {
+    if (this.#guardTimer) clearTimeout(this.#guardTimer);
+    this.#guardTimer = setTimeout(() => {
+      this.#guardTimer = null;
+      if (socket === this.#socket && this.#state !== 'registered') this.#closed(socket, 4000);
+    }, ms);
+  }
+
+  /** A page whose Content-Security-Policy blocks the address gets no close event: listen for the violation. */
+  #watchPolicy(socket: SocketLike, url: string): void {
+    this.#unwatchPolicy();
+    if (typeof document === 'undefined') return;
+    const listener = (event: SecurityPolicyViolationEvent) => {
+      if (event.blockedURI && url.startsWith(event.blockedURI) && socket === this.#socket) this.#closed(socket, 4000);
+    };
+    document.addEventListener('securitypolicyviolation', listener);
+    this.#stopWatching = () => document.removeEventListener('securitypolicyviolation', listener);
+  }
+
+  #unwatchPolicy(): void {
+    this.#stopWatching?.();
+    this.#stopWatching = null;
+  }
+
+  #registered(body: RegisteredBody): void {
+    if (this.#guardTimer) clearTimeout(this.#guardTimer);
+    this.#guardTimer = null;
+    const resumed = this.#resume !== undefined && this.#resume === body.resume;
+    this.#resume = body.resume;
+    this.#everRegistered = true;
+    this.#attempt = 0;
+    this.#setState('registered');
+    this.#options.onRegistered?.(body, resumed);
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const message of queued) this.send(message);
+  }
+
+  #refused(response: Response): void {
+    const refusal = refusalFor(response);
+    // A full server may have room in a moment; a reconnecting phone keeps trying.
+    if (refusal.code === 'full' && this.#everRegistered) {
+      this.#socket?.close(1000, 'Retry later');
+      return;
+    }
+    this.#giveUp(refusal);
+  }
+
+  #closed(socket: SocketLike, code: number): void {
+    if (socket !== this.#socket || this.#stopped) return;
+    this.#detach(socket);
+    this.#socket = null;
+    this.#unwatchPolicy();
+    if (this.#guardTimer) clearTimeout(this.#guardTimer);
+    this.#guardTimer = null;
+    if (socket.readyState <= OPEN) socket.close(1000, 'Gave up');
+    if (code === 4001) {
+      this.#giveUp({ code: 'replaced', text: 'This name signed in from another window' });
+      return;
+    }
+    if (!this.#everRegistered) {
+      this.#giveUp({ code: 'unreachable', text: 'Server unreachable' });
+      return;
+    }
+    this.#setState('reconnecting');
+    const delay = backoffDelay(this.#attempt++, (this.#options.random ?? Math.random)());
+    this.#options.log?.('info', `Signalling lost (${code}); reconnecting in ${delay} ms`);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (!this.#stopped) this.#open();
+    }, delay);
+  }
+
+  #giveUp(refusal: Refusal): void {
+    this.stop();
+    this.#options.onRefused?.(refusal);
+  }
+
+  #detach(socket: SocketLike): void {
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    socket.onerror = null;
+  }
+
+  #setState(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#options.onState?.(state);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A light check of every frame the server sends before anything else sees it: the shapes this
+ * phone relies on, nothing more (the server has already validated what peers sent). Kept free
+ * of zod to keep the renderer bundle small. Never throws.
+ */
+import { CALL_ID_PATTERN, METHODS, type Message, type Method } from '../../../common/protocol.js';
+
+export type Checked = { ok: true; message: Message } | { ok: false; reason: string };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const PRESENCE = ['online', 'busy', 'dnd', 'offline'];
+
+function sdpProblem(v: unknown, type: 'offer' | 'answer'): string | null {
+  if (!isObj(v) || v.type !== type || !isStr(v.sdp)) return `body.sdp must be an ${type}`;
+  return null;
+}
+
+function usersProblem(v: unknown): string | null {
+  if (!Array.isArray(v)) return 'users must be a list';
+  for (const u of v) {
+    if (!isObj(u) || !isStr(u.name) || !PRESENCE.includes(u.state as string)) return 'users holds a bad entry';
+  }
+  return null;
+}
+
+function bodyProblem(method: Method, body: unknown): string | null {
+  switch (method) {
+    case 'INVITE': {
+      if (!isObj(body)) return 'INVITE needs a body';
+      const media = body.media;
+      if (!isObj(media) || typeof media.audio !== 'boolean' || typeof media.video !== 'boolean') return 'body.media is malformed';
+      return sdpProblem(body.sdp, 'offer');
+    }
+    case 'INFO': {
+      if (!isObj(body) || !('candidate' in body)) return 'INFO needs body.candidate';
+      const c = body.candidate;
+      if (c !== null && (!isObj(c) || !isStr(c.candidate))) return 'body.candidate is malformed';
+      return null;
+    }
+    case 'NOTIFY':
+      if (!isObj(body) || body.event !== 'presence') return 'NOTIFY needs a presence body';
+      return usersProblem(body.users);
+    case 'BYE':
+      if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
+      return null;
+    case 'REGISTER':
+    case 'PUBLISH':
+    case 'ACK':
+    case 'CANCEL':
+      return null;
+    default:
+      return missingCase(method);
+  }
+}
+
+/** Checks one text frame from the server. */
+export function checkIncoming(text: string): Checked {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  if (!isObj(raw)) return { ok: false, reason: 'not an object' };
+  if (!isInt(raw.cseq) || raw.cseq < 1) return { ok: false, reason: 'cseq must be a positive integer' };
+  if (raw.callId !== undefined && (!isStr(raw.callId) || !CALL_ID_PATTERN.test(raw.callId))) {
+    return { ok: false, reason: 'callId is malformed' };
+  }
+  if (raw.from !== undefined && !isStr(raw.from)) return { ok: false, reason: 'from must be a string' };
+
+  if ('status' in raw) {
+    if (!isInt(raw.status) || raw.status < 100 || raw.status > 699) return { ok: false, reason: 'status is out of range' };
+    if (!isStr(raw.reason) || !isStr(raw.method)) return { ok: false, reason: 'a response needs reason and method' };
+    if (raw.body !== undefined && !isObj(raw.body)) return { ok: false, reason: 'body must be an object' };
+    if (raw.method === 'REGISTER' && raw.status === 200) {
+      const b = raw.body;
+      if (!isObj(b) || !isStr(b.name) || !isStr(b.resume) || !Array.isArray(b.iceServers)) {
+        return { ok: false, reason: 'REGISTER 200 body is malformed' };
+      }
+      const problem = usersProblem(b.users);
+      if (problem) return { ok: false, reason: problem };
+    }
+    if (raw.method === 'INVITE' && raw.status === 200 && raw.body !== undefined) {
+      const problem = sdpProblem((raw.body as Obj).sdp, 'answer');
+      if (problem) return { ok: false, reason: problem };
+    }
+    return { ok: true, message: raw as unknown as Message };
+  }
+
+  if (!isStr(raw.method) || !(METHODS as readonly string[]).includes(raw.method)) return { ok: false, reason: 'unknown method' };
+  const method = raw.method as Method;
+  if (method !== 'REGISTER' && method !== 'PUBLISH' && method !== 'NOTIFY' && !isStr(raw.callId)) {
+    return { ok: false, reason: `${method} needs a callId` };
+  }
+  const problem = bodyProblem(method, raw.body);
+  if (problem) return { ok: false, reason: problem };
+  return { ok: true, message: raw as unknown as Message };
+}
+
+function missingCase(value: never): never {
+  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+}

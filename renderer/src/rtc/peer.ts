@@ -1,0 +1,188 @@
+/**
+ * One RTCPeerConnection for one call: always an audio and a video transceiver (so the camera can
+ * be turned on later by a re-offer), offers and answers as plain {type, sdp}, trickle ICE in
+ * both directions with buffering until each side is ready, hold/mute/camera as directions,
+ * ICE restart, and quality from getStats. It sends nothing itself: callbacks do.
+ */
+import type { IceCandidate, IceServer, SessionDescription } from '../../../common/protocol.js';
+import { measure, type Quality, type Sample } from './quality.js';
+import { localDirections, remoteFromAnswer, remoteFromOffer, type LocalIntent, type RemoteMedia } from './sdp.js';
+
+export interface PeerCallbacks {
+  onCandidate(candidate: IceCandidate | null): void;
+  onConnectionState(state: RTCPeerConnectionState): void;
+  onRemoteMedia(media: RemoteMedia): void;
+}
+
+export interface LocalTracks {
+  mic: MediaStreamTrack | null;
+  camera: MediaStreamTrack | null;
+}
+
+export class Peer {
+  readonly remoteStream = new MediaStream();
+  readonly #pc: RTCPeerConnection;
+  readonly #callbacks: PeerCallbacks;
+  #audio: RTCRtpTransceiver | null = null;
+  #video: RTCRtpTransceiver | null = null;
+  #tracks: LocalTracks = { mic: null, camera: null };
+  #intent: LocalIntent = { hold: false, muted: false, hasMic: false, cameraOn: false };
+  #remote: RemoteMedia = { holding: false, audio: false, video: false };
+  #trickling = false;
+  #localQueue: (IceCandidate | null)[] = [];
+  #remoteQueue: (IceCandidate | null)[] = [];
+  #sample: Sample | null = null;
+  #closed = false;
+
+  constructor(iceServers: readonly IceServer[], callbacks: PeerCallbacks) {
+    this.#callbacks = callbacks;
+    this.#pc = new RTCPeerConnection({ iceServers: iceServers.map((s) => ({ ...s })) });
+    this.#pc.onicecandidate = (event) => {
+      const candidate = event.candidate ? (event.candidate.toJSON() as IceCandidate) : null;
+      if (candidate && !candidate.candidate) return; // Chrome's empty end-of-generation marker
+      if (this.#trickling) callbacks.onCandidate(candidate);
+      else this.#localQueue.push(candidate);
+    };
+    this.#pc.onconnectionstatechange = () => callbacks.onConnectionState(this.#pc.connectionState);
+  }
+
+  get connectionState(): RTCPeerConnectionState {
+    return this.#pc.connectionState;
+  }
+
+  get remoteMedia(): RemoteMedia {
+    return this.#remote;
+  }
+
+  /**
+   * Sets what this phone sends: the tracks change at once (no renegotiation), the directions at
+   * the next offer or answer. Tracks may arrive after the offer: the transceivers exist already.
+   */
+  setLocal(tracks: LocalTracks, intent: LocalIntent): void {
+    this.#tracks = tracks;
+    this.#intent = intent;
+    if (tracks.mic) tracks.mic.enabled = !intent.muted;
+    void this.#attachTracks();
+  }
+
+  /** Caller side, and every re-offer: a new offer set as local description. */
+  async createOffer(options: { iceRestart?: boolean } = {}): Promise<SessionDescription> {
+    if (!this.#audio || !this.#video) {
+      this.#audio = this.#pc.addTransceiver('audio', { direction: 'sendrecv' });
+      this.#video = this.#pc.addTransceiver('video', { direction: 'sendrecv' });
+      this.#collectRemoteTracks();
+    }
+    this.#applyDirections();
+    await this.#attachTracks();
+    const offer = await this.#pc.createOffer(options.iceRestart ? { iceRestart: true } : {});
+    await this.#pc.setLocalDescription(offer);
+    return { type: 'offer', sdp: this.#pc.localDescription?.sdp ?? offer.sdp ?? '' };
+  }
+
+  /** Callee side, and every re-offer received: applies the offer and answers it. */
+  async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
+    await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    if (!this.#audio || !this.#video) {
+      const transceivers = this.#pc.getTransceivers();
+      this.#audio = transceivers.find((t) => t.receiver.track.kind === 'audio') ?? this.#pc.addTransceiver('audio');
+      this.#video = transceivers.find((t) => t.receiver.track.kind === 'video') ?? this.#pc.addTransceiver('video');
+      this.#collectRemoteTracks();
+    }
+    this.#applyDirections();
+    await this.#attachTracks();
+    await this.#flushRemoteCandidates();
+    const answer = await this.#pc.createAnswer();
+    await this.#pc.setLocalDescription(answer);
+    this.#setRemote(remoteFromOffer(offer.sdp));
+    return { type: 'answer', sdp: this.#pc.localDescription?.sdp ?? answer.sdp ?? '' };
+  }
+
+  async acceptAnswer(answer: SessionDescription): Promise<void> {
+    await this.#pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    await this.#flushRemoteCandidates();
+    this.#setRemote(remoteFromAnswer(answer.sdp, this.#remote.holding));
+  }
+
+  /** Our re-offer was refused (491 and the like): back to the last agreed session. */
+  async rollback(): Promise<void> {
+    if (this.#pc.signalingState === 'have-local-offer') await this.#pc.setLocalDescription({ type: 'rollback' });
+  }
+
+  /** Buffers candidates until a remote description exists; null marks the end of candidates. */
+  async addRemoteCandidate(candidate: IceCandidate | null): Promise<void> {
+    if (!this.#pc.remoteDescription) {
+      this.#remoteQueue.push(candidate);
+      return;
+    }
+    await this.#addCandidate(candidate);
+  }
+
+  /** From now on local candidates go out; those gathered before go first. */
+  startTrickle(): void {
+    this.#trickling = true;
+    const queued = this.#localQueue;
+    this.#localQueue = [];
+    for (const candidate of queued) this.#callbacks.onCandidate(candidate);
+  }
+
+  async quality(): Promise<Quality> {
+    const report = await this.#pc.getStats();
+    const values: (Record<string, unknown> & { type: string; id: string })[] = [];
+    report.forEach((value: Record<string, unknown> & { type: string; id: string }) => values.push(value));
+    const { quality, sample } = measure(values, performance.now(), this.#sample);
+    this.#sample = sample;
+    return quality;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pc.onicecandidate = null;
+    this.#pc.onconnectionstatechange = null;
+    this.#pc.close();
+  }
+
+  #collectRemoteTracks(): void {
+    for (const transceiver of [this.#audio, this.#video]) {
+      const track = transceiver?.receiver.track;
+      if (track && !this.remoteStream.getTracks().includes(track)) this.remoteStream.addTrack(track);
+    }
+  }
+
+  #applyDirections(): void {
+    const wanted = localDirections(this.#intent);
+    if (this.#audio && this.#audio.direction !== wanted.audio) this.#audio.direction = wanted.audio;
+    if (this.#video && this.#video.direction !== wanted.video) this.#video.direction = wanted.video;
+  }
+
+  async #attachTracks(): Promise<void> {
+    const { hold, cameraOn } = this.#intent;
+    const mic = hold ? null : this.#tracks.mic;
+    const camera = hold || !cameraOn ? null : this.#tracks.camera;
+    const jobs: Promise<void>[] = [];
+    if (this.#audio && this.#audio.sender.track !== mic) jobs.push(this.#audio.sender.replaceTrack(mic));
+    if (this.#video && this.#video.sender.track !== camera) jobs.push(this.#video.sender.replaceTrack(camera));
+    await Promise.all(jobs);
+  }
+
+  async #flushRemoteCandidates(): Promise<void> {
+    const queued = this.#remoteQueue;
+    this.#remoteQueue = [];
+    for (const candidate of queued) await this.#addCandidate(candidate);
+  }
+
+  async #addCandidate(candidate: IceCandidate | null): Promise<void> {
+    if (candidate === null) return; // end of candidates: nothing to add
+    try {
+      await this.#pc.addIceCandidate(candidate);
+    } catch (error) {
+      // A candidate from before an ICE restart, or an end marker: harmless.
+      console.debug('LeanPhone: candidate not added', error);
+    }
+  }
+
+  #setRemote(media: RemoteMedia): void {
+    this.#remote = media;
+    this.#callbacks.onRemoteMedia(media);
+  }
+}

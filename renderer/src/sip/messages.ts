@@ -1,0 +1,76 @@
+/**
+ * The words a user reads for each phase of a call and for each way a call ends. Plain text
+ * only: names are rendered as text by the UI, never as markup.
+ */
+import type { CallState, Outcome } from './types.js';
+
+/** The status line for a call in progress, or '' when there is no call. */
+export function phaseText(state: CallState): string {
+  switch (state.phase) {
+    case 'idle':
+      return '';
+    case 'preparing':
+    case 'inviting':
+      return `Calling ${state.dialog.peer}…`;
+    case 'ringback':
+      return `Calling ${state.dialog.peer}… Ringing…`;
+    case 'cancelling':
+      return 'Cancelling…';
+    case 'ringing':
+      return state.media.video ? `${state.dialog.peer} is video calling…` : `${state.dialog.peer} is calling…`;
+    case 'answering':
+      return 'Connecting…';
+    case 'active':
+      return `In call with ${state.dialog.peer}`;
+    default:
+      return missingCase(state);
+  }
+}
+
+/** The message shown once a call has ended; null when nothing is worth saying. */
+export function outcomeText(peer: string, outcome: Outcome): string | null {
+  switch (outcome.kind) {
+    case 'hangup':
+      return 'Call ended';
+    case 'cancelled':
+      return 'Call cancelled';
+    case 'missed':
+      return `Missed call from ${peer}`;
+    case 'declined':
+      return 'Call declined';
+    case 'superseded':
+      return null;
+    case 'failed':
+      return outcome.cause === 'network' ? 'Call failed: network' : `Call failed: ${outcome.detail}`;
+    case 'rejected':
+      return rejectionText(peer, outcome.status, outcome.reason);
+    default:
+      return missingCase(outcome);
+  }
+}
+
+function rejectionText(peer: string, status: number, reason: string): string {
+  switch (status) {
+    case 404:
+      return 'No such user';
+    case 408:
+      return 'No answer';
+    case 480:
+      return `${peer} is unavailable`;
+    case 486:
+    case 600:
+      return `${peer} is busy`;
+    case 603:
+      return `${peer} declined the call`;
+    case 487:
+      return 'Call cancelled';
+    case 488:
+      return `Call failed: ${peer} cannot take this kind of call`;
+    default:
+      return `Call failed: ${reason || `error ${status}`}`;
+  }
+}
+
+function missingCase(value: never): never {
+  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+}

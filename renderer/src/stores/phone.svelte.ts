@@ -1,0 +1,184 @@
+/**
+ * The phone as a whole: the connect form's values, the signalling connection and its refusals,
+ * the live phone book, do-not-disturb, and the wiring between the connection, the call, the
+ * history, the devices and the bridge. Components read its state and call its methods.
+ */
+import type { HostingState, LeanPhoneBridge, PhoneStatus } from '../../../common/bridge.js';
+import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody } from '../../../common/protocol.js';
+import { askNotificationPermission } from '../bridge/web-bridge.js';
+import { PhoneBook, type Entry } from '../lib/phonebook.js';
+import { SignalClient, type ConnectionState, type Refusal } from '../net/signal-client.js';
+import { Tones } from '../rtc/tones.js';
+import { CallStore } from './call.svelte.js';
+import { DeviceStore } from './devices.svelte.js';
+import { HistoryStore } from './history.svelte.js';
+
+/** The address of the server that served this page, when it is a web page. */
+export function defaultServer(location: { protocol: string; host: string }): string {
+  if (location.protocol !== 'http:' && location.protocol !== 'https:') return '';
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+}
+
+export class PhoneStore {
+  readonly bridge: LeanPhoneBridge;
+  readonly tones = new Tones();
+  readonly history: HistoryStore;
+  readonly devices: DeviceStore;
+  readonly call: CallStore;
+
+  server = $state('');
+  name = $state('');
+  passcode = $state('');
+  connection = $state<ConnectionState>('disconnected');
+  /** Why connecting failed, for role="alert". */
+  error = $state('');
+  /** Registered at least once since Connect: the main screen stays up while reconnecting. */
+  signedIn = $state(false);
+  me = $state('');
+  dnd = $state(false);
+  users = $state.raw<Entry[]>([]);
+  /** The desktop app's embedded server; null in a browser. */
+  hosting = $state.raw<HostingState | null>(null);
+
+  #client: SignalClient | null = null;
+  #book: PhoneBook | null = null;
+  #iceServers: IceServer[] = [];
+  #ownIceServers: IceServer[] = [];
+
+  constructor(bridge: LeanPhoneBridge, storage: Storage) {
+    this.bridge = bridge;
+    this.history = new HistoryStore(storage);
+    this.devices = new DeviceStore(bridge);
+    this.call = new CallStore({
+      send: (message) => this.#client?.send(message),
+      bridge,
+      history: this.history,
+      devices: this.devices,
+      tones: this.tones,
+      iceServers: () => this.#iceServers,
+      onChange: () => undefined,
+    });
+  }
+
+  async init(location: { protocol: string; host: string }): Promise<void> {
+    const settings = await this.bridge.getSettings();
+    this.server = settings.serverUrl || defaultServer(location);
+    this.name = settings.name;
+    this.passcode = settings.passcode;
+    this.#ownIceServers = settings.iceServers;
+    void this.devices.load().catch(() => undefined);
+    this.bridge.onAlertAction(({ callId, action }) => {
+      const state = this.call.state;
+      if (state.phase !== 'ringing' || state.dialog.callId !== callId) return;
+      if (action === 'answer') this.call.answer(state.media.video);
+      else if (action === 'decline') this.call.decline();
+    });
+    this.bridge.onDndChange((dnd) => this.setDnd(dnd));
+    if (this.bridge.kind === 'desktop') {
+      this.bridge.onHostingChange((state) => this.#hostingChanged(state));
+      this.#hostingChanged(await this.bridge.getHosting());
+      // The desktop app may start hidden at login: it must still ring, so it connects by itself.
+      if (!this.#client && this.name && this.server) this.connect();
+    }
+  }
+
+  async setHosting(enabled: boolean): Promise<void> {
+    this.#hostingChanged(await this.bridge.setHosting(enabled));
+  }
+
+  /** When this machine starts hosting, its own phone joins that server unless already signed in. */
+  #hostingChanged(state: HostingState): void {
+    const started = state.running && !this.hosting?.running;
+    this.hosting = state;
+    if (started && state.running && !this.signedIn && nameProblem(normalizeName(this.name)) === null) {
+      this.server = state.url;
+      this.connect();
+    }
+  }
+
+  get status(): PhoneStatus {
+    return { connection: this.connection, dnd: this.dnd, inCall: this.call.state.phase !== 'idle', missedCalls: this.history.missed };
+  }
+
+  connect(): void {
+    const name = normalizeName(this.name);
+    const problem = nameProblem(name);
+    if (problem) {
+      this.error = problem.charAt(0).toUpperCase() + problem.slice(1);
+      return;
+    }
+    this.error = '';
+    this.tones.unlock();
+    if (this.bridge.kind === 'browser') askNotificationPermission();
+    this.#client?.stop();
+    const client = new SignalClient({
+      server: this.server,
+      name,
+      passcode: this.passcode,
+      log: (level, text) => (level === 'warn' ? console.warn(`LeanPhone: ${text}`) : console.info(`LeanPhone: ${text}`)),
+      onState: (state) => this.#stateChanged(state),
+      onRegistered: (body, resumed) => this.#registered(body, resumed),
+      onRefused: (refusal) => this.#refused(refusal),
+      onMessage: (message) => this.#message(message),
+    });
+    this.#client = client;
+    client.start();
+  }
+
+  /** Signs out: hangs up, closes the connection (the server marks this phone offline). */
+  disconnect(): void {
+    this.call.shutdown();
+    this.#client?.stop();
+    this.#client = null;
+    this.signedIn = false;
+    this.users = [];
+    this.#book = null;
+  }
+
+  setDnd(dnd: boolean): void {
+    if (this.dnd === dnd) return;
+    this.dnd = dnd;
+    this.#client?.publish(dnd ? 'dnd' : 'online');
+  }
+
+  #stateChanged(state: ConnectionState): void {
+    const was = this.connection;
+    this.connection = state;
+    if (state === 'reconnecting' && was === 'registered') this.call.connectionChanged(false);
+  }
+
+  #registered(body: RegisteredBody, resumed: boolean): void {
+    this.error = '';
+    this.me = body.name;
+    this.signedIn = true;
+    this.#iceServers = [...body.iceServers, ...this.#ownIceServers];
+    this.#book = new PhoneBook(body.name);
+    this.#book.reset(body.users);
+    this.users = this.#book.list();
+    // A server that did not know us (restarted) forgot our do-not-disturb.
+    if (!resumed && this.dnd) this.#client?.publish('dnd');
+    this.call.connectionChanged(true, resumed);
+    void this.bridge.updateSettings({ serverUrl: this.server.trim(), name: body.name, passcode: this.passcode }).catch(() => undefined);
+  }
+
+  #refused(refusal: Refusal): void {
+    this.error = refusal.text;
+    this.signedIn = false;
+    this.users = [];
+    this.#book = null;
+    this.call.shutdown();
+  }
+
+  #message(message: Message): void {
+    if ('status' in message) {
+      if (message.method === 'PUBLISH' || message.method === 'REGISTER') return;
+    } else if (message.method === 'NOTIFY') {
+      if (this.#book) {
+        this.#book.apply(message.body.users);
+        this.users = this.#book.list();
+      }
+      return;
+    }
+    this.call.receive(message);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The renderer's light check of server frames, and the reconnection backoff.
+ */
+import { describe, expect, it } from 'vitest';
+import { BACKOFF, backoffDelay } from '../../renderer/src/net/backoff.js';
+import { checkIncoming } from '../../renderer/src/net/validate.js';
+
+const CALL = 'abcdefgh12';
+const ok = (value: unknown) => checkIncoming(JSON.stringify(value));
+
+describe('checkIncoming', () => {
+  it('accepts the frames a server sends', () => {
+    for (const frame of [
+      { method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'Ada', resume: 'r', users: [{ name: 'Bob', state: 'busy' }], iceServers: [] } },
+      { method: 'NOTIFY', cseq: 3, body: { event: 'presence', users: [{ name: 'Bob', state: 'offline' }] } },
+      { method: 'INVITE', cseq: 1, callId: CALL, from: 'Bob', body: { sdp: { type: 'offer', sdp: 'v=0' }, media: { audio: true, video: false } } },
+      { status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'answer', sdp: 'v=0' } } },
+      { method: 'INFO', cseq: 2, callId: CALL, body: { candidate: null } },
+      { method: 'INFO', cseq: 2, callId: CALL, body: { candidate: { candidate: 'candidate:1', sdpMid: '0' } } },
+      { method: 'BYE', cseq: 4, callId: CALL, body: { reason: 'Peer lost' } },
+      { method: 'CANCEL', cseq: 1, callId: CALL },
+      { status: 486, reason: 'Busy Here', method: 'INVITE', cseq: 1, callId: CALL },
+    ]) {
+      expect(ok(frame), JSON.stringify(frame)).toEqual({ ok: true, message: frame });
+    }
+  });
+
+  it.each([
+    ['not JSON', '{', 'not JSON'],
+    ['an array', '[]', 'not an object'],
+    ['no cseq', JSON.stringify({ method: 'BYE', callId: CALL }), 'cseq must be a positive integer'],
+    ['a bad callId', JSON.stringify({ method: 'BYE', cseq: 1, callId: 'x' }), 'callId is malformed'],
+    ['an unknown method', JSON.stringify({ method: 'HACK', cseq: 1 }), 'unknown method'],
+    ['an INVITE without media', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' } } }), 'body.media is malformed'],
+    ['an INVITE carrying an answer', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'answer', sdp: 'v' }, media: { audio: true, video: true } } }), 'body.sdp must be an offer'],
+    ['a REGISTER 200 without users', JSON.stringify({ method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'A', resume: 'r', iceServers: [] } }), 'users must be a list'],
+    ['a NOTIFY with a bad state', JSON.stringify({ method: 'NOTIFY', cseq: 1, body: { event: 'presence', users: [{ name: 'A', state: 'away' }] } }), 'users holds a bad entry'],
+    ['a 200 to INVITE with an offer', JSON.stringify({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' } } }), 'body.sdp must be an answer'],
+    ['an in-dialog request without callId', JSON.stringify({ method: 'INFO', cseq: 1, body: { candidate: null } }), 'INFO needs a callId'],
+  ])('refuses %s with a reason', (_label, text, reason) => {
+    expect(checkIncoming(text)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles from 500 ms with half of it random, capped at 10 s', () => {
+    expect(backoffDelay(0, 0)).toBe(250);
+    expect(backoffDelay(0, 1)).toBe(500);
+    expect(backoffDelay(3, 0.5)).toBe(3000);
+    expect(backoffDelay(10, 1)).toBe(BACKOFF.maxMs);
+    expect(backoffDelay(1000, 0)).toBe(BACKOFF.maxMs / 2);
+  });
+});

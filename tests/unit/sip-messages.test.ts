@@ -1,0 +1,45 @@
+/**
+ * The words shown for each call phase and each way a call ends (the UI contract's texts).
+ */
+import { describe, expect, it } from 'vitest';
+import { initialState } from '../../renderer/src/sip/machine.js';
+import { outcomeText, phaseText } from '../../renderer/src/sip/messages.js';
+import type { Dialog } from '../../renderer/src/sip/types.js';
+
+const dialog: Dialog = { callId: 'call-0001', peer: 'Ada', owner: true, video: false, inviteCseq: 1, localCseq: 1 };
+const offer = { type: 'offer' as const, sdp: 'v=0' };
+
+describe('phaseText', () => {
+  it('names each phase', () => {
+    expect(phaseText(initialState)).toBe('');
+    expect(phaseText({ phase: 'preparing', dialog })).toBe('Calling Ada…');
+    expect(phaseText({ phase: 'inviting', dialog, trying: true })).toBe('Calling Ada…');
+    expect(phaseText({ phase: 'ringback', dialog })).toBe('Calling Ada… Ringing…');
+    expect(phaseText({ phase: 'cancelling', dialog })).toBe('Cancelling…');
+    expect(phaseText({ phase: 'ringing', dialog, offer, media: { audio: true, video: false } })).toBe('Ada is calling…');
+    expect(phaseText({ phase: 'ringing', dialog, offer, media: { audio: true, video: true } })).toBe('Ada is video calling…');
+    expect(phaseText({ phase: 'answering', dialog, offer, media: { audio: true, video: true }, video: true })).toBe('Connecting…');
+    expect(phaseText({ phase: 'active', dialog, reoffer: { kind: 'none' }, pending: false, backingOff: false })).toBe('In call with Ada');
+  });
+});
+
+describe('outcomeText', () => {
+  it.each([
+    [{ kind: 'rejected', status: 486, reason: 'Busy Here' }, 'Ada is busy'],
+    [{ kind: 'rejected', status: 603, reason: 'Decline' }, 'Ada declined the call'],
+    [{ kind: 'rejected', status: 480, reason: 'Temporarily Unavailable' }, 'Ada is unavailable'],
+    [{ kind: 'rejected', status: 404, reason: 'Not Found' }, 'No such user'],
+    [{ kind: 'rejected', status: 408, reason: 'Request Timeout' }, 'No answer'],
+    [{ kind: 'rejected', status: 400, reason: 'You cannot call yourself' }, 'Call failed: You cannot call yourself'],
+    [{ kind: 'failed', cause: 'network', detail: 'x' }, 'Call failed: network'],
+    [{ kind: 'failed', cause: 'media', detail: 'no codec in common' }, 'Call failed: no codec in common'],
+    [{ kind: 'hangup', by: 'local' }, 'Call ended'],
+    [{ kind: 'hangup', by: 'remote' }, 'Call ended'],
+    [{ kind: 'cancelled' }, 'Call cancelled'],
+    [{ kind: 'missed' }, 'Missed call from Ada'],
+    [{ kind: 'declined' }, 'Call declined'],
+    [{ kind: 'superseded' }, null],
+  ] as const)('%o reads "%s"', (outcome, text) => {
+    expect(outcomeText('Ada', outcome)).toBe(text);
+  });
+});
