@@ -57,6 +57,25 @@ export type HostingState =
 
 export type Unsubscribe = () => void;
 
+/** A LeanPhone host found on the LAN through DNS-SD (`_leanphone._tcp`). */
+export interface DiscoveredServer {
+  /** Instance name people see, e.g. "LeanPhone on office-mac". */
+  name: string;
+  host: string;
+  port: number;
+  addresses: string[];
+  /** Where to connect: ws:// or wss:// on the address the answer came from. */
+  url: string;
+  version: number;
+  tls: boolean;
+  passcode: boolean;
+  /** SHA-256 of the host's certificate from its TXT record; the first connection pins it. */
+  fingerprint: string | null;
+}
+
+/** Whether the window may connect to a server; a refusal carries the warning to show. */
+export type TrustResult = { ok: true } | { ok: false; warning: string };
+
 export interface LeanPhoneBridge {
   readonly kind: 'desktop' | 'browser';
   getSettings(): Promise<Settings>;
@@ -73,6 +92,14 @@ export interface LeanPhoneBridge {
   getHosting(): Promise<HostingState>;
   setHosting(enabled: boolean): Promise<HostingState>;
   onHostingChange(listener: (state: HostingState) => void): Unsubscribe;
+  /**
+   * Called before every connection: the desktop side checks a wss:// server's certificate against
+   * the pinned fingerprint (or the one discovery advertised) and refuses a changed one.
+   */
+  trustServer(url: string): Promise<TrustResult>;
+  /** Hosts found on the LAN; always empty in a browser, which cannot browse mDNS. */
+  getDiscoveredServers(): Promise<DiscoveredServer[]>;
+  onDiscoveredServers(listener: (servers: DiscoveredServer[]) => void): Unsubscribe;
 }
 
 export const DEFAULT_SETTINGS: Settings = {

@@ -5,10 +5,12 @@
  */
 import type {
   AlertAction,
+  DiscoveredServer,
   HostingState,
   IncomingCallAlert,
   PhoneStatus,
   Settings,
+  TrustResult,
 } from './bridge.js';
 
 /** Renderer asks, main answers (ipcRenderer.invoke / ipcMain.handle). */
@@ -17,6 +19,8 @@ export interface InvokeChannels {
   'settings:update': { request: Partial<Settings>; response: Settings };
   'hosting:get': { request: null; response: HostingState };
   'hosting:set': { request: boolean; response: HostingState };
+  'server:trust': { request: string; response: TrustResult };
+  'discovery:get': { request: null; response: DiscoveredServer[] };
 }
 
 /** Renderer tells main, no answer (ipcRenderer.send / ipcMain.on). */
@@ -31,6 +35,7 @@ export interface EventChannels {
   'alert:action': AlertAction;
   'dnd:change': boolean;
   'hosting:change': HostingState;
+  'discovery:change': DiscoveredServer[];
 }
 
 export type InvokeChannel = keyof InvokeChannels;
@@ -41,9 +46,9 @@ export type InvokeRequest<C extends InvokeChannel> = InvokeChannels[C]['request'
 export type InvokeResponse<C extends InvokeChannel> = InvokeChannels[C]['response'];
 
 /** Runtime lists of the channel names, checked against the map above. */
-export const INVOKE_CHANNELS = ['settings:get', 'settings:update', 'hosting:get', 'hosting:set'] as const satisfies readonly InvokeChannel[];
+export const INVOKE_CHANNELS = ['settings:get', 'settings:update', 'hosting:get', 'hosting:set', 'server:trust', 'discovery:get'] as const satisfies readonly InvokeChannel[];
 export const SEND_CHANNELS = ['status:report', 'alert:incoming', 'alert:clear'] as const satisfies readonly SendChannel[];
-export const EVENT_CHANNELS = ['alert:action', 'dnd:change', 'hosting:change'] as const satisfies readonly EventChannel[];
+export const EVENT_CHANNELS = ['alert:action', 'dnd:change', 'hosting:change', 'discovery:change'] as const satisfies readonly EventChannel[];
 
 /** Compile-time proof that each runtime list names every channel of its map. */
 type Covers<List extends readonly string[], Keys extends string> = Exclude<Keys, List[number]> extends never ? true : never;

@@ -6,6 +6,8 @@
 import type { AlertAction, HostingState, IncomingCallAlert, PhoneStatus, Settings } from '../common/bridge.js';
 import { connectOrigins } from './content-policy.js';
 import type { HostingService } from './hosting.js';
+import type { ServerDiscovery } from './server-discovery.js';
+import type { ServerTrust } from './server-trust.js';
 import type { InvokeHandlers, SendHandlers } from './ipc-handlers.js';
 import { badgeCount, planIncomingAlert } from './notification-policy.js';
 import type { SettingsStore } from './settings-store.js';
@@ -16,6 +18,8 @@ export interface ControllerOptions {
   shell: DesktopShell;
   settings: SettingsStore;
   hosting: HostingService;
+  discovery: ServerDiscovery;
+  trust: ServerTrust;
   /** Called whenever the set of signalling servers the window may reach changes. */
   onConnectOriginsChange?: (origins: string[]) => void;
   warn?: (message: string) => void;
@@ -52,6 +56,7 @@ export class DesktopController {
       this.#shell.send('hosting:change', state);
       this.#render();
     });
+    options.discovery.onChange((servers) => this.#shell.send('discovery:change', servers));
   }
 
   /** Draws the tray and badge, syncs the login item and resumes hosting if it was on. */
@@ -59,6 +64,7 @@ export class DesktopController {
     const settings = this.#settings.get();
     this.#shell.setOpenAtLogin(settings.startAtLogin);
     this.#render();
+    this.#options.discovery.start();
     if (settings.hosting.enabled) await this.#hosting.set(true, settings.hosting.port);
   }
 
@@ -66,7 +72,7 @@ export class DesktopController {
   async shutdown(): Promise<void> {
     for (const callId of [...this.#alerts.keys()]) this.clearIncoming(callId);
     await this.#pending;
-    await this.#hosting.close();
+    await Promise.all([this.#hosting.close(), this.#options.discovery.stop()]);
   }
 
   get connectOrigins(): string[] {
@@ -90,6 +96,8 @@ export class DesktopController {
         'settings:update': (patch) => this.updateSettings(patch),
         'hosting:get': async () => this.#hosting.state,
         'hosting:set': (enabled) => this.setHosting(enabled),
+        'server:trust': (url) => this.#options.trust.approve(url),
+        'discovery:get': async () => this.#options.discovery.servers,
       },
       send: {
         'status:report': (status) => this.reportStatus(status),

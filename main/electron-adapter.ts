@@ -59,6 +59,8 @@ export interface HardeningOptions {
   /** The vite dev server's origin in development, else null. */
   devOrigin: string | null;
   log: (message: string) => void;
+  /** Chromium's verdict for a server certificate: 0 accepts, -3 keeps Chromium's own (ServerTrust). */
+  verifyCertificate: (hostname: string, certificatePem: string, verificationResult: string) => number;
 }
 
 /** CSP, the network guard and the permission handlers for the window's session. */
@@ -94,6 +96,10 @@ export function hardenSession(session: Session, options: HardeningOptions): void
     ),
   );
   session.setDevicePermissionHandler(() => false);
+  // Self-signed LAN hosts are accepted only with the exact fingerprint main approved (pinned).
+  session.setCertificateVerifyProc((request, callback) => {
+    callback(options.verifyCertificate(request.hostname, request.certificate.data, request.verificationResult));
+  });
 }
 
 async function askMacMediaAccess(types: readonly string[]): Promise<boolean> {

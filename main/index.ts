@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, session } from 'electron';
 import { lanAddresses } from '../signal-server/addresses.js';
 import { loadOrCreateIdentity } from '../signal-server/certificate.js';
-import { advertise } from '../signal-server/discovery.js';
+import { advertise, browse } from '../signal-server/discovery.js';
 import { createLogger } from '../signal-server/log.js';
 import { startSignalServer } from '../signal-server/server.js';
 import { APP_ENTRY_URL, APP_ORIGIN } from './app-protocol.js';
@@ -21,7 +21,10 @@ import {
   registerAppScheme,
   serveRendererBuild,
 } from './electron-adapter.js';
+import { CertificatePins } from './certificate-pins.js';
 import { HostingService } from './hosting.js';
+import { ServerDiscovery } from './server-discovery.js';
+import { ServerTrust } from './server-trust.js';
 import { registerIpc } from './ipc-handlers.js';
 import { startsHidden, testMode } from './launch.js';
 import { SettingsStore } from './settings-store.js';
@@ -65,13 +68,20 @@ async function run(): Promise<void> {
     name: `LeanPhone on ${hostname()}`,
     serverOptions: { logger: createLogger('info') },
   });
-  const controller = new DesktopController({ shell, settings, hosting });
+  const discovery = new ServerDiscovery((onChange) => browse(onChange));
+  const trust = new ServerTrust({
+    pins: await CertificatePins.open(join(app.getPath('userData'), 'pins')),
+    discovered: (host, port) => discovery.fingerprintFor(host, port),
+    ownFingerprint: () => (hosting.state.running ? hosting.state.fingerprint : null),
+  });
+  const controller = new DesktopController({ shell, settings, hosting, discovery, trust });
 
   const ses = session.defaultSession;
   hardenSession(ses, {
     allowance: () => ({ appOrigins, connectOrigins: controller.connectOrigins }),
     devOrigin,
     log: (message) => console.warn(message),
+    verifyCertificate: (hostname, certificatePem, verificationResult) => trust.verify(hostname, certificatePem, verificationResult),
   });
   serveRendererBuild(ses, rendererDir, contentSecurityPolicy(devOrigin));
   registerIpc(ipcMain, controller.ipcHandlers(), {

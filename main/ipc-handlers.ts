@@ -22,6 +22,7 @@ import {
   noPayloadSchema,
   phoneStatusSchema,
   settingsPatchSchema,
+  signalUrlSchema,
 } from './schemas.js';
 
 /** The parts of Electron's WebFrameMain and IpcMain(Invoke)Event that the checks read. */
@@ -48,6 +49,8 @@ const invokeSchemas: { [C in InvokeChannel]: z.ZodType } = {
   'settings:update': settingsPatchSchema,
   'hosting:get': noPayloadSchema,
   'hosting:set': hostingFlagSchema,
+  'server:trust': signalUrlSchema,
+  'discovery:get': noPayloadSchema,
 };
 const sendSchemas: { [C in SendChannel]: z.ZodType } = {
   'status:report': phoneStatusSchema,

@@ -77,6 +77,12 @@ export const incomingCallAlertSchema = z
   .strict();
 
 export const hostingFlagSchema = z.boolean();
+
+/** A server the window is about to connect to. */
+export const signalUrlSchema = z
+  .string()
+  .max(2048, 'the address is longer than 2048 characters')
+  .refine(isSignalUrl, 'the address must be a ws:// or wss:// address');
 export const noPayloadSchema = z.union([z.null(), z.undefined()]).transform(() => null);
 
 /** True for ws:// and wss:// URLs with a host. */

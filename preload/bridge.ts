@@ -49,5 +49,8 @@ export function createBridge(ipc: IpcRendererLike): LeanPhoneBridge {
     getHosting: () => invoke('hosting:get', null),
     setHosting: (enabled) => invoke('hosting:set', enabled),
     onHostingChange: (listener) => subscribe('hosting:change', listener),
+    trustServer: (url) => invoke('server:trust', url),
+    getDiscoveredServers: () => invoke('discovery:get', null),
+    onDiscoveredServers: (listener) => subscribe('discovery:change', listener),
   } satisfies LeanPhoneBridge);
 }

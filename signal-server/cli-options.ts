@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseIceServer } from '../common/ice.js';
 import type { IceServer } from '../common/protocol.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULTS, type SignalServerOptions } from './options.js';
@@ -144,13 +145,10 @@ function nonEmpty(option: string, text: string): string {
   return text;
 }
 
-/** `stun:host:port`, `turn:host:port?transport=udp`, or with `USER:PASSWORD@` before the host. */
 export function iceServer(text: string): IceServer {
-  const match = /^(stun|stuns|turn|turns):(?:([^:@]+):([^@]+)@)?([^@\s]+)$/.exec(text);
-  if (!match) throw new Error(`--ice-server must look like stun:host:3478 or turn:USER:PASSWORD@host:3478, not "${text}"`);
-  const [, scheme, username, credential, rest] = match;
-  const urls = `${scheme}:${rest}`;
-  return username !== undefined && credential !== undefined ? { urls, username, credential } : { urls };
+  const server = parseIceServer(text);
+  if (server === null) throw new Error(`--ice-server must look like stun:host:3478 or turn:USER:PASSWORD@host:3478, not "${text}"`);
+  return server;
 }
 
 function turnUrl(text: string): string {

@@ -3,7 +3,10 @@
  * (protocol version, TLS, passcode, certificate fingerprint); clients browse for it.
  */
 import { Bonjour, type Service } from 'bonjour-service';
+import type { DiscoveredServer } from '../common/bridge.js';
 import { PROTOCOL_VERSION, SIGNAL_PATH } from '../common/protocol.js';
+
+export type { DiscoveredServer } from '../common/bridge.js';
 
 export const SERVICE_TYPE = 'leanphone';
 
@@ -16,18 +19,6 @@ export interface Advertisement {
   fingerprint: string | null;
 }
 
-export interface DiscoveredServer {
-  name: string;
-  host: string;
-  port: number;
-  addresses: string[];
-  /** Where to connect: the first IPv4 address the answer came with. */
-  url: string;
-  version: number;
-  tls: boolean;
-  passcode: boolean;
-  fingerprint: string | null;
-}
 
 /** multicast-dns socket options: which interface to use, mainly for tests on isolated networks. */
 export interface MdnsOptions {

@@ -7,7 +7,7 @@ import { DesktopController } from '../../main/desktop-controller.js';
 import { HostingService } from '../../main/hosting.js';
 import { SettingsStore } from '../../main/settings-store.js';
 import { FakeShell } from './fake-shell.js';
-import { hostingOptions } from './hosting-fixture.js';
+import { discoveryAndTrust, hostingOptions } from './hosting-fixture.js';
 
 const registered: PhoneStatus = { connection: 'registered', dnd: false, inCall: false, missedCalls: 0 };
 const ada = { callId: 'call-000000001', from: 'Ada', video: false };
@@ -27,6 +27,7 @@ beforeEach(async () => {
     shell,
     settings: await SettingsStore.open(dir),
     hosting,
+    ...(await discoveryAndTrust(dir)),
     onConnectOriginsChange: (list) => origins.push(list),
   });
   await controller.start();

@@ -34,6 +34,12 @@ const ALLOWED: Array<{ id: string; file: string; reason: string }> = [
     reason:
       'A manual-review reminder that a preload exists. It runs sandboxed with contextIsolation and exposes only the typed LeanPhoneBridge via contextBridge; ipc.test.ts checks its members and that main validates every call.',
   },
+  {
+    id: 'CERTIFICATE_VERIFY_PROC_JS_CHECK',
+    file: 'main/electron-adapter.ts',
+    reason:
+      'The verifier only ever accepts a self-signed LAN host whose exact SHA-256 fingerprint main approved (pinned on first connect or advertised by discovery, refused when it changes); every other certificate keeps Chromium\'s own verdict (-3). server-trust.test.ts checks both against real TLS servers.',
+  },
 ];
 
 const SCAN_OPTIONS = {

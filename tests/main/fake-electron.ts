@@ -187,6 +187,7 @@ export function createFakeElectron(userData: () => string) {
     permissionRequest: null as null | ((wc: unknown, permission: string, cb: (granted: boolean) => void, details: Record<string, unknown>) => void),
     permissionCheck: null as null | ((wc: unknown, permission: string, origin: string, details: Record<string, unknown>) => boolean),
     device: null as null | (() => boolean),
+    certificateVerify: null as null | ((request: { hostname: string; certificate: { data: string }; verificationResult: string }, cb: (verdict: number) => void) => void),
     protocol: new Map<string, (request: { url: string }) => Promise<Response>>(),
   };
   const defaultSession = {
@@ -197,6 +198,7 @@ export function createFakeElectron(userData: () => string) {
     setPermissionRequestHandler: (fn: typeof handlers.permissionRequest) => (handlers.permissionRequest = fn),
     setPermissionCheckHandler: (fn: typeof handlers.permissionCheck) => (handlers.permissionCheck = fn),
     setDevicePermissionHandler: (fn: typeof handlers.device) => (handlers.device = fn),
+    setCertificateVerifyProc: (fn: typeof handlers.certificateVerify) => (handlers.certificateVerify = fn),
     protocol: { handle: (scheme: string, fn: (request: { url: string }) => Promise<Response>) => handlers.protocol.set(scheme, fn) },
   };
 

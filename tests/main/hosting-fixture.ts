@@ -6,7 +6,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DiscoveredServer } from '../../common/bridge.js';
+import { CertificatePins } from '../../main/certificate-pins.js';
 import type { HostingOptions } from '../../main/hosting.js';
+import { ServerDiscovery } from '../../main/server-discovery.js';
+import { ServerTrust } from '../../main/server-trust.js';
 import { loadOrCreateIdentity, type TlsIdentity } from '../../signal-server/certificate.js';
 import type { Advertisement } from '../../signal-server/discovery.js';
 import { startSignalServer } from '../../signal-server/server.js';
@@ -50,3 +54,21 @@ export const HOSTING_ON_EXAMPLE = {
   fingerprint: 'AB:'.repeat(31) + 'AB',
   qrSvg: null,
 };
+
+/**
+ * Discovery and trust for a controller under test: a real ServerTrust with pins in `dir`, and a
+ * discovery whose mDNS browser is replaced by `announce`, which plays the network's answers.
+ */
+export async function discoveryAndTrust(dir: string) {
+  let announce: (servers: DiscoveredServer[]) => void = () => undefined;
+  const discovery = new ServerDiscovery((onChange) => {
+    announce = onChange;
+    return { stop: async () => undefined };
+  });
+  const trust = new ServerTrust({
+    pins: await CertificatePins.open(join(dir, 'pins')),
+    discovered: (host, port) => discovery.fingerprintFor(host, port),
+    ownFingerprint: () => null,
+  });
+  return { discovery, trust, announce: (servers: DiscoveredServer[]) => announce(servers) };
+}

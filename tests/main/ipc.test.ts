@@ -10,7 +10,7 @@ import { registerIpc, type FrameLike, type IpcEventLike, type IpcMainLike } from
 import { SettingsStore } from '../../main/settings-store.js';
 import { createBridge, type IpcRendererLike } from '../../preload/bridge.js';
 import { FakeShell } from './fake-shell.js';
-import { hostingOptions } from './hosting-fixture.js';
+import { discoveryAndTrust, hostingOptions } from './hosting-fixture.js';
 
 type Handler = (event: IpcEventLike, payload: unknown) => unknown;
 
@@ -54,6 +54,7 @@ let ipc: FakeIpc;
 let shell: FakeShell;
 let controller: DesktopController;
 let warnings: string[];
+let network: Awaited<ReturnType<typeof discoveryAndTrust>>;
 let unregister: () => void;
 
 beforeEach(async () => {
@@ -61,10 +62,12 @@ beforeEach(async () => {
   ipc = new FakeIpc();
   shell = new FakeShell();
   warnings = [];
+  network = await discoveryAndTrust(dir);
   controller = new DesktopController({
     shell,
     settings: await SettingsStore.open(dir),
     hosting: new HostingService(hostingOptions()),
+    ...network,
   });
   unregister = registerIpc(
     ipc,
@@ -103,6 +106,34 @@ describe('IPC from the app window', () => {
     await expect(ipc.renderer(trusted).invoke('hosting:set', 'yes')).rejects.toThrow('hosting:set: invalid payload');
     await expect(ipc.renderer(trusted).invoke('settings:get', { sneaky: 1 })).rejects.toThrow('settings:get: invalid payload');
     expect((await bridge.getSettings()).name).toBe('Ada');
+  });
+
+  it('tells the window which hosts discovery found, and answers for them', async () => {
+    const bridge = createBridge(ipc.renderer(trusted));
+    const host = {
+      name: 'LeanPhone on office-mac',
+      host: 'office-mac.local',
+      port: 8080,
+      addresses: ['192.168.1.9'],
+      url: 'wss://192.168.1.9:8080/signal',
+      version: 1,
+      tls: true,
+      passcode: false,
+      fingerprint: 'AB:'.repeat(31) + 'AB',
+    };
+    await controller.start();
+    expect(await bridge.getDiscoveredServers()).toEqual([]);
+    network.announce([host]);
+    expect(shell.sent.filter((event) => event.channel === 'discovery:change')).toEqual([{ channel: 'discovery:change', payload: [host] }]);
+    expect(await bridge.getDiscoveredServers()).toEqual([host]);
+    expect(network.discovery.fingerprintFor('192.168.1.9', 8080)).toBe(host.fingerprint);
+  });
+
+  it('checks a server before the window connects, and refuses an address that is not a signalling server', async () => {
+    const bridge = createBridge(ipc.renderer(trusted));
+    expect(await bridge.trustServer('ws://192.168.1.9:8080/signal')).toEqual({ ok: true });
+    await expect(bridge.trustServer('javascript:alert(1)')).rejects.toThrow('server:trust: invalid payload');
+    expect(await bridge.trustServer('wss://127.0.0.1:1/signal')).toMatchObject({ ok: false, warning: expect.stringContaining('Could not read the certificate') });
   });
 
   it('ignores a malformed status or alert, with a warning', () => {
@@ -158,6 +189,9 @@ describe('the preload bridge', () => {
       'getHosting',
       'setHosting',
       'onHostingChange',
+      'trustServer',
+      'getDiscoveredServers',
+      'onDiscoveredServers',
     ];
     expect(Object.keys(bridge).sort()).toEqual(expected.sort());
     expect(bridge.kind).toBe('desktop');
@@ -183,15 +217,18 @@ describe('the preload bridge', () => {
     const offAlert = bridge.onAlertAction((...args) => got.push(['alert', ...args]));
     bridge.onDndChange((...args) => got.push(['dnd', ...args]));
     bridge.onHostingChange((...args) => got.push(['hosting', ...args]));
+    bridge.onDiscoveredServers((...args) => got.push(['discovery', ...args]));
     emit('alert:action', { callId: 'call-000000001', action: 'answer' });
     emit('dnd:change', true);
     emit('hosting:change', { running: false, error: null });
+    emit('discovery:change', []);
     offAlert();
     emit('alert:action', { callId: 'call-000000001', action: 'decline' });
     expect(got).toEqual([
       ['alert', { callId: 'call-000000001', action: 'answer' }],
       ['dnd', true],
       ['hosting', { running: false, error: null }],
+      ['discovery', []],
     ]);
     expect([...listeners.keys()].sort()).toEqual([...EVENT_CHANNELS].sort());
     expect(() => bridge.onDndChange('not a function' as never)).toThrow('listener must be a function');

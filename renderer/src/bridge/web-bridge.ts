@@ -91,6 +91,16 @@ export function createWebBridge(storage: StorageLike = localStorage): LeanPhoneB
     onHostingChange() {
       return () => undefined;
     },
+    // The browser checks certificates itself, and a page cannot browse mDNS.
+    async trustServer() {
+      return { ok: true };
+    },
+    async getDiscoveredServers() {
+      return [];
+    },
+    onDiscoveredServers() {
+      return () => undefined;
+    },
   };
 }
 

@@ -3,11 +3,11 @@
  * the live phone book, do-not-disturb, and the wiring between the connection, the call, the
  * history, the devices and the bridge. Components read its state and call its methods.
  */
-import type { HostingState, LeanPhoneBridge, PhoneStatus } from '../../../common/bridge.js';
+import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus } from '../../../common/bridge.js';
 import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody } from '../../../common/protocol.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
 import { PhoneBook, type Entry } from '../lib/phonebook.js';
-import { SignalClient, type ConnectionState, type Refusal } from '../net/signal-client.js';
+import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
 import { Tones } from '../rtc/tones.js';
 import { CallStore } from './call.svelte.js';
 import { DeviceStore } from './devices.svelte.js';
@@ -39,11 +39,14 @@ export class PhoneStore {
   users = $state.raw<Entry[]>([]);
   /** The desktop app's embedded server; null in a browser. */
   hosting = $state.raw<HostingState | null>(null);
+  /** LeanPhone hosts found on the LAN (desktop only: a page cannot browse mDNS). */
+  servers = $state.raw<DiscoveredServer[]>([]);
 
   #client: SignalClient | null = null;
   #book: PhoneBook | null = null;
-  #iceServers: IceServer[] = [];
-  #ownIceServers: IceServer[] = [];
+  /** The user's own STUN/TURN servers from settings, added to the server's. */
+  ownIceServers = $state.raw<IceServer[]>([]);
+  #serverIceServers: IceServer[] = [];
 
   constructor(bridge: LeanPhoneBridge, storage: Storage) {
     this.bridge = bridge;
@@ -55,7 +58,7 @@ export class PhoneStore {
       history: this.history,
       devices: this.devices,
       tones: this.tones,
-      iceServers: () => this.#iceServers,
+      iceServers: () => [...this.#serverIceServers, ...this.ownIceServers],
       onChange: () => undefined,
     });
   }
@@ -65,7 +68,7 @@ export class PhoneStore {
     this.server = settings.serverUrl || defaultServer(location);
     this.name = settings.name;
     this.passcode = settings.passcode;
-    this.#ownIceServers = settings.iceServers;
+    this.ownIceServers = settings.iceServers;
     void this.devices.load().catch(() => undefined);
     this.bridge.onAlertAction(({ callId, action }) => {
       const state = this.call.state;
@@ -75,6 +78,8 @@ export class PhoneStore {
     });
     this.bridge.onDndChange((dnd) => this.setDnd(dnd));
     if (this.bridge.kind === 'desktop') {
+      this.bridge.onDiscoveredServers((servers) => (this.servers = servers));
+      this.servers = await this.bridge.getDiscoveredServers();
       this.bridge.onHostingChange((state) => this.#hostingChanged(state));
       this.#hostingChanged(await this.bridge.getHosting());
       // The desktop app may start hidden at login: it must still ring, so it connects by itself.
@@ -101,6 +106,16 @@ export class PhoneStore {
   }
 
   connect(): void {
+    void this.#connect();
+  }
+
+  /** Connects to a host found on the LAN. */
+  join(server: DiscoveredServer): void {
+    this.server = server.url;
+    this.connect();
+  }
+
+  async #connect(): Promise<void> {
     const name = normalizeName(this.name);
     const problem = nameProblem(name);
     if (problem) {
@@ -111,6 +126,22 @@ export class PhoneStore {
     this.tones.unlock();
     if (this.bridge.kind === 'browser') askNotificationPermission();
     this.#client?.stop();
+    this.#client = null;
+    const url = signalUrl(this.server);
+    if (url !== null && this.bridge.kind === 'desktop') {
+      // The desktop side lets the window reach only the saved server, and checks its certificate pin.
+      try {
+        await this.bridge.updateSettings({ serverUrl: url });
+        const trust = await this.bridge.trustServer(url);
+        if (!trust.ok) {
+          this.error = trust.warning;
+          return;
+        }
+      } catch (error) {
+        this.error = error instanceof Error ? error.message : String(error);
+        return;
+      }
+    }
     const client = new SignalClient({
       server: this.server,
       name,
@@ -135,6 +166,11 @@ export class PhoneStore {
     this.#book = null;
   }
 
+  async setOwnIceServers(servers: IceServer[]): Promise<void> {
+    const saved = await this.bridge.updateSettings({ iceServers: servers });
+    this.ownIceServers = saved.iceServers;
+  }
+
   setDnd(dnd: boolean): void {
     if (this.dnd === dnd) return;
     this.dnd = dnd;
@@ -151,7 +187,7 @@ export class PhoneStore {
     this.error = '';
     this.me = body.name;
     this.signedIn = true;
-    this.#iceServers = [...body.iceServers, ...this.#ownIceServers];
+    this.#serverIceServers = body.iceServers;
     this.#book = new PhoneBook(body.name);
     this.#book.reset(body.users);
     this.users = this.#book.list();
