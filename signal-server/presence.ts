@@ -10,6 +10,8 @@ export class PresenceFeed {
   readonly #broadcast: (frame: Buffer) => void;
   #timer: NodeJS.Timeout | null = null;
   #cseq = 0;
+  /** How long the last broadcast took: with many clients the window widens so fan-out stays under a fifth of the time. */
+  #lastCostMs = 0;
 
   constructor(flushMs: number, broadcast: (frame: Buffer) => void) {
     this.#flushMs = flushMs;
@@ -20,7 +22,7 @@ export class PresenceFeed {
   changed(key: string, name: string, state: PresenceState): void {
     this.#pending.delete(key);
     this.#pending.set(key, { name, state });
-    this.#timer ??= setTimeout(() => this.flush(), this.#flushMs);
+    this.#timer ??= setTimeout(() => this.flush(), Math.max(this.#flushMs, 4 * this.#lastCostMs));
   }
 
   flush(): void {
@@ -31,7 +33,9 @@ export class PresenceFeed {
     this.#pending.clear();
     this.#cseq += 1;
     const notify = { method: 'NOTIFY', cseq: this.#cseq, body: { event: 'presence', users } };
+    const started = performance.now();
     this.#broadcast(Buffer.from(JSON.stringify(notify)));
+    this.#lastCostMs = performance.now() - started;
   }
 
   stop(): void {

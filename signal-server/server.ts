@@ -20,6 +20,9 @@ import { Switchboard, type Connection } from './switchboard.js';
 
 export type { RunningSignalServer, SignalServerOptions } from './options.js';
 
+/** Every frame is text, including NOTIFYs broadcast from one shared Buffer. */
+const TEXT_FRAME = { binary: false } as const;
+
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
   const logger = options.logger ?? silentLogger;
   const iceServers = options.iceServers ?? [];
@@ -69,7 +72,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
 
   function accept(ws: WebSocket, remote: string): void {
     const connection = switchboard.open(
-      { send: (frame) => ws.send(frame, { binary: false }), close: (code, reason) => ws.close(code, reason) },
+      { send: (frame) => ws.send(frame, TEXT_FRAME), close: (code, reason) => ws.close(code, reason) },
       remote,
       registerTimeoutMs,
     );

@@ -44,6 +44,8 @@ export interface SwitchboardConfig {
 
 interface User {
   readonly name: string;
+  /** The name as a JSON string, made once for stamping `from` and `to`. */
+  readonly nameJson: string;
   readonly key: string;
   readonly resume: string;
   published: PublishedState;
@@ -224,6 +226,7 @@ export class Switchboard {
     }
     const user: User = {
       name,
+      nameJson: JSON.stringify(name),
       key,
       resume: randomBytes(24).toString('base64url'),
       published: 'online',
@@ -363,7 +366,7 @@ export class Switchboard {
       callee.dialogs.add(dialog);
     });
     this.#reply(caller, request, 100);
-    this.#deliver(callee, { ...request, from: caller.name, to: callee.name });
+    this.#deliver(callee, caller, request);
     this.#log('info', 'call-start', { callId: dialog.callId, from: caller.name, to: callee.name, video: request.body.media.video });
   }
 
@@ -387,7 +390,7 @@ export class Switchboard {
     }
     if (request.method !== 'ACK' && request.method !== 'CANCEL') dialog.lastCseq.set(sender, request.cseq);
     if (request.method === 'BYE') dialog.bye = { from: sender, cseq: request.cseq };
-    this.#deliver(other, { ...request, from: sender.name, to: other.name });
+    this.#deliver(other, sender, request);
   }
 
   /** Why a request does not fit its dialog's state, or null when it does. */
@@ -433,7 +436,7 @@ export class Switchboard {
       this.#refuse(sender.connection, { ...echo(response), status: 400, reason: 'body.sdp: a 200 to INVITE carries the answer' });
       return;
     }
-    this.#deliver(other, { ...response, from: sender.name, to: other.name });
+    this.#deliver(other, sender, response);
 
     if (answersFirstInvite && response.status >= 200 && response.status < 300) {
       this.#withPresence([dialog.caller, dialog.callee], () => {
@@ -454,8 +457,8 @@ export class Switchboard {
     dialog.ringTimer = null;
     if (this.#dialogs.get(dialog.callId) !== dialog || dialog.phase !== 'early') return;
     const { caller, callee, callId, inviteCseq } = dialog;
-    this.#deliver(caller, { status: 408, reason: REASONS[408] ?? '', method: 'INVITE', cseq: inviteCseq, callId, from: callee.name, to: caller.name });
-    this.#deliver(callee, { method: 'CANCEL', cseq: inviteCseq, callId, from: caller.name, to: callee.name });
+    this.#deliver(caller, callee, { status: 408, reason: REASONS[408] ?? '', method: 'INVITE', cseq: inviteCseq, callId });
+    this.#deliver(callee, caller, { method: 'CANCEL', cseq: inviteCseq, callId });
     this.#end(dialog, 'ring timeout');
   }
 
@@ -464,11 +467,11 @@ export class Switchboard {
     const { callId, inviteCseq } = dialog;
     if (dialog.phase === 'confirmed') {
       const cseq = (dialog.lastCseq.get(lost) ?? 0) + 1;
-      this.#deliver(other, { method: 'BYE', cseq, callId, from: lost.name, to: other.name, body: { reason } });
+      this.#deliver(other, lost, { method: 'BYE', cseq, callId, body: { reason } });
     } else if (lost === dialog.callee) {
-      this.#deliver(other, { status: 480, reason: REASONS[480] ?? '', method: 'INVITE', cseq: inviteCseq, callId, from: lost.name, to: other.name });
+      this.#deliver(other, lost, { status: 480, reason: REASONS[480] ?? '', method: 'INVITE', cseq: inviteCseq, callId });
     } else {
-      this.#deliver(other, { method: 'CANCEL', cseq: inviteCseq, callId, from: lost.name, to: other.name });
+      this.#deliver(other, lost, { method: 'CANCEL', cseq: inviteCseq, callId });
     }
     this.#end(dialog, reason);
   }
@@ -500,9 +503,12 @@ export class Switchboard {
 
   // Sending
 
-  /** Sends to a user now, or holds it (bounded, oldest dropped) while the user's socket is lost. */
-  #deliver(user: User, message: Request | Response): void {
-    const frame = JSON.stringify(message);
+  /** Sends to a user, from another, now; or holds it (bounded, oldest dropped) while the user's socket is lost. */
+  #deliver(user: User, from: User, message: Request | Response): void {
+    // `from` and `to` are stamped into the JSON text: copying the message to add them cost more
+    // than everything else on the relay path.
+    const json = JSON.stringify(message.to === undefined ? message : { ...message, to: undefined });
+    const frame = `{"from":${from.nameJson},"to":${user.nameJson},${json.slice(1)}`;
     if (user.connection) {
       user.connection.link.send(frame);
       return;

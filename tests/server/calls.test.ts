@@ -67,6 +67,14 @@ describe('calls', () => {
     expect(await ada.nextResponse(481)).toMatchObject({ reason: 'Call/Transaction Does Not Exist', callId });
   });
 
+  it('names the callee as registered, however the caller spelled it', async () => {
+    const { ada, bob } = await pair();
+    ada.send(invite(newCallId(), '  bOB '));
+    const relayed = await bob.nextRequest('INVITE');
+    expect(relayed).toMatchObject({ from: 'Ada', to: 'Bob' });
+    expect(JSON.stringify(relayed).match(/"to"/g)).toHaveLength(1);
+  });
+
   it('decides 404, 480 (dnd), 486 (busy) and 400 (yourself) before anyone rings', async () => {
     const { server, ada, bob } = await pair();
     expect(await ada.request(invite(newCallId(), 'Nobody'))).toMatchObject({ status: 404, reason: 'Not Found' });

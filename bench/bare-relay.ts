@@ -1,0 +1,51 @@
+/**
+ * The reference: a bare `ws` relay with no protocol and no validation. A client names itself and
+ * its peer in the URL (?id=a&peer=b); every text frame it sends is forwarded as is to that peer,
+ * or echoed back when the peer is not connected (so a lone "REGISTER" gets one frame in return).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
+
+export interface RunningRelay {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startBareRelay(host: string): Promise<RunningRelay> {
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  const sockets = new Map<string, WebSocket>();
+  const wss = new WebSocketServer({
+    server: http,
+    path: SIGNAL_PATH,
+    handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  wss.on('connection', (ws, req) => {
+    const query = new URL(req.url ?? '/', 'http://relay').searchParams;
+    const id = query.get('id') ?? '';
+    const peerId = query.get('peer') ?? '';
+    sockets.set(id, ws);
+    ws.on('message', (data, isBinary) => {
+      const peer = sockets.get(peerId);
+      (peer ?? ws).send(data, { binary: isBinary });
+    });
+    ws.on('close', () => {
+      if (sockets.get(id) === ws) sockets.delete(id);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(0, host, resolve);
+  });
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `ws://${host}:${port}${SIGNAL_PATH}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        http.close(() => resolve());
+      }),
+  };
+}

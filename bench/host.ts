@@ -1,0 +1,82 @@
+/**
+ * Child process that hosts what is measured, alone in its process so its CPU and memory are its
+ * own: the real signalling server (`server`) or the bare relay (`relay`), on loopback. Run with
+ * --expose-gc; answers memory and CPU questions from the orchestrator over IPC.
+ */
+import { silentLogger } from '../signal-server/log.js';
+import { startSignalServer, type SignalServerOptions } from '../signal-server/server.js';
+import { startBareRelay } from './bare-relay.js';
+import type { HostCommand, HostKind, HostReply, MemoryFigures } from './ipc.js';
+
+interface Hosted {
+  url: string;
+  close(): Promise<void>;
+}
+
+const reply = (message: HostReply): void => {
+  process.send?.(message);
+};
+
+async function startHosted(kind: HostKind, options: SignalServerOptions): Promise<Hosted> {
+  switch (kind) {
+    case 'relay':
+      return startBareRelay('127.0.0.1');
+    case 'server':
+      return startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, ...options });
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown host kind ${String(never)}`);
+    }
+  }
+}
+
+function measureMemory(): MemoryFigures {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('host must run with --expose-gc');
+  gc();
+  gc();
+  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapUsed, external, arrayBuffers };
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2];
+  if (kind !== 'server' && kind !== 'relay') throw new Error(`usage: host.ts server|relay [options-json]`);
+  const options = JSON.parse(process.argv[3] ?? '{}') as SignalServerOptions;
+  const hosted = await startHosted(kind, options);
+  process.on('message', (raw) => {
+    const command = raw as HostCommand;
+    void (async () => {
+      try {
+        switch (command.kind) {
+          case 'memory':
+            reply({ kind: 'memory', reqId: command.reqId, memory: measureMemory() });
+            return;
+          case 'cpu': {
+            const { user, system } = process.cpuUsage();
+            reply({ kind: 'cpu', reqId: command.reqId, userMicros: user, systemMicros: system });
+            return;
+          }
+          case 'close':
+            await hosted.close();
+            reply({ kind: 'closed', reqId: command.reqId });
+            process.disconnect();
+            setTimeout(() => process.exit(0), 200).unref();
+            return;
+          default: {
+            const never: never = command;
+            throw new Error(`unknown command ${JSON.stringify(never)}`);
+          }
+        }
+      } catch (error) {
+        reply({ kind: 'failed', reqId: command.reqId, error: String(error) });
+      }
+    })();
+  });
+  reply({ kind: 'ready', url: hosted.url });
+}
+
+main().catch((error: unknown) => {
+  console.error('bench host failed:', error);
+  process.exit(1);
+});

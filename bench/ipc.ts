@@ -1,0 +1,114 @@
+/**
+ * The messages between the benchmark's orchestrator and its child processes: the host (the
+ * signalling server or the bare relay) and the client workers. Closed unions, one per direction.
+ */
+
+/** What a target speaks: the LeanPhone protocol, or the bare relay's frame forwarding. */
+export type Flavour = 'server' | 'relay';
+
+export interface Target {
+  url: string;
+  flavour: Flavour;
+}
+
+/** How much a client keeps of what it receives: a full presence map, or nothing but counts. */
+export type Tracking = 'presence' | 'none';
+
+export interface Pair {
+  caller: string;
+  callee: string;
+  callId: string;
+}
+
+/** How INFO messages are sent: at a fixed rate, or as fast as a small window of in-flight messages allows. */
+export type StreamMode =
+  | { kind: 'paced'; perSocketRate: number; bothDirections: boolean }
+  | { kind: 'window'; window: number; perSocketCap: number | null; bothDirections: boolean };
+
+export type WorkerCommand =
+  | {
+      kind: 'register';
+      reqId: number;
+      target: Target;
+      names: string[];
+      tracking: Tracking;
+      expectedOthers: number;
+      concurrency: number;
+      timeoutMs: number;
+    }
+  | { kind: 'awaitPresence'; reqId: number; timeoutMs: number }
+  | { kind: 'mark'; reqId: number }
+  | { kind: 'publish'; reqId: number; name: string; state: 'online' | 'dnd' }
+  | { kind: 'awaitState'; reqId: number; name: string; state: string; timeoutMs: number }
+  | { kind: 'calls'; reqId: number; target: Target; pairs: Pair[]; concurrency: number; timeoutMs: number }
+  /** Streams through the calls of the clients whose names start with namePrefix. */
+  | { kind: 'stream'; reqId: number; namePrefix: string; mode: StreamMode; warmupMs: number; measureMs: number }
+  /** Counts over all clients, or those whose names start with namePrefix. */
+  | { kind: 'status'; reqId: number; namePrefix?: string }
+  | { kind: 'closeAll'; reqId: number };
+
+export interface Counter {
+  count: number;
+  sum: number;
+  max: number;
+}
+
+export type WorkerReply =
+  | { kind: 'ready' }
+  | {
+      kind: 'registered';
+      reqId: number;
+      ok: number;
+      failed: number;
+      firstError: string | null;
+      /** Shared-clock time at which the last of this worker's clients got its REGISTER answer. */
+      lastSettledAt: number;
+      registerBytes: Counter;
+    }
+  | {
+      kind: 'presence';
+      reqId: number;
+      complete: number;
+      incomplete: number;
+      /** Shared-clock time at which the last of this worker's clients had the full presence. */
+      lastCompleteAt: number;
+      /** Presence bytes and messages each client received after its own REGISTER 200. */
+      notifyBytes: Counter;
+      notifyMessages: Counter;
+    }
+  | { kind: 'done'; reqId: number }
+  | { kind: 'stateSeen'; reqId: number; seen: number; missing: number; bytes: Counter; messages: Counter }
+  | { kind: 'callsUp'; reqId: number; ok: number; failed: number; firstError: string | null }
+  | {
+      kind: 'streamed';
+      reqId: number;
+      sent: number;
+      received: number;
+      receivedInWindow: number;
+      /** One-way latencies (ms) of the messages received inside the measuring window. */
+      latencies: Float64Array;
+      outOfOrder: number;
+    }
+  | { kind: 'status'; reqId: number; open: number; unexpectedCloses: number; closeCodes: Record<string, number>; errors: number }
+  | { kind: 'failed'; reqId: number; error: string };
+
+export type HostKind = 'server' | 'relay';
+
+export type HostCommand =
+  | { kind: 'memory'; reqId: number }
+  | { kind: 'cpu'; reqId: number }
+  | { kind: 'close'; reqId: number };
+
+export interface MemoryFigures {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export type HostReply =
+  | { kind: 'ready'; url: string }
+  | { kind: 'memory'; reqId: number; memory: MemoryFigures }
+  | { kind: 'cpu'; reqId: number; userMicros: number; systemMicros: number }
+  | { kind: 'closed'; reqId: number }
+  | { kind: 'failed'; reqId: number; error: string };
