@@ -11,7 +11,6 @@ import {
   nameKey,
   type IceServer,
   type PresenceState,
-  type PublishedState,
   type Request,
   type Response,
   type UserPresence,
@@ -19,14 +18,11 @@ import {
 import { parseMessage } from '../common/schema.js';
 import type { Logger } from './log.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
+import { RecentlyEnded, isParty, otherParty, requestProblem, type Connection, type Dialog, type Link, type User } from './dialog.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
 
-/** What the switchboard needs of a socket. */
-export interface Link {
-  send(frame: string | Buffer): void;
-  close(code: number, reason: string): void;
-}
+export type { Connection, Link } from './dialog.js';
 
 export interface SwitchboardConfig {
   passcode: string | null;
@@ -42,57 +38,14 @@ export interface SwitchboardConfig {
   logger: Logger;
 }
 
-interface User {
-  readonly name: string;
-  /** The name as a JSON string, made once for stamping `from` and `to`. */
-  readonly nameJson: string;
-  readonly key: string;
-  readonly resume: string;
-  published: PublishedState;
-  /** null while the socket is lost and the grace period runs. */
-  connection: Connection | null;
-  graceTimer: NodeJS.Timeout | null;
-  held: string[];
-  readonly dialogs: Set<Dialog>;
-}
-
-/**
- * early: the INVITE was accepted (100) and awaits a final answer; confirmed: answered 200.
- * A dialog leaves the table on a final answer >= 300, the answer to a BYE, or when the server ends it.
- */
-interface Dialog {
-  readonly callId: string;
-  readonly caller: User;
-  readonly callee: User;
-  readonly inviteCseq: number;
-  phase: 'early' | 'confirmed';
-  ringTimer: NodeJS.Timeout | null;
-  /** Highest request cseq seen from each party. */
-  readonly lastCseq: Map<User, number>;
-  /** A BYE awaiting its answer: who sent it, with which cseq. */
-  bye: { from: User; cseq: number } | null;
-}
-
-export interface Connection {
-  readonly link: Link;
-  readonly remote: string;
-  readonly flood: FloodGuard;
-  user: User | null;
-  missedPongs: number;
-  registerTimer: NodeJS.Timeout | null;
-}
-
 /** A response to input too broken to echo its method or cseq may carry neither. */
 type Refusal = Omit<Response, 'method' | 'cseq'> & { method?: string; cseq?: number };
-
-/** Dialogs that ended lately: late answers from their parties are dropped, not refused. */
-const RECENTLY_ENDED_MS = 32_000;
 
 export class Switchboard {
   readonly #config: SwitchboardConfig;
   readonly #users = new Map<string, User>();
   readonly #dialogs = new Map<string, Dialog>();
-  readonly #recentlyEnded = new Map<string, { parties: [User, User]; endedAt: number }>();
+  readonly #recentlyEnded = new RecentlyEnded();
   readonly #connections = new Set<Connection>();
   readonly #presence: PresenceFeed;
   readonly #passcodeDigest: Buffer | null;
@@ -383,7 +336,7 @@ export class Switchboard {
       return;
     }
     const other = otherParty(dialog, sender);
-    const problem = this.#requestProblem(dialog, sender, request);
+    const problem = requestProblem(dialog, sender, request);
     if (problem) {
       this.#refuse(sender.connection, { ...echo(request), status: problem.status, reason: problem.reason });
       return;
@@ -391,32 +344,6 @@ export class Switchboard {
     if (request.method !== 'ACK' && request.method !== 'CANCEL') dialog.lastCseq.set(sender, request.cseq);
     if (request.method === 'BYE') dialog.bye = { from: sender, cseq: request.cseq };
     this.#deliver(other, sender, request);
-  }
-
-  /** Why a request does not fit its dialog's state, or null when it does. */
-  #requestProblem(dialog: Dialog, sender: User, request: Request): { status: 400 | 491; reason: string } | null {
-    const isCaller = sender === dialog.caller;
-    switch (request.method) {
-      case 'INVITE':
-        return dialog.phase === 'confirmed' ? this.#cseqProblem(dialog, sender, request.cseq) : { status: 491, reason: 'Request Pending' };
-      case 'ACK':
-        return isCaller ? null : { status: 400, reason: 'Only the caller sends ACK' };
-      case 'CANCEL':
-        return isCaller ? null : { status: 400, reason: 'Only the caller can cancel' };
-      case 'BYE':
-        return dialog.phase === 'confirmed'
-          ? this.#cseqProblem(dialog, sender, request.cseq)
-          : { status: 400, reason: isCaller ? 'The call is not answered yet: send CANCEL' : 'The call is not answered yet: answer it 603' };
-      case 'INFO':
-        return this.#cseqProblem(dialog, sender, request.cseq);
-      default:
-        return { status: 400, reason: `${request.method} does not belong in a dialog` };
-    }
-  }
-
-  #cseqProblem(dialog: Dialog, sender: User, cseq: number): { status: 400; reason: string } | null {
-    const last = dialog.lastCseq.get(sender) ?? 0;
-    return cseq > last ? null : { status: 400, reason: `cseq must increase within a dialog (last was ${last})` };
   }
 
   // Responses
@@ -483,12 +410,7 @@ export class Switchboard {
       dialog.caller.dialogs.delete(dialog);
       dialog.callee.dialogs.delete(dialog);
     });
-    const now = Date.now();
-    for (const [callId, ended] of this.#recentlyEnded) {
-      if (now - ended.endedAt < RECENTLY_ENDED_MS) break;
-      this.#recentlyEnded.delete(callId);
-    }
-    this.#recentlyEnded.set(dialog.callId, { parties: [dialog.caller, dialog.callee], endedAt: now });
+    this.#recentlyEnded.add(dialog, Date.now());
     this.#log('info', 'call-end', { callId: dialog.callId, why });
   }
 
@@ -498,7 +420,7 @@ export class Switchboard {
   }
 
   #endedWith(callId: string, user: User): boolean {
-    return this.#recentlyEnded.get(callId)?.parties.includes(user) ?? false;
+    return this.#recentlyEnded.had(callId, user);
   }
 
   // Sending
@@ -545,8 +467,6 @@ function stateOf(user: User): PresenceState {
   return user.dialogs.size > 0 ? 'busy' : user.published;
 }
 
-const isParty = (dialog: Dialog, user: User): boolean => dialog.caller === user || dialog.callee === user;
-const otherParty = (dialog: Dialog, user: User): User => (dialog.caller === user ? dialog.callee : dialog.caller);
 
 /** The fields a response echoes from what it answers. */
 function echo(message: Request | Response): Pick<Response, 'method' | 'cseq' | 'callId'> {
