@@ -3,7 +3,7 @@
  * each way a call can fail to start (declined, cancelled, busy, unavailable, no answer).
  */
 import { connectAll, expect, test } from './fixtures.js';
-import { expectRemoteVideoPlaying } from './media.js';
+import { expectRemoteAudioSounding, expectRemoteVideoPlaying } from './media.js';
 import { establishCall } from './phone.js';
 
 test('a video call plays video both ways, and the caller hangs up', async ({ openPhone }) => {
@@ -45,6 +45,15 @@ test('the callee hangs up a voice call', async ({ openPhone }) => {
   await ada.expectCallEnded('Call ended');
   // Both can call again at once.
   await establishCall(bob, ada, 'voice');
+});
+
+test('a voice call is heard at both ends', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  await connectAll(ada, bob);
+  await establishCall(ada, bob, 'voice');
+  await expectRemoteAudioSounding(ada);
+  await expectRemoteAudioSounding(bob);
 });
 
 test('a declined call tells the caller so', async ({ openPhone }) => {

@@ -21,6 +21,9 @@ test('a server restart mid-call leaves the media flowing and both phones registe
   await expect.poll(async () => (await server.health()).users, { message: 'both phones registered with the new server', timeout: 30_000 }).toBe(2);
   await expect(ada.entry('Bob')).toBeVisible();
   await expect(bob.entry('Ada')).toBeVisible();
+  // The presence feed of the new server reaches both: a change on one side shows on the other.
+  await bob.doNotDisturb.check();
+  await expect(ada.entry('Bob')).toHaveAccessibleName(/do not disturb|dnd/i);
   await expect(ada.page.getByText('Reconnecting…')).toBeHidden();
 
   await ada.expectInCallWith(bob);

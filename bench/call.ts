@@ -1,0 +1,177 @@
+/**
+ * `npm run bench:call`: two browser phones (Chromium, fake devices, the e2e flags) on the real
+ * signalling server (in a child process) serving the real build, on loopback. Times click "Call" ->
+ * callee rings and click "Answer" -> first remote video frame on each side over many calls, and
+ * sizes the JS. BENCH_CALLS=N (default 25) calls after 2 warm-up; exits 1 if a target is missed.
+ */
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { callProbeScript, type CallProbe, type ProbeMarks } from './call-probe.js';
+import { startServerChild } from './call-server.js';
+import { formatTable, gzippedScriptBytes, latencyFigure, sizeFigure, type Figure } from './call-report.js';
+
+/** The browser build to serve; BENCH_BUILD_DIR points at another (it is then never rebuilt). */
+const BUILD_DIR = process.env.BENCH_BUILD_DIR ?? 'dist/renderer';
+const CALLS = Number(process.env.BENCH_CALLS ?? 25);
+if (!Number.isInteger(CALLS) || CALLS < 1) throw new Error(`BENCH_CALLS must be a positive whole number, got "${process.env.BENCH_CALLS}"`);
+const WARMUP_CALLS = 2;
+const STEP_TIMEOUT_MS = 15_000;
+/** The same Chromium set-up as playwright.config.ts. */
+const CHROMIUM_ARGS = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+interface User {
+  name: string;
+  page: Page;
+}
+
+const button = (page: Page, name: string): Locator => page.getByRole('button', { name, exact: true });
+const entry = (page: Page, name: string): Locator =>
+  page.getByRole('list', { name: 'Phone book', exact: true }).getByRole('listitem', { name: new RegExp(`^${name}\\b`) });
+
+async function openUser(browser: Browser, url: string, name: string): Promise<User> {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 720 }, permissions: ['camera', 'microphone'] });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  await context.addInitScript(callProbeScript());
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
+  await button(page, 'Connect').click();
+  return { name, page };
+}
+
+const arm = (user: User): Promise<void> =>
+  user.page.evaluate(() => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.arm());
+const marksOf = (user: User): Promise<ProbeMarks> =>
+  user.page.evaluate(() => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.marks());
+const firstFrameSeen = (user: User): Promise<unknown> =>
+  user.page.waitForFunction(
+    () => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.marks().firstFrameAt !== null,
+    undefined,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+
+function clickedAt(marks: ProbeMarks, label: string): number {
+  const at = marks.clicks[label];
+  if (at === undefined) throw new Error(`the page saw no click on "${label}"`);
+  return at;
+}
+
+/** Waits until neither phone is in a call and each lists the other as online again. */
+async function settle(caller: User, callee: User): Promise<void> {
+  for (const user of [caller, callee]) {
+    await button(user.page, 'Hang up').waitFor({ state: 'hidden' });
+    await button(user.page, 'Cancel').waitFor({ state: 'hidden' });
+    await button(user.page, 'Answer').waitFor({ state: 'hidden' });
+  }
+  await entry(caller.page, callee.name).and(caller.page.getByRole('listitem', { name: /online/i })).waitFor();
+  await entry(callee.page, caller.name).and(callee.page.getByRole('listitem', { name: /online/i })).waitFor();
+}
+
+interface VideoCallTimes {
+  ring: number;
+  callerFrame: number;
+  calleeFrame: number;
+  /** The ring split in three: the caller making its offer, the server hop, the callee showing it. */
+  callerPrep: number;
+  serverHop: number;
+  calleeShow: number;
+}
+
+const since = (later: number | null, earlier: number | null): number => (later === null || earlier === null ? Number.NaN : later - earlier);
+
+/** One video call, answered with video and hung up by the caller. */
+async function videoCall(caller: User, callee: User): Promise<VideoCallTimes> {
+  await Promise.all([arm(caller), arm(callee)]);
+  await entry(caller.page, callee.name).getByRole('button', { name: 'Video call', exact: true }).click();
+  await button(callee.page, 'Answer with video').click();
+  await Promise.all([firstFrameSeen(caller), firstFrameSeen(callee)]);
+  const [callerMarks, calleeMarks] = await Promise.all([marksOf(caller), marksOf(callee)]);
+  const clicked = clickedAt(callerMarks, 'Video call');
+  const answered = clickedAt(calleeMarks, 'Answer with video');
+  await button(caller.page, 'Hang up').click();
+  await settle(caller, callee);
+  return {
+    ring: since(calleeMarks.ringingAt, clicked),
+    callerFrame: since(callerMarks.firstFrameAt, answered),
+    calleeFrame: since(calleeMarks.firstFrameAt, answered),
+    callerPrep: since(callerMarks.inviteSentAt, clicked),
+    serverHop: since(calleeMarks.inviteReceivedAt, callerMarks.inviteSentAt),
+    calleeShow: since(calleeMarks.ringingAt, calleeMarks.inviteReceivedAt),
+  };
+}
+
+/** One voice call that the callee declines. Returns the ring latency in ms. */
+async function voiceRing(caller: User, callee: User): Promise<number> {
+  await Promise.all([arm(caller), arm(callee)]);
+  await entry(caller.page, callee.name).getByRole('button', { name: 'Call', exact: true }).click();
+  await button(callee.page, 'Decline').click();
+  const [callerMarks, calleeMarks] = await Promise.all([marksOf(caller), marksOf(callee)]);
+  await settle(caller, callee);
+  return since(calleeMarks.ringingAt, clickedAt(callerMarks, 'Call'));
+}
+
+function ensureBuild(): void {
+  if (existsSync(`${BUILD_DIR}/index.html`)) return;
+  console.log(`${BUILD_DIR} is missing: building the renderer first (vite build)`);
+  const built = spawnSync('npx', ['vite', 'build'], { stdio: 'inherit', env: { ...process.env, LEANPHONE_BROWSER_ONLY: '1' } });
+  if (built.status !== 0) throw new Error('vite build failed');
+}
+
+async function main(): Promise<void> {
+  ensureBuild();
+  const server = await startServerChild(BUILD_DIR);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    const url = `http://127.0.0.1:${server.port}/`;
+    const ada = await openUser(browser, url, 'Ada');
+    const bob = await openUser(browser, url, 'Bob');
+    await entry(ada.page, 'Bob').waitFor();
+    await entry(bob.page, 'Ada').waitFor();
+
+    const video: VideoCallTimes[] = [];
+    const voice: number[] = [];
+    for (let i = 0; i < WARMUP_CALLS + CALLS; i++) {
+      // Alternate who calls, so neither page's warm caches favour one direction.
+      const [caller, callee] = i % 2 === 0 ? [ada, bob] : [bob, ada];
+      const times = await videoCall(caller, callee);
+      const ring = await voiceRing(callee, caller);
+      if (i < WARMUP_CALLS) continue;
+      video.push(times);
+      voice.push(ring);
+      console.log(`call ${i + 1 - WARMUP_CALLS}/${CALLS}: ring ${times.ring.toFixed(1)} ms (voice ${ring.toFixed(1)} ms), first frame ${times.callerFrame.toFixed(0)}/${times.calleeFrame.toFixed(0)} ms`);
+    }
+
+    const of = (key: keyof VideoCallTimes): number[] => video.map((times) => times[key]);
+    const figures: Figure[] = [
+      latencyFigure('click "Video call" -> callee rings', of('ring'), 50),
+      latencyFigure('  of which: caller makes its offer (click -> INVITE sent)', of('callerPrep'), null),
+      latencyFigure('  of which: server hop (INVITE sent -> received)', of('serverHop'), null),
+      latencyFigure('  of which: callee shows it (INVITE received -> Answer visible)', of('calleeShow'), null),
+      latencyFigure('click "Call" (voice) -> callee rings', voice, 50),
+      latencyFigure('click "Answer" -> first remote frame, caller', of('callerFrame'), 500),
+      latencyFigure('click "Answer" -> first remote frame, callee', of('calleeFrame'), 500),
+      sizeFigure(gzippedScriptBytes(BUILD_DIR), 150_000),
+    ];
+    const cpu = cpus();
+    console.log(
+      `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
+        `Node ${process.version}, Chromium ${browser.version()} headless; ${CALLS} calls after ${WARMUP_CALLS} warm-up`,
+    );
+    console.log(formatTable(figures));
+    process.exitCode = figures.some((f) => f.verdict === 'FAIL') ? 1 : 0;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+await main();
