@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { get } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { iceServer, parseCli } from '../../signal-server/cli-options.js';
 
@@ -55,6 +59,43 @@ describe('serve options', () => {
 
 describe('npm run serve', () => {
   const run = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+
+  /** Starts the CLI and resolves once it printed its address, with everything printed so far. */
+  async function started(args: string[]) {
+    const child = run(args);
+    let stdout = '';
+    const port = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stdout}`)));
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        const match = /listening on 127\.0\.0\.1:(\d+)[\s\S]*certificate SHA-256: ([0-9A-F:]+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+    });
+    return { child, port, stdout: () => stdout };
+  }
+
+  it('with --tls makes a certificate once, keeps it, and serves https with it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-cli-tls-'));
+    const fingerprints: string[] = [];
+    for (let run = 0; run < 2; run += 1) {
+      const server = await started(['--tls', '--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1']);
+      expect(server.stdout()).toContain(`browser phone: https://127.0.0.1:${server.port}/`);
+      const printed = /certificate SHA-256: ([0-9A-F:]+)/.exec(server.stdout())![1]!;
+      const ca = await readFile(join(dataDir, 'leanphone-cert.pem'), 'utf8');
+      const seen = await new Promise<string>((resolve, reject) => {
+        get(`https://127.0.0.1:${server.port}/healthz`, { ca }, (response) => {
+          resolve((response.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256);
+          response.resume();
+        }).on('error', reject);
+      });
+      expect(seen).toBe(printed);
+      fingerprints.push(printed);
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+    }
+    expect(fingerprints[1]).toBe(fingerprints[0]);
+  });
 
   it('exits with code 2 and a message on a bad option', async () => {
     const child = run(['--port', 'nope']);
