@@ -107,6 +107,18 @@ export class TestClient {
     return this.next((f) => f.method === method && f.status === undefined, timeoutMs);
   }
 
+  /**
+   * The users in the next NOTIFY that tells of someone else. A client ignores its own entry, and
+   * its own registration may arrive in a NOTIFY of its own, depending on when the window closed.
+   */
+  async nextPresence(self: string): Promise<Frame[]> {
+    for (;;) {
+      const notify = await this.nextRequest('NOTIFY');
+      const others = (notify.body.users as Frame[]).filter((user) => user.name !== self);
+      if (others.length > 0) return others;
+    }
+  }
+
   nextResponse(status: number, method?: string): Promise<Frame> {
     return this.next((f) => f.status === status && (method === undefined || f.method === method));
   }
