@@ -11,6 +11,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { callProbeScript, type CallProbe, type ProbeMarks } from './call-probe.js';
 import { startServerChild } from './call-server.js';
 import { formatTable, gzippedScriptBytes, latencyFigure, sizeFigure, type Figure } from './call-report.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium.js';
 
 /** The browser build to serve; BENCH_BUILD_DIR points at another (it is then never rebuilt). */
 const BUILD_DIR = process.env.BENCH_BUILD_DIR ?? 'dist/renderer';
@@ -18,15 +19,6 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 25);
 if (!Number.isInteger(CALLS) || CALLS < 1) throw new Error(`BENCH_CALLS must be a positive whole number, got "${process.env.BENCH_CALLS}"`);
 const WARMUP_CALLS = 2;
 const STEP_TIMEOUT_MS = 15_000;
-/** The same Chromium set-up as playwright.config.ts. */
-const CHROMIUM_ARGS = [
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface User {
   name: string;
@@ -129,7 +121,7 @@ function ensureBuild(): void {
 async function main(): Promise<void> {
   ensureBuild();
   const server = await startServerChild(BUILD_DIR);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     const url = `http://127.0.0.1:${server.port}/`;
     const ada = await openUser(browser, url, 'Ada');

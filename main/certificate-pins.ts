@@ -3,10 +3,10 @@
  * kept in pins.json (written atomically). A pin is made on first connect, or when the certificate
  * matches what discovery advertised; once made, a different certificate is refused, whatever discovery says.
  */
-import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../signal-server/atomic-file.js';
 import { connect } from 'node:tls';
 
 export const PINS_FILE = 'pins.json';
@@ -150,20 +150,7 @@ export class CertificatePins {
   }
 
   async #save(pins: Record<string, string>): Promise<void> {
-    const temp = join(this.#dir, `.${PINS_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify({ version: 1, pins }, null, 2)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, this.#file);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
+    await writeFileAtomically(this.#file, `${JSON.stringify({ version: 1, pins }, null, 2)}\n`);
     this.#pins = pins;
   }
 }

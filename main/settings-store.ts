@@ -3,9 +3,9 @@
  * atomically (temp file, fsync, rename). A corrupt file is moved aside to
  * settings.corrupt-<time>.json and defaults are used; loading never throws for bad content.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../signal-server/atomic-file.js';
 import { DEFAULT_SETTINGS, type Settings } from '../common/bridge.js';
 import { describeIssues, settingsPatchSchema, settingsSchema } from './schemas.js';
 
@@ -77,20 +77,7 @@ export class SettingsStore {
   }
 
   async #write(settings: Settings): Promise<void> {
-    const temp = join(this.#dir, `.${SETTINGS_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(settings, null, 2)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, this.#file);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
+    await writeFileAtomically(this.#file, `${JSON.stringify(settings, null, 2)}\n`);
   }
 }
 

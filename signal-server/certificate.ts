@@ -3,10 +3,11 @@
  * one the operator gives. Clients pin its SHA-256 fingerprint, so it must stay the same across runs.
  */
 import { X509Certificate } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { writeFileAtomically } from './atomic-file.js';
 
 export interface TlsIdentity {
   cert: string;
@@ -54,14 +55,7 @@ export async function loadOrCreateIdentity(dir: string, addresses: readonly stri
     ],
   });
   await mkdir(dir, { recursive: true });
-  await writeAtomically(join(dir, KEY_FILE), made.private, 0o600);
-  await writeAtomically(join(dir, CERT_FILE), made.cert, 0o644);
+  await writeFileAtomically(join(dir, KEY_FILE), made.private, 0o600);
+  await writeFileAtomically(join(dir, CERT_FILE), made.cert, 0o644);
   return { cert: made.cert, key: made.private, fingerprint: fingerprintOf(made.cert) };
-}
-
-async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text, { mode });
-  await chmod(temporary, mode);
-  await rename(temporary, path);
 }
