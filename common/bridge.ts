@@ -19,6 +19,8 @@ export interface Settings {
   devices: DeviceChoice;
   /** The user's own STUN/TURN servers, added to those the server hands out. */
   iceServers: IceServer[];
+  /** Send media only through TURN relays: the far end never learns this machine's addresses. */
+  relayOnly: boolean;
   hosting: { enabled: boolean; port: number };
   startAtLogin: boolean;
 }
@@ -108,6 +110,7 @@ export const DEFAULT_SETTINGS: Settings = {
   passcode: '',
   devices: { microphone: null, camera: null, speaker: null },
   iceServers: [],
+  relayOnly: false,
   hosting: { enabled: false, port: 8080 },
   startAtLogin: false,
 };

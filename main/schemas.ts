@@ -44,6 +44,7 @@ export const settingsSchema = z
     passcode: z.string().max(256, 'passcode is longer than 256 characters'),
     devices: z.object({ microphone: deviceId, camera: deviceId, speaker: deviceId }).strict(),
     iceServers: z.array(iceServerSchema).max(16, 'at most 16 ICE servers'),
+    relayOnly: z.boolean(),
     hosting: z
       .object({ enabled: z.boolean(), port: z.number().int().min(1).max(65_535) })
       .strict(),

@@ -24,6 +24,7 @@ function installBridge(standIn: StandIn): void {
     passcode: '',
     devices: { microphone: null, camera: null, speaker: null },
     iceServers: [],
+    relayOnly: false,
     hosting: { enabled: standIn.hosting.running, port: 8080 },
     startAtLogin: false,
   };

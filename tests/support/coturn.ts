@@ -26,13 +26,14 @@ export interface Coturn {
   stop(): Promise<void>;
 }
 
-export async function startCoturn(options: { readyTimeoutMs?: number } = {}): Promise<Coturn> {
+/** `port` and `secret` start it again where an earlier one was, as a relay coming back would. */
+export async function startCoturn(options: { readyTimeoutMs?: number; port?: number; secret?: string } = {}): Promise<Coturn> {
   if (!existsSync(TURNSERVER)) {
     throw new Error(`coturn is not installed: ${TURNSERVER} is missing (apt-get install coturn; .ci/run installs it)`);
   }
   const dir = await mkdtemp(join(tmpdir(), 'leanphone-coturn-'));
-  const port = await freePort();
-  const secret = randomBytes(24).toString('hex');
+  const port = options.port ?? (await freePort());
+  const secret = options.secret ?? randomBytes(24).toString('hex');
   const logFile = join(dir, 'turn.log');
   const child = spawn(
     TURNSERVER,

@@ -28,6 +28,7 @@ export function readSettings(storage: StorageLike): Settings {
       if (typeof value === 'string' || value === null) settings.devices[key] = value;
     }
   }
+  if (typeof r.relayOnly === 'boolean') settings.relayOnly = r.relayOnly;
   if (Array.isArray(r.iceServers)) {
     settings.iceServers = r.iceServers.filter(
       (s): s is Settings['iceServers'][number] => typeof s === 'object' && s !== null && (typeof s.urls === 'string' || Array.isArray(s.urls)),

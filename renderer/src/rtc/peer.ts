@@ -34,9 +34,12 @@ export class Peer {
   #sample: Sample | null = null;
   #closed = false;
 
-  constructor(iceServers: readonly IceServer[], callbacks: PeerCallbacks) {
+  constructor(network: { iceServers: readonly IceServer[]; relayOnly: boolean }, callbacks: PeerCallbacks) {
     this.#callbacks = callbacks;
-    this.#pc = new RTCPeerConnection({ iceServers: iceServers.map((s) => ({ ...s })) });
+    this.#pc = new RTCPeerConnection({
+      iceServers: network.iceServers.map((s) => ({ ...s })),
+      iceTransportPolicy: network.relayOnly ? 'relay' : 'all',
+    });
     this.#pc.onicecandidate = (event) => {
       const candidate = event.candidate ? (event.candidate.toJSON() as IceCandidate) : null;
       if (candidate && !candidate.candidate) return; // Chrome's empty end-of-generation marker

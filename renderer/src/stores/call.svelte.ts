@@ -22,7 +22,8 @@ export interface CallDeps {
   history: HistoryStore;
   devices: DeviceStore;
   tones: Tones;
-  iceServers(): IceServer[];
+  /** The STUN/TURN servers for a new call, and whether it may use relays only. */
+  network(): { iceServers: IceServer[]; relayOnly: boolean };
   onChange(): void;
 }
 
@@ -316,7 +317,7 @@ export class CallStore {
   }
 
   #newPeer(callId: string): Peer {
-    const peer = new Peer(this.#deps.iceServers(), {
+    const peer = new Peer(this.#deps.network(), {
       onCandidate: (candidate) => this.#dispatch({ type: 'localCandidate', callId, candidate }),
       onConnectionState: (state) => this.#mediaState(callId, state),
       onRemoteMedia: (media) => {

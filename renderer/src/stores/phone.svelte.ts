@@ -46,6 +46,8 @@ export class PhoneStore {
   #book: PhoneBook | null = null;
   /** The user's own STUN/TURN servers from settings, added to the server's. */
   ownIceServers = $state.raw<IceServer[]>([]);
+  /** Media only through TURN relays (settings). */
+  relayOnly = $state(false);
   #serverIceServers: IceServer[] = [];
 
   constructor(bridge: LeanPhoneBridge, storage: Storage) {
@@ -58,7 +60,7 @@ export class PhoneStore {
       history: this.history,
       devices: this.devices,
       tones: this.tones,
-      iceServers: () => [...this.#serverIceServers, ...this.ownIceServers],
+      network: () => ({ iceServers: [...this.#serverIceServers, ...this.ownIceServers], relayOnly: this.relayOnly }),
       onChange: () => undefined,
     });
   }
@@ -69,6 +71,7 @@ export class PhoneStore {
     this.name = settings.name;
     this.passcode = settings.passcode;
     this.ownIceServers = settings.iceServers;
+    this.relayOnly = settings.relayOnly;
     void this.devices.load().catch(() => undefined);
     this.bridge.onAlertAction(({ callId, action }) => {
       const state = this.call.state;
@@ -169,6 +172,10 @@ export class PhoneStore {
   async setOwnIceServers(servers: IceServer[]): Promise<void> {
     const saved = await this.bridge.updateSettings({ iceServers: servers });
     this.ownIceServers = saved.iceServers;
+  }
+
+  async setRelayOnly(relayOnly: boolean): Promise<void> {
+    this.relayOnly = (await this.bridge.updateSettings({ relayOnly })).relayOnly;
   }
 
   setDnd(dnd: boolean): void {
