@@ -26,7 +26,7 @@ import { HostingService } from './hosting.js';
 import { ServerDiscovery } from './server-discovery.js';
 import { ServerTrust } from './server-trust.js';
 import { registerIpc } from './ipc-handlers.js';
-import { startsHidden, testMode } from './launch.js';
+import { mdnsEnabled, startsHidden, testMode } from './launch.js';
 import { SettingsStore } from './settings-store.js';
 import { contentSecurityPolicy } from './content-policy.js';
 import { originOf } from './permission-policy.js';
@@ -37,6 +37,7 @@ const devServerUrl = process.env.VITE_DEV_SERVER_URL ?? null;
 const devOrigin = devServerUrl !== null && !app.isPackaged ? originOf(devServerUrl) : null;
 const appOrigins = devOrigin !== null ? [APP_ORIGIN, devOrigin] : [APP_ORIGIN];
 const test = testMode(process.env);
+const mdns = mdnsEnabled(process.env);
 
 // One name everywhere, so settings live in <appData>/LeanPhone in development and when packaged.
 app.setName('LeanPhone');
@@ -64,11 +65,11 @@ async function run(): Promise<void> {
     start: startSignalServer,
     staticDir: rendererDir,
     identity: () => loadOrCreateIdentity(join(app.getPath('userData'), 'tls'), lanAddresses()),
-    advertise,
+    advertise: mdns ? advertise : () => ({ stop: async () => undefined }),
     name: `LeanPhone on ${hostname()}`,
     serverOptions: { logger: createLogger('info') },
   });
-  const discovery = new ServerDiscovery((onChange) => browse(onChange));
+  const discovery = new ServerDiscovery(mdns ? (onChange) => browse(onChange) : () => ({ stop: async () => undefined }));
   const trust = new ServerTrust({
     pins: await CertificatePins.open(join(app.getPath('userData'), 'pins')),
     discovered: (host, port) => discovery.fingerprintFor(host, port),

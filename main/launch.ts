@@ -10,6 +10,14 @@ export function startsHidden(argv: readonly string[], wasOpenedAsHidden: boolean
   return wasOpenedAsHidden || argv.includes(HIDDEN_FLAG);
 }
 
+/**
+ * LEANPHONE_MDNS=off keeps the app off multicast DNS: it neither announces a hosted server nor
+ * browses for others (for networks that forbid multicast, and for tests on a shared network).
+ */
+export function mdnsEnabled(env: NodeJS.ProcessEnv): boolean {
+  return env.LEANPHONE_MDNS !== 'off';
+}
+
 export interface TestMode {
   /** A throwaway user data folder for the test run. */
   userDataDir: string | null;

@@ -90,7 +90,7 @@ test.describe('LeanPhone desktop', () => {
         '--use-fake-ui-for-media-stream',
         ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       ],
-      env: { ...process.env, LEANPHONE_TEST: '1', LEANPHONE_USER_DATA: userData },
+      env: { ...process.env, LEANPHONE_TEST: '1', LEANPHONE_USER_DATA: userData, LEANPHONE_MDNS: 'off' },
     });
     window = await app.firstWindow();
   });

@@ -32,6 +32,8 @@ const send = (channel: string, payload: unknown) =>
 
 beforeAll(async () => {
   process.env.LEANPHONE_TEST = '1';
+  // This test runs on a shared network: no multicast DNS (real discovery runs in tests/netns).
+  process.env.LEANPHONE_MDNS = 'off';
   process.env.LEANPHONE_USER_DATA = fake.dir;
   delete process.env.VITE_DEV_SERVER_URL;
   await import('../../main/index.js');
@@ -44,6 +46,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   delete process.env.LEANPHONE_TEST;
+  delete process.env.LEANPHONE_MDNS;
   delete process.env.LEANPHONE_USER_DATA;
   await rm(fake.dir, { recursive: true, force: true });
 });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { startsHidden, testMode } from '../../main/launch.js';
+import { mdnsEnabled, startsHidden, testMode } from '../../main/launch.js';
 import { badgeCount, planIncomingAlert } from '../../main/notification-policy.js';
 import { TRAY_ICON_NAMES } from '../../main/tray-model.js';
 import { trayIconPng } from '../../main/tray-icons.js';
@@ -39,6 +39,12 @@ describe('launch', () => {
     expect(startsHidden(['/opt/LeanPhone/leanphone', '--hidden'], false)).toBe(true);
     expect(startsHidden(['/Applications/LeanPhone.app/Contents/MacOS/LeanPhone'], true)).toBe(true);
     expect(startsHidden(['/opt/LeanPhone/leanphone'], false)).toBe(false);
+  });
+
+  it('uses multicast DNS unless LEANPHONE_MDNS=off', () => {
+    expect(mdnsEnabled({})).toBe(true);
+    expect(mdnsEnabled({ LEANPHONE_MDNS: 'on' })).toBe(true);
+    expect(mdnsEnabled({ LEANPHONE_MDNS: 'off' })).toBe(false);
   });
 
   it('test mode only with LEANPHONE_TEST=1', () => {
