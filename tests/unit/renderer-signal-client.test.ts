@@ -130,7 +130,6 @@ describe('SignalClient', () => {
       const closed: number[] = [];
       const silent: SocketLike = {
         readyState: 0,
-        binaryType: 'blob',
         send: () => undefined,
         close: (code) => void closed.push(code ?? 0),
         onopen: null,

@@ -20,7 +20,6 @@ export type Refusal = {
 /** The part of the WebSocket API used here: the browser's, or `ws` in tests. */
 export interface SocketLike {
   readonly readyState: number;
-  binaryType: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
@@ -48,7 +47,6 @@ export const OPEN_TIMEOUT_MS = 4000;
 /** The server must answer REGISTER within this time. */
 export const REGISTER_TIMEOUT_MS = 10_000;
 const MAX_QUEUE = 200;
-const decoder = new TextDecoder();
 
 /** Turns what the user typed into the signalling URL, or null if it is not a server address. */
 export function signalUrl(server: string): string | null {
@@ -177,12 +175,13 @@ export class SignalClient {
       };
       socket.send(JSON.stringify({ method: 'REGISTER', cseq: this.#registerCseq, body }));
     };
-    socket.binaryType = 'arraybuffer';
     socket.onmessage = (event) => {
-      // The protocol sends text frames; a binary frame holding UTF-8 JSON is read the same way.
-      const text = typeof event.data === 'string' ? event.data : event.data instanceof ArrayBuffer ? decoder.decode(event.data) : null;
-      if (text === null) return;
-      const checked = checkIncoming(text);
+      // The protocol sends one JSON object per text frame; anything else is not a message.
+      if (typeof event.data !== 'string') {
+        this.#options.log?.('warn', 'Dropped a binary frame from the server');
+        return;
+      }
+      const checked = checkIncoming(event.data);
       if (!checked.ok) {
         this.#options.log?.('warn', `Dropped a message from the server: ${checked.reason}`);
         return;
