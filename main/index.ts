@@ -38,6 +38,8 @@ const devOrigin = devServerUrl !== null && !app.isPackaged ? originOf(devServerU
 const appOrigins = devOrigin !== null ? [APP_ORIGIN, devOrigin] : [APP_ORIGIN];
 const test = testMode(process.env);
 const mdns = mdnsEnabled(process.env);
+/** What announcing and browsing become with LEANPHONE_MDNS=off. */
+const offline = () => ({ stop: async () => undefined });
 
 // One name everywhere, so settings live in <appData>/LeanPhone in development and when packaged.
 app.setName('LeanPhone');
@@ -65,11 +67,11 @@ async function run(): Promise<void> {
     start: startSignalServer,
     staticDir: rendererDir,
     identity: () => loadOrCreateIdentity(join(app.getPath('userData'), 'tls'), lanAddresses()),
-    advertise: mdns ? advertise : () => ({ stop: async () => undefined }),
+    advertise: mdns ? advertise : offline,
     name: `LeanPhone on ${hostname()}`,
     serverOptions: { logger: createLogger('info') },
   });
-  const discovery = new ServerDiscovery(mdns ? (onChange) => browse(onChange) : () => ({ stop: async () => undefined }));
+  const discovery = new ServerDiscovery(mdns ? (onChange) => browse(onChange) : offline);
   const trust = new ServerTrust({
     pins: await CertificatePins.open(join(app.getPath('userData'), 'pins')),
     discovered: (host, port) => discovery.fingerprintFor(host, port),
