@@ -4,11 +4,13 @@
  * machine. The page, the server and the connection are real.
  */
 import type { Page } from '@playwright/test';
-import type { DiscoveredServer, HostingState, Settings } from '../../common/bridge.js';
+import { DEFAULT_SETTINGS, type DiscoveredServer, type HostingState, type Settings } from '../../common/bridge.js';
 import { qrSvg } from '../../main/qr.js';
 import { expect, test } from './fixtures.js';
 
 interface StandIn {
+  /** What the settings file holds when the window opens. */
+  settings: Settings;
   servers: DiscoveredServer[];
   hosting: HostingState;
   /** trustServer refuses with this warning when set. */
@@ -18,16 +20,7 @@ interface StandIn {
 /** Runs in the page before the app: a LeanPhoneBridge that records what the renderer asks of it. */
 function installBridge(standIn: StandIn): void {
   const calls: unknown[][] = [];
-  let settings: Settings = {
-    serverUrl: '',
-    name: '',
-    passcode: '',
-    devices: { microphone: null, camera: null, speaker: null },
-    iceServers: [],
-    relayOnly: false,
-    hosting: { enabled: standIn.hosting.running, port: 8080 },
-    startAtLogin: false,
-  };
+  let settings = standIn.settings;
   const none = () => () => undefined;
   Object.assign(window, {
     __bridgeCalls: calls,
@@ -57,10 +50,11 @@ function installBridge(standIn: StandIn): void {
   });
 }
 
-async function openWindow(page: Page, standIn: StandIn, pageUrl: string): Promise<void> {
+async function openWindow(page: Page, standIn: Omit<StandIn, 'settings'>, pageUrl: string): Promise<void> {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.addInitScript(installBridge, standIn);
+  const settings: Settings = { ...structuredClone(DEFAULT_SETTINGS), hosting: { enabled: standIn.hosting.running, port: 8080 } };
+  await page.addInitScript(installBridge, { ...standIn, settings });
   await page.goto(pageUrl);
   await expect(page.getByRole('textbox', { name: 'Name', exact: true })).toBeVisible();
   expect(errors).toEqual([]);
