@@ -2,6 +2,7 @@
  * The LeanPhone wire protocol (PROTOCOL.md), version 1: message types and the limits both ends
  * agree on. Shared by the signalling server and the renderer; no Node or DOM imports here.
  */
+import { mixesScripts } from './scripts.js';
 
 export const PROTOCOL_VERSION = 1;
 export const SUBPROTOCOL = 'leanphone.1';
@@ -134,23 +135,30 @@ export const REASONS: Readonly<Record<number, string>> = {
 };
 
 const NAME_PATTERN = /^[\p{L}\p{M}\p{N} ._'-]+$/u;
+/** Default-ignorable code points render as nothing: zero-width spaces, variation selectors, the
+ *  combining grapheme joiner, the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), soft hyphens. */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
 
-/** The canonical form of a display name: NFC and trimmed. */
+/** The canonical form of a display name: NFKC (so full-width and other compatibility forms become
+ *  the plain letters they show as), trimmed, runs of spaces collapsed to one. */
 export function normalizeName(raw: string): string {
-  return raw.normalize('NFC').trim();
+  return raw.normalize('NFKC').trim().replace(/ {2,}/g, ' ');
 }
 
 /** Why a (normalised) name is not acceptable, or null when it is. */
 export function nameProblem(name: string): string | null {
   if (name.length === 0) return 'name is empty';
   if ([...name].length > 32) return 'name is longer than 32 characters';
+  if (INVISIBLE.test(name)) return 'name may not hold invisible characters';
   if (!NAME_PATTERN.test(name)) {
     return "name may hold only letters, digits, spaces and . _ - '";
   }
+  if (name.split(' ').some(mixesScripts)) return 'name mixes scripts in one word, such as Latin and Cyrillic';
   return null;
 }
 
-/** Names are unique case-insensitively. */
+/** Case-insensitive key, enough for the phone book (the server's names are already unique). The
+ *  server keys users more strictly, by look-alike skeleton: signal-server/name-key.ts. */
 export const nameKey = (name: string): string => name.toLocaleLowerCase('und');
 
 export const CALL_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;

@@ -8,7 +8,6 @@ import {
   CloseCode,
   REASONS,
   isResponse,
-  nameKey,
   type IceServer,
   type PresenceState,
   type Request,
@@ -17,6 +16,7 @@ import {
 } from '../common/protocol.js';
 import { parseMessage } from '../common/schema.js';
 import type { Logger } from './log.js';
+import { lookAlikeKey } from './name-key.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
 import { RecentlyEnded, isParty, otherParty, requestProblem, type Connection, type Dialog, type Link, type User } from './dialog.js';
 import { PresenceFeed } from './presence.js';
@@ -162,7 +162,7 @@ export class Switchboard {
       }
       this.#passcodeGuard.succeeded(connection.remote);
     }
-    const key = nameKey(name);
+    const key = lookAlikeKey(name);
     const existing = this.#users.get(key);
     if (existing) {
       if (resume === undefined || !safeEqual(Buffer.from(resume), Buffer.from(existing.resume))) {
@@ -285,7 +285,7 @@ export class Switchboard {
       this.#refuse(caller.connection, { ...echo(request), status: 400, reason: 'to: is required' });
       return;
     }
-    const callee = this.#users.get(nameKey(request.to));
+    const callee = this.#users.get(lookAlikeKey(request.to));
     if (callee === caller) {
       this.#refuse(caller.connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
       return;
