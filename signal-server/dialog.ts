@@ -16,6 +16,8 @@ export interface User {
   /** The name as a JSON string, made once for stamping `from` and `to`. */
   readonly nameJson: string;
   readonly key: string;
+  /** The UTS #39 skeleton of the name as written (see name-key.ts). */
+  readonly skeleton: string;
   readonly resume: string;
   published: PublishedState;
   /** null while the socket is lost and the grace period runs. */

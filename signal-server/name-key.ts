@@ -1,18 +1,29 @@
 /**
- * The switchboard's key for a user: names that differ only in case, or that look alike (UTS #39
- * skeleton over confusables.txt, via unhomoglyph), share one. Server-only: the table is ~100 KB.
+ * The switchboard's keys for a name. Two names clash when they differ only in case (the caseless
+ * key) or look alike as written (the UTS #39 skeleton over confusables.txt, via unhomoglyph).
+ * Server-only: the table is ~100 KB.
  */
 import unhomoglyph from 'unhomoglyph';
 
+export interface NameKeys {
+  /** Case folded, each letter on its Latin look-alike where it has one: the user's primary key. */
+  readonly caseless: string;
+  /** The skeleton of the name as written: `AIice` (capital I) and `Alice` share it, `Ella` and `Elia` do not. */
+  readonly skeleton: string;
+}
+
+/** confusables.txt v13 maps Cyrillic palochka (Ӏ, ӏ), a dotless upright stroke, to a dotted i. */
+const PALOCHKA = /[\u04C0\u04CF]/g;
+
 /** UTS #39: skeleton(X) = NFD(map(NFD(X))), each confusable mapped to its prototype. */
-const skeleton = (text: string): string => unhomoglyph(text.normalize('NFD')).normalize('NFD');
+const skeleton = (text: string): string => unhomoglyph(text.normalize('NFD').replace(PALOCHKA, 'l')).normalize('NFD');
 
 const isAscii = (text: string): boolean => /^[\x20-\x7e]*$/.test(text);
 
 /**
  * confusables.txt is case-sensitive, and a lower-case letter can look like one Latin letter while
  * its capital looks like another: Cyrillic т is a small-capital ᴛ, Т is T. Taking the letter's own
- * skeleton, or its capital's when only that one is Latin, keeps "Мах" on the key of "Max".
+ * skeleton, or its capital's when only that one is Latin, keeps "мах" on the key of "max".
  */
 function letterKey(letter: string): string {
   const own = skeleton(letter).toLowerCase();
@@ -21,8 +32,8 @@ function letterKey(letter: string): string {
   return isAscii(capital) ? capital : own;
 }
 
-/** The key of a normalised name. Capital I looks like l and case is ignored, so i and l share it. */
-export function lookAlikeKey(name: string): string {
+/** The keys of a normalised name. */
+export function nameKeys(name: string): NameKeys {
   const letters = [...name.toLowerCase().normalize('NFD')];
-  return skeleton(letters.map(letterKey).join('')).toLowerCase().replaceAll('i', 'l');
+  return { caseless: skeleton(letters.map(letterKey).join('')).toLowerCase(), skeleton: skeleton(name) };
 }

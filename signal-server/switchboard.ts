@@ -16,7 +16,7 @@ import {
 } from '../common/protocol.js';
 import { parseMessage } from '../common/schema.js';
 import type { Logger } from './log.js';
-import { lookAlikeKey } from './name-key.js';
+import { nameKeys } from './name-key.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
 import { RecentlyEnded, isParty, otherParty, requestProblem, type Connection, type Dialog, type Link, type User } from './dialog.js';
 import { PresenceFeed } from './presence.js';
@@ -43,7 +43,9 @@ type Refusal = Omit<Response, 'method' | 'cseq'> & { method?: string; cseq?: num
 
 export class Switchboard {
   readonly #config: SwitchboardConfig;
+  /** Users by caseless key; `#lookAlikes` holds the same users by skeleton. */
   readonly #users = new Map<string, User>();
+  readonly #lookAlikes = new Map<string, User>();
   readonly #dialogs = new Map<string, Dialog>();
   readonly #recentlyEnded = new RecentlyEnded();
   readonly #connections = new Set<Connection>();
@@ -141,6 +143,7 @@ export class Switchboard {
     for (const connection of this.#connections) if (connection.registerTimer) clearTimeout(connection.registerTimer);
     this.#dialogs.clear();
     this.#users.clear();
+    this.#lookAlikes.clear();
   }
 
   // Registration and presence
@@ -162,8 +165,9 @@ export class Switchboard {
       }
       this.#passcodeGuard.succeeded(connection.remote);
     }
-    const key = lookAlikeKey(name);
-    const existing = this.#users.get(key);
+    const keys = nameKeys(name);
+    const key = keys.caseless;
+    const existing = this.#users.get(key) ?? this.#lookAlikes.get(keys.skeleton);
     if (existing) {
       if (resume === undefined || !safeEqual(Buffer.from(resume), Buffer.from(existing.resume))) {
         this.#refuse(connection, { ...echo(request), status: 409, reason: 'Name taken' });
@@ -181,6 +185,7 @@ export class Switchboard {
       name,
       nameJson: JSON.stringify(name),
       key,
+      skeleton: keys.skeleton,
       resume: randomBytes(24).toString('base64url'),
       published: 'online',
       connection,
@@ -189,6 +194,7 @@ export class Switchboard {
       dialogs: new Set(),
     };
     this.#users.set(key, user);
+    this.#lookAlikes.set(keys.skeleton, user);
     this.#attach(connection, user, request);
     this.#presence.changed(key, name, 'online');
     this.#log('info', 'register', { user: name, remote: connection.remote });
@@ -231,6 +237,7 @@ export class Switchboard {
     user.graceTimer = null;
     for (const dialog of [...user.dialogs]) this.#endForLostParty(dialog, user, reason);
     this.#users.delete(user.key);
+    this.#lookAlikes.delete(user.skeleton);
     this.#presence.changed(user.key, user.name, 'offline');
     this.#log('info', 'offline', { user: user.name, reason });
   }
@@ -285,7 +292,8 @@ export class Switchboard {
       this.#refuse(caller.connection, { ...echo(request), status: 400, reason: 'to: is required' });
       return;
     }
-    const callee = this.#users.get(lookAlikeKey(request.to));
+    const keys = nameKeys(request.to);
+    const callee = this.#users.get(keys.caseless) ?? this.#lookAlikes.get(keys.skeleton);
     if (callee === caller) {
       this.#refuse(caller.connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
       return;
