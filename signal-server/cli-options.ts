@@ -20,6 +20,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --grace-seconds N          keep a lost client's registration this long (default ${DEFAULTS.graceMs / 1000})
   --ring-timeout-seconds N   give up on an unanswered call after this long (default ${DEFAULTS.ringTimeoutMs / 1000})
   --max-clients N            registered users allowed at once (default ${DEFAULTS.maxClients})
+  --max-ringing-per-caller N unanswered calls one user may have at once (default ${DEFAULTS.maxRingingPerCaller})
+  --calls-per-minute N       new calls one user may start a minute (default ${DEFAULTS.callsPerMinute}, ${DEFAULTS.callBurst} at once)
   --ice-server URL           a STUN/TURN server handed to clients; repeatable.
                              TURN credentials go before the host: turn:USER:PASSWORD@host:3478
   --turn-url URL             a TURN relay sharing --turn-secret (turn:host:3478); repeatable
@@ -57,6 +59,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'grace-seconds': { type: 'string' },
         'ring-timeout-seconds': { type: 'string' },
         'max-clients': { type: 'string' },
+        'max-ringing-per-caller': { type: 'string' },
+        'calls-per-minute': { type: 'string' },
         'ice-server': { type: 'string', multiple: true },
         'turn-url': { type: 'string', multiple: true },
         'turn-secret': { type: 'string' },
@@ -90,6 +94,12 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     }
     if (values['max-clients'] !== undefined) {
       options.maxClients = integer('--max-clients', values['max-clients'], 1, 1_000_000);
+    }
+    if (values['max-ringing-per-caller'] !== undefined) {
+      options.maxRingingPerCaller = integer('--max-ringing-per-caller', values['max-ringing-per-caller'], 1, 100);
+    }
+    if (values['calls-per-minute'] !== undefined) {
+      options.callsPerMinute = integer('--calls-per-minute', values['calls-per-minute'], 1, 10_000);
     }
     if (values['ice-server'] !== undefined) options.iceServers = values['ice-server'].map(iceServer);
     const turnSecret = values['turn-secret'] ?? env.LEANPHONE_TURN_SECRET;

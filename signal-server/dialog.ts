@@ -2,7 +2,8 @@
  * The switchboard's model (users, their sockets, dialogs) and the rules a request must meet within
  * its dialog. Plain data and pure functions; the switchboard owns every change to them.
  */
-import type { PublishedState, Request } from '../common/protocol.js';
+import type { PublishedState, Request, Response } from '../common/protocol.js';
+import type { HeldFrames } from './held-frames.js';
 import type { FloodGuard } from './rate-limit.js';
 
 /** What the switchboard needs of a socket. */
@@ -23,7 +24,7 @@ export interface User {
   /** null while the socket is lost and the grace period runs. */
   connection: Connection | null;
   graceTimer: NodeJS.Timeout | null;
-  held: string[];
+  readonly held: HeldFrames;
   readonly dialogs: Set<Dialog>;
 }
 
@@ -40,8 +41,17 @@ export interface Dialog {
   ringTimer: NodeJS.Timeout | null;
   /** Highest request cseq seen from each party. */
   readonly lastCseq: Map<User, number>;
-  /** A BYE awaiting its answer: who sent it, with which cseq. */
-  bye: { from: User; cseq: number } | null;
+  /** Relayed requests still awaiting a final answer from the other party: at most one per sender and method. */
+  readonly awaiting: Awaiting[];
+}
+
+/** The requests that are answered; ACK, INFO and NOTIFY are not. */
+export type AnsweredMethod = 'INVITE' | 'CANCEL' | 'BYE';
+
+export interface Awaiting {
+  readonly from: User;
+  readonly method: AnsweredMethod;
+  cseq: number;
 }
 
 export interface Connection {
@@ -55,6 +65,20 @@ export interface Connection {
 
 export const isParty = (dialog: Dialog, user: User): boolean => dialog.caller === user || dialog.callee === user;
 export const otherParty = (dialog: Dialog, user: User): User => (dialog.caller === user ? dialog.callee : dialog.caller);
+
+/** Calls `user` has placed that are not answered yet. */
+export function ringingFrom(user: User): number {
+  let ringing = 0;
+  for (const dialog of user.dialogs) if (dialog.caller === user && dialog.phase === 'early') ringing += 1;
+  return ringing;
+}
+
+/** The request awaiting an answer that `response` from `sender` answers, or undefined when it answers nothing. */
+export function answered(dialog: Dialog, sender: User, response: Response): Awaiting | undefined {
+  return dialog.awaiting.find(
+    (request) => request.from !== sender && request.method === response.method && request.cseq === response.cseq,
+  );
+}
 
 export type DialogProblem = { status: 400 | 491; reason: string };
 
@@ -84,20 +108,36 @@ function cseqProblem(dialog: Dialog, sender: User, cseq: number): DialogProblem 
   return cseq > last ? null : { status: 400, reason: `cseq must increase within a dialog (last was ${last})` };
 }
 
-/** Dialogs that ended lately: late answers from their parties are dropped, not refused. */
+/**
+ * Dialogs that ended lately, in the order they ended: late messages from their parties are dropped,
+ * not refused. Bounded by age and by count; past either, an ended dialog is forgotten.
+ */
 export class RecentlyEnded {
-  static readonly KEEP_MS = 32_000;
+  readonly #keepMs: number;
+  readonly #max: number;
   readonly #ended = new Map<string, { parties: readonly [User, User]; endedAt: number }>();
 
-  add(dialog: Dialog, now: number): void {
-    for (const [callId, ended] of this.#ended) {
-      if (now - ended.endedAt < RecentlyEnded.KEEP_MS) break;
-      this.#ended.delete(callId);
-    }
-    this.#ended.set(dialog.callId, { parties: [dialog.caller, dialog.callee], endedAt: now });
+  constructor(keepMs: number, max: number) {
+    this.#keepMs = keepMs;
+    this.#max = max;
   }
 
-  had(callId: string, user: User): boolean {
-    return this.#ended.get(callId)?.parties.includes(user) ?? false;
+  get size(): number {
+    return this.#ended.size;
+  }
+
+  add(dialog: Dialog, now: number): void {
+    // Deleted first so that a reused call id moves to the end: the map stays in order of ending.
+    this.#ended.delete(dialog.callId);
+    this.#ended.set(dialog.callId, { parties: [dialog.caller, dialog.callee], endedAt: now });
+    for (const [callId, ended] of this.#ended) {
+      if (this.#ended.size <= this.#max && now - ended.endedAt < this.#keepMs) break;
+      this.#ended.delete(callId);
+    }
+  }
+
+  had(callId: string, user: User, now: number): boolean {
+    const ended = this.#ended.get(callId);
+    return ended !== undefined && now - ended.endedAt < this.#keepMs && ended.parties.includes(user);
   }
 }

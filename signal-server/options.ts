@@ -31,6 +31,18 @@ export interface SignalServerOptions {
   presenceFlushMs?: number;
   /** In-dialog messages held for a party in its grace period. Default 64. */
   maxHeldMessages?: number;
+  /** Bytes of in-dialog messages held for a party in its grace period; the oldest go first. Default 256 KiB. */
+  maxHeldBytes?: number;
+  /** For this long after a dialog ends, late messages from its parties are dropped, not answered 481. Default 32,000 ms. */
+  lateMessageMs?: number;
+  /** Ended dialogs remembered for that; beyond it the oldest are forgotten early. Default 10,000. */
+  maxEndedDialogs?: number;
+  /** Calls one user may have ringing (unanswered) at once; more get 503. Default 3. */
+  maxRingingPerCaller?: number;
+  /** New calls one user may start a minute, sustained; more get 503. Default 10. */
+  callsPerMinute?: number;
+  /** New calls one user may start at once before callsPerMinute applies. Default 5. */
+  callBurst?: number;
   /** A socket must REGISTER within this time. Default 10,000 ms. */
   registerTimeoutMs?: number;
   /** Serve https and wss with this certificate and key (PEM). */
@@ -64,5 +76,11 @@ export const DEFAULTS = {
   pingIntervalMs: 15_000,
   presenceFlushMs: 50,
   maxHeldMessages: 64,
+  maxHeldBytes: 256 * 1024,
+  lateMessageMs: 32_000,
+  maxEndedDialogs: 10_000,
+  maxRingingPerCaller: 3,
+  callsPerMinute: 10,
+  callBurst: 5,
   registerTimeoutMs: 10_000,
 } as const;

@@ -18,7 +18,20 @@ import { parseMessage } from '../common/schema.js';
 import type { Logger } from './log.js';
 import { nameKeys } from './name-key.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
-import { RecentlyEnded, isParty, otherParty, requestProblem, type Connection, type Dialog, type Link, type User } from './dialog.js';
+import { CallGuard, type CallLimits } from './call-guard.js';
+import {
+  RecentlyEnded,
+  answered,
+  isParty,
+  otherParty,
+  requestProblem,
+  ringingFrom,
+  type Connection,
+  type Dialog,
+  type Link,
+  type User,
+} from './dialog.js';
+import { HeldFrames } from './held-frames.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
 
@@ -33,6 +46,10 @@ export interface SwitchboardConfig {
   ringTimeoutMs: number;
   presenceFlushMs: number;
   maxHeldMessages: number;
+  maxHeldBytes: number;
+  lateMessageMs: number;
+  maxEndedDialogs: number;
+  callLimits: CallLimits;
   floodLimits: FloodLimits;
   passcodeLimits: PasscodeGuardLimits;
   logger: Logger;
@@ -47,7 +64,8 @@ export class Switchboard {
   readonly #users = new Map<string, User>();
   readonly #lookAlikes = new Map<string, User>();
   readonly #dialogs = new Map<string, Dialog>();
-  readonly #recentlyEnded = new RecentlyEnded();
+  readonly #recentlyEnded: RecentlyEnded;
+  readonly #callGuard: CallGuard;
   readonly #connections = new Set<Connection>();
   readonly #presence: PresenceFeed;
   readonly #passcodeDigest: Buffer | null;
@@ -59,6 +77,8 @@ export class Switchboard {
     this.#config = config;
     this.#passcodeDigest = config.passcode === null ? null : digest(config.passcode);
     this.#passcodeGuard = new PasscodeGuard(config.passcodeLimits);
+    this.#recentlyEnded = new RecentlyEnded(config.lateMessageMs, config.maxEndedDialogs);
+    this.#callGuard = new CallGuard(config.callLimits);
     this.#presence = new PresenceFeed(config.presenceFlushMs, (frame) => {
       for (const user of this.#users.values()) user.connection?.link.send(frame);
     });
@@ -190,7 +210,7 @@ export class Switchboard {
       published: 'online',
       connection,
       graceTimer: null,
-      held: [],
+      held: new HeldFrames({ maxMessages: this.#config.maxHeldMessages, maxBytes: this.#config.maxHeldBytes }),
       dialogs: new Set(),
     };
     this.#users.set(key, user);
@@ -209,8 +229,7 @@ export class Switchboard {
     if (user.graceTimer) clearTimeout(user.graceTimer);
     user.graceTimer = null;
     this.#attach(connection, user, request);
-    const held = user.held;
-    user.held = [];
+    const held = user.held.take();
     for (const frame of held) connection.link.send(frame);
     this.#log('info', 'resume', { user: user.name, held: held.length });
   }
@@ -235,6 +254,7 @@ export class Switchboard {
   #unregister(user: User, reason: 'Peer left' | 'Peer lost'): void {
     if (user.graceTimer) clearTimeout(user.graceTimer);
     user.graceTimer = null;
+    user.held.clear();
     for (const dialog of [...user.dialogs]) this.#endForLostParty(dialog, user, reason);
     this.#users.delete(user.key);
     this.#lookAlikes.delete(user.skeleton);
@@ -310,6 +330,11 @@ export class Switchboard {
       this.#refuseCall(caller, request, 486);
       return;
     }
+    const limited = this.#callGuard.refusal(caller, ringingFrom(caller), Date.now());
+    if (limited) {
+      this.#refuse(caller.connection, { ...echo(request), status: 503, reason: limited });
+      return;
+    }
     const dialog: Dialog = {
       callId: request.callId,
       caller,
@@ -318,7 +343,7 @@ export class Switchboard {
       phase: 'early',
       ringTimer: null,
       lastCseq: new Map([[caller, request.cseq]]),
-      bye: null,
+      awaiting: [{ from: caller, method: 'INVITE', cseq: request.cseq }],
     };
     dialog.ringTimer = setTimeout(() => this.#ringTimeout(dialog), this.#config.ringTimeoutMs);
     this.#withPresence([caller, callee], () => {
@@ -350,7 +375,13 @@ export class Switchboard {
       return;
     }
     if (request.method !== 'ACK' && request.method !== 'CANCEL') dialog.lastCseq.set(sender, request.cseq);
-    if (request.method === 'BYE') dialog.bye = { from: sender, cseq: request.cseq };
+    if (request.method === 'INVITE' || request.method === 'CANCEL' || request.method === 'BYE') {
+      // At most one awaiting request per sender and method: a newer one replaces the older.
+      const method = request.method;
+      const older = dialog.awaiting.find((awaiting) => awaiting.from === sender && awaiting.method === method);
+      if (older) older.cseq = request.cseq;
+      else dialog.awaiting.push({ from: sender, method, cseq: request.cseq });
+    }
     this.#deliver(other, sender, request);
   }
 
@@ -363,15 +394,21 @@ export class Switchboard {
       if (callId === undefined || !this.#endedWith(callId, sender)) this.#reply(sender, response, 481);
       return;
     }
+    const request = answered(dialog, sender, response);
+    if (!request) {
+      const reason = `Nothing to answer: no ${response.method} ${response.cseq} awaits your answer`;
+      this.#refuse(sender.connection, { ...echo(response), status: 400, reason });
+      return;
+    }
     const other = otherParty(dialog, sender);
-    const answersFirstInvite =
-      response.method === 'INVITE' && response.cseq === dialog.inviteCseq && sender === dialog.callee && dialog.phase === 'early';
+    const answersFirstInvite = request.method === 'INVITE' && request.cseq === dialog.inviteCseq && dialog.phase === 'early';
     if (answersFirstInvite && response.status === 100) return; // 100 is the server's to send
     if (response.method === 'INVITE' && response.status === 200 && !response.body) {
       this.#refuse(sender.connection, { ...echo(response), status: 400, reason: 'body.sdp: a 200 to INVITE carries the answer' });
       return;
     }
     this.#deliver(other, sender, response);
+    if (response.status >= 200) dialog.awaiting.splice(dialog.awaiting.indexOf(request), 1);
 
     if (answersFirstInvite && response.status >= 200 && response.status < 300) {
       this.#withPresence([dialog.caller, dialog.callee], () => {
@@ -381,7 +418,7 @@ export class Switchboard {
       this.#log('info', 'call-answered', { callId: dialog.callId });
     } else if (answersFirstInvite && response.status >= 300) {
       this.#end(dialog, `answered ${response.status}`);
-    } else if (response.method === 'BYE' && response.status >= 200 && dialog.bye?.from === other && dialog.bye.cseq === response.cseq) {
+    } else if (request.method === 'BYE' && response.status >= 200) {
       this.#end(dialog, 'bye');
     }
   }
@@ -428,7 +465,7 @@ export class Switchboard {
   }
 
   #endedWith(callId: string, user: User): boolean {
-    return this.#recentlyEnded.had(callId, user);
+    return this.#recentlyEnded.had(callId, user, Date.now());
   }
 
   // Sending
@@ -443,8 +480,7 @@ export class Switchboard {
       user.connection.link.send(frame);
       return;
     }
-    user.held.push(frame);
-    if (user.held.length > this.#config.maxHeldMessages) user.held.shift();
+    user.held.hold(frame);
   }
 
   #send(connection: Connection, response: Response | Refusal): void {

@@ -1,34 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answer, newCallId, offer, useServer } from './harness.js';
-import type { TestClient } from './client.js';
-
-const invite = (callId: string, to: string, extra: Record<string, unknown> = {}) => ({
-  method: 'INVITE',
-  cseq: 1,
-  callId,
-  to,
-  body: offer,
-  ...extra,
-});
-
-/** Sets up Ada calling Bob through 100, the relayed INVITE and 180. */
-async function ring(ada: TestClient, bob: TestClient, callId = newCallId()) {
-  ada.send(invite(callId, 'Bob', { from: 'Mallory' }));
-  const trying = await ada.nextResponse(100, 'INVITE');
-  const incoming = await bob.nextRequest('INVITE');
-  bob.send({ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId });
-  await ada.nextResponse(180);
-  return { callId, trying, incoming };
-}
-
-async function connectCall(ada: TestClient, bob: TestClient) {
-  const { callId } = await ring(ada, bob);
-  bob.send({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId, body: answer });
-  await ada.nextResponse(200, 'INVITE');
-  ada.send({ method: 'ACK', cseq: 1, callId });
-  await bob.nextRequest('ACK');
-  return callId;
-}
+import { answer, connectCall, invite, newCallId, offer, ring, useServer } from './harness.js';
 
 describe('calls', () => {
   const harness = useServer();

@@ -34,3 +34,33 @@ export const answer = { sdp: { type: 'answer', sdp: 'v=0\r\no=- 2 2 IN IP4 127.0
 
 let nextId = 0;
 export const newCallId = (): string => `call-${process.pid}-${(nextId += 1)}-abcdef`;
+
+/** A new call's INVITE (cseq 1, an audio and video offer). */
+export const invite = (callId: string, to: string, extra: Record<string, unknown> = {}) => ({
+  method: 'INVITE',
+  cseq: 1,
+  callId,
+  to,
+  body: offer,
+  ...extra,
+});
+
+/** Sets up Ada calling Bob through 100, the relayed INVITE and 180. */
+export async function ring(ada: TestClient, bob: TestClient, callId = newCallId()) {
+  ada.send(invite(callId, 'Bob', { from: 'Mallory' }));
+  const trying = await ada.nextResponse(100, 'INVITE');
+  const incoming = await bob.nextRequest('INVITE');
+  bob.send({ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId });
+  await ada.nextResponse(180);
+  return { callId, trying, incoming };
+}
+
+/** Rings as above, then answers 200 and confirms with ACK. */
+export async function connectCall(ada: TestClient, bob: TestClient) {
+  const { callId } = await ring(ada, bob);
+  bob.send({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId, body: answer });
+  await ada.nextResponse(200, 'INVITE');
+  ada.send({ method: 'ACK', cseq: 1, callId });
+  await bob.nextRequest('ACK');
+  return callId;
+}
