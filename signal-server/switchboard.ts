@@ -160,7 +160,6 @@ export class Switchboard {
         this.#refuse(connection, { ...echo(request), status: 401, reason: passcode === undefined ? 'Passcode required' : 'Wrong passcode' });
         return;
       }
-      this.#passcodeGuard.succeeded(connection.remote);
     }
     const key = nameKey(name);
     const existing = this.#users.get(key);
