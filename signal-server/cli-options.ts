@@ -10,6 +10,7 @@ import { parseIceServer } from '../common/ice.js';
 import type { IceServer } from '../common/protocol.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULTS, type SignalServerOptions } from './options.js';
+import { normaliseOrigin } from './origins.js';
 import { DEFAULT_TURN_TTL_SECONDS } from './turn.js';
 
 export const USAGE = `Usage: npm run serve -- [options]
@@ -20,6 +21,16 @@ export const USAGE = `Usage: npm run serve -- [options]
   --grace-seconds N          keep a lost client's registration this long (default ${DEFAULTS.graceMs / 1000})
   --ring-timeout-seconds N   give up on an unanswered call after this long (default ${DEFAULTS.ringTimeoutMs / 1000})
   --max-clients N            registered users allowed at once (default ${DEFAULTS.maxClients})
+  --allow-origin ORIGIN      also let web pages from ORIGIN (https://host:port) connect; repeatable.
+                             Its own pages, the desktop app and native clients always may
+  --max-sockets-per-address N
+                             open connections from one address (default ${DEFAULTS.maxSocketsPerAddress})
+  --max-unregistered-per-address N
+                             of those, not registered yet (default ${DEFAULTS.maxUnregisteredPerAddress})
+  --max-names-per-address N  names registered from one address (default ${DEFAULTS.maxNamesPerAddress})
+  --registrations-per-minute N
+                             registrations from one address a minute (default ${DEFAULTS.registrationsPerMinute})
+  --registration-burst N     of those, how many may come at once (default ${DEFAULTS.registrationBurst})
   --ice-server URL           a STUN/TURN server handed to clients; repeatable.
                              TURN credentials go before the host: turn:USER:PASSWORD@host:3478
   --turn-url URL             a TURN relay sharing --turn-secret (turn:host:3478); repeatable
@@ -57,6 +68,12 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'grace-seconds': { type: 'string' },
         'ring-timeout-seconds': { type: 'string' },
         'max-clients': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'max-sockets-per-address': { type: 'string' },
+        'max-unregistered-per-address': { type: 'string' },
+        'max-names-per-address': { type: 'string' },
+        'registrations-per-minute': { type: 'string' },
+        'registration-burst': { type: 'string' },
         'ice-server': { type: 'string', multiple: true },
         'turn-url': { type: 'string', multiple: true },
         'turn-secret': { type: 'string' },
@@ -90,6 +107,17 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     }
     if (values['max-clients'] !== undefined) {
       options.maxClients = integer('--max-clients', values['max-clients'], 1, 1_000_000);
+    }
+    if (values['allow-origin'] !== undefined) options.allowedOrigins = values['allow-origin'].map(allowedOrigin);
+    const perAddress = [
+      ['--max-sockets-per-address', values['max-sockets-per-address'], 'maxSocketsPerAddress'],
+      ['--max-unregistered-per-address', values['max-unregistered-per-address'], 'maxUnregisteredPerAddress'],
+      ['--max-names-per-address', values['max-names-per-address'], 'maxNamesPerAddress'],
+      ['--registrations-per-minute', values['registrations-per-minute'], 'registrationsPerMinute'],
+      ['--registration-burst', values['registration-burst'], 'registrationBurst'],
+    ] as const;
+    for (const [option, text, key] of perAddress) {
+      if (text !== undefined) options[key] = integer(option, text, 1, 1_000_000);
     }
     if (values['ice-server'] !== undefined) options.iceServers = values['ice-server'].map(iceServer);
     const turnSecret = values['turn-secret'] ?? env.LEANPHONE_TURN_SECRET;
@@ -149,6 +177,12 @@ export function iceServer(text: string): IceServer {
   const server = parseIceServer(text);
   if (server === null) throw new Error(`--ice-server must look like stun:host:3478 or turn:USER:PASSWORD@host:3478, not "${text}"`);
   return server;
+}
+
+function allowedOrigin(text: string): string {
+  const origin = normaliseOrigin(text.replace(/\/$/, ''));
+  if (origin === null) throw new Error(`--allow-origin must look like https://host:port (no path), not "${text}"`);
+  return origin;
 }
 
 function turnUrl(text: string): string {

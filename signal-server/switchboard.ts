@@ -16,6 +16,7 @@ import {
   type UserPresence,
 } from '../common/protocol.js';
 import { parseMessage } from '../common/schema.js';
+import type { AddressLimits } from './address-limits.js';
 import type { Logger } from './log.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
 import { RecentlyEnded, isParty, otherParty, requestProblem, type Connection, type Dialog, type Link, type User } from './dialog.js';
@@ -35,6 +36,8 @@ export interface SwitchboardConfig {
   maxHeldMessages: number;
   floodLimits: FloodLimits;
   passcodeLimits: PasscodeGuardLimits;
+  /** Names and registrations per client address. */
+  addressLimits: AddressLimits;
   logger: Logger;
 }
 
@@ -80,7 +83,6 @@ export class Switchboard {
       remote,
       flood: new FloodGuard(this.#config.floodLimits, Date.now()),
       user: null,
-      missedPongs: 0,
       registerTimer: null,
     };
     connection.registerTimer = setTimeout(() => {
@@ -168,6 +170,7 @@ export class Switchboard {
         this.#refuse(connection, { ...echo(request), status: 409, reason: 'Name taken' });
         return;
       }
+      if (this.#limitedByAddress(connection, request, false)) return;
       this.#resume(connection, existing, request);
       return;
     }
@@ -176,6 +179,7 @@ export class Switchboard {
       this.#log('warn', 'server-full', { remote: connection.remote });
       return;
     }
+    if (this.#limitedByAddress(connection, request, true)) return;
     const user: User = {
       name,
       nameJson: JSON.stringify(name),
@@ -188,9 +192,19 @@ export class Switchboard {
       dialogs: new Set(),
     };
     this.#users.set(key, user);
+    this.#config.addressLimits.nameTaken(key, connection.remote);
     this.#attach(connection, user, request);
     this.#presence.changed(key, name, 'online');
     this.#log('info', 'register', { user: name, remote: connection.remote });
+  }
+
+  /** Refuses a REGISTER over its address's limits (names held, registrations a minute); true when it did. */
+  #limitedByAddress(connection: Connection, request: Request, newName: boolean): boolean {
+    const refusal = this.#config.addressLimits.refuseRegistration(connection.remote, newName, Date.now());
+    if (refusal === null) return false;
+    this.#send(connection, { ...echo(request), ...refusal });
+    this.#log('warn', 'address-limit', { remote: connection.remote, status: refusal.status, reason: refusal.reason });
+    return true;
   }
 
   #resume(connection: Connection, user: User, request: Request): void {
@@ -230,6 +244,7 @@ export class Switchboard {
     user.graceTimer = null;
     for (const dialog of [...user.dialogs]) this.#endForLostParty(dialog, user, reason);
     this.#users.delete(user.key);
+    this.#config.addressLimits.nameReleased(user.key);
     this.#presence.changed(user.key, user.name, 'offline');
     this.#log('info', 'offline', { user: user.name, reason });
   }
