@@ -25,7 +25,12 @@ export interface HostingOptions {
   advertise: (ad: Advertisement) => Discovery;
   /** The instance name joiners see, e.g. "LeanPhone on office-mac". */
   name: string;
-  /** Extra options for the server (logger, passcode, timers). */
+  /**
+   * Origins of the app's own page (app://leanphone, and the vite dev server in development): the
+   * hosted server lets them open a socket beside its own pages.
+   */
+  appOrigins?: readonly string[];
+  /** Extra options for the server (logger, passcode, timers, limits). */
   serverOptions?: Omit<SignalServerOptions, 'port' | 'host' | 'staticDir' | 'tls'>;
 }
 
@@ -74,6 +79,7 @@ export class HostingService {
       identity = await this.#options.identity();
       this.#server = await this.#options.start({
         ...this.#options.serverOptions,
+        allowedOrigins: [...(this.#options.serverOptions?.allowedOrigins ?? []), ...(this.#options.appOrigins ?? [])],
         port,
         host: this.#options.host ?? '0.0.0.0',
         staticDir: this.#options.staticDir ?? null,

@@ -69,6 +69,7 @@ async function run(): Promise<void> {
     identity: () => loadOrCreateIdentity(join(app.getPath('userData'), 'tls'), lanAddresses()),
     advertise: mdns ? advertise : offline,
     name: `LeanPhone on ${hostname()}`,
+    appOrigins,
     serverOptions: { logger: createLogger('info') },
   });
   const discovery = new ServerDiscovery(mdns ? (onChange) => browse(onChange) : offline);

@@ -10,6 +10,7 @@ import { parseIceServer } from '../common/ice.js';
 import type { IceServer } from '../common/protocol.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULTS, type SignalServerOptions } from './options.js';
+import { normaliseOrigin } from './origins.js';
 import { DEFAULT_TURN_TTL_SECONDS } from './turn.js';
 
 export const USAGE = `Usage: npm run serve -- [options]
@@ -22,6 +23,16 @@ export const USAGE = `Usage: npm run serve -- [options]
   --max-clients N            registered users allowed at once (default ${DEFAULTS.maxClients})
   --max-ringing-per-caller N unanswered calls one user may have at once (default ${DEFAULTS.maxRingingPerCaller})
   --calls-per-minute N       new calls one user may start a minute (default ${DEFAULTS.callsPerMinute}, ${DEFAULTS.callBurst} at once)
+  --allow-origin ORIGIN      also let web pages from ORIGIN (https://host:port) connect; repeatable.
+                             Its own pages, the desktop app and native clients always may
+  --max-sockets-per-address N
+                             open connections from one address (default ${DEFAULTS.maxSocketsPerAddress})
+  --max-unregistered-per-address N
+                             of those, not registered yet (default ${DEFAULTS.maxUnregisteredPerAddress})
+  --max-names-per-address N  names registered from one address (default ${DEFAULTS.maxNamesPerAddress})
+  --registrations-per-minute N
+                             registrations from one address a minute (default ${DEFAULTS.registrationsPerMinute})
+  --registration-burst N     of those, how many may come at once (default ${DEFAULTS.registrationBurst})
   --ice-server URL           a STUN/TURN server handed to clients; repeatable.
                              TURN credentials go before the host: turn:USER:PASSWORD@host:3478
   --turn-url URL             a TURN relay sharing --turn-secret (turn:host:3478); repeatable
@@ -61,6 +72,12 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'max-clients': { type: 'string' },
         'max-ringing-per-caller': { type: 'string' },
         'calls-per-minute': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'max-sockets-per-address': { type: 'string' },
+        'max-unregistered-per-address': { type: 'string' },
+        'max-names-per-address': { type: 'string' },
+        'registrations-per-minute': { type: 'string' },
+        'registration-burst': { type: 'string' },
         'ice-server': { type: 'string', multiple: true },
         'turn-url': { type: 'string', multiple: true },
         'turn-secret': { type: 'string' },
@@ -95,11 +112,18 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     if (values['max-clients'] !== undefined) {
       options.maxClients = integer('--max-clients', values['max-clients'], 1, 1_000_000);
     }
-    if (values['max-ringing-per-caller'] !== undefined) {
-      options.maxRingingPerCaller = integer('--max-ringing-per-caller', values['max-ringing-per-caller'], 1, 100);
-    }
-    if (values['calls-per-minute'] !== undefined) {
-      options.callsPerMinute = integer('--calls-per-minute', values['calls-per-minute'], 1, 10_000);
+    if (values['allow-origin'] !== undefined) options.allowedOrigins = values['allow-origin'].map(allowedOrigin);
+    const limits = [
+      ['--max-ringing-per-caller', values['max-ringing-per-caller'], 'maxRingingPerCaller'],
+      ['--calls-per-minute', values['calls-per-minute'], 'callsPerMinute'],
+      ['--max-sockets-per-address', values['max-sockets-per-address'], 'maxSocketsPerAddress'],
+      ['--max-unregistered-per-address', values['max-unregistered-per-address'], 'maxUnregisteredPerAddress'],
+      ['--max-names-per-address', values['max-names-per-address'], 'maxNamesPerAddress'],
+      ['--registrations-per-minute', values['registrations-per-minute'], 'registrationsPerMinute'],
+      ['--registration-burst', values['registration-burst'], 'registrationBurst'],
+    ] as const;
+    for (const [option, text, key] of limits) {
+      if (text !== undefined) options[key] = integer(option, text, 1, 1_000_000);
     }
     if (values['ice-server'] !== undefined) options.iceServers = values['ice-server'].map(iceServer);
     const turnSecret = values['turn-secret'] ?? env.LEANPHONE_TURN_SECRET;
@@ -159,6 +183,12 @@ export function iceServer(text: string): IceServer {
   const server = parseIceServer(text);
   if (server === null) throw new Error(`--ice-server must look like stun:host:3478 or turn:USER:PASSWORD@host:3478, not "${text}"`);
   return server;
+}
+
+function allowedOrigin(text: string): string {
+  const origin = normaliseOrigin(text.replace(/\/$/, ''));
+  if (origin === null) throw new Error(`--allow-origin must look like https://host:port (no path), not "${text}"`);
+  return origin;
 }
 
 function turnUrl(text: string): string {

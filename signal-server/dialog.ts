@@ -59,7 +59,6 @@ export interface Connection {
   readonly remote: string;
   readonly flood: FloodGuard;
   user: User | null;
-  missedPongs: number;
   registerTimer: NodeJS.Timeout | null;
 }
 

@@ -53,6 +53,24 @@ export interface SignalServerOptions {
   floodLimits?: Partial<FloodLimits>;
   /** How hard repeated wrong passcodes from one address are held off. */
   passcodeLimits?: Partial<PasscodeGuardLimits>;
+  /**
+   * Web page origins that may open a socket besides the server's own pages and the desktop app
+   * (`scheme://host[:port]`); a handshake with any other Origin gets 403. Clients sending no Origin
+   * (native ones) are always let in.
+   */
+  allowedOrigins?: string[];
+  /** Bytes that may wait to be sent to one socket; past it the socket is closed with 1008 Too slow. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Open sockets from one address; more are refused at the handshake with 429. Default 64. */
+  maxSocketsPerAddress?: number;
+  /** Sockets from one address that have not registered yet; more get 429. Default 16. */
+  maxUnregisteredPerAddress?: number;
+  /** Names registered from one address; more get 403. Default 32. */
+  maxNamesPerAddress?: number;
+  /** Registrations (new or resumed) one address may make a minute, sustained; more get 503. Default 20. */
+  registrationsPerMinute?: number;
+  /** Registrations one address may make at once before the rate applies. Default 10. */
+  registrationBurst?: number;
   logger?: Logger;
 }
 
@@ -83,4 +101,10 @@ export const DEFAULTS = {
   callsPerMinute: 10,
   callBurst: 5,
   registerTimeoutMs: 10_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxSocketsPerAddress: 64,
+  maxUnregisteredPerAddress: 16,
+  maxNamesPerAddress: 32,
+  registrationsPerMinute: 20,
+  registrationBurst: 10,
 } as const;

@@ -9,14 +9,17 @@ import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
+import { AddressLimits } from './address-limits.js';
 import { fingerprintOf } from './certificate.js';
+import { Heartbeat } from './heartbeat.js';
 import { handleHttp } from './http.js';
 import { silentLogger } from './log.js';
 import { DEFAULTS, type RunningSignalServer, type SignalServerOptions } from './options.js';
+import { OriginPolicy, normaliseOrigin } from './origins.js';
 import { DEFAULT_PASSCODE_LIMITS } from './passcode-guard.js';
 import { DEFAULT_FLOOD_LIMITS } from './rate-limit.js';
 import { turnCredentials } from './turn.js';
-import { Switchboard, type Connection } from './switchboard.js';
+import { Switchboard, type SwitchboardConfig } from './switchboard.js';
 
 export type { RunningSignalServer, SignalServerOptions } from './options.js';
 
@@ -24,30 +27,12 @@ export type { RunningSignalServer, SignalServerOptions } from './options.js';
 const TEXT_FRAME = { binary: false } as const;
 
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
-  const logger = options.logger ?? silentLogger;
-  const iceServers = options.iceServers ?? [];
-  const turn = options.turn;
-  const switchboard = new Switchboard({
-    passcode: options.passcode ?? null,
-    iceServers: (name) => (turn ? [...iceServers, turnCredentials(turn, name)] : iceServers),
-    maxClients: options.maxClients ?? DEFAULTS.maxClients,
-    graceMs: options.graceMs ?? DEFAULTS.graceMs,
-    ringTimeoutMs: options.ringTimeoutMs ?? DEFAULTS.ringTimeoutMs,
-    presenceFlushMs: options.presenceFlushMs ?? DEFAULTS.presenceFlushMs,
-    maxHeldMessages: options.maxHeldMessages ?? DEFAULTS.maxHeldMessages,
-    maxHeldBytes: options.maxHeldBytes ?? DEFAULTS.maxHeldBytes,
-    lateMessageMs: options.lateMessageMs ?? DEFAULTS.lateMessageMs,
-    maxEndedDialogs: options.maxEndedDialogs ?? DEFAULTS.maxEndedDialogs,
-    callLimits: {
-      maxRinging: options.maxRingingPerCaller ?? DEFAULTS.maxRingingPerCaller,
-      perMinute: options.callsPerMinute ?? DEFAULTS.callsPerMinute,
-      burst: options.callBurst ?? DEFAULTS.callBurst,
-    },
-    floodLimits: { ...DEFAULT_FLOOD_LIMITS, ...options.floodLimits },
-    passcodeLimits: { ...DEFAULT_PASSCODE_LIMITS, ...options.passcodeLimits },
-    logger,
-  });
+  const config = switchboardConfig(options);
+  const { logger, addressLimits } = config;
+  const allowedOrigins = (options.allowedOrigins ?? []).map(checkedOrigin);
+  const switchboard = new Switchboard(config);
   const registerTimeoutMs = options.registerTimeoutMs ?? DEFAULTS.registerTimeoutMs;
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes;
   const staticDir = options.staticDir ? resolve(options.staticDir) : null;
 
   const onRequest: RequestListener = (request, response) => {
@@ -59,7 +44,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   };
   const tls = options.tls ?? null;
   const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
-  const sockets = new Map<WebSocket, Connection>();
+  const sockets = new Map<WebSocket, SocketState>();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
@@ -68,46 +53,51 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
 
-  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = handshakeProblem(request);
-    if (refusal) {
-      socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      logger.log('info', 'handshake-refused', { remote: remoteOf(request), why: refusal });
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, remoteOf(request)));
-  });
-
   function accept(ws: WebSocket, remote: string): void {
+    addressLimits.opened(remote);
+    const state: SocketState = { heartbeat: new Heartbeat(), registered: false };
     const connection = switchboard.open(
-      { send: (frame) => ws.send(frame, TEXT_FRAME), close: (code, reason) => ws.close(code, reason) },
+      { send: (frame) => send(ws, remote, frame), close: (code, reason) => ws.close(code, reason) },
       remote,
       registerTimeoutMs,
     );
-    sockets.set(ws, connection);
+    sockets.set(ws, state);
     ws.on('message', (data, isBinary) => {
-      if (isBinary) ws.close(CloseCode.unsupportedData, 'Text frames only');
-      else switchboard.receive(connection, data.toString());
+      if (isBinary) {
+        ws.close(CloseCode.unsupportedData, 'Text frames only');
+        return;
+      }
+      switchboard.receive(connection, data.toString());
+      if (!state.registered && connection.user !== null) {
+        state.registered = true;
+        addressLimits.registered(remote);
+      }
     });
-    ws.on('pong', () => {
-      connection.missedPongs = 0;
-    });
+    ws.on('pong', (payload) => state.heartbeat.pong(payload));
     // ws closes with 1009 itself when a frame is over maxPayload, then reports the error here.
     ws.on('error', (error) => logger.log('debug', 'socket-error', { remote, message: error.message }));
     ws.on('close', (code) => {
       sockets.delete(ws);
+      addressLimits.closed(remote, state.registered);
       switchboard.closed(connection, code);
     });
   }
 
+  /** Queues a frame; a socket whose queue has grown past the cap is not reading, and is closed. */
+  function send(ws: WebSocket, remote: string, frame: string | Buffer): void {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(frame, TEXT_FRAME);
+    if (ws.bufferedAmount > maxBufferedBytes) {
+      logger.log('warn', 'too-slow', { remote, bufferedBytes: ws.bufferedAmount });
+      ws.close(CloseCode.policyViolation, 'Too slow');
+    }
+  }
+
   const pingTimer = setInterval(() => {
-    for (const [ws, connection] of sockets) {
-      if (connection.missedPongs >= 2) {
-        ws.terminate();
-        continue;
-      }
-      connection.missedPongs += 1;
-      ws.ping();
+    for (const [ws, state] of sockets) {
+      const payload = state.heartbeat.beat();
+      if (payload === null) ws.terminate();
+      else ws.ping(payload);
     }
   }, options.pingIntervalMs ?? DEFAULTS.pingIntervalMs);
   pingTimer.unref();
@@ -121,6 +111,20 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   });
   const address = http.address() as AddressInfo;
   const host = address.address;
+  const origins = new OriginPolicy({ host, port: address.port, tls: tls !== null, allowed: allowedOrigins });
+
+  // Listening only now, so the origin policy knows the port; no connection can come in between.
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const remote = remoteOf(request);
+    const refusal = handshakeProblem(request) ?? originProblem(request, origins) ?? addressProblem(remote, addressLimits);
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal.status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      logger.log('info', 'handshake-refused', { remote, why: refusal.status, detail: refusal.detail, origin: request.headers.origin?.slice(0, 200) });
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, remote));
+  });
+
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${host}]` : host;
   const fingerprint = tls ? fingerprintOf(tls.cert) : null;
   logger.log('info', 'listening', { host, port: address.port, tls: tls !== null });
@@ -150,12 +154,73 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   };
 }
 
-function handshakeProblem(request: IncomingMessage): string | null {
+/** What the transport keeps per socket, beside the switchboard's Connection. */
+interface SocketState {
+  readonly heartbeat: Heartbeat;
+  /** Counted as registered with the address limits (it registered or resumed a name once). */
+  registered: boolean;
+}
+
+interface HandshakeRefusal {
+  status: '400 Bad Request' | '403 Forbidden' | '404 Not Found' | '429 Too Many Requests';
+  detail?: string;
+}
+
+function handshakeProblem(request: IncomingMessage): HandshakeRefusal | null {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  if (path !== SIGNAL_PATH) return '404 Not Found';
+  if (path !== SIGNAL_PATH) return { status: '404 Not Found' };
   const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  if (!offered.includes(SUBPROTOCOL)) return '400 Bad Request';
+  if (!offered.includes(SUBPROTOCOL)) return { status: '400 Bad Request' };
   return null;
 }
 
+/** A page from another site, opening a socket from a visitor's browser. */
+function originProblem(request: IncomingMessage, origins: OriginPolicy): HandshakeRefusal | null {
+  return origins.allows(request.headers.origin) ? null : { status: '403 Forbidden', detail: 'Origin not allowed' };
+}
+
+function addressProblem(remote: string, limits: AddressLimits): HandshakeRefusal | null {
+  const refusal = limits.refuseSocket(remote);
+  return refusal === null ? null : { status: '429 Too Many Requests', detail: refusal };
+}
+
+function checkedOrigin(text: string): string {
+  const origin = normaliseOrigin(text);
+  if (origin === null) throw new Error(`allowedOrigins: "${text}" is not an origin like https://host:port`);
+  return origin;
+}
+
 const remoteOf = (request: IncomingMessage): string => request.socket.remoteAddress ?? 'unknown';
+
+/** The switchboard's settings: each option, or the protocol's default. */
+export function switchboardConfig(options: SignalServerOptions): SwitchboardConfig {
+  const iceServers = options.iceServers ?? [];
+  const turn = options.turn;
+  return {
+    passcode: options.passcode ?? null,
+    iceServers: (name) => (turn ? [...iceServers, turnCredentials(turn, name)] : iceServers),
+    maxClients: options.maxClients ?? DEFAULTS.maxClients,
+    graceMs: options.graceMs ?? DEFAULTS.graceMs,
+    ringTimeoutMs: options.ringTimeoutMs ?? DEFAULTS.ringTimeoutMs,
+    presenceFlushMs: options.presenceFlushMs ?? DEFAULTS.presenceFlushMs,
+    maxHeldMessages: options.maxHeldMessages ?? DEFAULTS.maxHeldMessages,
+    maxHeldBytes: options.maxHeldBytes ?? DEFAULTS.maxHeldBytes,
+    lateMessageMs: options.lateMessageMs ?? DEFAULTS.lateMessageMs,
+    maxEndedDialogs: options.maxEndedDialogs ?? DEFAULTS.maxEndedDialogs,
+    callLimits: {
+      maxRinging: options.maxRingingPerCaller ?? DEFAULTS.maxRingingPerCaller,
+      perMinute: options.callsPerMinute ?? DEFAULTS.callsPerMinute,
+      burst: options.callBurst ?? DEFAULTS.callBurst,
+    },
+    floodLimits: { ...DEFAULT_FLOOD_LIMITS, ...options.floodLimits },
+    passcodeLimits: { ...DEFAULT_PASSCODE_LIMITS, ...options.passcodeLimits },
+    addressLimits: new AddressLimits({
+      maxSockets: options.maxSocketsPerAddress ?? DEFAULTS.maxSocketsPerAddress,
+      maxUnregistered: options.maxUnregisteredPerAddress ?? DEFAULTS.maxUnregisteredPerAddress,
+      maxNames: options.maxNamesPerAddress ?? DEFAULTS.maxNamesPerAddress,
+      registrationsPerMinute: options.registrationsPerMinute ?? DEFAULTS.registrationsPerMinute,
+      registrationBurst: options.registrationBurst ?? DEFAULTS.registrationBurst,
+    }),
+    logger: options.logger ?? silentLogger,
+  };
+}

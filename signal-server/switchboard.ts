@@ -15,6 +15,7 @@ import {
   type UserPresence,
 } from '../common/protocol.js';
 import { parseMessage } from '../common/schema.js';
+import type { AddressLimits } from './address-limits.js';
 import type { Logger } from './log.js';
 import { nameKeys } from './name-key.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
@@ -52,6 +53,8 @@ export interface SwitchboardConfig {
   callLimits: CallLimits;
   floodLimits: FloodLimits;
   passcodeLimits: PasscodeGuardLimits;
+  /** Names and registrations per client address. */
+  addressLimits: AddressLimits;
   logger: Logger;
 }
 
@@ -102,7 +105,6 @@ export class Switchboard {
       remote,
       flood: new FloodGuard(this.#config.floodLimits, Date.now()),
       user: null,
-      missedPongs: 0,
       registerTimer: null,
     };
     connection.registerTimer = setTimeout(() => {
@@ -183,7 +185,6 @@ export class Switchboard {
         this.#refuse(connection, { ...echo(request), status: 401, reason: passcode === undefined ? 'Passcode required' : 'Wrong passcode' });
         return;
       }
-      this.#passcodeGuard.succeeded(connection.remote);
     }
     const keys = nameKeys(name);
     const key = keys.caseless;
@@ -193,6 +194,7 @@ export class Switchboard {
         this.#refuse(connection, { ...echo(request), status: 409, reason: 'Name taken' });
         return;
       }
+      if (this.#limitedByAddress(connection, request, false)) return;
       this.#resume(connection, existing, request);
       return;
     }
@@ -201,6 +203,7 @@ export class Switchboard {
       this.#log('warn', 'server-full', { remote: connection.remote });
       return;
     }
+    if (this.#limitedByAddress(connection, request, true)) return;
     const user: User = {
       name,
       nameJson: JSON.stringify(name),
@@ -215,9 +218,19 @@ export class Switchboard {
     };
     this.#users.set(key, user);
     this.#lookAlikes.set(keys.skeleton, user);
+    this.#config.addressLimits.nameTaken(key, connection.remote);
     this.#attach(connection, user, request);
     this.#presence.changed(key, name, 'online');
     this.#log('info', 'register', { user: name, remote: connection.remote });
+  }
+
+  /** Refuses a REGISTER over its address's limits (names held, registrations a minute); true when it did. */
+  #limitedByAddress(connection: Connection, request: Request, newName: boolean): boolean {
+    const refusal = this.#config.addressLimits.refuseRegistration(connection.remote, newName, Date.now());
+    if (refusal === null) return false;
+    this.#send(connection, { ...echo(request), ...refusal });
+    this.#log('warn', 'address-limit', { remote: connection.remote, status: refusal.status, reason: refusal.reason });
+    return true;
   }
 
   #resume(connection: Connection, user: User, request: Request): void {
@@ -258,6 +271,7 @@ export class Switchboard {
     for (const dialog of [...user.dialogs]) this.#endForLostParty(dialog, user, reason);
     this.#users.delete(user.key);
     this.#lookAlikes.delete(user.skeleton);
+    this.#config.addressLimits.nameReleased(user.key);
     this.#presence.changed(user.key, user.name, 'offline');
     this.#log('info', 'offline', { user: user.name, reason });
   }

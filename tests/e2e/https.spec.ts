@@ -4,7 +4,7 @@
  * A LAN-style name mapped to loopback shows why: the same page over plain http gets no camera.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import WebSocket from 'ws';
@@ -14,8 +14,11 @@ import { startSignalServer, type RunningSignalServer } from '../../signal-server
 import { STATIC_DIR } from './fixtures.js';
 import { Phone } from './phone.js';
 
-/** A name that is not loopback to the browser (so http on it is not a secure context), resolved to 127.0.0.1. */
-const LAN_NAME = 'leanphone-host.test';
+/**
+ * This machine's mDNS name, as joiners on the LAN type it: not loopback to the browser (so http on
+ * it is not a secure context), resolved to 127.0.0.1. The server takes its own names as its origin.
+ */
+const LAN_NAME = `${hostname().toLowerCase().replace(/\.local$/, '')}.local`;
 const launch = config.use?.launchOptions ?? {};
 test.use({ launchOptions: { ...launch, args: [...(launch.args ?? []), `--host-resolver-rules=MAP ${LAN_NAME} 127.0.0.1`] } });
 

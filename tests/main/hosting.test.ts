@@ -75,6 +75,28 @@ describe('hosting a LAN phone system', () => {
     expect(reply.body).toMatchObject({ name: 'Ada', users: [] });
   });
 
+  it("lets the app's own page (and the dev server's) open the hosted server's socket, and no other site", async () => {
+    const service = new HostingService(hostingOptions({ appOrigins: ['app://leanphone', 'http://localhost:5173'] }));
+    services.push(service);
+    const state = await service.set(true, 0);
+    if (!state.running) throw new Error('not running');
+    const ca = (await testIdentity()).cert;
+    const status = (origin: string) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(state.url, 'leanphone.1', { ca, origin });
+        socket.once('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.once('error', () => undefined);
+      });
+    expect(await status('app://leanphone')).toBe(101);
+    expect(await status('http://localhost:5173')).toBe(101);
+    expect(await status(`https://127.0.0.1:${state.port}`)).toBe(101);
+    expect(await status('https://evil.example')).toBe(403);
+  });
+
   it('stops cleanly on toggle: the port is released and the state says so', async () => {
     const service = hosting();
     const state = await service.set(true, 0);

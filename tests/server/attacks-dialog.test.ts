@@ -6,10 +6,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCli } from '../../signal-server/cli-options.js';
 import { RecentlyEnded, type Dialog, type User } from '../../signal-server/dialog.js';
-import { silentLogger } from '../../signal-server/log.js';
 import { DEFAULTS } from '../../signal-server/options.js';
-import { DEFAULT_PASSCODE_LIMITS } from '../../signal-server/passcode-guard.js';
-import { DEFAULT_FLOOD_LIMITS } from '../../signal-server/rate-limit.js';
+import { switchboardConfig } from '../../signal-server/server.js';
 import { Switchboard, type Link } from '../../signal-server/switchboard.js';
 import type { Frame, TestClient } from './client.js';
 import { answer, connectCall, invite, newCallId, offer, ring, useServer } from './harness.js';
@@ -277,22 +275,7 @@ describe('server bookkeeping', () => {
   });
 
   it('releases the frames held for a party whose grace period runs out', async () => {
-    const board = new Switchboard({
-      passcode: null,
-      iceServers: () => [],
-      maxClients: 10,
-      graceMs: 1,
-      ringTimeoutMs: DEFAULTS.ringTimeoutMs,
-      presenceFlushMs: 1,
-      maxHeldMessages: DEFAULTS.maxHeldMessages,
-      maxHeldBytes: DEFAULTS.maxHeldBytes,
-      lateMessageMs: DEFAULTS.lateMessageMs,
-      maxEndedDialogs: DEFAULTS.maxEndedDialogs,
-      callLimits: { maxRinging: DEFAULTS.maxRingingPerCaller, perMinute: DEFAULTS.callsPerMinute, burst: DEFAULTS.callBurst },
-      floodLimits: DEFAULT_FLOOD_LIMITS,
-      passcodeLimits: DEFAULT_PASSCODE_LIMITS,
-      logger: silentLogger,
-    });
+    const board = new Switchboard(switchboardConfig({ maxClients: 10, graceMs: 1, presenceFlushMs: 1 }));
     try {
       const ada = fakeSocket(board, 'Ada');
       const bob = fakeSocket(board, 'Bob');

@@ -34,6 +34,25 @@ describe('serve options', () => {
     });
   });
 
+  it('reads --allow-origin (repeatable, normalised) and the per-address limits', () => {
+    const command = parseCli([
+      '--allow-origin', 'http://localhost:5173/', '--allow-origin', 'HTTPS://Phones.Office.Example:443',
+      '--max-sockets-per-address', '200', '--max-unregistered-per-address', '40', '--max-names-per-address', '100',
+      '--registrations-per-minute', '120', '--registration-burst', '50',
+    ]);
+    expect(command).toMatchObject({
+      kind: 'serve',
+      options: {
+        allowedOrigins: ['http://localhost:5173', 'https://phones.office.example'],
+        maxSocketsPerAddress: 200,
+        maxUnregisteredPerAddress: 40,
+        maxNamesPerAddress: 100,
+        registrationsPerMinute: 120,
+        registrationBurst: 50,
+      },
+    });
+  });
+
   it('takes the passcode from LEANPHONE_PASSCODE so it stays out of the process list', () => {
     expect(parseCli([], { LEANPHONE_PASSCODE: 'pw' })).toMatchObject({ options: { passcode: 'pw' } });
   });
@@ -46,6 +65,10 @@ describe('serve options', () => {
     [['--log-level', 'loud'], /--log-level must be one of/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--passcode', ' '], /--passcode may not be empty/],
+    [['--allow-origin', 'https://phones.example/app'], /--allow-origin must look like https:\/\/host:port \(no path\)/],
+    [['--allow-origin', 'phones.example'], /--allow-origin must look like/],
+    [['--max-names-per-address', '0'], /--max-names-per-address must be a whole number from 1/],
+    [['--registrations-per-minute', 'lots'], /--registrations-per-minute must be a whole number/],
   ])('refuses %j with a clear message', (argv, message) => {
     const command = parseCli(argv);
     expect(command.kind).toBe('error');

@@ -50,8 +50,9 @@ export class TestClient {
     });
   }
 
-  static async connect(url: string, protocols: string[] = [SUBPROTOCOL]): Promise<TestClient> {
-    const ws = new WebSocket(url, protocols);
+  /** `options` go to ws: `origin` for a browser's Origin header, `localAddress` to connect from another loopback address. */
+  static async connect(url: string, protocols: string[] = [SUBPROTOCOL], options: WebSocket.ClientOptions = {}): Promise<TestClient> {
+    const ws = new WebSocket(url, protocols, options);
     const client = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -61,8 +62,8 @@ export class TestClient {
   }
 
   /** Connects and registers; answers the 200's body. */
-  static async register(url: string, name: string, extra: Frame = {}): Promise<TestClient & { resume: string }> {
-    const client = await TestClient.connect(url);
+  static async register(url: string, name: string, extra: Frame = {}, options: WebSocket.ClientOptions = {}): Promise<TestClient & { resume: string }> {
+    const client = await TestClient.connect(url, [SUBPROTOCOL], options);
     const reply = await client.request({ method: 'REGISTER', body: { name, ...extra } });
     if (reply.status !== 200) throw new Error(`REGISTER ${name}: ${reply.status} ${reply.reason}`);
     return Object.assign(client, { resume: reply.body.resume as string });

@@ -1,5 +1,6 @@
 /** Starts a real server on an ephemeral loopback port per test and closes it, and its clients, after. */
 import { afterEach } from 'vitest';
+import type { ClientOptions } from 'ws';
 import { startSignalServer, type SignalServerOptions } from '../../signal-server/server.js';
 import { TestClient } from './client.js';
 
@@ -16,13 +17,13 @@ export function useServer() {
       servers.push(server);
       return server;
     },
-    async connect(url: string, protocols?: string[]) {
-      const client = await TestClient.connect(url, protocols);
+    async connect(url: string, protocols?: string[], options?: ClientOptions) {
+      const client = await TestClient.connect(url, protocols, options);
       clients.push(client);
       return client;
     },
-    async register(url: string, name: string, extra: Record<string, unknown> = {}) {
-      const client = await TestClient.register(url, name, extra);
+    async register(url: string, name: string, extra: Record<string, unknown> = {}, options?: ClientOptions) {
+      const client = await TestClient.register(url, name, extra, options);
       clients.push(client);
       return client;
     },

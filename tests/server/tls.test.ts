@@ -66,7 +66,6 @@ describe('passcode guessing', () => {
     const attempt = (passcode: string) => client.request({ method: 'REGISTER', body: { name: 'Ada', passcode } });
     expect(await attempt('wrong1')).toMatchObject({ status: 401, reason: 'Wrong passcode' });
     expect(await attempt('wrong2')).toMatchObject({ status: 401, reason: 'Wrong passcode' });
-    expect(await attempt('wrong3')).toMatchObject({ status: 401, reason: 'Wrong passcode' });
     expect(await attempt('right')).toMatchObject({ status: 401, reason: 'Too many wrong passcodes: try again in 1 s' });
     await expect.poll(async () => (await attempt('right')).status, { interval: 100 }).toBe(200);
   });
