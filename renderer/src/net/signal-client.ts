@@ -4,7 +4,7 @@
  * calls: every other message goes to `onMessage` once checked. Messages sent while the socket is
  * down wait in a bounded queue and leave once registered again.
  */
-import { SIGNAL_PATH, SUBPROTOCOL, type Message, type PublishedState, type RegisteredBody, type Response } from '../../../common/protocol.js';
+import { isResponse, SIGNAL_PATH, SUBPROTOCOL, type Message, type PublishedState, type RegisteredBody, type Response } from '../../../common/protocol.js';
 import type { PhoneStatus } from '../../../common/bridge.js';
 import { backoffDelay } from './backoff.js';
 import { checkIncoming } from './validate.js';
@@ -193,12 +193,24 @@ export class SignalClient {
   }
 
   #receive(message: Message): void {
-    if ('status' in message && message.method === 'REGISTER' && message.cseq === this.#registerCseq) {
-      if (message.status === 200) this.#registered(message.body as RegisteredBody);
-      else if (message.status >= 200) this.#refused(message);
+    if (!isResponse(message) || message.method !== 'REGISTER') {
+      this.#options.onMessage?.(message);
       return;
     }
-    this.#options.onMessage?.(message);
+    if (!this.#answersOurRegister(message)) {
+      this.#options.log?.('warn', `Dropped a REGISTER answer that answers nothing this phone sent (${message.status}${message.from === undefined ? '' : ` from ${message.from}`})`);
+      return;
+    }
+    if (message.status === 200) this.#registered(message.body as RegisteredBody);
+    else if (message.status >= 200) this.#refused(message);
+  }
+
+  /**
+   * Only the server answers REGISTER, and only while this socket registers. Its own answers carry
+   * neither `from` nor `callId`; anything relayed from a peer always carries `from`.
+   */
+  #answersOurRegister(response: Response): boolean {
+    return this.#state !== 'registered' && response.cseq === this.#registerCseq && response.from === undefined && response.callId === undefined;
   }
 
   /** Closes `socket` if it is still not registered after `ms`; its close handler decides what next. */
