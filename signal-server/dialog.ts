@@ -16,7 +16,8 @@ export interface User {
   /** The name as a JSON string, made once for stamping `from` and `to`. */
   readonly nameJson: string;
   readonly key: string;
-  readonly resume: string;
+  /** Single-use: replaced on every resume. */
+  resume: string;
   published: PublishedState;
   /** null while the socket is lost and the grace period runs. */
   connection: Connection | null;

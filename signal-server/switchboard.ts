@@ -202,14 +202,16 @@ export class Switchboard {
     }
     if (user.graceTimer) clearTimeout(user.graceTimer);
     user.graceTimer = null;
-    this.#attach(connection, user, request);
+    // A token resumes once: whoever held the old one (a lost socket, a log) is now shut out.
+    user.resume = randomBytes(24).toString('base64url');
+    this.#attach(connection, user, request, true);
     const held = user.held;
     user.held = [];
     for (const frame of held) connection.link.send(frame);
     this.#log('info', 'resume', { user: user.name, held: held.length });
   }
 
-  #attach(connection: Connection, user: User, request: Request): void {
+  #attach(connection: Connection, user: User, request: Request, resumed = false): void {
     if (connection.registerTimer) clearTimeout(connection.registerTimer);
     connection.registerTimer = null;
     connection.user = user;
@@ -222,7 +224,7 @@ export class Switchboard {
       ...echo(request),
       status: 200,
       reason: 'OK',
-      body: { name: user.name, resume: user.resume, users, iceServers: this.#config.iceServers(user.name) },
+      body: { name: user.name, resume: user.resume, resumed, users, iceServers: this.#config.iceServers(user.name) },
     });
   }
 

@@ -52,7 +52,7 @@ function phone(server: string, name: string, passcode = '') {
       return socket as unknown as SocketLike;
     },
     onState: (s) => (states.push(s), wake()),
-    onRegistered: (body, resumed) => (registrations.push({ body, resumed }), wake()),
+    onRegistered: (body) => (registrations.push({ body, resumed: body.resumed }), wake()),
     onRefused: (r) => (refusals.push(r), wake()),
     onMessage: (m) => (messages.push(m), wake()),
   });
@@ -175,6 +175,13 @@ describe('SignalClient', () => {
     expect(ada.registrations[1]).toMatchObject({ resumed: true, body: { name: 'Ada' } });
     expect(ada.states.slice(-2)).toEqual(['reconnecting', 'registered']);
     await bob.until(() => bob.messages.some((m) => presence(m).some((u) => u.state === 'dnd')));
+
+    // Each resume hands out a new token; the client keeps it, so the next loss resumes too.
+    expect(ada.registrations[1]?.body.resume).not.toBe(ada.registrations[0]?.body.resume);
+    ada.sockets[1]?.terminate();
+    await ada.until(() => ada.registrations.length === 3);
+    expect(ada.registrations[2]).toMatchObject({ resumed: true, body: { name: 'Ada' } });
+    expect(ada.refusals).toEqual([]);
   });
 
   it('after a server restart it registers afresh under the same name', async () => {

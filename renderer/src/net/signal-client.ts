@@ -36,7 +36,8 @@ export interface SignalClientOptions {
   random?: () => number;
   log?: (level: 'warn' | 'info', text: string) => void;
   onState?: (state: ConnectionState) => void;
-  onRegistered?: (body: RegisteredBody, resumed: boolean) => void;
+  /** `body.resumed`: the server still held this phone's registration (and its calls). */
+  onRegistered?: (body: RegisteredBody) => void;
   onRefused?: (refusal: Refusal) => void;
   onMessage?: (message: Message) => void;
 }
@@ -241,12 +242,12 @@ export class SignalClient {
   #registered(body: RegisteredBody): void {
     if (this.#guardTimer) clearTimeout(this.#guardTimer);
     this.#guardTimer = null;
-    const resumed = this.#resume !== undefined && this.#resume === body.resume;
+    // The token is single-use: the next resume needs the one this answer carries.
     this.#resume = body.resume;
     this.#everRegistered = true;
     this.#attempt = 0;
     this.#setState('registered');
-    this.#options.onRegistered?.(body, resumed);
+    this.#options.onRegistered?.(body);
     const queued = this.#queue;
     this.#queue = [];
     for (const message of queued) this.send(message);
