@@ -331,7 +331,7 @@ function inviteResponse(state: StateIn<'inviting' | 'ringback'>, event: EventIn<
     effects: [
       { type: 'tone', tone: null },
       ...timers,
-      ended(dialog, { kind: 'rejected', status: response.status, reason: response.reason }),
+      ended(dialog, { kind: 'rejected', status: response.status }),
     ],
   };
 }
@@ -339,7 +339,7 @@ function inviteResponse(state: StateIn<'inviting' | 'ringback'>, event: EventIn<
 function callerTimer(state: StateIn<'inviting' | 'ringback'>, event: EventIn<'timer'>): Step {
   switch (event.timer) {
     case 'invite':
-      return abandonInvite(state, { kind: 'rejected', status: 408, reason: REASONS[408] ?? 'Request Timeout' });
+      return abandonInvite(state, { kind: 'rejected', status: 408 });
     case 'network':
       return abandonInvite(state, { kind: 'failed', cause: 'network', detail: 'the server could not be reached' });
     case 'cancel':

@@ -103,7 +103,9 @@ export type Outcome =
   | { kind: 'cancelled' }
   | { kind: 'missed' }
   | { kind: 'declined' }
-  | { kind: 'rejected'; status: number; reason: string }
+  /** No reason phrase: the far end chooses it, so it is never shown. */
+  | { kind: 'rejected'; status: number }
+  /** `detail` is for the log only: a media error may quote the far end's SDP. */
   | { kind: 'failed'; cause: 'network' | 'media'; detail: string }
   /** Glare: this outgoing call gave way to the peer's call to us. */
   | { kind: 'superseded' };
