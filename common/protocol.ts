@@ -55,7 +55,10 @@ export interface RegisterBody {
 }
 export interface RegisteredBody {
   name: string;
+  /** The token for the next resume; each resume answers a new one and the old one stops working. */
   resume: string;
+  /** True when this REGISTER took back a registration the server still held (calls included). */
+  resumed: boolean;
   users: UserPresence[];
   iceServers: IceServer[];
 }

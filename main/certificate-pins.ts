@@ -82,7 +82,11 @@ export class CertificatePins {
     this.#pins = pins;
   }
 
-  /** Reads dir/pins.json; missing means no pins; a corrupt file is moved aside with a warning. */
+  /**
+   * Reads dir/pins.json; missing means no pins; a corrupt file is moved aside with a warning.
+   * Pins keyed by a host without a port (an older form) are dropped with a warning: nothing says
+   * which port's server they were made for, so those servers are pinned again on their next connect.
+   */
   static async open(dir: string, options: PinStoreOptions = {}): Promise<CertificatePins> {
     await mkdir(dir, { recursive: true });
     const file = join(dir, PINS_FILE);
@@ -93,14 +97,20 @@ export class CertificatePins {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new CertificatePins(dir, {});
       throw error;
     }
-    const pins = parsePins(text);
-    if (pins !== null) return new CertificatePins(dir, pins);
+    const warn = options.warn ?? ((message: string) => console.warn(message));
+    const parsed = parsePins(text);
+    if (parsed !== null) {
+      const store = new CertificatePins(dir, parsed.pins);
+      if (parsed.portless.length > 0) {
+        await store.#save(parsed.pins);
+        warn(`certificate pins: dropped ${parsed.portless.length} pins without a port (${parsed.portless.join(', ')}); those servers will be pinned again on their next connect.`);
+      }
+      return store;
+    }
     const stamp = (options.now ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-');
     const aside = join(dir, `pins.corrupt-${stamp}.json`);
     await rename(file, aside);
-    (options.warn ?? ((message: string) => console.warn(message)))(
-      `certificate pins: ${file} was not valid; kept it as ${aside}. Servers will be pinned again on their next connect.`,
-    );
+    warn(`certificate pins: ${file} was not valid; kept it as ${aside}. Servers will be pinned again on their next connect.`);
     return new CertificatePins(dir, {});
   }
 
@@ -155,7 +165,8 @@ export class CertificatePins {
   }
 }
 
-function parsePins(text: string): Record<string, string> | null {
+/** The pins by host:port, and the host-only keys left out; null when the file is not a pins file. */
+function parsePins(text: string): { pins: Record<string, string>; portless: string[] } | null {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -167,7 +178,29 @@ function parsePins(text: string): Record<string, string> | null {
   if (typeof pins !== 'object' || pins === null || Array.isArray(pins)) return null;
   const entries = Object.entries(pins);
   if (!entries.every(([key, value]) => typeof value === 'string' && FINGERPRINT.test(value) && key.length <= 300)) return null;
-  return Object.fromEntries(entries) as Record<string, string>;
+  const kept: Record<string, string> = {};
+  const portless: string[] = [];
+  for (const [key, value] of entries) {
+    const kind = keyKind(key);
+    if (kind === null) return null;
+    if (kind === 'host') portless.push(key);
+    else kept[key] = value as string;
+  }
+  return { pins: kept, portless };
+}
+
+/** 'host:port' for a key as pinKey writes it, 'host' for a bare host name or address, else null. */
+function keyKind(key: string): 'host:port' | 'host' | null {
+  const canonical = (host: string, port: number): string | null => {
+    try {
+      return pinKey(host, port);
+    } catch {
+      return null;
+    }
+  };
+  const split = /^(.+):(\d{1,5})$/.exec(key);
+  if (split && canonical(split[1] ?? '', Number(split[2])) === key) return 'host:port';
+  return canonical(key, 443) === null ? null : 'host';
 }
 
 /**

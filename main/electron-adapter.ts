@@ -59,8 +59,8 @@ export interface HardeningOptions {
   /** The vite dev server's origin in development, else null. */
   devOrigin: string | null;
   log: (message: string) => void;
-  /** Chromium's verdict for a server certificate: 0 accepts, -3 keeps Chromium's own (ServerTrust). */
-  verifyCertificate: (hostname: string, certificatePem: string, verificationResult: string) => number;
+  /** Chromium's verdict for a server certificate: 0 accepts, -2 refuses, -3 keeps Chromium's own (ServerTrust). */
+  verifyCertificate: (hostname: string, certificatePem: string) => number;
 }
 
 /** CSP, the network guard and the permission handlers for the window's session. */
@@ -96,9 +96,9 @@ export function hardenSession(session: Session, options: HardeningOptions): void
     ),
   );
   session.setDevicePermissionHandler(() => false);
-  // Self-signed LAN hosts are accepted only with the exact fingerprint main approved (pinned).
+  // An approved server passes only with the exact fingerprint main approved (pinned), trusted by Chromium or not.
   session.setCertificateVerifyProc((request, callback) => {
-    callback(options.verifyCertificate(request.hostname, request.certificate.data, request.verificationResult));
+    callback(options.verifyCertificate(request.hostname, request.certificate.data));
   });
 }
 

@@ -85,7 +85,7 @@ async function run(): Promise<void> {
     allowance: () => ({ appOrigins, connectOrigins: controller.connectOrigins }),
     devOrigin,
     log: (message) => console.warn(message),
-    verifyCertificate: (hostname, certificatePem, verificationResult) => trust.verify(hostname, certificatePem, verificationResult),
+    verifyCertificate: (hostname, certificatePem) => trust.verify(hostname, certificatePem),
   });
   serveRendererBuild(ses, rendererDir, contentSecurityPolicy(devOrigin));
   registerIpc(ipcMain, controller.ipcHandlers(), {

@@ -1,7 +1,8 @@
 /**
  * Which TLS certificates the window may accept. Before it connects to a wss:// server, main reads
  * the certificate that server presents and checks it against the pins (or this machine's own hosted
- * server); Chromium's certificate check then accepts exactly the fingerprints approved here.
+ * server); Chromium's certificate check then accepts exactly the fingerprint approved here for that
+ * host, and refuses any other, even one Chromium itself would trust.
  */
 import { fingerprintOf } from '../signal-server/certificate.js';
 import { fetchFingerprint as readFingerprint, type CertificatePins } from './certificate-pins.js';
@@ -10,8 +11,9 @@ export type TrustResult = { ok: true } | { ok: false; warning: string };
 
 /** Chromium's answers for setCertificateVerifyProc: accept, refuse, or keep its own verdict. */
 export const ACCEPT = 0;
+export const REJECT = -2;
 export const USE_CHROMIUM_VERDICT = -3;
-export type VerifyVerdict = typeof ACCEPT | typeof USE_CHROMIUM_VERDICT;
+export type VerifyVerdict = typeof ACCEPT | typeof REJECT | typeof USE_CHROMIUM_VERDICT;
 
 export interface ServerTrustOptions {
   pins: CertificatePins;
@@ -24,8 +26,12 @@ export interface ServerTrustOptions {
 
 export class ServerTrust {
   readonly #options: ServerTrustOptions;
-  /** Approved fingerprints per host name, as Chromium names the host in its check. */
-  readonly #approved = new Map<string, Set<string>>();
+  /**
+   * The approved fingerprint per host. Chromium's check names the host but not the port, so a host
+   * holds one approval only, for the port the window was last approved to reach: approving
+   * host:port replaces what another port of that host had, and its certificate is no pass here.
+   */
+  readonly #approved = new Map<string, string>();
 
   constructor(options: ServerTrustOptions) {
     this.#options = options;
@@ -41,7 +47,7 @@ export class ServerTrust {
     }
     if (parsed.protocol === 'ws:') return { ok: true };
     if (parsed.protocol !== 'wss:') return { ok: false, warning: 'A server address starts with ws:// or wss://' };
-    const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+    const host = bareHost(parsed.hostname);
     const port = Number(parsed.port || 443);
     let presented: string;
     try {
@@ -53,22 +59,26 @@ export class ServerTrust {
       const verdict = await this.#options.pins.check(host, port, presented, this.#options.discovered(host, port));
       if (verdict.kind === 'mismatch') return { ok: false, warning: verdict.warning };
     }
-    const approved = this.#approved.get(host) ?? new Set();
-    approved.add(presented);
-    this.#approved.set(host, approved);
+    this.#approved.set(host, presented);
     return { ok: true };
   }
 
-  /** For setCertificateVerifyProc: accept an approved certificate, otherwise leave Chromium's verdict. */
-  verify(hostname: string, certificatePem: string, verificationResult: string): VerifyVerdict {
-    if (verificationResult === 'net::OK') return USE_CHROMIUM_VERDICT;
+  /**
+   * For setCertificateVerifyProc. A host the window was approved to reach passes with exactly the
+   * approved certificate and with no other, whatever Chromium thinks of it; any other host keeps
+   * Chromium's verdict (the network guard lets the window reach no other host anyway).
+   */
+  verify(hostname: string, certificatePem: string): VerifyVerdict {
+    const approved = this.#approved.get(bareHost(hostname));
+    if (approved === undefined) return USE_CHROMIUM_VERDICT;
     let fingerprint: string;
     try {
       fingerprint = fingerprintOf(certificatePem);
     } catch {
-      return USE_CHROMIUM_VERDICT;
+      return REJECT;
     }
-    const host = hostname.replace(/^\[(.*)\]$/, '$1');
-    return this.#approved.get(host)?.has(fingerprint) ? ACCEPT : USE_CHROMIUM_VERDICT;
+    return fingerprint === approved ? ACCEPT : REJECT;
   }
 }
+
+const bareHost = (hostname: string): string => hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();

@@ -19,7 +19,8 @@ export interface User {
   readonly key: string;
   /** The UTS #39 skeleton of the name as written (see name-key.ts). */
   readonly skeleton: string;
-  readonly resume: string;
+  /** Single-use: replaced on every resume. */
+  resume: string;
   published: PublishedState;
   /** null while the socket is lost and the grace period runs. */
   connection: Connection | null;

@@ -209,7 +209,7 @@ export class Switchboard {
       nameJson: JSON.stringify(name),
       key,
       skeleton: keys.skeleton,
-      resume: randomBytes(24).toString('base64url'),
+      resume: newResumeToken(),
       published: 'online',
       connection,
       graceTimer: null,
@@ -241,13 +241,15 @@ export class Switchboard {
     }
     if (user.graceTimer) clearTimeout(user.graceTimer);
     user.graceTimer = null;
-    this.#attach(connection, user, request);
+    // A token resumes once: whoever held the old one (a lost socket, a log) is now shut out.
+    user.resume = newResumeToken();
+    this.#attach(connection, user, request, true);
     const held = user.held.take();
     for (const frame of held) connection.link.send(frame);
     this.#log('info', 'resume', { user: user.name, held: held.length });
   }
 
-  #attach(connection: Connection, user: User, request: Request): void {
+  #attach(connection: Connection, user: User, request: Request, resumed = false): void {
     if (connection.registerTimer) clearTimeout(connection.registerTimer);
     connection.registerTimer = null;
     connection.user = user;
@@ -260,7 +262,7 @@ export class Switchboard {
       ...echo(request),
       status: 200,
       reason: 'OK',
-      body: { name: user.name, resume: user.resume, users, iceServers: this.#config.iceServers(user.name) },
+      body: { name: user.name, resume: user.resume, resumed, users, iceServers: this.#config.iceServers(user.name) },
     });
   }
 
@@ -533,6 +535,7 @@ function echo(message: Request | Response): Pick<Response, 'method' | 'cseq' | '
     : { method: message.method, cseq: message.cseq, callId: message.callId };
 }
 
+const newResumeToken = (): string => randomBytes(24).toString('base64url');
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 const safeEqual = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
 

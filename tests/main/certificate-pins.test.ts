@@ -119,6 +119,20 @@ describe('bad input', () => {
     expect(await readFile(join(dir, PINS_FILE), 'utf8')).toBe(before);
   });
 
+  it('a pins file with host-only keys (no port) drops those pins with a warning and keeps the rest', async () => {
+    await writeFile(
+      join(dir, PINS_FILE),
+      JSON.stringify({ version: 1, pins: { '10.0.0.5': first.fingerprint, 'phone.lan': second.fingerprint, '10.0.0.6:8443': first.fingerprint } }),
+    );
+    const pins = await open();
+    expect(pins.pinned('10.0.0.6', 8443)).toBe(first.fingerprint);
+    expect(pins.pinned('10.0.0.5', 443)).toBeNull();
+    expect(warnings).toEqual([expect.stringMatching(/dropped 2 pins without a port \(10\.0\.0\.5, phone\.lan\)/)]);
+    expect(await pinFile()).toEqual({ version: 1, pins: { '10.0.0.6:8443': first.fingerprint } });
+    // A first connect to such a host pins afresh, as for any new server.
+    expect((await pins.check('10.0.0.5', 443, second.fingerprint)).kind).toBe('pin-now');
+  });
+
   it('a corrupt pin file is kept aside with a warning, not trusted', async () => {
     await writeFile(join(dir, PINS_FILE), '{"version":1,"pins":{"10.0.0.5:8443":"nope"}}');
     const pins = await open();

@@ -130,6 +130,28 @@ describe('the session', () => {
     expect(fake.handlers.device?.()).toBe(false);
   });
 
+  it("checks every certificate of an approved wss server against its pin, even one Chromium trusts", async () => {
+    const { loadOrCreateIdentity } = await import('../../signal-server/certificate.js');
+    const { startSignalServer } = await import('../../signal-server/server.js');
+    const made = await mkdtemp(join(tmpdir(), 'leanphone-wiring-tls-'));
+    const [pinned, other] = await Promise.all([loadOrCreateIdentity(join(made, 'one'), []), loadOrCreateIdentity(join(made, 'two'), [])]);
+    const server = await startSignalServer({ port: 0, host: '127.0.0.1', tls: pinned });
+    try {
+      const verdict = (cert: string, verificationResult: string) => {
+        let answer: number | null = null;
+        fake.handlers.certificateVerify?.({ hostname: '127.0.0.1', certificate: { data: cert }, verificationResult }, (v) => (answer = v));
+        return answer;
+      };
+      expect(await invoke('server:trust', server.url)).toEqual({ ok: true });
+      expect(verdict(pinned.cert, 'net::ERR_CERT_AUTHORITY_INVALID')).toBe(0);
+      expect(verdict(other.cert, 'net::OK')).toBe(-2);
+      expect(verdict(other.cert, 'net::ERR_CERT_AUTHORITY_INVALID')).toBe(-2);
+    } finally {
+      await server.close();
+      await rm(made, { recursive: true, force: true });
+    }
+  });
+
   it('serves app:// from the renderer build with the CSP, and nothing outside it', async () => {
     const { serveRendererBuild } = await import('../../main/electron-adapter.js');
     const dir = await mkdtemp(join(tmpdir(), 'leanphone-build-'));

@@ -38,7 +38,7 @@ const ALLOWED: Array<{ id: string; file: string; reason: string }> = [
     id: 'CERTIFICATE_VERIFY_PROC_JS_CHECK',
     file: 'main/electron-adapter.ts',
     reason:
-      'The verifier only ever accepts a self-signed LAN host whose exact SHA-256 fingerprint main approved (pinned on first connect or advertised by discovery, refused when it changes); every other certificate keeps Chromium\'s own verdict (-3). server-trust.test.ts checks both against real TLS servers.',
+      'The verifier accepts a server main approved only with its exact SHA-256 fingerprint (pinned per host:port on first connect or advertised by discovery, refused when it changes) and refuses (-2) any other certificate for that host, even one Chromium trusts; hosts never approved keep Chromium\'s own verdict (-3). server-trust.test.ts checks this against real TLS servers.',
   },
 ];
 

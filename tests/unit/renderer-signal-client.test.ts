@@ -1,21 +1,26 @@
 /**
  * The renderer's signalling client against a real server on an ephemeral port, through real
  * `ws` sockets: registration and each refusal in words, reconnection with the resume token
- * (same name back, queued messages delivered), and a fresh registration after a server restart.
+ * (same name back, queued messages delivered), a fresh registration after a server restart, and
+ * forged REGISTER answers from a peer, which never sign the phone out.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { Message, RegisteredBody, UserPresence } from '../../common/protocol.js';
 import { OPEN_TIMEOUT_MS, SignalClient, signalUrl, type ConnectionState, type Refusal, type SocketLike } from '../../renderer/src/net/signal-client.js';
 import { startSignalServer, type RunningSignalServer, type SignalServerOptions } from '../../signal-server/server.js';
+import { TestClient } from '../server/client.js';
+import { offer } from '../server/harness.js';
 
 /** The presence changes a message carries, if it is a NOTIFY. */
 const presence = (m: Message): UserPresence[] => (!('status' in m) && m.method === 'NOTIFY' ? m.body.users : []);
 
 const servers: RunningSignalServer[] = [];
 const clients: SignalClient[] = [];
+const attackers: TestClient[] = [];
 afterEach(async () => {
   for (const client of clients.splice(0)) client.stop();
+  await Promise.all(attackers.splice(0).map((attacker) => attacker.drop()));
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
@@ -32,6 +37,7 @@ function phone(server: string, name: string, passcode = '') {
   const registrations: { body: RegisteredBody; resumed: boolean }[] = [];
   const messages: Message[] = [];
   const refusals: Refusal[] = [];
+  const warnings: string[] = [];
   const waiters: (() => void)[] = [];
   const wake = () => waiters.splice(0).forEach((w) => w());
   const client = new SignalClient({
@@ -39,13 +45,14 @@ function phone(server: string, name: string, passcode = '') {
     name,
     passcode,
     random: () => 0,
+    log: (level, text) => void (level === 'warn' && warnings.push(text)),
     createSocket: (url, protocol) => {
       const socket = new WebSocket(url, protocol);
       sockets.push(socket);
       return socket as unknown as SocketLike;
     },
     onState: (s) => (states.push(s), wake()),
-    onRegistered: (body, resumed) => (registrations.push({ body, resumed }), wake()),
+    onRegistered: (body) => (registrations.push({ body, resumed: body.resumed }), wake()),
     onRefused: (r) => (refusals.push(r), wake()),
     onMessage: (m) => (messages.push(m), wake()),
   });
@@ -53,7 +60,7 @@ function phone(server: string, name: string, passcode = '') {
   const until = async (check: () => boolean): Promise<void> => {
     while (!check()) await new Promise<void>((resolve) => waiters.push(resolve));
   };
-  return { client, sockets, states, registrations, messages, refusals, until };
+  return { client, sockets, states, registrations, messages, refusals, warnings, until };
 }
 
 describe('signalUrl', () => {
@@ -168,6 +175,13 @@ describe('SignalClient', () => {
     expect(ada.registrations[1]).toMatchObject({ resumed: true, body: { name: 'Ada' } });
     expect(ada.states.slice(-2)).toEqual(['reconnecting', 'registered']);
     await bob.until(() => bob.messages.some((m) => presence(m).some((u) => u.state === 'dnd')));
+
+    // Each resume hands out a new token; the client keeps it, so the next loss resumes too.
+    expect(ada.registrations[1]?.body.resume).not.toBe(ada.registrations[0]?.body.resume);
+    ada.sockets[1]?.terminate();
+    await ada.until(() => ada.registrations.length === 3);
+    expect(ada.registrations[2]).toMatchObject({ resumed: true, body: { name: 'Ada' } });
+    expect(ada.refusals).toEqual([]);
   });
 
   it('after a server restart it registers afresh under the same name', async () => {
@@ -197,5 +211,102 @@ describe('SignalClient', () => {
       ada.messages.some((m) => presence(m).some((u) => u.name === 'Bob' && u.state === 'offline')),
     );
     expect(bob.client.state).toBe('disconnected');
+  });
+});
+
+/** A socket the test drives by hand: it records what the client sends and delivers what the test says. */
+function handSocket() {
+  const sent: Message[] = [];
+  const socket: SocketLike & { deliver(frame: object): void } = {
+    readyState: 0,
+    send: (data) => void sent.push(JSON.parse(data) as Message),
+    close: () => undefined,
+    onopen: null,
+    onclose: null,
+    onerror: null,
+    onmessage: null,
+    deliver(frame) {
+      socket.onmessage?.({ data: JSON.stringify(frame) });
+    },
+  };
+  return { socket, sent, open: () => ((socket as { readyState: number }).readyState = 1, socket.onopen?.({})) };
+}
+
+const registered = (cseq: number, extra: object = {}) => ({
+  status: 200,
+  reason: 'OK',
+  method: 'REGISTER',
+  cseq,
+  body: { name: 'Bob', resume: 'token-1', resumed: false, users: [], iceServers: [] },
+  ...extra,
+});
+
+describe('forged REGISTER answers', () => {
+  it('a peer in a call sends "401 to REGISTER": the phone stays signed in and works on', async () => {
+    const server = await start();
+    const bob = phone(server.url, 'Bob');
+    bob.client.start();
+    await bob.until(() => bob.registrations.length === 1);
+    const mallory = await TestClient.register(server.url, 'Mallory');
+    attackers.push(mallory);
+    const callId = 'forged-register-answer-1';
+    mallory.send({ method: 'INVITE', cseq: 1, callId, to: 'Bob', body: offer });
+    await bob.until(() => bob.messages.some((m) => !('status' in m) && m.method === 'INVITE'));
+
+    const forged = { status: 401, reason: 'Unauthorized', method: 'REGISTER', cseq: 1, callId };
+    mallory.send(forged);
+    // As the server would deliver it if it relayed it, whether or not this server does.
+    bob.sockets[0]?.emit('message', Buffer.from(JSON.stringify({ from: 'Mallory', to: 'Bob', ...forged })), false);
+    // The CANCEL is delivered after anything the server relayed before it.
+    mallory.send({ method: 'CANCEL', cseq: 1, callId });
+    await bob.until(() => bob.refusals.length > 0 || bob.messages.some((m) => !('status' in m) && m.method === 'CANCEL'));
+
+    expect(bob.refusals).toEqual([]);
+    expect(bob.client.state).toBe('registered');
+    expect(bob.messages.filter((m) => 'status' in m && m.method === 'REGISTER')).toEqual([]);
+    expect(bob.warnings).toContainEqual(expect.stringMatching(/^Dropped a REGISTER answer/));
+
+    // Still signed in for the server too: Bob's answers reach the caller.
+    bob.client.send({ status: 487, reason: 'Request Terminated', method: 'INVITE', cseq: 1, callId });
+    expect(await mallory.nextResponse(487, 'INVITE')).toMatchObject({ from: 'Bob', callId });
+  });
+
+  it('while registering, only an answer from the server itself with the cseq it sent counts', () => {
+    const hand = handSocket();
+    const refusals: Refusal[] = [];
+    const registrations: RegisteredBody[] = [];
+    const warnings: string[] = [];
+    const client = new SignalClient({
+      server: 'ws://127.0.0.1:9',
+      name: 'Bob',
+      passcode: '',
+      createSocket: () => hand.socket,
+      log: (level, text) => void (level === 'warn' && warnings.push(text)),
+      onRefused: (r) => refusals.push(r),
+      onRegistered: (body) => registrations.push(body),
+    });
+    clients.push(client);
+    client.start();
+    hand.open();
+    expect(hand.sent).toEqual([{ method: 'REGISTER', cseq: 1, body: { name: 'Bob' } }]);
+
+    hand.socket.deliver({ status: 401, reason: 'Unauthorized', method: 'REGISTER', cseq: 2 });
+    hand.socket.deliver({ status: 401, reason: 'Unauthorized', method: 'REGISTER', cseq: 1, callId: 'forged-register-answer-2' });
+    hand.socket.deliver({ status: 401, reason: 'Unauthorized', method: 'REGISTER', cseq: 1, from: 'Mallory', to: 'Bob' });
+    expect(refusals).toEqual([]);
+    expect(client.state).toBe('connecting');
+    expect(warnings).toHaveLength(3);
+
+    hand.socket.deliver(registered(1));
+    expect(registrations).toHaveLength(1);
+    expect(client.state).toBe('registered');
+
+    // Once registered, no REGISTER answer is awaited: even a well-formed one is dropped.
+    hand.socket.deliver({ status: 401, reason: 'Unauthorized', method: 'REGISTER', cseq: 1 });
+    hand.socket.deliver(registered(1, { body: { name: 'Mallory', resume: 'x', resumed: false, users: [], iceServers: [] } }));
+    expect(refusals).toEqual([]);
+    expect(registrations).toHaveLength(1);
+    expect(client.state).toBe('registered');
+    expect(warnings).toHaveLength(5);
   });
 });

@@ -11,7 +11,7 @@ const ok = (value: unknown) => checkIncoming(JSON.stringify(value));
 describe('checkIncoming', () => {
   it('accepts the frames a server sends', () => {
     for (const frame of [
-      { method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'Ada', resume: 'r', users: [{ name: 'Bob', state: 'busy' }], iceServers: [] } },
+      { method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'Ada', resume: 'r', resumed: false, users: [{ name: 'Bob', state: 'busy' }], iceServers: [] } },
       { method: 'NOTIFY', cseq: 3, body: { event: 'presence', users: [{ name: 'Bob', state: 'offline' }] } },
       { method: 'INVITE', cseq: 1, callId: CALL, from: 'Bob', body: { sdp: { type: 'offer', sdp: 'v=0' }, media: { audio: true, video: false } } },
       { status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'answer', sdp: 'v=0' } } },
@@ -33,7 +33,8 @@ describe('checkIncoming', () => {
     ['an unknown method', JSON.stringify({ method: 'HACK', cseq: 1 }), 'unknown method'],
     ['an INVITE without media', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' } } }), 'body.media is malformed'],
     ['an INVITE carrying an answer', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'answer', sdp: 'v' }, media: { audio: true, video: true } } }), 'body.sdp must be an offer'],
-    ['a REGISTER 200 without users', JSON.stringify({ method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'A', resume: 'r', iceServers: [] } }), 'users must be a list'],
+    ['a REGISTER 200 without users', JSON.stringify({ method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'A', resume: 'r', resumed: false, iceServers: [] } }), 'users must be a list'],
+    ['a REGISTER 200 without resumed', JSON.stringify({ method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'A', resume: 'r', users: [], iceServers: [] } }), 'REGISTER 200 body is malformed'],
     ['a NOTIFY with a bad state', JSON.stringify({ method: 'NOTIFY', cseq: 1, body: { event: 'presence', users: [{ name: 'A', state: 'away' }] } }), 'users holds a bad entry'],
     ['a 200 to INVITE with an offer', JSON.stringify({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' } } }), 'body.sdp must be an answer'],
     ['an in-dialog request without callId', JSON.stringify({ method: 'INFO', cseq: 1, body: { candidate: null } }), 'INFO needs a callId'],

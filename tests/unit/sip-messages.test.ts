@@ -30,9 +30,10 @@ describe('outcomeText', () => {
     [{ kind: 'rejected', status: 480, reason: 'Temporarily Unavailable' }, 'Ada is unavailable'],
     [{ kind: 'rejected', status: 404, reason: 'Not Found' }, 'No such user'],
     [{ kind: 'rejected', status: 408, reason: 'Request Timeout' }, 'No answer'],
-    [{ kind: 'rejected', status: 400, reason: 'You cannot call yourself' }, 'Call failed: You cannot call yourself'],
+    [{ kind: 'rejected', status: 400 }, 'Call failed: the server refused the call'],
+    [{ kind: 'rejected', status: 503 }, 'Call failed: the server is busy'],
     [{ kind: 'failed', cause: 'network', detail: 'x' }, 'Call failed: network'],
-    [{ kind: 'failed', cause: 'media', detail: 'no codec in common' }, 'Call failed: no codec in common'],
+    [{ kind: 'failed', cause: 'media', detail: 'no codec in common' }, 'Call failed: the media could not be set up'],
     [{ kind: 'hangup', by: 'local' }, 'Call ended'],
     [{ kind: 'hangup', by: 'remote' }, 'Call ended'],
     [{ kind: 'cancelled' }, 'Call cancelled'],
@@ -41,5 +42,20 @@ describe('outcomeText', () => {
     [{ kind: 'superseded' }, null],
   ] as const)('%o reads "%s"', (outcome, text) => {
     expect(outcomeText('Ada', outcome)).toBe(text);
+  });
+
+  it.each([
+    [302, 'Call failed (error 302)'],
+    [499, 'Call failed (error 499)'],
+    [502, 'Call failed: server error (502)'],
+    [606, 'Ada cannot take the call (error 606)'],
+  ])('an unusual %i reads a fixed text for its class', (status, text) => {
+    expect(outcomeText('Ada', { kind: 'rejected', status })).toBe(text);
+  });
+
+  it('shows no words a far end chose: not its reason phrase, not a media error quoting its SDP', () => {
+    const rejected = { kind: 'rejected', status: 499, reason: 'Visit evil.example for help' } as const;
+    const failed = { kind: 'failed', cause: 'media', detail: "Failed to parse SessionDescription. a=evil.example Invalid SDP line." } as const;
+    for (const outcome of [rejected, failed]) expect(outcomeText('Ada', outcome)).not.toMatch(/evil/);
   });
 });

@@ -4,7 +4,7 @@
  * calls: every other message goes to `onMessage` once checked. Messages sent while the socket is
  * down wait in a bounded queue and leave once registered again.
  */
-import { SIGNAL_PATH, SUBPROTOCOL, type Message, type PublishedState, type RegisteredBody, type Response } from '../../../common/protocol.js';
+import { isResponse, SIGNAL_PATH, SUBPROTOCOL, type Message, type PublishedState, type RegisteredBody, type Response } from '../../../common/protocol.js';
 import type { PhoneStatus } from '../../../common/bridge.js';
 import { backoffDelay } from './backoff.js';
 import { checkIncoming } from './validate.js';
@@ -36,7 +36,8 @@ export interface SignalClientOptions {
   random?: () => number;
   log?: (level: 'warn' | 'info', text: string) => void;
   onState?: (state: ConnectionState) => void;
-  onRegistered?: (body: RegisteredBody, resumed: boolean) => void;
+  /** `body.resumed`: the server still held this phone's registration (and its calls). */
+  onRegistered?: (body: RegisteredBody) => void;
   onRefused?: (refusal: Refusal) => void;
   onMessage?: (message: Message) => void;
 }
@@ -193,12 +194,24 @@ export class SignalClient {
   }
 
   #receive(message: Message): void {
-    if ('status' in message && message.method === 'REGISTER' && message.cseq === this.#registerCseq) {
-      if (message.status === 200) this.#registered(message.body as RegisteredBody);
-      else if (message.status >= 200) this.#refused(message);
+    if (!isResponse(message) || message.method !== 'REGISTER') {
+      this.#options.onMessage?.(message);
       return;
     }
-    this.#options.onMessage?.(message);
+    if (!this.#answersOurRegister(message)) {
+      this.#options.log?.('warn', `Dropped a REGISTER answer that answers nothing this phone sent (${message.status}${message.from === undefined ? '' : ` from ${message.from}`})`);
+      return;
+    }
+    if (message.status === 200) this.#registered(message.body as RegisteredBody);
+    else if (message.status >= 200) this.#refused(message);
+  }
+
+  /**
+   * Only the server answers REGISTER, and only while this socket registers. Its own answers carry
+   * neither `from` nor `callId`; anything relayed from a peer always carries `from`.
+   */
+  #answersOurRegister(response: Response): boolean {
+    return this.#state !== 'registered' && response.cseq === this.#registerCseq && response.from === undefined && response.callId === undefined;
   }
 
   /** Closes `socket` if it is still not registered after `ms`; its close handler decides what next. */
@@ -229,12 +242,12 @@ export class SignalClient {
   #registered(body: RegisteredBody): void {
     if (this.#guardTimer) clearTimeout(this.#guardTimer);
     this.#guardTimer = null;
-    const resumed = this.#resume !== undefined && this.#resume === body.resume;
+    // The token is single-use: the next resume needs the one this answer carries.
     this.#resume = body.resume;
     this.#everRegistered = true;
     this.#attempt = 0;
     this.#setState('registered');
-    this.#options.onRegistered?.(body, resumed);
+    this.#options.onRegistered?.(body);
     const queued = this.#queue;
     this.#queue = [];
     for (const message of queued) this.send(message);

@@ -77,7 +77,7 @@ export function checkIncoming(text: string): Checked {
     if (raw.body !== undefined && !isObj(raw.body)) return { ok: false, reason: 'body must be an object' };
     if (raw.method === 'REGISTER' && raw.status === 200) {
       const b = raw.body;
-      if (!isObj(b) || !isStr(b.name) || !isStr(b.resume) || !Array.isArray(b.iceServers)) {
+      if (!isObj(b) || !isStr(b.name) || !isStr(b.resume) || typeof b.resumed !== 'boolean' || !Array.isArray(b.iceServers)) {
         return { ok: false, reason: 'REGISTER 200 body is malformed' };
       }
       const problem = usersProblem(b.users);

@@ -1,7 +1,8 @@
 /**
  * The reduced-SIP dialog state machine of one phone: at most one call at a time, an explicit
  * transition table (phase x event), effects returned as data. An event a phase does not list
- * leaves the state unchanged and yields a `warn` effect. Pure: no DOM, WebRTC, clock or I/O.
+ * leaves the state unchanged and yields a `warn` effect, as does a response that answers no
+ * request we have outstanding. Pure: no DOM, WebRTC, clock or I/O.
  *
  *   caller: idle -> preparing -> inviting -(180)-> ringback -(200: ACK)-> active -(BYE)-> idle
  *                                    \------ CANCEL ------> cancelling -(487 | 200: ACK+BYE)-> idle
@@ -45,9 +46,8 @@ export function classify(state: CallState, input: CallInput): KeyedEvent {
   }
   const message = input.message;
   if (isResponse(message)) {
-    return message.callId !== undefined && message.callId === current
-      ? { type: 'response', response: message }
-      : { type: 'stray', message };
+    if (state.phase === 'idle' || message.callId !== state.dialog.callId) return { type: 'stray', message };
+    return answersOurRequest(state, message) ? { type: 'response', response: message } : { type: 'unrequested', response: message };
   }
   switch (message.method) {
     case 'INVITE':
@@ -64,6 +64,38 @@ export function classify(state: CallState, input: CallInput): KeyedEvent {
     default:
       return missingCase(message);
   }
+}
+
+/** Our requests in `state` still waiting for a final answer (INFO, ACK and BYE wait for none here). */
+function awaiting(state: InCall): { method: 'INVITE' | 'CANCEL'; cseq: number }[] {
+  switch (state.phase) {
+    case 'preparing':
+    case 'ringing':
+    case 'answering':
+      return [];
+    case 'inviting':
+    case 'ringback':
+      return [{ method: 'INVITE', cseq: state.dialog.inviteCseq }];
+    case 'cancelling':
+      return [
+        { method: 'INVITE', cseq: state.dialog.inviteCseq },
+        { method: 'CANCEL', cseq: state.dialog.inviteCseq },
+      ];
+    case 'active':
+      return state.reoffer.kind === 'sent' ? [{ method: 'INVITE', cseq: state.reoffer.cseq }] : [];
+    default:
+      return missingCase(state);
+  }
+}
+
+/**
+ * A response counts only if it answers a request we have outstanding (method and cseq) and comes
+ * from the server itself (no `from`) or from the peer of this dialog: a peer can send any frame
+ * with our callId, and nothing else may move the call.
+ */
+function answersOurRequest(state: InCall, response: Response): boolean {
+  if (response.from !== undefined && !sameName(response.from, state.dialog.peer)) return false;
+  return awaiting(state).some((request) => request.method === response.method && request.cseq === response.cseq);
 }
 
 /** One step of the machine. Never throws; never mutates `state`. */
@@ -109,6 +141,7 @@ const ended = (dialog: Dialog, outcome: Outcome): Effect => ({
   outcome,
 });
 const idle: CallState = { phase: 'idle' };
+const sameName = (a: string, b: string): boolean => a.toLocaleLowerCase('und') === b.toLocaleLowerCase('und');
 const stay = (state: CallState): Step => ({ state, effects: [] });
 
 // ---------------------------------------------------------------------------------------------
@@ -170,7 +203,7 @@ function incoming(event: EventIn<'INVITE'>): Step {
  * ours lost: give it up and take the peer's call at once with the media we meant to use.
  */
 function glareOrBusy(state: StateIn<'preparing' | 'inviting' | 'ringback'>, event: EventIn<'INVITE'>): Step {
-  const samePeer = (event.request.from ?? '').toLocaleLowerCase('und') === state.dialog.peer.toLocaleLowerCase('und');
+  const samePeer = sameName(event.request.from ?? '', state.dialog.peer);
   const ourInviteAccepted = state.phase === 'ringback' || (state.phase === 'inviting' && state.trying);
   if (!samePeer || ourInviteAccepted) return busy(state, event);
   const taken = incoming(event);
@@ -253,12 +286,10 @@ function abandonInvite(state: StateIn<'inviting' | 'ringback'>, outcome: Outcome
   };
 }
 
+/** An answer to our INVITE (classify lets through no other response here). */
 function inviteResponse(state: StateIn<'inviting' | 'ringback'>, event: EventIn<'response'>): Step {
   const { response } = event;
   const { dialog } = state;
-  if (response.method !== 'INVITE' || response.cseq !== dialog.inviteCseq) {
-    return { state, effects: [{ type: 'warn', message: `Unexpected ${response.status} to ${response.method} ${response.cseq}` }] };
-  }
   if (response.status < 200) {
     if (response.status === 180 || response.status === 183) {
       if (state.phase === 'ringback') return stay(state);
@@ -300,7 +331,7 @@ function inviteResponse(state: StateIn<'inviting' | 'ringback'>, event: EventIn<
     effects: [
       { type: 'tone', tone: null },
       ...timers,
-      ended(dialog, { kind: 'rejected', status: response.status, reason: response.reason }),
+      ended(dialog, { kind: 'rejected', status: response.status }),
     ],
   };
 }
@@ -308,7 +339,7 @@ function inviteResponse(state: StateIn<'inviting' | 'ringback'>, event: EventIn<
 function callerTimer(state: StateIn<'inviting' | 'ringback'>, event: EventIn<'timer'>): Step {
   switch (event.timer) {
     case 'invite':
-      return abandonInvite(state, { kind: 'rejected', status: 408, reason: REASONS[408] ?? 'Request Timeout' });
+      return abandonInvite(state, { kind: 'rejected', status: 408 });
     case 'network':
       return abandonInvite(state, { kind: 'failed', cause: 'network', detail: 'the server could not be reached' });
     case 'cancel':
@@ -323,7 +354,8 @@ function callerTimer(state: StateIn<'inviting' | 'ringback'>, event: EventIn<'ti
 function cancellingResponse(state: StateIn<'cancelling'>, event: EventIn<'response'>): Step {
   const { response } = event;
   const { dialog } = state;
-  if (response.method !== 'INVITE' || response.cseq !== dialog.inviteCseq || response.status < 200) return stay(state);
+  // The CANCEL's own 200 and provisional answers change nothing: the INVITE's final answer decides.
+  if (response.method !== 'INVITE' || response.status < 200) return stay(state);
   const done = [stopTimer(dialog, 'cancel'), ended(dialog, { kind: 'cancelled' })];
   if (response.status >= 300) return { state: idle, effects: done };
   // The CANCEL crossed the callee's 200: the call was answered, so confirm it and hang up at once.
@@ -536,9 +568,8 @@ function reanswerFailed(state: Active): Step {
 function activeResponse(state: Active, event: EventIn<'response'>, ctx: MachineContext): Step {
   const { response } = event;
   const { dialog, reoffer } = state;
-  if (response.method !== 'INVITE' || reoffer.kind !== 'sent' || response.cseq !== reoffer.cseq || response.status < 200) {
-    return stay(state); // late answers to the first INVITE, answers to INFO, provisional answers
-  }
+  // classify lets through only answers to our re-INVITE; a provisional one changes nothing.
+  if (reoffer.kind !== 'sent' || response.status < 200) return stay(state);
   const callId = dialog.callId;
   const done: Effect[] = [stopTimer(dialog, 'reinvite')];
   if (response.status < 300) {
@@ -692,6 +723,10 @@ function describeEvent(event: KeyedEvent): string {
   switch (event.type) {
     case 'response':
       return `${event.response.status} to ${event.response.method}`;
+    case 'unrequested': {
+      const { status, method, cseq, from } = event.response;
+      return `${status} to ${method} ${cseq}${from === undefined ? '' : ` from ${from}`}, which answers no request of ours`;
+    }
     case 'stray':
       return 'a stray message';
     case 'stale':

@@ -1,6 +1,7 @@
 /**
  * The words a user reads for each phase of a call and for each way a call ends. Plain text
- * only: names are rendered as text by the UI, never as markup.
+ * only: names are rendered as text by the UI, never as markup. Every text is fixed here: no
+ * reason phrase or error text a far end could choose is ever shown.
  */
 import type { CallState, Outcome } from './types.js';
 
@@ -41,16 +42,18 @@ export function outcomeText(peer: string, outcome: Outcome): string | null {
     case 'superseded':
       return null;
     case 'failed':
-      return outcome.cause === 'network' ? 'Call failed: network' : `Call failed: ${outcome.detail}`;
+      return outcome.cause === 'network' ? 'Call failed: network' : 'Call failed: the media could not be set up';
     case 'rejected':
-      return rejectionText(peer, outcome.status, outcome.reason);
+      return rejectionText(peer, outcome.status);
     default:
       return missingCase(outcome);
   }
 }
 
-function rejectionText(peer: string, status: number, reason: string): string {
+function rejectionText(peer: string, status: number): string {
   switch (status) {
+    case 400:
+      return 'Call failed: the server refused the call';
     case 404:
       return 'No such user';
     case 408:
@@ -66,8 +69,12 @@ function rejectionText(peer: string, status: number, reason: string): string {
       return 'Call cancelled';
     case 488:
       return `Call failed: ${peer} cannot take this kind of call`;
+    case 503:
+      return 'Call failed: the server is busy';
     default:
-      return `Call failed: ${reason || `error ${status}`}`;
+      if (status >= 600) return `${peer} cannot take the call (error ${status})`;
+      if (status >= 500) return `Call failed: server error (${status})`;
+      return `Call failed (error ${status})`;
   }
 }
 

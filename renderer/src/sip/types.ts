@@ -78,7 +78,9 @@ type InDialogRequest = Extract<Request, { method: 'ACK' | 'CANCEL' | 'BYE' | 'IN
 
 /**
  * Inputs after classification against the current dialog: a new INVITE versus a re-INVITE, a
- * request or response of this dialog versus a stray one, and local results for an old call.
+ * request of this dialog versus a stray one, a response to a request we have outstanding versus
+ * one in this dialog that answers nothing we sent (`unrequested`: only ever warned about), and
+ * local results for an old call.
  */
 export type KeyedEvent =
   | LocalEvent
@@ -89,6 +91,7 @@ export type KeyedEvent =
   | { type: 'BYE'; request: InDialogRequest }
   | { type: 'INFO'; request: InDialogRequest }
   | { type: 'response'; response: Response }
+  | { type: 'unrequested'; response: Response }
   | { type: 'stray'; message: Message }
   | { type: 'stale'; event: LocalEvent };
 
@@ -100,7 +103,9 @@ export type Outcome =
   | { kind: 'cancelled' }
   | { kind: 'missed' }
   | { kind: 'declined' }
-  | { kind: 'rejected'; status: number; reason: string }
+  /** No reason phrase: the far end chooses it, so it is never shown. */
+  | { kind: 'rejected'; status: number }
+  /** `detail` is for the log only: a media error may quote the far end's SDP. */
   | { kind: 'failed'; cause: 'network' | 'media'; detail: string }
   /** Glare: this outgoing call gave way to the peer's call to us. */
   | { kind: 'superseded' };

@@ -582,6 +582,7 @@ export class CallStore {
     this.held = false;
     this.cameraOn = false;
     this.notice = outcomeText(peer, outcome) ?? '';
+    if (outcome.kind === 'failed') console.warn(`LeanPhone call: failed (${outcome.cause}): ${outcome.detail}`);
     if (meta) {
       const answered = meta.connectedAt !== null;
       const kind = outgoing ? 'outgoing' : answered || outcome.kind === 'declined' ? 'incoming' : 'missed';

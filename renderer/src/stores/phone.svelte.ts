@@ -151,7 +151,7 @@ export class PhoneStore {
       passcode: this.passcode,
       log: (level, text) => (level === 'warn' ? console.warn(`LeanPhone: ${text}`) : console.info(`LeanPhone: ${text}`)),
       onState: (state) => this.#stateChanged(state),
-      onRegistered: (body, resumed) => this.#registered(body, resumed),
+      onRegistered: (body) => this.#registered(body),
       onRefused: (refusal) => this.#refused(refusal),
       onMessage: (message) => this.#message(message),
     });
@@ -190,7 +190,7 @@ export class PhoneStore {
     if (state === 'reconnecting' && was === 'registered') this.call.connectionChanged(false);
   }
 
-  #registered(body: RegisteredBody, resumed: boolean): void {
+  #registered(body: RegisteredBody): void {
     this.error = '';
     this.me = body.name;
     this.signedIn = true;
@@ -199,8 +199,8 @@ export class PhoneStore {
     this.#book.reset(body.users);
     this.users = this.#book.list();
     // A server that did not know us (restarted) forgot our do-not-disturb.
-    if (!resumed && this.dnd) this.#client?.publish('dnd');
-    this.call.connectionChanged(true, resumed);
+    if (!body.resumed && this.dnd) this.#client?.publish('dnd');
+    this.call.connectionChanged(true, body.resumed);
     void this.bridge.updateSettings({ serverUrl: this.server.trim(), name: body.name, passcode: this.passcode }).catch(() => undefined);
   }
 
