@@ -98,7 +98,9 @@ describe('SignalClient', () => {
   it.each([
     ['a taken name', {}, 'ada', '', 'name-taken', 'That name is taken'],
     ['a wrong passcode', { passcode: 'secret' }, 'Eve', 'nope', 'passcode', 'Wrong passcode'],
+    ['a missing passcode', { passcode: 'secret' }, 'Eve', '', 'passcode', 'This server needs a passcode'],
     ['a full server', { maxClients: 1 }, 'Eve', '', 'full', 'Server is full'],
+    ['an address over its registration rate', { registrationBurst: 1, registrationsPerMinute: 1 }, 'Eve', '', 'throttled', 'Too many registrations from your address: try again in 60 s'],
   ] as const)('refuses %s with words and stops', async (_label, options, name, passcode, code, text) => {
     const server = await start(options);
     const first = phone(server.url, 'Ada', 'secret');

@@ -13,7 +13,7 @@ export type ConnectionState = PhoneStatus['connection'];
 
 /** Why the client gave up; `text` is what the user reads. */
 export type Refusal = {
-  code: 'name-taken' | 'bad-name' | 'passcode' | 'full' | 'unreachable' | 'replaced' | 'bad-address';
+  code: 'name-taken' | 'bad-name' | 'passcode' | 'full' | 'throttled' | 'unreachable' | 'replaced' | 'bad-address';
   text: string;
 };
 
@@ -69,16 +69,19 @@ export function signalUrl(server: string): string | null {
 
 /** The words for a refused REGISTER. */
 export function refusalFor(response: Response): Refusal {
+  // REGISTER answers come from the server itself (never relayed: see #receive), so its words can be shown.
+  const reason = response.reason;
   switch (response.status) {
     case 409:
       return { code: 'name-taken', text: 'That name is taken' };
     case 401:
-      return { code: 'passcode', text: 'Wrong passcode' };
+      if (reason.startsWith('Too many wrong passcodes')) return { code: 'throttled', text: reason };
+      return { code: 'passcode', text: reason === 'Passcode required' ? 'This server needs a passcode' : 'Wrong passcode' };
     case 503:
-      return { code: 'full', text: 'Server is full' };
+      return reason.startsWith('Too many registrations') ? { code: 'throttled', text: reason } : { code: 'full', text: 'Server is full' };
     default: {
-      const reason = response.reason.replace(/^body\.name:\s*/, '');
-      return { code: 'bad-name', text: reason ? reason.charAt(0).toUpperCase() + reason.slice(1) : 'The server refused this name' };
+      const text = reason.replace(/^body\.name:\s*/, '');
+      return { code: 'bad-name', text: text ? text.charAt(0).toUpperCase() + text.slice(1) : 'The server refused this name' };
     }
   }
 }
@@ -255,8 +258,8 @@ export class SignalClient {
 
   #refused(response: Response): void {
     const refusal = refusalFor(response);
-    // A full server may have room in a moment; a reconnecting phone keeps trying.
-    if (refusal.code === 'full' && this.#everRegistered) {
+    // A full or throttling server may have room in a moment; a reconnecting phone keeps trying.
+    if ((refusal.code === 'full' || refusal.code === 'throttled') && this.#everRegistered) {
       this.#socket?.close(1000, 'Retry later');
       return;
     }
