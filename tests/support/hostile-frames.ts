@@ -253,6 +253,11 @@ export function mutatedMessage(targets: Targets): fc.Arbitrary<string> {
     .map(([base, mutations, how]) => encode(mutate(base, mutations), how));
 }
 
+/** A well-formed message of any kind, aimed at the targets: most of them the server answers 481 or 486. */
+export function validFrame(targets: Targets): fc.Arbitrary<HostileFrame> {
+  return validMessage(targets).map((fields) => ({ kind: 'text', text: JSON.stringify(fields) }) as const);
+}
+
 /** A REGISTER as a stranger would try it: for an honest name, a look-alike, or something else. */
 export function registerAttempt(targets: Targets): fc.Arbitrary<HostileFrame> {
   return fc
@@ -266,7 +271,7 @@ export function hostileFrame(targets: Targets): fc.Arbitrary<HostileFrame> {
   return fc.oneof(
     { weight: 70, arbitrary: text(mutatedMessage(targets)) },
     { weight: 20, arbitrary: text(junkText) },
-    { weight: 8, arbitrary: text(validMessage(targets).map((fields) => JSON.stringify(fields))) },
+    { weight: 8, arbitrary: validFrame(targets) },
     { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => ({ kind: 'binary', bytes }) as const) },
     { weight: 1, arbitrary: text(mutatedMessage(targets).map((t) => t.padEnd(MAX_FRAME_BYTES + 1, ' '))) },
   );
