@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SignalServerOptions } from '../signal-server/options.js';
-import type { HostCommand, HostKind, HostReply, WorkerCommand, WorkerReply } from './ipc.js';
+import type { HostCommand, HostKind, HostReply, HostileCommand, HostileReply, WorkerCommand, WorkerReply } from './ipc.js';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
@@ -105,6 +105,7 @@ class Channel<Command extends WithReqId, Reply extends { kind: string }> {
 }
 
 export type Worker = Channel<WorkerCommand, WorkerReply>;
+export type HostileWorker = Channel<HostileCommand, HostileReply>;
 export type Host = Channel<HostCommand, HostReply> & { url: string };
 
 /** Where BENCH_CPU_PROF writes .cpuprofile files: BENCH_PROF_DIR, else a folder in the system temp dir. */
@@ -134,7 +135,20 @@ export async function startWorkers(count: number): Promise<Worker[]> {
   return workers;
 }
 
-export async function stopWorkers(workers: Worker[]): Promise<void> {
+/** The soak's hostile clients, in a process of their own (bench/hostile-worker.ts). */
+export async function startHostileWorker(): Promise<HostileWorker> {
+  const child = fork(here('./hostile-worker.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const worker = new Channel<HostileCommand, HostileReply>(child, 'hostile worker', 20_000);
+  live.add(worker);
+  await worker.ready;
+  return worker;
+}
+
+export async function stopWorkers(workers: ReadonlyArray<{ stop(graceMs: number): Promise<void>; kill(): void }>): Promise<void> {
   await Promise.all(workers.map((w) => w.stop(3_000)));
   for (const w of workers) live.delete(w);
 }

@@ -42,13 +42,15 @@ async function startHosted(kind: HostKind, options: SignalServerOptions): Promis
   }
 }
 
-function measureMemory(): MemoryFigures {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('host must run with --expose-gc');
-  gc();
-  gc();
+function measureMemory(collect: boolean): MemoryFigures {
+  if (collect) {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error('host must run with --expose-gc');
+    gc();
+    gc();
+  }
   const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, external, arrayBuffers };
+  return { rss, heapUsed, external, arrayBuffers, maxRss: process.resourceUsage().maxRSS * 1024 };
 }
 
 async function main(): Promise<void> {
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
       try {
         switch (command.kind) {
           case 'memory':
-            reply({ kind: 'memory', reqId: command.reqId, memory: measureMemory() });
+            reply({ kind: 'memory', reqId: command.reqId, memory: measureMemory(command.collect) });
             return;
           case 'cpu': {
             const { user, system } = process.cpuUsage();

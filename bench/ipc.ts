@@ -1,6 +1,7 @@
 /**
- * The messages between the benchmark's orchestrator and its child processes: the host (the
- * signalling server or the bare relay) and the client workers. Closed unions, one per direction.
+ * The messages between the benchmarks' orchestrators and their child processes: the host (the
+ * signalling server or the bare relay), the client workers and the soak's hostile worker. Closed
+ * unions, one per direction.
  */
 
 /** What a target speaks: the LeanPhone protocol, or the bare relay's frame forwarding. */
@@ -95,7 +96,8 @@ export type WorkerReply =
 export type HostKind = 'server' | 'relay';
 
 export type HostCommand =
-  | { kind: 'memory'; reqId: number }
+  /** collect: run the garbage collector (twice) first; without it, a sample as the process stands. */
+  | { kind: 'memory'; reqId: number; collect: boolean }
   | { kind: 'cpu'; reqId: number }
   | { kind: 'close'; reqId: number };
 
@@ -104,6 +106,8 @@ export interface MemoryFigures {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** The highest RSS the process has had so far. */
+  maxRss: number;
 }
 
 export type HostReply =
@@ -112,3 +116,43 @@ export type HostReply =
   | { kind: 'cpu'; reqId: number; userMicros: number; systemMicros: number }
   | { kind: 'closed'; reqId: number }
   | { kind: 'failed'; reqId: number; error: string };
+
+/** What `npm run bench:soak`'s hostile worker does: paced frames from a few sockets, and churn. */
+export interface LoadPlan {
+  url: string;
+  /** The honest users' names and their call's callId: what the attackers aim at. */
+  honestNames: string[];
+  honestCallId: string;
+  /** Registered hostile sockets sharing the rate; each comes back with its resume token when closed. */
+  sockets: number;
+  /** Frames to send in all, at this rate, and stop after maxMs even if fewer went out. */
+  total: number;
+  perSecond: number;
+  maxMs: number;
+  /** Share of valid (well-formed) messages among the frames, 0 to 1. */
+  validShare: number;
+  /** Open-register-(publish)-close cycles per second, over this many rotating names. */
+  churnPerSecond: number;
+  churnNames: number;
+  seed: number;
+}
+
+export interface LoadReport {
+  sent: number;
+  sentBytes: number;
+  valid: number;
+  /** Frames the server must refuse by closing: binary, or over 64 KiB. */
+  closers: number;
+  elapsedMs: number;
+  /** Frames the hostile sockets received (answers, refusals, presence). */
+  received: number;
+  closeCodes: Record<string, number>;
+  reconnects: number;
+  churnCycles: number;
+  churnFailures: number;
+  firstError: string | null;
+}
+
+export type HostileCommand = { kind: 'load'; reqId: number; plan: LoadPlan };
+
+export type HostileReply = { kind: 'ready' } | { kind: 'loaded'; reqId: number; report: LoadReport } | { kind: 'failed'; reqId: number; error: string };

@@ -29,7 +29,7 @@ export interface MemoryResult {
 export async function runMemory(flavour: Flavour, workers: Worker[], count: number, holdMs: number, options: SignalServerOptions = {}): Promise<MemoryResult> {
   const host = await startHost(flavour, options);
   try {
-    const before = (await host.request({ kind: 'memory' }, 'memory', 10_000)).memory;
+    const before = (await host.request({ kind: 'memory', collect: true }, 'memory', 10_000)).memory;
     const shares = deal(names(`m${flavour[0]}${count}`, count), workers.length);
     const target = { url: host.url, flavour };
     const startedAt = sharedNow();
@@ -40,7 +40,7 @@ export async function runMemory(flavour: Flavour, workers: Worker[], count: numb
     );
     const registerMs = Math.max(...registered.map((r) => r.lastSettledAt)) - startedAt;
     await new Promise((resolve) => setTimeout(resolve, holdMs));
-    const after = (await host.request({ kind: 'memory' }, 'memory', 20_000)).memory;
+    const after = (await host.request({ kind: 'memory', collect: true }, 'memory', 20_000)).memory;
     const status = await Promise.all(workers.map((w) => w.request({ kind: 'status' }, 'status', 5_000)));
     const js = (m: MemoryFigures): number => m.heapUsed + m.external;
     return {

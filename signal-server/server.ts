@@ -63,6 +63,9 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     );
     sockets.set(ws, state);
     ws.on('message', (data, isBinary) => {
+      // Once closing has begun (we refused the socket, or the client said goodbye), the frames
+      // still in the pipe behind it are not handled: a refused socket gets nothing more done.
+      if (ws.readyState !== ws.OPEN) return;
       if (isBinary) {
         ws.close(CloseCode.unsupportedData, 'Text frames only');
         return;

@@ -76,6 +76,26 @@ describe('bad input', () => {
     await ada.assertQuiet({ allowPresence: true });
   });
 
+  it('handles nothing a socket sends after the server closed it: a REGISTER right behind the 21st bad message takes no name', async () => {
+    const { server } = await trio();
+    const stranger = await harness.connect(server.url);
+    for (let i = 0; i < 21; i += 1) stranger.send('garbage');
+    stranger.send({ method: 'REGISTER', cseq: 1, body: { name: 'Ghost' } });
+    expect((await stranger.closed).code).toBe(1008);
+    expect(stranger.received.filter((f) => f.method === 'REGISTER')).toEqual([]);
+    const health = await (await fetch(server.url.replace('ws:', 'http:').replace('/signal', '/healthz'))).json();
+    expect(health).toMatchObject({ users: 3 });
+    await harness.register(server.url, 'Ghost');
+  });
+
+  it('handles nothing a socket sends after the server closed it: an INVITE right behind a binary frame does not ring', async () => {
+    const { bob, mallory } = await trio();
+    mallory.ws.send(Buffer.from([1, 2, 3]));
+    mallory.send({ method: 'INVITE', cseq: 1, callId: newCallId(), to: 'Bob', body: offer });
+    expect((await mallory.closed).code).toBe(1003);
+    await bob.assertQuiet({ allowPresence: true });
+  });
+
   it('closes with 1008 a sender going over 100 messages a second sustained, and lets a short burst through', async () => {
     const { server, ada, mallory } = await trio();
     const bursty = await harness.register(server.url, 'Bursty');
