@@ -206,7 +206,8 @@ test('a call forced through coturn selects a relay pair on both sides and video 
 
   for (const page of [ada, bob]) {
     await expect.poll(() => call(page, 'iceState'), { timeout: 15_000 }).toMatch(/^(connected|completed)$/);
-    expect(await call(page, 'selectedPair'), 'the selected candidate pair').toMatchObject({
+    // "connected" can come a moment before the chosen pair's own stats say "succeeded".
+    await expect.poll(() => call(page, 'selectedPair'), { message: 'the selected candidate pair', timeout: 10_000 }).toMatchObject({
       state: 'succeeded',
       local: { candidateType: 'relay', address: '127.0.0.1' },
       remote: { candidateType: 'relay', address: '127.0.0.1' },
