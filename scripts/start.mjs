@@ -59,7 +59,7 @@ console.log(
 );
 if (!existsSync(join(root, 'dist/renderer/index.html'))) {
   console.log('Building the browser phone into dist/renderer (first run only)…');
-  const built = await run([vite, 'build', '--logLevel', 'warn'], { ...process.env, LEANPHONE_BROWSER_ONLY: '1' });
+  const built = await run([vite, 'build', '--logLevel', 'error'], { ...process.env, LEANPHONE_BROWSER_ONLY: '1' });
   if (built !== 0) process.exit(built);
 }
 const mdns = process.env.LEANPHONE_MDNS === 'off' ? ['--no-mdns'] : [];
