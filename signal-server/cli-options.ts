@@ -43,6 +43,7 @@ export const USAGE = `Usage: npm run serve -- [options]
   --cert FILE --key FILE     serve https/wss with this certificate and key (PEM)
   --data-dir DIR             where the made certificate is kept (default ${defaultDataDir()})
   --no-mdns                  do not advertise on the LAN (mDNS is on unless --host is loopback)
+  --qr                       print a QR code of the browser phone's https address (needs --tls or --cert)
   --static-dir DIR           browser phone build served at / (default dist/renderer when built)
   --log-level LEVEL          ${LOG_LEVELS.join(', ')} (default info)
   --help                     show this text
@@ -53,7 +54,7 @@ export type TlsSource = { kind: 'none' } | { kind: 'files'; cert: string; key: s
 
 export type CliCommand =
   | { kind: 'help' }
-  | { kind: 'serve'; options: SignalServerOptions; tls: TlsSource; mdns: boolean; logLevel: LogLevel }
+  | { kind: 'serve'; options: SignalServerOptions; tls: TlsSource; mdns: boolean; qr: boolean; logLevel: LogLevel }
   | { kind: 'error'; message: string };
 
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
@@ -87,6 +88,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         key: { type: 'string' },
         'data-dir': { type: 'string' },
         'no-mdns': { type: 'boolean' },
+        qr: { type: 'boolean' },
         'static-dir': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean' },
@@ -158,8 +160,11 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       : values.tls
         ? { kind: 'kept', dir: values['data-dir'] ?? defaultDataDir() }
         : { kind: 'none' };
+  if (values.qr && tls.kind === 'none') {
+    return { kind: 'error', message: '--qr needs --tls (or --cert and --key): browsers give a phone its camera and microphone only over https' };
+  }
   const loopback = /^(127\.|::1$|localhost$)/.test(options.host ?? '');
-  return { kind: 'serve', options, tls, mdns: !values['no-mdns'] && !loopback, logLevel };
+  return { kind: 'serve', options, tls, mdns: !values['no-mdns'] && !loopback, qr: values.qr === true, logLevel };
 }
 
 export function defaultDataDir(): string {

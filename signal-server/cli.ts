@@ -1,9 +1,10 @@
 /**
- * `npm run serve`: the standalone signalling server. Prints where it listens, advertises itself on
- * the LAN, logs one line per event, and shuts down cleanly on SIGINT and SIGTERM. A bad option
- * exits with code 2.
+ * `npm run serve`: the standalone signalling server. Prints where it listens (with --qr, a QR code
+ * of the browser phone's address too), advertises itself on the LAN, logs one line per event, and
+ * shuts down cleanly on SIGINT and SIGTERM. A bad option exits with code 2.
  */
 import { hostname } from 'node:os';
+import QRCode from 'qrcode';
 import { lanAddresses } from './addresses.js';
 import { loadOrCreateIdentity, readIdentity, type TlsIdentity } from './certificate.js';
 import { USAGE, parseCli, type TlsSource } from './cli-options.js';
@@ -28,11 +29,16 @@ try {
   const scheme = identity ? 'https' : 'http';
   console.log(`LeanPhone signalling server listening on ${server.host}:${server.port}`);
   const addresses = server.host === '0.0.0.0' || server.host === '::' ? lanAddresses() : [server.host];
-  for (const address of addresses.length > 0 ? addresses : ['127.0.0.1']) {
-    const host = address.includes(':') ? `[${address}]` : address;
+  const hosts = (addresses.length > 0 ? addresses : ['127.0.0.1']).map((address) => (address.includes(':') ? `[${address}]` : address));
+  for (const host of hosts) {
     console.log(`  browser phone: ${scheme}://${host}:${server.port}/   signalling: ${server.url.split('://')[0]}://${host}:${server.port}/signal`);
   }
   if (server.fingerprint) console.log(`  certificate SHA-256: ${server.fingerprint}`);
+  if (command.qr) {
+    const phoneUrl = `${scheme}://${hosts[0]}:${server.port}/`;
+    console.log(`  scan to open ${phoneUrl} on a phone:`);
+    process.stdout.write(await QRCode.toString(phoneUrl, { type: 'terminal', small: true }));
+  }
   if (!command.options.staticDir) console.log('  (no browser phone build found: run `npm run build` to serve it at /)');
   const discovery = command.mdns
     ? advertise({
@@ -43,12 +49,16 @@ try {
         fingerprint: server.fingerprint,
       })
     : null;
+  // Ctrl-C reaches this process both from the terminal and through `npm start`, so a repeat is ignored.
+  let stopping = false;
   const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
     console.log(`${signal}: shutting down`);
     Promise.all([discovery?.stop(), server.close()]).then(() => process.exit(0), () => process.exit(1));
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`leanphone serve: cannot start: ${message}\n`);

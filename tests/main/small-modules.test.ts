@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { mdnsEnabled, startsHidden, testMode } from '../../main/launch.js';
@@ -73,22 +72,5 @@ describe('tray icons', () => {
   it('each state looks different', () => {
     const pngs = new Set(TRAY_ICON_NAMES.map((name) => trayIconPng(name).toString('base64')));
     expect(pngs.size).toBe(TRAY_ICON_NAMES.length);
-  });
-});
-
-describe('npm start without the Electron binary', () => {
-  it('says so in one line, how to get it, points to npm run serve, and exits 1', () => {
-    const result = spawnSync(process.execPath, ['scripts/start.mjs'], {
-      cwd: new URL('../../', import.meta.url).pathname,
-      encoding: 'utf8',
-      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '/nonexistent/electron-dist' },
-    });
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe('');
-    const lines = result.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('Electron binary is missing');
-    expect(lines[0]).toContain('node node_modules/electron/install.js');
-    expect(lines[0]).toContain('npm run serve');
   });
 });

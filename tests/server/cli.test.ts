@@ -19,6 +19,7 @@ describe('serve options', () => {
       logLevel: 'warn',
       tls: { kind: 'none' },
       mdns: false, // a loopback host is not advertised
+      qr: false,
       options: expect.objectContaining({
         port: 9000,
         host: '127.0.0.1',
@@ -154,6 +155,16 @@ describe('TLS and discovery options', () => {
     expect(parseCli(['--tls', '--data-dir', '/tmp/lp'])).toMatchObject({ tls: { kind: 'kept', dir: '/tmp/lp' } });
     expect(parseCli(['--cert', 'c.pem', '--key', 'k.pem'])).toMatchObject({ tls: { kind: 'files', cert: 'c.pem', key: 'k.pem' } });
     expect(parseCli(['--cert', 'c.pem'])).toEqual({ kind: 'error', message: '--cert and --key go together' });
+  });
+
+  it('prints a QR code with --qr only over https, where a phone gets its camera and microphone', () => {
+    expect(parseCli(['--tls', '--qr'])).toMatchObject({ kind: 'serve', qr: true });
+    expect(parseCli(['--cert', 'c.pem', '--key', 'k.pem', '--qr'])).toMatchObject({ kind: 'serve', qr: true });
+    expect(parseCli(['--tls'])).toMatchObject({ kind: 'serve', qr: false });
+    expect(parseCli(['--qr'])).toEqual({
+      kind: 'error',
+      message: '--qr needs --tls (or --cert and --key): browsers give a phone its camera and microphone only over https',
+    });
   });
 
   it('advertises over mDNS unless told not to or listening on loopback only', () => {
