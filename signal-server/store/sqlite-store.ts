@@ -3,7 +3,7 @@
  * run in the order made, batched: all asked during one turn of the event loop share one
  * transaction, committed to disk once, and only then is any of them answered.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { BindValues, QueryResult, Statement } from 'node-sqlite3-wasm';
 import { silentLogger, type Logger } from '../log.js';
@@ -93,8 +93,10 @@ const SQL = {
   recountKept: `UPDATE users SET kept = (SELECT count(*) FROM messages WHERE to_key = :k AND delivered_at IS NOT NULL)
     WHERE key = :k`,
 
-  waitingFor: 'SELECT count(*) AS n FROM messages WHERE to_key = ? AND delivered_at IS NULL',
-  waitingFrom: 'SELECT count(*) AS n FROM messages WHERE from_key = ? AND delivered_at IS NULL',
+  /** What storeMessage checks, in one call: both names and both waiting counts. */
+  beforeMessage: `SELECT (SELECT name FROM users WHERE key = :from) AS from_name, (SELECT name FROM users WHERE key = :to) AS to_name,
+    (SELECT count(*) FROM messages WHERE to_key = :to AND delivered_at IS NULL) AS waiting_for,
+    (SELECT count(*) FROM messages WHERE from_key = :from AND delivered_at IS NULL) AS waiting_from`,
   addMessage: 'INSERT INTO messages (id, from_key, to_key, text, sent_at) VALUES (?, ?, ?, ?, ?)',
   pendingFor: `${MESSAGE} WHERE m.to_key = ? AND m.delivered_at IS NULL ORDER BY m.seq`,
   seqInConversation: `SELECT seq FROM messages m WHERE m.id = :id AND ${IN_CONVERSATION}`,
@@ -132,7 +134,14 @@ interface Job {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-const newId = (): string => randomBytes(12).toString('hex');
+/**
+ * 32 hex digits: the time in milliseconds, then 80 random bits. Unguessable, and in creation order,
+ * so new ids go at the end of their index rather than all over it (fewer pages to write per commit).
+ */
+function newId(): string {
+  const random = randomUUID().replaceAll('-', ''); // digit 12 is the UUID version, not random
+  return Date.now().toString(16).padStart(12, '0') + random.slice(0, 12) + random.slice(13, 21);
+}
 const stored = <T>(value: T): Stored<T> => ({ kind: 'stored', value });
 const refused = (reason: Refusal): { kind: 'refused'; reason: Refusal } => ({ kind: 'refused', reason });
 /**
@@ -150,7 +159,7 @@ class SqliteHostStore implements HostStore {
   readonly #limits: StoreLimits;
   readonly #now: () => number;
   readonly #logger: Logger;
-  readonly #q: Queries;
+  #q: Queries;
   #jobs: Job[] = [];
   /** Work that continues after its transaction (recording files), finished before close. */
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -163,9 +172,7 @@ class SqliteHostStore implements HostStore {
     this.#limits = limits;
     this.#now = now;
     this.#logger = logger;
-    const prepared: Partial<Queries> = {};
-    for (const [name, sql] of Object.entries(SQL) as [keyof typeof SQL, string][]) prepared[name] = db.prepare(sql);
-    this.#q = prepared as Queries;
+    this.#q = prepareAll(db);
   }
 
   sawUser(user: UserRef): Promise<Stored<DirectoryEntry>> {
@@ -211,16 +218,17 @@ class SqliteHostStore implements HostStore {
     const bytes = Buffer.byteLength(messageText, 'utf8');
     if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return this.#answer(refused('bad-text'));
     return this.#enqueue(() => {
-      const sender = one(this.#q.userName, [from]);
-      if (!sender) return refused('unknown-sender');
-      const recipient = one(this.#q.userName, [to]);
-      if (!recipient) return refused('unknown-recipient');
-      if (count(one(this.#q.waitingFor, [to])) >= this.#limits.maxUndeliveredPerRecipient) return refused('recipient-full');
-      if (count(one(this.#q.waitingFrom, [from])) >= this.#limits.maxUndeliveredPerSender) return refused('sender-full');
+      const found = one(this.#q.beforeMessage, { ':from': from, ':to': to });
+      const senderName = row(found)?.from_name;
+      const recipientName = row(found)?.to_name;
+      if (typeof senderName !== 'string') return refused('unknown-sender');
+      if (typeof recipientName !== 'string') return refused('unknown-recipient');
+      if (integer(found, 'waiting_for') >= this.#limits.maxUndeliveredPerRecipient) return refused('recipient-full');
+      if (integer(found, 'waiting_from') >= this.#limits.maxUndeliveredPerSender) return refused('sender-full');
       const message: StoredMessage = {
         id: newId() as MessageId,
-        from: { key: from, name: text(sender, 'name') },
-        to: { key: to, name: text(recipient, 'name') },
+        from: { key: from, name: senderName },
+        to: { key: to, name: recipientName },
         text: messageText,
         sentAt: this.#now(),
         state: { kind: 'sent' },
@@ -368,7 +376,7 @@ class SqliteHostStore implements HostStore {
     this.#closed = true;
     this.#flush();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
-    for (const statement of Object.values(this.#q)) statement.finalize();
+    finalizeAll(this.#q);
     closeDatabase(this.#db, this.#dir);
   }
 
@@ -427,8 +435,13 @@ class SqliteHostStore implements HostStore {
       for (const job of jobs) outcomes.push(this.#runJob(job));
       this.#q.commit.run();
     } catch (error) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       this.#logger.log('error', 'store.commit-failed', { jobs: jobs.length, error: String(error) });
+      try {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      } catch (rollbackError) {
+        this.#logger.log('error', 'store.rollback-failed', { error: String(rollbackError) });
+      }
+      this.#prepareAfresh();
       for (const job of jobs) job.reject(error);
       return;
     }
@@ -446,9 +459,32 @@ class SqliteHostStore implements HostStore {
       this.#q.release.run();
       return { ok: true, value };
     } catch (error) {
+      this.#prepareAfresh();
       this.#q.rollbackJob.run();
       this.#q.release.run();
       return { ok: false, error };
+    }
+  }
+
+  /** node-sqlite3-wasm will not rerun a statement whose last step failed; new ones start clean. */
+  #prepareAfresh(): void {
+    finalizeAll(this.#q);
+    this.#q = prepareAll(this.#db);
+  }
+}
+
+function prepareAll(db: Database): Queries {
+  const prepared: Partial<Queries> = {};
+  for (const [name, sql] of Object.entries(SQL) as [keyof typeof SQL, string][]) prepared[name] = db.prepare(sql);
+  return prepared as Queries;
+}
+
+function finalizeAll(queries: Queries): void {
+  for (const statement of Object.values(queries)) {
+    try {
+      statement.finalize();
+    } catch {
+      // Finalizing answers the error of the statement's last step, already reported where it happened.
     }
   }
 }

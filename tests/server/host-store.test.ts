@@ -437,6 +437,27 @@ describe('the database file', () => {
 });
 
 const STORM_SCRIPT = fileURLToPath(new URL('./store-storm.ts', import.meta.url));
+const DISK_FULL_SCRIPT = fileURLToPath(new URL('./store-disk-full.ts', import.meta.url));
+
+describe('a full disk', () => {
+  it('fails the turn that did not fit, and stores the next one once there is room', async () => {
+    const dir = await freshDir();
+    // 8 MiB per file (bash counts 1 KiB blocks): the WAL cannot take 300 messages of 60 kB in one commit.
+    const child = spawn('bash', ['-c', 'ulimit -f 8192 && exec "$0" --import tsx "$1" "$2"', process.execPath, DISK_FULL_SCRIPT, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const [code] = await once(child, 'close');
+    expect(code).toBe(0);
+    expect(JSON.parse(output)).toEqual({
+      big: [expect.stringMatching(/^failed: .*(disk I\/O error|database or disk is full)/)],
+      small: ['stored'],
+      kept: ['a small one'.length],
+    });
+    expect(inspectDatabase(dir).integrity).toBe('ok');
+  }, 60_000);
+});
 
 /** Starts the storm host and resolves once it has printed `count` ids, with the ids it printed. */
 function stormUntil(child: ChildProcess, count: number): Promise<string[]> {
