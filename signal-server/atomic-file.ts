@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-export async function writeFileAtomically(path: string, text: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomically(path: string, contents: string | Uint8Array, mode = 0o600): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temporary, 'w', mode);
   try {
-    await handle.writeFile(text, 'utf8');
+    await handle.writeFile(contents, typeof contents === 'string' ? 'utf8' : null);
     await handle.chmod(mode);
     await handle.sync();
   } finally {

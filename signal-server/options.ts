@@ -6,6 +6,7 @@ import type { IceServer } from '../common/protocol.js';
 import type { Logger } from './log.js';
 import type { PasscodeGuardLimits } from './passcode-guard.js';
 import type { FloodLimits } from './rate-limit.js';
+import type { StoreLimits } from './store/host-store.js';
 import type { TurnOptions } from './turn.js';
 
 export interface SignalServerOptions {
@@ -53,6 +54,8 @@ export interface SignalServerOptions {
   floodLimits?: Partial<FloodLimits>;
   /** How hard repeated wrong passcodes from one address are held off. */
   passcodeLimits?: Partial<PasscodeGuardLimits>;
+  /** Caps on the directory, messages and voicemail the host keeps. */
+  storeLimits?: Partial<StoreLimits>;
   /**
    * Web page origins that may open a socket besides the server's own pages and the desktop app
    * (`scheme://host[:port]`); a handshake with any other Origin gets 403. Clients sending no Origin
@@ -107,4 +110,16 @@ export const DEFAULTS = {
   maxNamesPerAddress: 32,
   registrationsPerMinute: 20,
   registrationBurst: 10,
+  storeLimits: {
+    maxDirectoryUsers: 100_000,
+    maxMessageBytes: 4096,
+    maxUndeliveredPerRecipient: 1000,
+    maxUndeliveredPerSender: 500,
+    maxKeptMessagesPerRecipient: 10_000,
+    maxVoicemailsPerRecipient: 50,
+    maxUnheardVoicemailsPerSender: 10,
+    // 60 s of Opus at MediaRecorder's highest usual rate (128 kbit/s) is under 1 MiB.
+    maxVoicemailBytes: 2 * 1024 * 1024,
+    maxVoicemailMs: 60_000,
+  } satisfies StoreLimits,
 } as const;

@@ -1,0 +1,212 @@
+/**
+ * Opens the host's SQLite file (node-sqlite3-wasm): claims its folder for this process, sets the
+ * journal up for durability, and brings the schema to the current version. Only the store's
+ * modules import this; no SQL lives outside signal-server/store/.
+ */
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sqlite from 'node-sqlite3-wasm';
+import type { Database, QueryResult, SQLiteValue } from 'node-sqlite3-wasm';
+import { StoreError } from './host-store.js';
+
+export type { Database, Statement } from 'node-sqlite3-wasm';
+
+export const DATABASE_FILE = 'host.db';
+
+/**
+ * Schema changes, in order: entry i takes the database from version i to i + 1 (PRAGMA
+ * user_version), inside one transaction with its row in `migrations`. Append; never edit one
+ * that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT;
+   CREATE TABLE users (
+     key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     -- delivered messages to this user: trimmed to maxKeptMessagesPerRecipient
+     kept INTEGER NOT NULL DEFAULT 0
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     from_key TEXT NOT NULL REFERENCES users (key) ON DELETE CASCADE,
+     to_key TEXT NOT NULL REFERENCES users (key) ON DELETE CASCADE,
+     text TEXT NOT NULL,
+     sent_at INTEGER NOT NULL,
+     delivered_at INTEGER,
+     read_at INTEGER,
+     CHECK (read_at IS NULL OR delivered_at IS NOT NULL)
+   ) STRICT;
+   CREATE INDEX messages_to ON messages (to_key, seq);
+   CREATE INDEX messages_from ON messages (from_key, to_key, seq);
+   CREATE INDEX messages_waiting ON messages (to_key, seq) WHERE delivered_at IS NULL;
+   CREATE INDEX messages_waiting_from ON messages (from_key) WHERE delivered_at IS NULL;
+   CREATE INDEX messages_unread ON messages (to_key, from_key) WHERE read_at IS NULL;
+   CREATE TABLE voicemails (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     from_key TEXT NOT NULL REFERENCES users (key) ON DELETE CASCADE,
+     to_key TEXT NOT NULL REFERENCES users (key) ON DELETE CASCADE,
+     format TEXT NOT NULL CHECK (format IN ('webm', 'ogg')),
+     duration_ms INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     heard_at INTEGER
+   ) STRICT;
+   CREATE INDEX voicemails_to ON voicemails (to_key, seq);
+   CREATE INDEX voicemails_from ON voicemails (from_key) WHERE heard_at IS NULL;`,
+];
+
+/**
+ * Opens (creating if need be) the database in `dir`, which this process then owns until
+ * `closeDatabase`. Refuses with StoreError 'in-use' while another live process owns it.
+ *
+ * node-sqlite3-wasm's VFS has no shared memory, so WAL needs locking_mode=EXCLUSIVE (the wal-index
+ * then lives in this process's heap); the one connection is the only one anyway. Its lock is a
+ * `host.db.lock` folder that a killed process leaves behind, so ownership is decided by our own
+ * pid file first, and a lock found without a live owner is removed.
+ */
+export function openDatabase(dir: string, now: () => number, migrations: readonly string[] = MIGRATIONS): Database {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const path = join(dir, DATABASE_FILE);
+  claimFolder(path);
+  let db: Database | null = null;
+  try {
+    db = new sqlite.Database(path);
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    const mode = text(db.get('PRAGMA journal_mode = WAL'), 'journal_mode');
+    if (mode !== 'wal') throw new Error(`SQLite would not use WAL (journal_mode is ${mode})`);
+    // Every commit waits for the WAL to reach the disk: a message is "sent" only once it is there.
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA foreign_keys = ON');
+    // 16 MiB of pages held in memory (the default is 2 MiB), so hot indexes are not read back from disk.
+    db.exec('PRAGMA cache_size = -16384');
+    migrate(db, migrations, now);
+    // New files (the database, its WAL) survive a power cut only once their folder entry is on disk.
+    syncFolder(dir);
+    return db;
+  } catch (error) {
+    db?.close();
+    releaseFolder(path);
+    if (error instanceof Error && /database is locked/.test(error.message)) {
+      throw new StoreError('in-use', `${dir} is in use by another process`);
+    }
+    throw error;
+  }
+}
+
+export interface DatabaseReport {
+  schemaVersion: number;
+  migrations: { version: number; appliedAt: number }[];
+  /** PRAGMA integrity_check's answer: 'ok', or what is wrong. */
+  integrity: string;
+}
+
+/** Opens the database in `dir` as the host would (recovering it after a crash), reports on it, and closes it. */
+export function inspectDatabase(dir: string, migrations: readonly string[] = MIGRATIONS): DatabaseReport {
+  const db = openDatabase(dir, Date.now, migrations);
+  try {
+    return {
+      schemaVersion: integer(db.get('PRAGMA user_version'), 'user_version'),
+      migrations: db.all('SELECT version, applied_at FROM migrations ORDER BY version').map((applied) => ({
+        version: integer(applied, 'version'),
+        appliedAt: integer(applied, 'applied_at'),
+      })),
+      integrity: db.all('PRAGMA integrity_check').map((line) => text(line, 'integrity_check')).join('\n'),
+    };
+  } finally {
+    closeDatabase(db, dir);
+  }
+}
+
+export function closeDatabase(db: Database, dir: string): void {
+  db.close();
+  releaseFolder(join(dir, DATABASE_FILE));
+}
+
+export function syncFolder(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function migrate(db: Database, migrations: readonly string[], now: () => number): void {
+  const version = integer(db.get('PRAGMA user_version'), 'user_version');
+  if (version > migrations.length) {
+    throw new StoreError('newer-schema', `the store is at schema version ${version}; this LeanPhone knows up to ${migrations.length}`);
+  }
+  for (let next = version + 1; next <= migrations.length; next += 1) {
+    db.exec('BEGIN');
+    try {
+      db.exec(migrations[next - 1] ?? '');
+      db.run('INSERT INTO migrations (version, applied_at) VALUES (?, ?)', [next, now()]);
+      db.exec(`PRAGMA user_version = ${next}`);
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+/** Takes `host.db.owner` for this process, or refuses while the process named in it is alive. */
+function claimFolder(path: string): void {
+  const owner = `${path}.owner`;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      writeFileSync(owner, String(process.pid), { flag: 'wx', mode: 0o600 });
+      // Whoever held the database lock before us had no owner file left, so it is gone.
+      rmSync(`${path}.lock`, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(owner, 'utf8'));
+      // An empty file is an owner still writing its pid, or one killed between the two: not ours to take.
+      if (!Number.isSafeInteger(pid) || pid <= 0 || isAlive(pid)) {
+        throw new StoreError('in-use', `${path} is in use by process ${pid || '(unknown)'}; if no LeanPhone host is running, delete ${owner}`);
+      }
+      rmSync(owner, { force: true });
+    }
+  }
+  throw new StoreError('in-use', `${path} is being opened by another process`);
+}
+
+function releaseFolder(path: string): void {
+  rmSync(`${path}.owner`, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export type Row = Record<string, SQLiteValue>;
+
+/** node-sqlite3-wasm rows are flat unless `expand` is asked for, which the store never does. */
+export const row = (result: QueryResult | null): Row | null => result as Row | null;
+
+export function integer(result: QueryResult | null, column: string): number {
+  const value = row(result)?.[column];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Error(`column ${column} is not an integer`);
+  return value;
+}
+
+export function text(result: QueryResult | null, column: string): string {
+  const value = row(result)?.[column];
+  if (typeof value !== 'string') throw new Error(`column ${column} is not text`);
+  return value;
+}
+
+export function integerOrNull(result: QueryResult | null, column: string): number | null {
+  return row(result)?.[column] === null ? null : integer(result, column);
+}

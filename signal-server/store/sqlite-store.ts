@@ -1,0 +1,532 @@
+/**
+ * The HostStore on SQLite: every query the host makes (the schema is in sqlite-file.ts). Calls
+ * run in the order made, batched: all asked during one turn of the event loop share one
+ * transaction, committed to disk once, and only then is any of them answered.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { BindValues, QueryResult, Statement } from 'node-sqlite3-wasm';
+import { silentLogger, type Logger } from '../log.js';
+import { DEFAULTS } from '../options.js';
+import {
+  MAX_CONVERSATION_PAGE,
+  StoreError,
+  VOICEMAIL_FORMATS,
+  type DirectoryEntry,
+  type Forgotten,
+  type HostStore,
+  type MessageId,
+  type MessageState,
+  type NewVoicemail,
+  type Receipt,
+  type Refusal,
+  type Stored,
+  type StoredMessage,
+  type StoreLimits,
+  type UnreadCount,
+  type UserKey,
+  type UserRef,
+  type VoicemailFormat,
+  type VoicemailId,
+  type VoicemailInfo,
+} from './host-store.js';
+import { closeDatabase, integer, integerOrNull, openDatabase, row, text, type Database } from './sqlite-file.js';
+import { VoicemailFiles, type Recording } from './voicemail-files.js';
+
+export interface SqliteStoreOptions {
+  /** A folder the store owns: the database and the voicemail recordings. */
+  dir: string;
+  limits?: Partial<StoreLimits>;
+  now?: () => number;
+  logger?: Logger;
+  /** The schema's migrations; tests of upgrades pass their own. */
+  migrations?: readonly string[];
+}
+
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<HostStore> {
+  const limits = { ...DEFAULTS.storeLimits, ...options.limits };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`store limit ${name} must be a whole number above 0, not ${value}`);
+  }
+  const now = options.now ?? Date.now;
+  const db = openDatabase(options.dir, now, options.migrations);
+  let files: VoicemailFiles;
+  try {
+    files = await VoicemailFiles.open(join(options.dir, 'voicemail'));
+  } catch (error) {
+    closeDatabase(db, options.dir);
+    throw error;
+  }
+  const store = new SqliteHostStore(db, options.dir, files, limits, now, options.logger ?? silentLogger);
+  try {
+    await store.reconcileRecordings();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+const MESSAGE = `SELECT m.id, m.from_key, f.name AS from_name, m.to_key, t.name AS to_name, m.text, m.sent_at,
+    m.delivered_at, m.read_at
+  FROM messages m JOIN users f ON f.key = m.from_key JOIN users t ON t.key = m.to_key`;
+const VOICEMAIL = `SELECT v.id, v.from_key, f.name AS from_name, v.to_key, t.name AS to_name, v.format, v.duration_ms,
+    v.bytes, v.created_at, v.heard_at
+  FROM voicemails v JOIN users f ON f.key = v.from_key JOIN users t ON t.key = v.to_key`;
+const IN_CONVERSATION = '((m.from_key = :a AND m.to_key = :p) OR (m.from_key = :p AND m.to_key = :a))';
+
+const SQL = {
+  begin: 'BEGIN',
+  commit: 'COMMIT',
+  savepoint: 'SAVEPOINT job',
+  release: 'RELEASE job',
+  rollbackJob: 'ROLLBACK TO job',
+
+  userName: 'SELECT name FROM users WHERE key = ?',
+  touchUser: 'UPDATE users SET name = ?, last_seen = ? WHERE key = ? RETURNING first_seen',
+  countUsers: 'SELECT count(*) AS n FROM users',
+  addUser: 'INSERT INTO users (key, name, first_seen, last_seen) VALUES (?, ?, ?, ?)',
+  directory: 'SELECT key, name, first_seen, last_seen FROM users ORDER BY key',
+  deleteUser: 'DELETE FROM users WHERE key = ?',
+  countMessagesOf: 'SELECT count(*) AS n FROM messages WHERE from_key = :k OR to_key = :k',
+  peersKeepingFrom: 'SELECT DISTINCT to_key FROM messages WHERE from_key = ? AND delivered_at IS NOT NULL',
+  recountKept: `UPDATE users SET kept = (SELECT count(*) FROM messages WHERE to_key = :k AND delivered_at IS NOT NULL)
+    WHERE key = :k`,
+
+  /** What storeMessage checks, in one call: both names and both waiting counts. */
+  beforeMessage: `SELECT (SELECT name FROM users WHERE key = :from) AS from_name, (SELECT name FROM users WHERE key = :to) AS to_name,
+    (SELECT count(*) FROM messages WHERE to_key = :to AND delivered_at IS NULL) AS waiting_for,
+    (SELECT count(*) FROM messages WHERE from_key = :from AND delivered_at IS NULL) AS waiting_from`,
+  addMessage: 'INSERT INTO messages (id, from_key, to_key, text, sent_at) VALUES (?, ?, ?, ?, ?)',
+  pendingFor: `${MESSAGE} WHERE m.to_key = ? AND m.delivered_at IS NULL ORDER BY m.seq`,
+  seqInConversation: `SELECT seq FROM messages m WHERE m.id = :id AND ${IN_CONVERSATION}`,
+  conversation: `${MESSAGE} WHERE ${IN_CONVERSATION} AND m.seq < :before ORDER BY m.seq DESC LIMIT :limit`,
+  deliver: `UPDATE messages SET delivered_at = ? WHERE id = ? AND to_key = ? AND delivered_at IS NULL
+    RETURNING from_key`,
+  read: 'UPDATE messages SET read_at = ? WHERE id = ? AND to_key = ? AND read_at IS NULL RETURNING from_key, delivered_at',
+  addKept: 'UPDATE users SET kept = kept + ? WHERE key = ? RETURNING kept',
+  trimKept: `DELETE FROM messages WHERE seq IN
+    (SELECT seq FROM messages WHERE to_key = ? AND delivered_at IS NOT NULL ORDER BY seq LIMIT ?)`,
+  setKept: 'UPDATE users SET kept = ? WHERE key = ?',
+  unreadCounts: `SELECT m.from_key, u.name, count(*) AS n FROM messages m JOIN users u ON u.key = m.from_key
+    WHERE m.to_key = ? AND m.read_at IS NULL GROUP BY m.from_key ORDER BY m.from_key`,
+
+  voicemailsTo: 'SELECT count(*) AS n FROM voicemails WHERE to_key = ?',
+  unheardFrom: 'SELECT count(*) AS n FROM voicemails WHERE from_key = ? AND heard_at IS NULL',
+  addVoicemail: `INSERT INTO voicemails (id, from_key, to_key, format, duration_ms, bytes, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  voicemail: `${VOICEMAIL} WHERE v.id = ? AND v.to_key = ?`,
+  voicemailsFor: `${VOICEMAIL} WHERE v.to_key = ? ORDER BY v.seq DESC`,
+  hear: 'UPDATE voicemails SET heard_at = coalesce(heard_at, ?) WHERE id = ? AND to_key = ?',
+  deleteVoicemail: 'DELETE FROM voicemails WHERE id = ? AND to_key = ? RETURNING format',
+  recordingsOf: 'SELECT id, format FROM voicemails WHERE from_key = :k OR to_key = :k',
+  allRecordings: 'SELECT id, format FROM voicemails',
+  dropRecording: 'DELETE FROM voicemails WHERE id = ?',
+} as const;
+
+type Queries = Record<keyof typeof SQL, Statement>;
+
+interface Job {
+  run(): unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * 32 hex digits: the time in milliseconds, then 80 random bits. Unguessable, and in creation order,
+ * so new ids go at the end of their index rather than all over it (fewer pages to write per commit).
+ */
+function newId(): string {
+  const random = randomUUID().replaceAll('-', ''); // digit 12 is the UUID version, not random
+  return Date.now().toString(16).padStart(12, '0') + random.slice(0, 12) + random.slice(13, 21);
+}
+const stored = <T>(value: T): Stored<T> => ({ kind: 'stored', value });
+const refused = (reason: Refusal): { kind: 'refused'; reason: Refusal } => ({ kind: 'refused', reason });
+/**
+ * The first row, running the statement to its end: node-sqlite3-wasm's `get` leaves it mid-step,
+ * and an UPDATE ... RETURNING left so holds up the savepoint's RELEASE.
+ */
+const one = (statement: Statement, values?: BindValues): QueryResult | null => statement.all(values)[0] ?? null;
+const count = (result: QueryResult | null): number => integer(result, 'n');
+const key = (result: QueryResult | null, column: string): UserKey => text(result, column) as UserKey;
+
+class SqliteHostStore implements HostStore {
+  readonly #db: Database;
+  readonly #dir: string;
+  readonly #files: VoicemailFiles;
+  readonly #limits: StoreLimits;
+  readonly #now: () => number;
+  readonly #logger: Logger;
+  #q: Queries;
+  #jobs: Job[] = [];
+  /** Work that continues after its transaction (recording files), finished before close. */
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(db: Database, dir: string, files: VoicemailFiles, limits: StoreLimits, now: () => number, logger: Logger) {
+    this.#db = db;
+    this.#dir = dir;
+    this.#files = files;
+    this.#limits = limits;
+    this.#now = now;
+    this.#logger = logger;
+    this.#q = prepareAll(db);
+  }
+
+  sawUser(user: UserRef): Promise<Stored<DirectoryEntry>> {
+    return this.#enqueue(() => {
+      const at = this.#now();
+      const known = one(this.#q.touchUser, [user.name, at, user.key]);
+      if (known) return stored({ user, firstSeen: integer(known, 'first_seen'), lastSeen: at });
+      if (count(one(this.#q.countUsers)) >= this.#limits.maxDirectoryUsers) return refused('directory-full');
+      this.#q.addUser.run([user.key, user.name, at, at]);
+      return stored({ user, firstSeen: at, lastSeen: at });
+    });
+  }
+
+  directory(): Promise<DirectoryEntry[]> {
+    return this.#enqueue(() =>
+      this.#q.directory.all().map((entry) => ({
+        user: { key: key(entry, 'key'), name: text(entry, 'name') },
+        firstSeen: integer(entry, 'first_seen'),
+        lastSeen: integer(entry, 'last_seen'),
+      })),
+    );
+  }
+
+  forget(forgotten: UserKey): Promise<Forgotten | null> {
+    return this.#track(async () => {
+      const outcome = await this.#enqueue(() => {
+        const name = one(this.#q.userName, [forgotten]);
+        if (!name) return null;
+        const messages = count(one(this.#q.countMessagesOf, { ':k': forgotten }));
+        const recordings = this.#q.recordingsOf.all({ ':k': forgotten }).map(recordingOf);
+        const peers = this.#q.peersKeepingFrom.all([forgotten]).map((peer) => key(peer, 'to_key'));
+        this.#q.deleteUser.run([forgotten]);
+        for (const peer of peers) this.#q.recountKept.run({ ':k': peer });
+        return { user: { key: forgotten, name: text(name, 'name') }, messages, recordings };
+      });
+      if (outcome === null) return null;
+      await Promise.all(outcome.recordings.map((recording) => this.#files.remove(recording)));
+      return { user: outcome.user, messages: outcome.messages, voicemails: outcome.recordings.length };
+    });
+  }
+
+  storeMessage(from: UserKey, to: UserKey, messageText: string): Promise<Stored<StoredMessage>> {
+    const bytes = Buffer.byteLength(messageText, 'utf8');
+    if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return this.#answer(refused('bad-text'));
+    return this.#enqueue(() => {
+      const found = one(this.#q.beforeMessage, { ':from': from, ':to': to });
+      const senderName = row(found)?.from_name;
+      const recipientName = row(found)?.to_name;
+      if (typeof senderName !== 'string') return refused('unknown-sender');
+      if (typeof recipientName !== 'string') return refused('unknown-recipient');
+      if (integer(found, 'waiting_for') >= this.#limits.maxUndeliveredPerRecipient) return refused('recipient-full');
+      if (integer(found, 'waiting_from') >= this.#limits.maxUndeliveredPerSender) return refused('sender-full');
+      const message: StoredMessage = {
+        id: newId() as MessageId,
+        from: { key: from, name: senderName },
+        to: { key: to, name: recipientName },
+        text: messageText,
+        sentAt: this.#now(),
+        state: { kind: 'sent' },
+      };
+      this.#q.addMessage.run([message.id, from, to, messageText, message.sentAt]);
+      return stored(message);
+    });
+  }
+
+  pendingFor(recipient: UserKey): Promise<StoredMessage[]> {
+    return this.#enqueue(() => this.#q.pendingFor.all([recipient]).map(messageOf));
+  }
+
+  conversation(asker: UserKey, peer: UserKey, limit: number, before?: MessageId): Promise<StoredMessage[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_CONVERSATION_PAGE) {
+      return Promise.reject(new RangeError(`limit must be a whole number from 1 to ${MAX_CONVERSATION_PAGE}, not ${limit}`));
+    }
+    return this.#enqueue(() => {
+      const between = { ':a': asker, ':p': peer };
+      let beforeSeq = Number.MAX_SAFE_INTEGER;
+      if (before !== undefined) {
+        const found = one(this.#q.seqInConversation, { ...between, ':id': before });
+        if (!found) return [];
+        beforeSeq = integer(found, 'seq');
+      }
+      return this.#q.conversation.all({ ...between, ':before': beforeSeq, ':limit': limit }).map(messageOf).reverse();
+    });
+  }
+
+  markDelivered(recipient: UserKey, ids: readonly MessageId[]): Promise<Receipt[]> {
+    return this.#enqueue(() => {
+      const at = this.#now();
+      const receipts: Receipt[] = [];
+      for (const id of new Set(ids)) {
+        const changed = one(this.#q.deliver, [at, id, recipient]);
+        if (changed) receipts.push({ id, from: key(changed, 'from_key'), to: recipient, state: { kind: 'delivered', deliveredAt: at } });
+      }
+      this.#keep(recipient, receipts.length);
+      return receipts;
+    });
+  }
+
+  markRead(recipient: UserKey, ids: readonly MessageId[]): Promise<Receipt[]> {
+    return this.#enqueue(() => {
+      const at = this.#now();
+      const receipts: Receipt[] = [];
+      let delivered = 0;
+      for (const id of new Set(ids)) {
+        if (one(this.#q.deliver, [at, id, recipient])) delivered += 1;
+        const changed = one(this.#q.read, [at, id, recipient]);
+        if (changed) {
+          const state = { kind: 'read', deliveredAt: integer(changed, 'delivered_at'), readAt: at } as const;
+          receipts.push({ id, from: key(changed, 'from_key'), to: recipient, state });
+        }
+      }
+      this.#keep(recipient, delivered);
+      return receipts;
+    });
+  }
+
+  unreadCounts(recipient: UserKey): Promise<UnreadCount[]> {
+    return this.#enqueue(() =>
+      this.#q.unreadCounts.all([recipient]).map((entry) => ({
+        from: { key: key(entry, 'from_key'), name: text(entry, 'name') },
+        count: count(entry),
+      })),
+    );
+  }
+
+  storeVoicemail(voicemail: NewVoicemail): Promise<Stored<VoicemailInfo>> {
+    const { from, to, format, durationMs, audio } = voicemail;
+    const fits =
+      VOICEMAIL_FORMATS.includes(format) &&
+      Number.isSafeInteger(durationMs) &&
+      durationMs >= 1 &&
+      durationMs <= this.#limits.maxVoicemailMs &&
+      audio.byteLength >= 1 &&
+      audio.byteLength <= this.#limits.maxVoicemailBytes;
+    if (!fits) return this.#answer(refused('bad-recording'));
+    return this.#track(async () => {
+      const recording: Recording = { id: newId() as VoicemailId, format };
+      // The file first: a crash before its row leaves only a file, which the next open removes.
+      await this.#files.write(recording, audio);
+      let outcome: Stored<VoicemailInfo>;
+      try {
+        outcome = await this.#enqueue(() => {
+          const sender = one(this.#q.userName, [from]);
+          if (!sender) return refused('unknown-sender');
+          const recipient = one(this.#q.userName, [to]);
+          if (!recipient) return refused('unknown-recipient');
+          if (count(one(this.#q.voicemailsTo, [to])) >= this.#limits.maxVoicemailsPerRecipient) return refused('mailbox-full');
+          if (count(one(this.#q.unheardFrom, [from])) >= this.#limits.maxUnheardVoicemailsPerSender) return refused('too-many-unheard');
+          const info: VoicemailInfo = {
+            id: recording.id,
+            from: { key: from, name: text(sender, 'name') },
+            to: { key: to, name: text(recipient, 'name') },
+            format,
+            durationMs,
+            bytes: audio.byteLength,
+            createdAt: this.#now(),
+            heardAt: null,
+          };
+          this.#q.addVoicemail.run([info.id, from, to, format, durationMs, info.bytes, info.createdAt]);
+          return stored(info);
+        });
+      } catch (error) {
+        await this.#files.remove(recording);
+        throw error;
+      }
+      if (outcome.kind === 'refused') await this.#files.remove(recording);
+      return outcome;
+    });
+  }
+
+  voicemailsFor(recipient: UserKey): Promise<VoicemailInfo[]> {
+    return this.#enqueue(() => this.#q.voicemailsFor.all([recipient]).map(voicemailOf));
+  }
+
+  voicemailAudio(recipient: UserKey, id: VoicemailId): Promise<Uint8Array | null> {
+    return this.#track(async () => {
+      const found = await this.#enqueue(() => one(this.#q.voicemail, [id, recipient]));
+      return found ? this.#files.read(recordingOf(found)) : null;
+    });
+  }
+
+  markVoicemailHeard(recipient: UserKey, id: VoicemailId): Promise<VoicemailInfo | null> {
+    return this.#enqueue(() => {
+      this.#q.hear.run([this.#now(), id, recipient]);
+      const found = one(this.#q.voicemail, [id, recipient]);
+      return found ? voicemailOf(found) : null;
+    });
+  }
+
+  deleteVoicemail(recipient: UserKey, id: VoicemailId): Promise<boolean> {
+    return this.#track(async () => {
+      const deleted = await this.#enqueue(() => row(one(this.#q.deleteVoicemail, [id, recipient])));
+      if (!deleted) return false;
+      await this.#files.remove({ id, format: voicemailFormat(text(deleted, 'format')) });
+      return true;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#flush();
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    finalizeAll(this.#q);
+    closeDatabase(this.#db, this.#dir);
+  }
+
+  /** Drops recording files no row names (a crash between the two) and rows whose file is gone. */
+  async reconcileRecordings(): Promise<void> {
+    const recordings = await this.#enqueue(() => this.#q.allRecordings.all().map(recordingOf));
+    const { removedFiles, missing } = await this.#files.reconcile(recordings);
+    if (missing.length > 0) await this.#enqueue(() => missing.forEach((recording) => this.#q.dropRecording.run([recording.id])));
+    if (removedFiles + missing.length > 0) {
+      this.#logger.log('warn', 'store.voicemail-reconciled', { removedFiles, droppedRows: missing.length });
+    }
+  }
+
+  /** Counts newly delivered messages to `recipient` into their history, trimming its oldest past the cap. */
+  #keep(recipient: UserKey, delivered: number): void {
+    if (delivered === 0) return;
+    const kept = integer(one(this.#q.addKept, [delivered, recipient]), 'kept');
+    const excess = kept - this.#limits.maxKeptMessagesPerRecipient;
+    if (excess <= 0) return;
+    this.#q.trimKept.run([recipient, excess]);
+    this.#q.setKept.run([this.#limits.maxKeptMessagesPerRecipient, recipient]);
+  }
+
+  #answer<T>(value: T): Promise<T> {
+    return this.#closed ? Promise.reject(closedError()) : Promise.resolve(value);
+  }
+
+  #enqueue<T>(run: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError());
+    return new Promise<T>((resolve, reject) => {
+      this.#jobs.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#jobs.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError());
+    const running = work();
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+    return running;
+  }
+
+  /** Runs every waiting job in one transaction; each in a savepoint, so one failing leaves the others. */
+  #flush(): void {
+    const jobs = this.#jobs;
+    this.#jobs = [];
+    if (jobs.length === 0) return;
+    const outcomes: Outcome[] = [];
+    try {
+      this.#q.begin.run();
+      for (const job of jobs) outcomes.push(this.#runJob(job));
+      this.#q.commit.run();
+    } catch (error) {
+      this.#logger.log('error', 'store.commit-failed', { jobs: jobs.length, error: String(error) });
+      try {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      } catch (rollbackError) {
+        this.#logger.log('error', 'store.rollback-failed', { error: String(rollbackError) });
+      }
+      this.#prepareAfresh();
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    jobs.forEach((job, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok) job.resolve(outcome.value);
+      else job.reject(outcome?.error);
+    });
+  }
+
+  #runJob(job: Job): Outcome {
+    this.#q.savepoint.run();
+    try {
+      const value = job.run();
+      this.#q.release.run();
+      return { ok: true, value };
+    } catch (error) {
+      this.#prepareAfresh();
+      this.#q.rollbackJob.run();
+      this.#q.release.run();
+      return { ok: false, error };
+    }
+  }
+
+  /** node-sqlite3-wasm will not rerun a statement whose last step failed; new ones start clean. */
+  #prepareAfresh(): void {
+    finalizeAll(this.#q);
+    this.#q = prepareAll(this.#db);
+  }
+}
+
+function prepareAll(db: Database): Queries {
+  const prepared: Partial<Queries> = {};
+  for (const [name, sql] of Object.entries(SQL) as [keyof typeof SQL, string][]) prepared[name] = db.prepare(sql);
+  return prepared as Queries;
+}
+
+function finalizeAll(queries: Queries): void {
+  for (const statement of Object.values(queries)) {
+    try {
+      statement.finalize();
+    } catch {
+      // Finalizing answers the error of the statement's last step, already reported where it happened.
+    }
+  }
+}
+
+const closedError = (): StoreError => new StoreError('closed', 'the store is closed');
+
+function messageOf(found: QueryResult): StoredMessage {
+  return {
+    id: text(found, 'id') as MessageId,
+    from: { key: key(found, 'from_key'), name: text(found, 'from_name') },
+    to: { key: key(found, 'to_key'), name: text(found, 'to_name') },
+    text: text(found, 'text'),
+    sentAt: integer(found, 'sent_at'),
+    state: messageState(integerOrNull(found, 'delivered_at'), integerOrNull(found, 'read_at')),
+  };
+}
+
+function messageState(deliveredAt: number | null, readAt: number | null): MessageState {
+  if (deliveredAt === null) return { kind: 'sent' }; // the schema's CHECK keeps read_at null here
+  return readAt === null ? { kind: 'delivered', deliveredAt } : { kind: 'read', deliveredAt, readAt };
+}
+
+function voicemailOf(found: QueryResult): VoicemailInfo {
+  return {
+    id: text(found, 'id') as VoicemailId,
+    from: { key: key(found, 'from_key'), name: text(found, 'from_name') },
+    to: { key: key(found, 'to_key'), name: text(found, 'to_name') },
+    format: voicemailFormat(text(found, 'format')),
+    durationMs: integer(found, 'duration_ms'),
+    bytes: integer(found, 'bytes'),
+    createdAt: integer(found, 'created_at'),
+    heardAt: integerOrNull(found, 'heard_at'),
+  };
+}
+
+const recordingOf = (found: QueryResult): Recording => ({
+  id: text(found, 'id') as VoicemailId,
+  format: voicemailFormat(text(found, 'format')),
+});
+
+function voicemailFormat(value: string): VoicemailFormat {
+  const format = VOICEMAIL_FORMATS.find((known) => known === value);
+  if (format === undefined) throw new Error(`unknown voicemail format ${value}`);
+  return format;
+}

@@ -1,0 +1,33 @@
+/**
+ * A host whose disk fills up, for the host-store test: run under `ulimit -f` so that one big turn
+ * of messages cannot be written. Prints one JSON line: what became of that turn, of a small
+ * message sent after it, and what a reopened store holds.
+ * Usage: node --import tsx tests/server/store-disk-full.ts DIR
+ */
+import { userRef } from '../../signal-server/store/host-store.js';
+import { openSqliteStore } from '../../signal-server/store/sqlite-store.js';
+
+const from = userRef('Sender');
+const to = userRef('Recipient');
+const BIG = 'x'.repeat(60_000);
+
+const outcome = (settled: PromiseSettledResult<{ kind: string }>): string =>
+  settled.status === 'fulfilled' ? settled.value.kind : `failed: ${String(settled.reason)}`;
+
+async function fill(dir: string): Promise<void> {
+  const limits = { maxMessageBytes: BIG.length, maxUndeliveredPerRecipient: 10_000, maxUndeliveredPerSender: 10_000 };
+  let store = await openSqliteStore({ dir, limits });
+  await store.sawUser(from);
+  await store.sawUser(to);
+  const big = await Promise.allSettled(Array.from({ length: 300 }, () => store.storeMessage(from.key, to.key, BIG)));
+  const small = await Promise.allSettled([store.storeMessage(from.key, to.key, 'a small one')]);
+  await store.close();
+  store = await openSqliteStore({ dir, limits });
+  const kept = (await store.pendingFor(to.key)).map((message) => message.text.length);
+  await store.close();
+  process.stdout.write(`${JSON.stringify({ big: [...new Set(big.map(outcome))], small: small.map(outcome), kept })}\n`);
+}
+
+const dir = process.argv[2];
+if (dir === undefined) throw new Error('usage: store-disk-full.ts DIR');
+await fill(dir);
