@@ -4,7 +4,7 @@
  * leaves leaves nothing behind.
  */
 import type { User } from './dialog.js';
-import { TokenBucket } from './rate-limit.js';
+import { TokenBucket } from './token-bucket.js';
 
 export interface CallLimits {
   /** Calls a user may have ringing (not yet answered) at once. */
