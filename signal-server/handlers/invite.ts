@@ -1,0 +1,58 @@
+/**
+ * A new INVITE starts a call: the server finds the callee and checks it can ring (404, 480, 486),
+ * checks the caller's limits (503), answers 100 and relays the INVITE. An INVITE for a live
+ * dialog is a re-INVITE, which travels within it.
+ */
+import { nameKeys, type UserKey } from '../name-key.js';
+import type { Connection } from '../router.js';
+import type { Board, Handler, RequestOf } from './board.js';
+import { ringTimeout } from './endings.js';
+import { relayInDialog } from './in-dialog.js';
+import { echo, log, nameOf, refuse, reply } from './replies.js';
+
+export const invite: Handler<'INVITE'> = (board, connection, sender, request) => {
+  if (board.dialogs.get(request.callId)) relayInDialog(board, connection, sender, request);
+  else startCall(board, connection, sender, request);
+};
+
+function startCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>): void {
+  if (request.to === undefined) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: 'to: is required' });
+    return;
+  }
+  const callee = board.registry.find(nameKeys(request.to));
+  if (callee === caller) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
+    return;
+  }
+  if (callee === undefined) {
+    refuseCall(board, connection, caller, request, 404);
+    return;
+  }
+  const unavailable = calleeRefusal(board, callee);
+  if (unavailable !== null) {
+    refuseCall(board, connection, caller, request, unavailable);
+    return;
+  }
+  const limited = board.callGuard.refusal(caller, board.dialogs.counts(caller).ringingOut, Date.now());
+  if (limited) {
+    refuse(board, connection, { ...echo(request), status: 503, reason: limited });
+    return;
+  }
+  const dialog = board.dialogs.open({ callId: request.callId, caller, callee, cseq: request.cseq }, (ringing) => ringTimeout(board, ringing));
+  reply(board, connection, request, 100);
+  board.router.deliver(callee, caller, request);
+  log(board, 'info', 'call-start', { callId: dialog.callId, from: nameOf(board, caller), to: nameOf(board, callee), video: request.body.media.video });
+}
+
+function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 486): void {
+  reply(board, connection, request, status);
+  log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
+}
+
+/** Why a registered callee cannot ring: away or in dnd (480), busy (486); null when it can. */
+function calleeRefusal(board: Board, callee: UserKey): 480 | 486 | null {
+  if (!board.router.isConnected(callee) || board.registry.get(callee)?.published === 'dnd') return 480;
+  if (board.dialogs.of(callee).length > 0) return 486;
+  return null;
+}
