@@ -207,6 +207,10 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
     maxHeldBytes: options.maxHeldBytes ?? DEFAULTS.maxHeldBytes,
     lateMessageMs: options.lateMessageMs ?? DEFAULTS.lateMessageMs,
     maxEndedDialogs: options.maxEndedDialogs ?? DEFAULTS.maxEndedDialogs,
+    phoneLimits: {
+      maxCalls: options.maxCallsPerPhone ?? DEFAULTS.maxCallsPerPhone,
+      maxRinging: options.maxRingingPerPhone ?? DEFAULTS.maxRingingPerPhone,
+    },
     callLimits: {
       maxRinging: options.maxRingingPerCaller ?? DEFAULTS.maxRingingPerCaller,
       perMinute: options.callsPerMinute ?? DEFAULTS.callsPerMinute,

@@ -21,6 +21,11 @@ import { LocalRouter, type Connection, type Link } from './router.js';
 
 export type { Connection, Link } from './router.js';
 
+export interface PhoneLimits {
+  maxCalls: number;
+  maxRinging: number;
+}
+
 export interface SwitchboardConfig {
   passcode: string | null;
   /** The STUN/TURN servers handed to `name` at registration. */
@@ -33,6 +38,8 @@ export interface SwitchboardConfig {
   maxHeldBytes: number;
   lateMessageMs: number;
   maxEndedDialogs: number;
+  /** What one phone may hold: answered calls, and incoming calls ringing. */
+  phoneLimits: PhoneLimits;
   callLimits: CallLimits;
   floodLimits: FloodLimits;
   passcodeLimits: PasscodeGuardLimits;

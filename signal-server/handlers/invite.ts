@@ -1,6 +1,7 @@
 /**
  * A new INVITE starts a call: the server finds the callee and checks it can ring (404, 480, 486),
- * checks the caller's limits (503), answers 100 and relays the INVITE. An INVITE for a live
+ * checks the caller's limits (503), answers 100 and relays the INVITE. Either may be in other calls
+ * already, up to the phone limits. An INVITE for a live
  * dialog is a re-INVITE, which travels within it.
  */
 import { nameKeys, type UserKey } from '../name-key.js';
@@ -34,7 +35,10 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     refuseCall(board, connection, caller, request, unavailable);
     return;
   }
-  const limited = board.callGuard.refusal(caller, board.dialogs.counts(caller).ringingOut, Date.now());
+  const calls = board.dialogs.counts(caller);
+  const { maxCalls } = board.config.phoneLimits;
+  const limited =
+    calls.confirmed >= maxCalls ? `Too many calls (at most ${maxCalls} answered at once)` : board.callGuard.refusal(caller, calls.ringingOut, Date.now());
   if (limited) {
     refuse(board, connection, { ...echo(request), status: 503, reason: limited });
     return;
@@ -50,9 +54,14 @@ function refuseCall(board: Board, connection: Connection, caller: UserKey, reque
   log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
 }
 
-/** Why a registered callee cannot ring: away or in dnd (480), busy (486); null when it can. */
+/**
+ * Why a registered callee cannot ring: away or in dnd (480), or its phone full (486): it holds its
+ * most answered calls, or its most incoming calls ring already. Null when it can: a phone in a call
+ * can be rung (call waiting).
+ */
 function calleeRefusal(board: Board, callee: UserKey): 480 | 486 | null {
   if (!board.router.isConnected(callee) || board.registry.get(callee)?.published === 'dnd') return 480;
-  if (board.dialogs.of(callee).length > 0) return 486;
-  return null;
+  const { confirmed, ringingIn } = board.dialogs.counts(callee);
+  const { maxCalls, maxRinging } = board.config.phoneLimits;
+  return confirmed >= maxCalls || ringingIn >= maxRinging ? 486 : null;
 }
