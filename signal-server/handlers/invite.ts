@@ -1,8 +1,7 @@
 /**
  * A new INVITE starts a call: the server finds the callee and checks it can ring (404, 480, 486),
- * checks the caller's limits (503), answers 100 and relays the INVITE. Either may be in other calls
- * already, up to the phone limits. An INVITE for a live
- * dialog is a re-INVITE, which travels within it.
+ * checks the caller's limits (503), answers 100 and relays the INVITE. Either party may be in other
+ * calls already, up to the phone limits. An INVITE for a live dialog is a re-INVITE, relayed within it.
  */
 import { nameKeys, type UserKey } from '../name-key.js';
 import type { Connection } from '../router.js';
@@ -35,10 +34,7 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     refuseCall(board, connection, caller, request, unavailable);
     return;
   }
-  const calls = board.dialogs.counts(caller);
-  const { maxCalls } = board.config.phoneLimits;
-  const limited =
-    calls.confirmed >= maxCalls ? `Too many calls (at most ${maxCalls} answered at once)` : board.callGuard.refusal(caller, calls.ringingOut, Date.now());
+  const limited = callerRefusal(board, caller);
   if (limited) {
     refuse(board, connection, { ...echo(request), status: 503, reason: limited });
     return;
@@ -64,4 +60,12 @@ function calleeRefusal(board: Board, callee: UserKey): 480 | 486 | null {
   const { confirmed, ringingIn } = board.dialogs.counts(callee);
   const { maxCalls, maxRinging } = board.config.phoneLimits;
   return confirmed >= maxCalls || ringingIn >= maxRinging ? 486 : null;
+}
+
+/** Why the caller may not start another call: its phone full, or over the call limits; null when it may (and the call is counted). */
+function callerRefusal(board: Board, caller: UserKey): string | null {
+  const { confirmed, ringingOut } = board.dialogs.counts(caller);
+  const { maxCalls } = board.config.phoneLimits;
+  if (confirmed >= maxCalls) return `Too many calls (at most ${maxCalls} answered at once)`;
+  return board.callGuard.refusal(caller, ringingOut, Date.now());
 }
