@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../signal-server/atomic-file.js';
+import { writeFileAtomically } from '../node-lib/atomic-file.js';
 import { connect } from 'node:tls';
 
 export const PINS_FILE = 'pins.json';

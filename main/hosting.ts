@@ -4,9 +4,9 @@
  * serialised, so a quick on/off/on never leaves two servers or a dangling port.
  */
 import type { HostingState, Unsubscribe } from '../common/bridge.js';
-import { lanAddresses } from '../signal-server/addresses.js';
-import type { TlsIdentity } from '../signal-server/certificate.js';
-import type { Advertisement, Discovery } from '../signal-server/discovery.js';
+import { lanAddresses } from '../node-lib/addresses.js';
+import type { TlsIdentity } from '../node-lib/certificate.js';
+import type { Advertisement, Discovery } from '../node-lib/discovery.js';
 import type { RunningSignalServer, SignalServerOptions } from '../signal-server/options.js';
 import { qrSvg } from './qr.js';
 

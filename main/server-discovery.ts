@@ -3,7 +3,7 @@
  * to the window. It also answers which fingerprint discovery advertised for a host, for pinning.
  */
 import type { DiscoveredServer, Unsubscribe } from '../common/bridge.js';
-import type { Discovery } from '../signal-server/discovery.js';
+import type { Discovery } from '../node-lib/discovery.js';
 
 export type Browse = (onChange: (servers: DiscoveredServer[]) => void) => Discovery;
 

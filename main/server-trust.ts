@@ -4,7 +4,7 @@
  * server); Chromium's certificate check then accepts exactly the fingerprint approved here for that
  * host, and refuses any other, even one Chromium itself would trust.
  */
-import { fingerprintOf } from '../signal-server/certificate.js';
+import { fingerprintOf } from '../node-lib/certificate.js';
 import { fetchFingerprint as readFingerprint, type CertificatePins } from './certificate-pins.js';
 
 export type TrustResult = { ok: true } | { ok: false; warning: string };

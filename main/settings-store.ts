@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../signal-server/atomic-file.js';
+import { writeFileAtomically } from '../node-lib/atomic-file.js';
 import { DEFAULT_SETTINGS, type Settings } from '../common/bridge.js';
 import { describeIssues, settingsPatchSchema, settingsSchema } from './schemas.js';
 

@@ -4,6 +4,7 @@
  * only while non-zero, buckets only until refilled, so nothing here grows with past traffic.
  */
 import { clientAddress } from './remote-address.js';
+import { TokenBucket } from './token-bucket.js';
 
 export interface AddressLimitsConfig {
   maxSockets: number;
@@ -19,11 +20,6 @@ export type RegistrationRefusal =
   | { status: 403; reason: 'Too many names from your address' }
   | { status: 503; reason: `Too many registrations from your address: try again in ${number} s` };
 
-interface Bucket {
-  tokens: number;
-  refilledAt: number;
-}
-
 /** Buckets kept at most; past it the least recently used (nearly refilled) goes first. */
 const MAX_BUCKETS = 100_000;
 
@@ -35,7 +31,7 @@ export class AddressLimits {
   /** Name key to the address that registered it. */
   readonly #nameOwners = new Map<string, string>();
   /** Least recently used first. */
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #buckets = new Map<string, TokenBucket>();
 
   constructor(config: AddressLimitsConfig) {
     this.#config = config;
@@ -73,16 +69,13 @@ export class AddressLimits {
   refuseRegistration(remote: string, newName: boolean, now: number): RegistrationRefusal | null {
     const address = clientAddress(remote);
     if (newName && count(this.#names, address) >= this.#config.maxNames) return { status: 403, reason: 'Too many names from your address' };
-    const { registrationsPerMinute, registrationBurst } = this.#config;
-    const perMs = registrationsPerMinute / 60_000;
-    const previous = this.#buckets.get(address);
-    const tokens = previous ? Math.min(registrationBurst, previous.tokens + (now - previous.refilledAt) * perMs) : registrationBurst;
-    if (tokens < 1) {
-      const seconds = Math.ceil(Math.round((1 - tokens) / perMs) / 1000);
+    const bucket = this.#buckets.get(address) ?? new TokenBucket(this.#config.registrationBurst, this.#config.registrationsPerMinute / 60, now);
+    if (!bucket.take(now)) {
+      const seconds = Math.ceil(bucket.msUntilToken() / 1000);
       return { status: 503, reason: `Too many registrations from your address: try again in ${seconds} s` };
     }
     this.#buckets.delete(address);
-    this.#buckets.set(address, { tokens: tokens - 1, refilledAt: now });
+    this.#buckets.set(address, bucket);
     this.#forgetRefilled(now);
     return null;
   }
@@ -102,10 +95,8 @@ export class AddressLimits {
 
   /** Drops buckets that are full again, oldest first, and the oldest beyond MAX_BUCKETS. */
   #forgetRefilled(now: number): void {
-    const perMs = this.#config.registrationsPerMinute / 60_000;
     for (const [address, bucket] of this.#buckets) {
-      const full = bucket.tokens + (now - bucket.refilledAt) * perMs >= this.#config.registrationBurst;
-      if (!full && this.#buckets.size <= MAX_BUCKETS) return;
+      if (!bucket.isFull(now) && this.#buckets.size <= MAX_BUCKETS) return;
       this.#buckets.delete(address);
     }
   }

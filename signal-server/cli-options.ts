@@ -21,6 +21,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --grace-seconds N          keep a lost client's registration this long (default ${DEFAULTS.graceMs / 1000})
   --ring-timeout-seconds N   give up on an unanswered call after this long (default ${DEFAULTS.ringTimeoutMs / 1000})
   --max-clients N            registered users allowed at once (default ${DEFAULTS.maxClients})
+  --max-calls-per-phone N    answered calls (active or on hold) one phone may hold (default ${DEFAULTS.maxCallsPerPhone})
+  --max-ringing-per-phone N  incoming calls that may ring at one phone at once (default ${DEFAULTS.maxRingingPerPhone})
   --max-ringing-per-caller N unanswered calls one user may have at once (default ${DEFAULTS.maxRingingPerCaller})
   --calls-per-minute N       new calls one user may start a minute (default ${DEFAULTS.callsPerMinute}, ${DEFAULTS.callBurst} at once)
   --allow-origin ORIGIN      also let web pages from ORIGIN (https://host:port) connect; repeatable.
@@ -71,6 +73,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'grace-seconds': { type: 'string' },
         'ring-timeout-seconds': { type: 'string' },
         'max-clients': { type: 'string' },
+        'max-calls-per-phone': { type: 'string' },
+        'max-ringing-per-phone': { type: 'string' },
         'max-ringing-per-caller': { type: 'string' },
         'calls-per-minute': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
@@ -113,6 +117,12 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     }
     if (values['max-clients'] !== undefined) {
       options.maxClients = integer('--max-clients', values['max-clients'], 1, 1_000_000);
+    }
+    if (values['max-calls-per-phone'] !== undefined) {
+      options.maxCallsPerPhone = integer('--max-calls-per-phone', values['max-calls-per-phone'], 1, 10);
+    }
+    if (values['max-ringing-per-phone'] !== undefined) {
+      options.maxRingingPerPhone = integer('--max-ringing-per-phone', values['max-ringing-per-phone'], 1, 10);
     }
     if (values['allow-origin'] !== undefined) options.allowedOrigins = values['allow-origin'].map(allowedOrigin);
     const limits = [

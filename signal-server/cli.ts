@@ -5,10 +5,10 @@
  */
 import { hostname } from 'node:os';
 import QRCode from 'qrcode';
-import { lanAddresses } from './addresses.js';
-import { loadOrCreateIdentity, readIdentity, type TlsIdentity } from './certificate.js';
+import { lanAddresses } from '../node-lib/addresses.js';
+import { loadOrCreateIdentity, readIdentity, type TlsIdentity } from '../node-lib/certificate.js';
 import { USAGE, parseCli, type TlsSource } from './cli-options.js';
-import { advertise } from './discovery.js';
+import { advertise } from '../node-lib/discovery.js';
 import { createLogger } from './log.js';
 import { startSignalServer } from './server.js';
 

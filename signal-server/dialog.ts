@@ -1,33 +1,10 @@
 /**
- * The switchboard's model (users, their sockets, dialogs) and the rules a request must meet within
- * its dialog. Plain data and pure functions; the switchboard owns every change to them.
+ * A dialog (one call between two users, named by key) and the rules a request or a response must
+ * meet within it. Plain data and pure functions; the DialogTable makes every change to a dialog.
  */
-import type { PublishedState, Request, Response } from '../common/protocol.js';
-import type { HeldFrames } from './held-frames.js';
-import type { FloodGuard } from './rate-limit.js';
-
-/** What the switchboard needs of a socket. */
-export interface Link {
-  send(frame: string | Buffer): void;
-  close(code: number, reason: string): void;
-}
-
-export interface User {
-  readonly name: string;
-  /** The name as a JSON string, made once for stamping `from` and `to`. */
-  readonly nameJson: string;
-  readonly key: string;
-  /** The UTS #39 skeleton of the name as written (see name-key.ts). */
-  readonly skeleton: string;
-  /** Single-use: replaced on every resume. */
-  resume: string;
-  published: PublishedState;
-  /** null while the socket is lost and the grace period runs. */
-  connection: Connection | null;
-  graceTimer: NodeJS.Timeout | null;
-  readonly held: HeldFrames;
-  readonly dialogs: Set<Dialog>;
-}
+import type { Request, Response } from '../common/protocol.js';
+import { missingCase } from './missing-case.js';
+import type { UserKey } from './name-key.js';
 
 /**
  * early: the INVITE was accepted (100) and awaits a final answer; confirmed: answered 200.
@@ -35,46 +12,33 @@ export interface User {
  */
 export interface Dialog {
   readonly callId: string;
-  readonly caller: User;
-  readonly callee: User;
+  readonly caller: UserKey;
+  readonly callee: UserKey;
   readonly inviteCseq: number;
-  phase: 'early' | 'confirmed';
-  ringTimer: NodeJS.Timeout | null;
+  readonly phase: 'early' | 'confirmed';
   /** Highest request cseq seen from each party. */
-  readonly lastCseq: Map<User, number>;
+  readonly lastCseq: ReadonlyMap<UserKey, number>;
   /** Relayed requests still awaiting a final answer from the other party: at most one per sender and method. */
-  readonly awaiting: Awaiting[];
+  readonly awaiting: readonly Awaiting[];
 }
 
 /** The requests that are answered; ACK, INFO and NOTIFY are not. */
 export type AnsweredMethod = 'INVITE' | 'CANCEL' | 'BYE';
 
 export interface Awaiting {
-  readonly from: User;
+  readonly from: UserKey;
   readonly method: AnsweredMethod;
-  cseq: number;
+  readonly cseq: number;
 }
 
-export interface Connection {
-  readonly link: Link;
-  readonly remote: string;
-  readonly flood: FloodGuard;
-  user: User | null;
-  registerTimer: NodeJS.Timeout | null;
-}
+/** The requests that travel within a dialog (a new INVITE starts one, a re-INVITE is in one). */
+export type DialogRequest = Extract<Request, { method: 'INVITE' | 'ACK' | 'CANCEL' | 'BYE' | 'INFO' }>;
 
-export const isParty = (dialog: Dialog, user: User): boolean => dialog.caller === user || dialog.callee === user;
-export const otherParty = (dialog: Dialog, user: User): User => (dialog.caller === user ? dialog.callee : dialog.caller);
-
-/** Calls `user` has placed that are not answered yet. */
-export function ringingFrom(user: User): number {
-  let ringing = 0;
-  for (const dialog of user.dialogs) if (dialog.caller === user && dialog.phase === 'early') ringing += 1;
-  return ringing;
-}
+export const isParty = (dialog: Dialog, user: UserKey): boolean => dialog.caller === user || dialog.callee === user;
+export const otherParty = (dialog: Dialog, user: UserKey): UserKey => (dialog.caller === user ? dialog.callee : dialog.caller);
 
 /** The request awaiting an answer that `response` from `sender` answers, or undefined when it answers nothing. */
-export function answered(dialog: Dialog, sender: User, response: Response): Awaiting | undefined {
+export function answered(dialog: Dialog, sender: UserKey, response: Response): Awaiting | undefined {
   return dialog.awaiting.find(
     (request) => request.from !== sender && request.method === response.method && request.cseq === response.cseq,
   );
@@ -83,7 +47,7 @@ export function answered(dialog: Dialog, sender: User, response: Response): Awai
 export type DialogProblem = { status: 400 | 491; reason: string };
 
 /** Why an in-dialog request does not fit its dialog's state, or null when it does. */
-export function requestProblem(dialog: Dialog, sender: User, request: Request): DialogProblem | null {
+export function requestProblem(dialog: Dialog, sender: UserKey, request: DialogRequest): DialogProblem | null {
   const isCaller = sender === dialog.caller;
   switch (request.method) {
     case 'INVITE':
@@ -99,11 +63,11 @@ export function requestProblem(dialog: Dialog, sender: User, request: Request): 
     case 'INFO':
       return cseqProblem(dialog, sender, request.cseq);
     default:
-      return { status: 400, reason: `${request.method} does not belong in a dialog` };
+      return missingCase(request);
   }
 }
 
-function cseqProblem(dialog: Dialog, sender: User, cseq: number): DialogProblem | null {
+function cseqProblem(dialog: Dialog, sender: UserKey, cseq: number): DialogProblem | null {
   const last = dialog.lastCseq.get(sender) ?? 0;
   return cseq > last ? null : { status: 400, reason: `cseq must increase within a dialog (last was ${last})` };
 }
@@ -115,7 +79,7 @@ function cseqProblem(dialog: Dialog, sender: User, cseq: number): DialogProblem 
 export class RecentlyEnded {
   readonly #keepMs: number;
   readonly #max: number;
-  readonly #ended = new Map<string, { parties: readonly [User, User]; endedAt: number }>();
+  readonly #ended = new Map<string, { parties: readonly [UserKey, UserKey]; endedAt: number }>();
 
   constructor(keepMs: number, max: number) {
     this.#keepMs = keepMs;
@@ -126,7 +90,7 @@ export class RecentlyEnded {
     return this.#ended.size;
   }
 
-  add(dialog: Dialog, now: number): void {
+  add(dialog: Pick<Dialog, 'callId' | 'caller' | 'callee'>, now: number): void {
     // Deleted first so that a reused call id moves to the end: the map stays in order of ending.
     this.#ended.delete(dialog.callId);
     this.#ended.set(dialog.callId, { parties: [dialog.caller, dialog.callee], endedAt: now });
@@ -136,7 +100,7 @@ export class RecentlyEnded {
     }
   }
 
-  had(callId: string, user: User, now: number): boolean {
+  had(callId: string, user: UserKey, now: number): boolean {
     const ended = this.#ended.get(callId);
     return ended !== undefined && now - ended.endedAt < this.#keepMs && ended.parties.includes(user);
   }

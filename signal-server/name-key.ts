@@ -5,9 +5,12 @@
  */
 import unhomoglyph from 'unhomoglyph';
 
+/** How every module names a registered user: the caseless key of its name. */
+export type UserKey = string;
+
 export interface NameKeys {
   /** Case folded, each letter on its Latin look-alike where it has one: the user's primary key. */
-  readonly caseless: string;
+  readonly caseless: UserKey;
   /** The skeleton of the name as written: `AIice` (capital I) and `Alice` share it, `Ella` and `Elia` do not. */
   readonly skeleton: string;
 }

@@ -38,6 +38,10 @@ export interface SignalServerOptions {
   lateMessageMs?: number;
   /** Ended dialogs remembered for that; beyond it the oldest are forgotten early. Default 10,000. */
   maxEndedDialogs?: number;
+  /** Answered calls (active or on hold) one phone may hold: a new call to a phone holding them gets 486, from it 503. Default 2. */
+  maxCallsPerPhone?: number;
+  /** Incoming calls that may ring at one phone at once (call waiting); more get 486. Default 1. */
+  maxRingingPerPhone?: number;
   /** Calls one user may have ringing (unanswered) at once; more get 503. Default 3. */
   maxRingingPerCaller?: number;
   /** New calls one user may start a minute, sustained; more get 503. Default 10. */
@@ -100,6 +104,8 @@ export const DEFAULTS = {
   maxHeldBytes: 256 * 1024,
   lateMessageMs: 32_000,
   maxEndedDialogs: 10_000,
+  maxCallsPerPhone: 2,
+  maxRingingPerPhone: 1,
   maxRingingPerCaller: 3,
   callsPerMinute: 10,
   callBurst: 5,

@@ -4,7 +4,7 @@
  * port; the desktop app; origins the operator names; and native clients, which send no Origin.
  */
 import { hostname as machineName, networkInterfaces } from 'node:os';
-import type { InterfaceTable } from './addresses.js';
+import type { InterfaceTable } from '../node-lib/addresses.js';
 
 /** The desktop window's page (main/app-protocol.ts serves it); it may join any LeanPhone server. */
 export const DESKTOP_APP_ORIGIN = 'app://leanphone';

@@ -1,8 +1,9 @@
 /**
  * Per-socket flood limits from the protocol: more than 20 bad messages in 10 s, or more than 100
- * messages a second sustained, and the socket is closed with 1008. Also the token bucket that
- * other rates (calls per user) are counted with.
+ * messages a second sustained, and the socket is closed with 1008.
  */
+import { TokenBucket } from './token-bucket.js';
+
 export interface FloodLimits {
   /** Sustained messages per second. */
   messagesPerSecond: number;
@@ -18,35 +19,6 @@ export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
   badMessages: 20,
   badWindowMs: 10_000,
 };
-
-/** Holds up to `capacity` tokens, refilled at `perSecond`; each admitted event spends one. */
-export class TokenBucket {
-  readonly #capacity: number;
-  readonly #perSecond: number;
-  #tokens: number;
-  #refilledAt: number;
-
-  constructor(capacity: number, perSecond: number, now: number) {
-    this.#capacity = capacity;
-    this.#perSecond = perSecond;
-    this.#tokens = capacity;
-    this.#refilledAt = now;
-  }
-
-  /** Spends a token if there is one; false (and nothing spent) when the bucket is empty. */
-  take(now: number): boolean {
-    this.#tokens = Math.min(this.#capacity, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#perSecond);
-    this.#refilledAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
-  /** How long until a token can be taken, as of the last take. */
-  msUntilToken(): number {
-    return this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#perSecond) * 1000;
-  }
-}
 
 export class FloodGuard {
   readonly #limits: FloodLimits;

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
 import { AddressLimits } from './address-limits.js';
-import { fingerprintOf } from './certificate.js';
+import { fingerprintOf } from '../node-lib/certificate.js';
 import { Heartbeat } from './heartbeat.js';
 import { handleHttp } from './http.js';
 import { silentLogger } from './log.js';
@@ -210,6 +210,10 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
     maxHeldBytes: options.maxHeldBytes ?? DEFAULTS.maxHeldBytes,
     lateMessageMs: options.lateMessageMs ?? DEFAULTS.lateMessageMs,
     maxEndedDialogs: options.maxEndedDialogs ?? DEFAULTS.maxEndedDialogs,
+    phoneLimits: {
+      maxCalls: options.maxCallsPerPhone ?? DEFAULTS.maxCallsPerPhone,
+      maxRinging: options.maxRingingPerPhone ?? DEFAULTS.maxRingingPerPhone,
+    },
     callLimits: {
       maxRinging: options.maxRingingPerCaller ?? DEFAULTS.maxRingingPerCaller,
       perMinute: options.callsPerMinute ?? DEFAULTS.callsPerMinute,

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../atomic-file.js';
+import { writeFileAtomically } from '../../node-lib/atomic-file.js';
 import type { VoicemailFormat, VoicemailId } from './host-store.js';
 import { syncFolder } from './sqlite-file.js';
 

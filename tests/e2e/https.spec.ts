@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import config from '../../playwright.config.js';
-import { loadOrCreateIdentity, type TlsIdentity } from '../../signal-server/certificate.js';
+import { loadOrCreateIdentity, type TlsIdentity } from '../../node-lib/certificate.js';
 import { startSignalServer, type RunningSignalServer } from '../../signal-server/server.js';
 import { STATIC_DIR } from './fixtures.js';
 import { Phone } from './phone.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CertificatePins, fetchFingerprint, normalizeFingerprint, PinError, PINS_FILE } from '../../main/certificate-pins.js';
-import { loadOrCreateIdentity, type TlsIdentity } from '../../signal-server/certificate.js';
+import { loadOrCreateIdentity, type TlsIdentity } from '../../node-lib/certificate.js';
 import { startSignalServer, type RunningSignalServer } from '../../signal-server/server.js';
 
 let dir: string;

@@ -131,7 +131,7 @@ describe('the session', () => {
   });
 
   it("checks every certificate of an approved wss server against its pin, even one Chromium trusts", async () => {
-    const { loadOrCreateIdentity } = await import('../../signal-server/certificate.js');
+    const { loadOrCreateIdentity } = await import('../../node-lib/certificate.js');
     const { startSignalServer } = await import('../../signal-server/server.js');
     const made = await mkdtemp(join(tmpdir(), 'leanphone-wiring-tls-'));
     const [pinned, other] = await Promise.all([loadOrCreateIdentity(join(made, 'one'), []), loadOrCreateIdentity(join(made, 'two'), [])]);

@@ -11,8 +11,8 @@ import { CertificatePins } from '../../main/certificate-pins.js';
 import type { HostingOptions } from '../../main/hosting.js';
 import { ServerDiscovery } from '../../main/server-discovery.js';
 import { ServerTrust } from '../../main/server-trust.js';
-import { loadOrCreateIdentity, type TlsIdentity } from '../../signal-server/certificate.js';
-import type { Advertisement } from '../../signal-server/discovery.js';
+import { loadOrCreateIdentity, type TlsIdentity } from '../../node-lib/certificate.js';
+import type { Advertisement } from '../../node-lib/discovery.js';
 import { startSignalServer } from '../../signal-server/server.js';
 
 const identityDir = mkdtempSync(join(tmpdir(), 'leanphone-hosting-'));

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { HostingService } from '../../main/hosting.js';
-import { lanAddresses } from '../../signal-server/addresses.js';
+import { lanAddresses } from '../../node-lib/addresses.js';
 import { hostingOptions, testIdentity, type AnnouncementLog } from './hosting-fixture.js';
 
 const services: HostingService[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CertificatePins } from '../../main/certificate-pins.js';
 import { ACCEPT, REJECT, ServerTrust, USE_CHROMIUM_VERDICT } from '../../main/server-trust.js';
-import { loadOrCreateIdentity, type TlsIdentity } from '../../signal-server/certificate.js';
+import { loadOrCreateIdentity, type TlsIdentity } from '../../node-lib/certificate.js';
 import { startSignalServer, type RunningSignalServer } from '../../signal-server/server.js';
 
 const servers: RunningSignalServer[] = [];

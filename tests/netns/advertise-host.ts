@@ -3,8 +3,8 @@
  * TLS and a passcode on the namespace address, advertised over mDNS. Reports {ready, port,
  * fingerprint} on stdout, then serves until SIGTERM.
  */
-import { loadOrCreateIdentity } from '../../signal-server/certificate.js';
-import { advertise } from '../../signal-server/discovery.js';
+import { loadOrCreateIdentity } from '../../node-lib/certificate.js';
+import { advertise } from '../../node-lib/discovery.js';
 import { startSignalServer } from '../../signal-server/server.js';
 import { argument, assertIsolated, report } from './guard.js';
 

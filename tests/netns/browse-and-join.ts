@@ -5,7 +5,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
-import { browse, type DiscoveredServer } from '../../signal-server/discovery.js';
+import { browse, type DiscoveredServer } from '../../node-lib/discovery.js';
 import { argument, assertIsolated, report } from './guard.js';
 
 const address = argument('address');

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCli } from '../../signal-server/cli-options.js';
-import { RecentlyEnded, type Dialog, type User } from '../../signal-server/dialog.js';
+import { RecentlyEnded } from '../../signal-server/dialog.js';
 import { DEFAULTS } from '../../signal-server/options.js';
 import { switchboardConfig } from '../../signal-server/server.js';
 import { Switchboard, type Link } from '../../signal-server/switchboard.js';
@@ -250,9 +250,8 @@ describe('memory after dialogs end', () => {
 describe('server bookkeeping', () => {
   it('remembers ended dialogs in the order they ended, so 10,000 reuses of one call id leave a bounded table', () => {
     const recently = new RecentlyEnded(32_000, 10_000);
-    const ada = { name: 'Ada' } as User;
-    const bob = { name: 'Bob' } as User;
-    const dialog = (callId: string) => ({ callId, caller: ada, callee: bob }) as Dialog;
+    const [ada, bob] = ['ada', 'bob'];
+    const dialog = (callId: string) => ({ callId, caller: ada, callee: bob });
     for (let second = 0; second < 10_000; second += 1) {
       recently.add(dialog('reused-call-id'), second * 1000);
       recently.add(dialog(`fresh-${second}-abcdefgh`), second * 1000 + 500);
@@ -266,15 +265,15 @@ describe('server bookkeeping', () => {
 
   it('forgets the oldest ended dialogs beyond its size bound', () => {
     const recently = new RecentlyEnded(32_000, 100);
-    const ada = { name: 'Ada' } as User;
-    const dialog = (callId: string) => ({ callId, caller: ada, callee: ada }) as Dialog;
+    const ada = 'ada';
+    const dialog = (callId: string) => ({ callId, caller: ada, callee: ada });
     for (let i = 0; i < 1_000; i += 1) recently.add(dialog(`call-${i}-abcdefgh`), 0);
     expect(recently.size).toBe(100);
     expect(recently.had('call-999-abcdefgh', ada, 0)).toBe(true);
     expect(recently.had('call-899-abcdefgh', ada, 0)).toBe(false);
   });
 
-  it('releases the frames held for a party whose grace period runs out', async () => {
+  it('drops the frames held for a party whose grace period runs out: a later resume of the name gets none', async () => {
     const board = new Switchboard(switchboardConfig({ maxClients: 10, graceMs: 1, presenceFlushMs: 1 }));
     try {
       const ada = fakeSocket(board, 'Ada');
@@ -282,12 +281,19 @@ describe('server bookkeeping', () => {
       const callId = newCallId();
       ada.say({ method: 'INVITE', cseq: 1, callId, to: 'Bob', body: offer });
       bob.say({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId, body: answer });
-      const bobUser = bob.connection.user!;
+      // Positive control: a resume within the grace period gets what was held for it.
       board.closed(bob.connection, 1006);
       ada.say({ method: 'INFO', cseq: 2, callId, body: { candidate: null } });
-      expect(bobUser.held.length).toBe(1);
+      const back = fakeSocket(board, 'Bob', bob.token());
+      expect(back.frames.map((f) => f.status ?? f.method)).toEqual([200, 'INFO']);
+
+      board.closed(back.connection, 1006);
+      ada.say({ method: 'INFO', cseq: 3, callId, body: { candidate: null } });
       await ada.until((f) => f.method === 'BYE');
-      expect(bobUser.held.length).toBe(0);
+      const again = fakeSocket(board, 'Bob');
+      board.closed(again.connection, 1006);
+      const resumed = fakeSocket(board, 'Bob', again.token());
+      expect(resumed.frames).toEqual([expect.objectContaining({ status: 200, body: expect.objectContaining({ resumed: true }) })]);
     } finally {
       board.stop();
     }
@@ -295,21 +301,25 @@ describe('server bookkeeping', () => {
 });
 
 /** A registered socket on a bare Switchboard, recording what it is sent. */
-function fakeSocket(board: Switchboard, name: string) {
+function fakeSocket(board: Switchboard, name: string, resume?: string) {
+  const frames: Frame[] = [];
   const waiters: { match: (frame: Frame) => boolean; resolve: () => void }[] = [];
   const link: Link = {
     send(data) {
       const frame = JSON.parse(String(data)) as Frame;
+      frames.push(frame);
       for (const waiter of waiters) if (waiter.match(frame)) waiter.resolve();
     },
     close() {},
   };
   const connection = board.open(link, '127.0.0.1', 60_000);
   const say = (frame: Frame) => board.receive(connection, JSON.stringify(frame));
-  say({ method: 'REGISTER', cseq: 1, body: { name } });
+  say({ method: 'REGISTER', cseq: 1, body: resume === undefined ? { name } : { name, resume } });
   return {
     connection,
+    frames,
     say,
+    token: (): string => frames.find((f) => f.method === 'REGISTER' && f.status === 200)?.body.resume,
     until: (match: (frame: Frame) => boolean) => new Promise<void>((resolve) => waiters.push({ match, resolve })),
   };
 }

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { type ClientOptions } from 'ws';
 import { SUBPROTOCOL } from '../../common/protocol.js';
-import { loadOrCreateIdentity } from '../../signal-server/certificate.js';
+import { loadOrCreateIdentity } from '../../node-lib/certificate.js';
 import { createLogger } from '../../signal-server/log.js';
 import { newCallId, offer, useServer } from './harness.js';
 import type { TestClient } from './client.js';

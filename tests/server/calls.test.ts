@@ -47,7 +47,7 @@ describe('calls', () => {
   });
 
   it('decides 404, 480 (dnd), 486 (busy) and 400 (yourself) before anyone rings', async () => {
-    const { server, ada, bob } = await pair();
+    const { server, ada, bob } = await pair({ maxCallsPerPhone: 1 }); // one call fills a phone (call waiting: call-waiting.test.ts)
     expect(await ada.request(invite(newCallId(), 'Nobody'))).toMatchObject({ status: 404, reason: 'Not Found' });
     expect(await ada.request(invite(newCallId(), 'ada'))).toMatchObject({ status: 400, reason: 'You cannot call yourself' });
     await bob.request({ method: 'PUBLISH', body: { state: 'dnd' } });
@@ -153,7 +153,7 @@ describe('lost sockets', () => {
   const harness = useServer();
 
   it('holds in-dialog messages through the grace period and delivers them on resume; new INVITEs get 480', async () => {
-    const server = await harness.start({ graceMs: 5_000 });
+    const server = await harness.start({ graceMs: 5_000, maxCallsPerPhone: 1 });
     const ada = await harness.register(server.url, 'Ada');
     const bob = await harness.register(server.url, 'Bob');
     const cy = await harness.register(server.url, 'Cy');

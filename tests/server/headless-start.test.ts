@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
-import { loadOrCreateIdentity } from '../../signal-server/certificate.js';
+import { loadOrCreateIdentity } from '../../node-lib/certificate.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

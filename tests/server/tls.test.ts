@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { loadOrCreateIdentity, readIdentity } from '../../signal-server/certificate.js';
+import { loadOrCreateIdentity, readIdentity } from '../../node-lib/certificate.js';
 import { useServer } from './harness.js';
 
 describe('TLS identity', () => {

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import type { InterfaceTable } from '../../signal-server/addresses.js';
+import type { InterfaceTable } from '../../node-lib/addresses.js';
 import { OriginPolicy, normaliseOrigin } from '../../signal-server/origins.js';
 
 const entry = (address: string, family: 'IPv4' | 'IPv6', internal = false, scopeid = 0): NetworkInterfaceInfo =>

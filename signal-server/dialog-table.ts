@@ -1,0 +1,168 @@
+/**
+ * Every live dialog, by call id and by user key, with its ring timer and the requests awaiting an
+ * answer in it; the dialogs ended lately; and what each user has (calls ringing out, ringing in,
+ * confirmed). Tells its listener when a user gets a first dialog or loses its last one.
+ */
+import { RecentlyEnded, type AnsweredMethod, type Awaiting, type Dialog, type DialogRequest } from './dialog.js';
+import type { UserKey } from './name-key.js';
+
+export interface DialogTableConfig {
+  ringTimeoutMs: number;
+  lateMessageMs: number;
+  maxEndedDialogs: number;
+}
+
+/** One user's calls, by what they are to it. */
+export interface CallCounts {
+  /** Calls it placed that are not answered yet. */
+  ringingOut: number;
+  /** Calls to it that it has not answered yet. */
+  ringingIn: number;
+  /** Answered calls, active or held. */
+  confirmed: number;
+}
+
+/** A dialog as the table keeps it: the same object it hands out as a read-only Dialog. */
+interface LiveDialog extends Dialog {
+  phase: Dialog['phase'];
+  readonly lastCseq: Map<UserKey, number>;
+  readonly awaiting: { from: UserKey; method: AnsweredMethod; cseq: number }[];
+  ringTimer: NodeJS.Timeout | null;
+}
+
+export class DialogTable {
+  readonly #config: DialogTableConfig;
+  readonly #byCallId = new Map<string, LiveDialog>();
+  readonly #byUser = new Map<UserKey, Set<LiveDialog>>();
+  readonly #recentlyEnded: RecentlyEnded;
+  readonly #onBusy: (user: UserKey, busy: boolean) => void;
+
+  /** `onBusy` hears of each user that gets its first dialog (true) or ends its last (false). */
+  constructor(config: DialogTableConfig, onBusy: (user: UserKey, busy: boolean) => void) {
+    this.#config = config;
+    this.#recentlyEnded = new RecentlyEnded(config.lateMessageMs, config.maxEndedDialogs);
+    this.#onBusy = onBusy;
+  }
+
+  get size(): number {
+    return this.#byCallId.size;
+  }
+
+  get(callId: string): Dialog | undefined {
+    return this.#byCallId.get(callId);
+  }
+
+  /** The dialogs `user` is a party to, as a copy: ending them while going through it is safe. */
+  of(user: UserKey): Dialog[] {
+    return [...(this.#byUser.get(user) ?? [])];
+  }
+
+  counts(user: UserKey): CallCounts {
+    const counts: CallCounts = { ringingOut: 0, ringingIn: 0, confirmed: 0 };
+    for (const dialog of this.#byUser.get(user) ?? []) {
+      if (dialog.phase === 'confirmed') counts.confirmed += 1;
+      else if (dialog.caller === user) counts.ringingOut += 1;
+      else counts.ringingIn += 1;
+    }
+    return counts;
+  }
+
+  /** A new call, early, awaiting the answer to its INVITE; `onRingTimeout` runs if none comes in time. */
+  open(invite: { callId: string; caller: UserKey; callee: UserKey; cseq: number }, onRingTimeout: (dialog: Dialog) => void): Dialog {
+    const { callId, caller, callee, cseq } = invite;
+    const dialog: LiveDialog = {
+      callId,
+      caller,
+      callee,
+      inviteCseq: cseq,
+      phase: 'early',
+      lastCseq: new Map([[caller, cseq]]),
+      awaiting: [{ from: caller, method: 'INVITE', cseq }],
+      ringTimer: null,
+    };
+    dialog.ringTimer = setTimeout(() => {
+      dialog.ringTimer = null;
+      if (this.#byCallId.get(callId) === dialog && dialog.phase === 'early') onRingTimeout(dialog);
+    }, this.#config.ringTimeoutMs);
+    this.#byCallId.set(callId, dialog);
+    for (const user of [caller, callee]) this.#join(user, dialog);
+    return dialog;
+  }
+
+  /** The first INVITE was answered 200. */
+  confirm(dialog: Dialog): void {
+    const live = this.#live(dialog);
+    if (!live) return;
+    live.phase = 'confirmed';
+    stopRinging(live);
+  }
+
+  /** Records a request relayed in `dialog`: its cseq, and, if it is answered, that it awaits its answer. */
+  requested(dialog: Dialog, sender: UserKey, request: DialogRequest): void {
+    const live = this.#live(dialog);
+    if (!live) return;
+    if (request.method !== 'ACK' && request.method !== 'CANCEL') live.lastCseq.set(sender, request.cseq);
+    if (request.method === 'INVITE' || request.method === 'CANCEL' || request.method === 'BYE') {
+      // At most one awaiting request per sender and method: a newer one replaces the older.
+      const method = request.method;
+      const older = live.awaiting.find((awaiting) => awaiting.from === sender && awaiting.method === method);
+      if (older) older.cseq = request.cseq;
+      else live.awaiting.push({ from: sender, method, cseq: request.cseq });
+    }
+  }
+
+  /** `request` had its final answer: it awaits nothing more. */
+  settle(dialog: Dialog, request: Awaiting): void {
+    const awaiting = this.#live(dialog)?.awaiting;
+    const index = awaiting?.indexOf(request) ?? -1;
+    if (index >= 0) awaiting?.splice(index, 1);
+  }
+
+  end(dialog: Dialog, now: number): void {
+    const live = this.#live(dialog);
+    if (!live) return;
+    stopRinging(live);
+    this.#byCallId.delete(live.callId);
+    for (const user of [live.caller, live.callee]) this.#leave(user, live);
+    this.#recentlyEnded.add(live, now);
+  }
+
+  /** True when `user` was a party to the dialog `callId` that ended lately. */
+  endedWith(callId: string, user: UserKey, now: number): boolean {
+    return this.#recentlyEnded.had(callId, user, now);
+  }
+
+  /** Stops every ring timer and forgets every dialog, telling no one. */
+  stop(): void {
+    for (const dialog of this.#byCallId.values()) stopRinging(dialog);
+    this.#byCallId.clear();
+    this.#byUser.clear();
+  }
+
+  #live(dialog: Dialog): LiveDialog | undefined {
+    const live = this.#byCallId.get(dialog.callId);
+    return live === dialog ? live : undefined;
+  }
+
+  #join(user: UserKey, dialog: LiveDialog): void {
+    const dialogs = this.#byUser.get(user);
+    if (dialogs) {
+      dialogs.add(dialog);
+      return;
+    }
+    this.#byUser.set(user, new Set([dialog]));
+    this.#onBusy(user, true);
+  }
+
+  #leave(user: UserKey, dialog: LiveDialog): void {
+    const dialogs = this.#byUser.get(user);
+    if (!dialogs?.delete(dialog) || dialogs.size > 0) return;
+    this.#byUser.delete(user);
+    this.#onBusy(user, false);
+  }
+}
+
+function stopRinging(dialog: LiveDialog): void {
+  if (dialog.ringTimer) clearTimeout(dialog.ringTimer);
+  dialog.ringTimer = null;
+}

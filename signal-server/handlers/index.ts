@@ -1,0 +1,33 @@
+/**
+ * The handler for each request method from a registered user (a closed record: a method without
+ * one is a type error), and the one for responses.
+ */
+import type { Method, Request } from '../../common/protocol.js';
+import type { UserKey } from '../name-key.js';
+import type { Connection } from '../router.js';
+import type { Board, Handler } from './board.js';
+import { relayInDialog } from './in-dialog.js';
+import { invite } from './invite.js';
+import { notifyFromClient, publish } from './publish.js';
+import { alreadyRegistered } from './register.js';
+
+export { register, unregister } from './register.js';
+export { relayResponse } from './response.js';
+
+const HANDLERS: { readonly [M in Method]: Handler<M> } = {
+  REGISTER: alreadyRegistered,
+  PUBLISH: publish,
+  NOTIFY: notifyFromClient,
+  INVITE: invite,
+  ACK: relayInDialog,
+  CANCEL: relayInDialog,
+  BYE: relayInDialog,
+  INFO: relayInDialog,
+};
+
+export function handleRequest(board: Board, connection: Connection, sender: UserKey, request: Request): void {
+  // Each handler takes its own method's request; the record's type pairs them, which a lookup by a
+  // union-typed method cannot show the compiler.
+  const handler = HANDLERS[request.method] as (board: Board, connection: Connection, sender: UserKey, request: Request) => void;
+  handler(board, connection, sender, request);
+}

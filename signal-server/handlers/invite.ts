@@ -1,0 +1,71 @@
+/**
+ * A new INVITE starts a call: the server finds the callee and checks it can ring (404, 480, 486),
+ * checks the caller's limits (503), answers 100 and relays the INVITE. Either party may be in other
+ * calls already, up to the phone limits. An INVITE for a live dialog is a re-INVITE, relayed within it.
+ */
+import { nameKeys, type UserKey } from '../name-key.js';
+import type { Connection } from '../router.js';
+import type { Board, Handler, RequestOf } from './board.js';
+import { ringTimeout } from './endings.js';
+import { relayInDialog } from './in-dialog.js';
+import { echo, log, nameOf, refuse, reply } from './replies.js';
+
+export const invite: Handler<'INVITE'> = (board, connection, sender, request) => {
+  if (board.dialogs.get(request.callId)) relayInDialog(board, connection, sender, request);
+  else startCall(board, connection, sender, request);
+};
+
+function startCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>): void {
+  if (request.to === undefined) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: 'to: is required' });
+    return;
+  }
+  const callee = board.registry.find(nameKeys(request.to));
+  if (callee === caller) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
+    return;
+  }
+  if (callee === undefined) {
+    refuseCall(board, connection, caller, request, 404);
+    return;
+  }
+  const unavailable = calleeRefusal(board, callee);
+  if (unavailable !== null) {
+    refuseCall(board, connection, caller, request, unavailable);
+    return;
+  }
+  const limited = callerRefusal(board, caller);
+  if (limited) {
+    refuse(board, connection, { ...echo(request), status: 503, reason: limited });
+    return;
+  }
+  const dialog = board.dialogs.open({ callId: request.callId, caller, callee, cseq: request.cseq }, (ringing) => ringTimeout(board, ringing));
+  reply(board, connection, request, 100);
+  board.router.deliver(callee, caller, request);
+  log(board, 'info', 'call-start', { callId: dialog.callId, from: nameOf(board, caller), to: nameOf(board, callee), video: request.body.media.video });
+}
+
+function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 486): void {
+  reply(board, connection, request, status);
+  log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
+}
+
+/**
+ * Why a registered callee cannot ring: away or in dnd (480), or its phone full (486): it holds its
+ * most answered calls, or its most incoming calls ring already. Null when it can: a phone in a call
+ * can be rung (call waiting).
+ */
+function calleeRefusal(board: Board, callee: UserKey): 480 | 486 | null {
+  if (!board.router.isConnected(callee) || board.registry.get(callee)?.published === 'dnd') return 480;
+  const { confirmed, ringingIn } = board.dialogs.counts(callee);
+  const { maxCalls, maxRinging } = board.config.phoneLimits;
+  return confirmed >= maxCalls || ringingIn >= maxRinging ? 486 : null;
+}
+
+/** Why the caller may not start another call: its phone full, or over the call limits; null when it may (and the call is counted). */
+function callerRefusal(board: Board, caller: UserKey): string | null {
+  const { confirmed, ringingOut } = board.dialogs.counts(caller);
+  const { maxCalls } = board.config.phoneLimits;
+  if (confirmed >= maxCalls) return `Too many calls (at most ${maxCalls} answered at once)`;
+  return board.callGuard.refusal(caller, ringingOut, Date.now());
+}

@@ -1,0 +1,12 @@
+/** PUBLISH: a user sets the state it shows (online or dnd). NOTIFY is the server's to send, never a client's. */
+import type { Handler } from './board.js';
+import { echo, refuse, reply } from './replies.js';
+
+export const publish: Handler<'PUBLISH'> = (board, connection, sender, request) => {
+  board.registry.publish(sender, request.body.state);
+  reply(board, connection, request, 200);
+};
+
+export const notifyFromClient: Handler<'NOTIFY'> = (board, connection, _sender, request) => {
+  refuse(board, connection, { ...echo(request), status: 501, reason: 'NOTIFY is sent only by the server' });
+};

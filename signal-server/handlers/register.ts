@@ -1,0 +1,103 @@
+/**
+ * REGISTER: a new name, or taking back one the server still holds with its single-use resume
+ * token; refused while registered. And unregistering (the user left, or its grace period ended),
+ * which ends its dialogs for the other parties.
+ */
+import type { Request } from '../../common/protocol.js';
+import { nameKeys, type UserKey } from '../name-key.js';
+import type { Connection } from '../router.js';
+import { sameSecret } from '../secret.js';
+import type { Board, Handler, RequestOf } from './board.js';
+import { endForLostParty, type LeaveReason } from './endings.js';
+import { echo, log, refuse } from './replies.js';
+
+/** A REGISTER on a connection that has not registered yet. On success `connection.user` is set. */
+export function register(board: Board, connection: Connection, request: RequestOf<'REGISTER'>): void {
+  const { name, passcode, resume } = request.body;
+  if (passcodeRefused(board, connection, request, passcode)) return;
+  const keys = nameKeys(name);
+  const existing = board.registry.find(keys);
+  if (existing !== undefined) {
+    if (resume === undefined || !board.registry.resumeMatches(existing, resume)) {
+      refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+      return;
+    }
+    if (limitedByAddress(board, connection, request, false)) return;
+    resumeRegistration(board, connection, existing, request);
+    return;
+  }
+  if (board.registry.size >= board.config.maxClients) {
+    board.router.reply(connection, { ...echo(request), status: 503, reason: 'Server full' });
+    log(board, 'warn', 'server-full', { remote: connection.remote });
+    return;
+  }
+  if (limitedByAddress(board, connection, request, true)) return;
+  const key = keys.caseless;
+  const token = board.registry.add(name, keys);
+  board.config.addressLimits.nameTaken(key, connection.remote);
+  board.router.attach(key, name, connection);
+  welcome(board, connection, key, name, request, token, false);
+  log(board, 'info', 'register', { user: name, remote: connection.remote });
+}
+
+export const alreadyRegistered: Handler<'REGISTER'> = (board, connection, sender, request) => {
+  const name = board.registry.get(sender)?.name;
+  refuse(board, connection, { ...echo(request), status: 400, reason: `Already registered as ${name}` });
+};
+
+/** Ends `key`'s registration: its dialogs end for the other parties, and it goes offline. */
+export function unregister(board: Board, key: UserKey, reason: LeaveReason): void {
+  const user = board.registry.get(key);
+  if (!user) return;
+  for (const dialog of board.dialogs.of(key)) endForLostParty(board, dialog, key, reason);
+  board.registry.remove(key);
+  board.router.drop(key);
+  board.callGuard.forget(key);
+  board.config.addressLimits.nameReleased(key);
+  log(board, 'info', 'offline', { user: user.name, reason });
+}
+
+/** Refuses a REGISTER without the right passcode, or from an address held off for guessing; true when it did. */
+function passcodeRefused(board: Board, connection: Connection, request: Request, passcode: string | undefined): boolean {
+  const secret = board.config.passcode;
+  if (secret === null) return false;
+  const now = Date.now();
+  const hold = board.passcodeGuard.holdFor(connection.remote, now);
+  if (hold > 0) {
+    const seconds = Math.ceil(hold / 1000);
+    refuse(board, connection, { ...echo(request), status: 401, reason: `Too many wrong passcodes: try again in ${seconds} s` });
+    return true;
+  }
+  if (sameSecret(passcode ?? '', secret)) return false;
+  if (passcode !== undefined) board.passcodeGuard.failed(connection.remote, now);
+  refuse(board, connection, { ...echo(request), status: 401, reason: passcode === undefined ? 'Passcode required' : 'Wrong passcode' });
+  return true;
+}
+
+/** Refuses a REGISTER over its address's limits (names held, registrations a minute); true when it did. */
+function limitedByAddress(board: Board, connection: Connection, request: Request, newName: boolean): boolean {
+  const refusal = board.config.addressLimits.refuseRegistration(connection.remote, newName, Date.now());
+  if (refusal === null) return false;
+  board.router.reply(connection, { ...echo(request), ...refusal });
+  log(board, 'warn', 'address-limit', { remote: connection.remote, status: refusal.status, reason: refusal.reason });
+  return true;
+}
+
+function resumeRegistration(board: Board, connection: Connection, key: UserKey, request: Request): void {
+  const name = board.registry.get(key)?.name ?? key;
+  // A token resumes once: whoever held the old one (a lost socket, a log) is now shut out.
+  const token = board.registry.renewResume(key);
+  board.router.attach(key, name, connection);
+  welcome(board, connection, key, name, request, token, true);
+  const held = board.router.releaseHeld(key);
+  log(board, 'info', 'resume', { user: name, held });
+}
+
+function welcome(board: Board, connection: Connection, key: UserKey, name: string, request: Request, resume: string, resumed: boolean): void {
+  board.router.reply(connection, {
+    ...echo(request),
+    status: 200,
+    reason: 'OK',
+    body: { name, resume, resumed, users: board.registry.presenceExcept(key), iceServers: board.config.iceServers(name) },
+  });
+}

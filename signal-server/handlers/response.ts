@@ -1,0 +1,44 @@
+/**
+ * Responses: relayed only when they answer a request the other party sent in that dialog and that
+ * still awaits its answer. The answer to the first INVITE confirms or ends the dialog; the answer
+ * to a BYE ends it.
+ */
+import type { Response } from '../../common/protocol.js';
+import { answered, isParty, otherParty } from '../dialog.js';
+import type { UserKey } from '../name-key.js';
+import type { Connection } from '../router.js';
+import type { Board } from './board.js';
+import { endDialog } from './endings.js';
+import { echo, log, refuse, reply } from './replies.js';
+
+export function relayResponse(board: Board, connection: Connection, sender: UserKey, response: Response): void {
+  const callId = response.callId;
+  const dialog = callId === undefined ? undefined : board.dialogs.get(callId);
+  if (!dialog || !isParty(dialog, sender)) {
+    if (callId === undefined || !board.dialogs.endedWith(callId, sender, Date.now())) reply(board, connection, response, 481);
+    return;
+  }
+  const request = answered(dialog, sender, response);
+  if (!request) {
+    const reason = `Nothing to answer: no ${response.method} ${response.cseq} awaits your answer`;
+    refuse(board, connection, { ...echo(response), status: 400, reason });
+    return;
+  }
+  const answersFirstInvite = request.method === 'INVITE' && request.cseq === dialog.inviteCseq && dialog.phase === 'early';
+  if (answersFirstInvite && response.status === 100) return; // 100 is the server's to send
+  if (response.method === 'INVITE' && response.status === 200 && !response.body) {
+    refuse(board, connection, { ...echo(response), status: 400, reason: 'body.sdp: a 200 to INVITE carries the answer' });
+    return;
+  }
+  board.router.deliver(otherParty(dialog, sender), sender, response);
+  if (response.status >= 200) board.dialogs.settle(dialog, request);
+
+  if (answersFirstInvite && response.status >= 200 && response.status < 300) {
+    board.dialogs.confirm(dialog);
+    log(board, 'info', 'call-answered', { callId: dialog.callId });
+  } else if (answersFirstInvite && response.status >= 300) {
+    endDialog(board, dialog, `answered ${response.status}`);
+  } else if (request.method === 'BYE' && response.status >= 200) {
+    endDialog(board, dialog, 'bye');
+  }
+}

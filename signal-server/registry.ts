@@ -1,0 +1,128 @@
+/**
+ * Who is registered: users by key (and by look-alike skeleton, see name-key.ts), each with its
+ * single-use resume token, the state it published and whether it is in a call. Tells its listener
+ * whenever a user's visible presence changes. `Registry` is the seam a registry shared by several
+ * servers plugs into; `LocalRegistry` keeps everything in this process.
+ */
+import type { PresenceState, PublishedState, UserPresence } from '../common/protocol.js';
+import type { NameKeys, UserKey } from './name-key.js';
+import { newToken, sameSecret } from './secret.js';
+
+/** A registered user as others may read it: a snapshot's worth, never a handle to change it by. */
+export interface RegisteredUser {
+  readonly key: UserKey;
+  readonly name: string;
+  readonly published: PublishedState;
+  /** In at least one dialog: shown as `busy` whatever it published. */
+  readonly busy: boolean;
+}
+
+export type PresenceListener = (key: UserKey, name: string, state: PresenceState) => void;
+
+export interface Registry {
+  readonly size: number;
+  /** The key of the user registered under this name or one that looks like it. */
+  find(keys: NameKeys): UserKey | undefined;
+  get(key: UserKey): RegisteredUser | undefined;
+  /** Registers a new user (shown `online`); answers its first resume token. */
+  add(name: string, keys: NameKeys): string;
+  /** True when `token` is `key`'s current resume token. */
+  resumeMatches(key: UserKey, token: string): boolean;
+  /** Replaces `key`'s resume token (the old one stops working) and answers the new one. */
+  renewResume(key: UserKey): string;
+  publish(key: UserKey, state: PublishedState): void;
+  setBusy(key: UserKey, busy: boolean): void;
+  /** Unregisters `key`, shown `offline`. */
+  remove(key: UserKey): void;
+  /** Everyone but `key`, with their visible state: the phone book of a REGISTER's 200. */
+  presenceExcept(key: UserKey): UserPresence[];
+}
+
+interface Entry extends RegisteredUser {
+  published: PublishedState;
+  busy: boolean;
+  readonly skeleton: string;
+  resume: string;
+}
+
+export class LocalRegistry implements Registry {
+  readonly #users = new Map<UserKey, Entry>();
+  /** Skeleton to key. */
+  readonly #lookAlikes = new Map<string, UserKey>();
+  readonly #onPresence: PresenceListener;
+
+  constructor(onPresence: PresenceListener) {
+    this.#onPresence = onPresence;
+  }
+
+  get size(): number {
+    return this.#users.size;
+  }
+
+  find(keys: NameKeys): UserKey | undefined {
+    return this.#users.has(keys.caseless) ? keys.caseless : this.#lookAlikes.get(keys.skeleton);
+  }
+
+  get(key: UserKey): RegisteredUser | undefined {
+    const entry = this.#users.get(key);
+    return entry && { key: entry.key, name: entry.name, published: entry.published, busy: entry.busy };
+  }
+
+  add(name: string, keys: NameKeys): string {
+    const entry: Entry = { key: keys.caseless, name, skeleton: keys.skeleton, published: 'online', busy: false, resume: newToken() };
+    this.#users.set(entry.key, entry);
+    this.#lookAlikes.set(entry.skeleton, entry.key);
+    this.#onPresence(entry.key, name, 'online');
+    return entry.resume;
+  }
+
+  resumeMatches(key: UserKey, token: string): boolean {
+    const entry = this.#users.get(key);
+    return entry !== undefined && sameSecret(token, entry.resume);
+  }
+
+  renewResume(key: UserKey): string {
+    const entry = this.#users.get(key);
+    if (!entry) throw new Error(`renewResume: ${key} is not registered`);
+    entry.resume = newToken();
+    return entry.resume;
+  }
+
+  publish(key: UserKey, state: PublishedState): void {
+    this.#change(key, (entry) => {
+      entry.published = state;
+    });
+  }
+
+  setBusy(key: UserKey, busy: boolean): void {
+    this.#change(key, (entry) => {
+      entry.busy = busy;
+    });
+  }
+
+  remove(key: UserKey): void {
+    const entry = this.#users.get(key);
+    if (!entry) return;
+    this.#users.delete(key);
+    this.#lookAlikes.delete(entry.skeleton);
+    this.#onPresence(key, entry.name, 'offline');
+  }
+
+  presenceExcept(key: UserKey): UserPresence[] {
+    const users: UserPresence[] = [];
+    for (const entry of this.#users.values()) if (entry.key !== key) users.push({ name: entry.name, state: stateOf(entry) });
+    return users;
+  }
+
+  /** Runs `change` on `key`'s entry and tells the listener if its visible state moved. */
+  #change(key: UserKey, change: (entry: Entry) => void): void {
+    const entry = this.#users.get(key);
+    if (!entry) return;
+    const before = stateOf(entry);
+    change(entry);
+    const after = stateOf(entry);
+    if (after !== before) this.#onPresence(key, entry.name, after);
+  }
+}
+
+const stateOf = (user: RegisteredUser): PresenceState => (user.busy ? 'busy' : user.published);

@@ -1,0 +1,155 @@
+/**
+ * Where frames go: each registered user's connection, or while its socket is lost, its held frames
+ * (bounded) until it resumes or its grace period ends. `from` and `to` are stamped here, into the
+ * JSON text. `Router` is the seam a router across several servers plugs into; `LocalRouter` routes
+ * within this process.
+ */
+import { CloseCode, type Request, type Response } from '../common/protocol.js';
+import { HeldFrames, type HeldLimits } from './held-frames.js';
+import type { UserKey } from './name-key.js';
+import type { FloodGuard } from './rate-limit.js';
+
+/** What the switchboard needs of a socket. */
+export interface Link {
+  send(frame: string | Buffer): void;
+  close(code: number, reason: string): void;
+}
+
+/** One socket as the switchboard sees it. */
+export interface Connection {
+  readonly link: Link;
+  readonly remote: string;
+  readonly flood: FloodGuard;
+  /** The user it is registered as; null before REGISTER and once it is closed or replaced. */
+  user: UserKey | null;
+  registerTimer: NodeJS.Timeout | null;
+}
+
+/** What the server answers itself. A response to input too broken to echo its method or cseq may carry neither. */
+export type ServerResponse = Omit<Response, 'method' | 'cseq'> & { method?: string; cseq?: number };
+
+export interface Router {
+  /** Frames for `key` go to `connection` from now on; a connection it had before is closed 4001 Replaced. */
+  attach(key: UserKey, name: string, connection: Connection): void;
+  /** Sends `key` the frames held for it while it was away, oldest first; answers how many. */
+  releaseHeld(key: UserKey): number;
+  /**
+   * `connection` closed. If it was `key`'s, frames for `key` are held from now on, and when the grace
+   * period ends the router's grace listener hears of it. True when it was.
+   */
+  detach(key: UserKey, connection: Connection): boolean;
+  isConnected(key: UserKey): boolean;
+  /** `key` is unregistered: its held frames and grace timer go. */
+  drop(key: UserKey): void;
+  /** Sends `message` to `to` as from `from`, both stamped in; held while `to`'s socket is lost. */
+  deliver(to: UserKey, from: UserKey, message: Request | Response): void;
+  /** Sends the server's own response on `connection`. */
+  reply(connection: Connection, response: ServerResponse): void;
+  /** Sends one frame to every attached connection. */
+  broadcast(frame: Buffer): void;
+  /** Stops every grace timer and forgets every route, telling no one. */
+  stop(): void;
+}
+
+export interface RouterConfig {
+  graceMs: number;
+  held: HeldLimits;
+}
+
+interface Route {
+  /** The name as a JSON string, made once for stamping `from` and `to`. */
+  readonly nameJson: string;
+  connection: Connection | null;
+  readonly held: HeldFrames;
+  graceTimer: NodeJS.Timeout | null;
+}
+
+export class LocalRouter implements Router {
+  readonly #config: RouterConfig;
+  readonly #routes = new Map<UserKey, Route>();
+  readonly #onGraceOver: (key: UserKey) => void;
+
+  constructor(config: RouterConfig, onGraceOver: (key: UserKey) => void) {
+    this.#config = config;
+    this.#onGraceOver = onGraceOver;
+  }
+
+  attach(key: UserKey, name: string, connection: Connection): void {
+    let route = this.#routes.get(key);
+    if (!route) {
+      route = { nameJson: JSON.stringify(name), connection: null, held: new HeldFrames(this.#config.held), graceTimer: null };
+      this.#routes.set(key, route);
+    }
+    const previous = route.connection;
+    if (previous && previous !== connection) {
+      previous.user = null;
+      previous.link.close(CloseCode.replaced, 'Replaced');
+    }
+    stopGrace(route);
+    route.connection = connection;
+    connection.user = key;
+  }
+
+  releaseHeld(key: UserKey): number {
+    const route = this.#routes.get(key);
+    if (!route?.connection) return 0;
+    const frames = route.held.take();
+    for (const frame of frames) route.connection.link.send(frame);
+    return frames.length;
+  }
+
+  detach(key: UserKey, connection: Connection): boolean {
+    const route = this.#routes.get(key);
+    if (!route || route.connection !== connection) return false;
+    route.connection = null;
+    stopGrace(route);
+    route.graceTimer = setTimeout(() => {
+      route.graceTimer = null;
+      this.#onGraceOver(key);
+    }, this.#config.graceMs);
+    return true;
+  }
+
+  isConnected(key: UserKey): boolean {
+    return this.#routes.get(key)?.connection != null;
+  }
+
+  drop(key: UserKey): void {
+    const route = this.#routes.get(key);
+    if (!route) return;
+    stopGrace(route);
+    route.held.clear();
+    this.#routes.delete(key);
+  }
+
+  deliver(to: UserKey, from: UserKey, message: Request | Response): void {
+    const route = this.#routes.get(to);
+    const sender = this.#routes.get(from);
+    if (!route || !sender) return;
+    // `from` and `to` are stamped into the JSON text: copying the message to add them cost more
+    // than everything else on the relay path. Parsed messages carry no `from`; a `to` is the caller's spelling.
+    const unstamped = message.to === undefined && message.from === undefined;
+    const json = JSON.stringify(unstamped ? message : { ...message, from: undefined, to: undefined });
+    const frame = `{"from":${sender.nameJson},"to":${route.nameJson},${json.slice(1)}`;
+    if (route.connection) route.connection.link.send(frame);
+    else route.held.hold(frame);
+  }
+
+  reply(connection: Connection, response: ServerResponse): void {
+    connection.link.send(JSON.stringify(response));
+  }
+
+  broadcast(frame: Buffer): void {
+    for (const route of this.#routes.values()) route.connection?.link.send(frame);
+  }
+
+  stop(): void {
+    for (const route of this.#routes.values()) stopGrace(route);
+    this.#routes.clear();
+  }
+}
+
+function stopGrace(route: Route): void {
+  if (route.graceTimer) clearTimeout(route.graceTimer);
+  route.graceTimer = null;
+}
