@@ -342,7 +342,9 @@ export class Switchboard {
       this.#refuseCall(caller, request, 480);
       return;
     }
-    if (callee.dialogs.size > 0) {
+    // Call waiting (issue 9): busy only with 2 answered calls or 1 call already ringing there.
+    const ringingThere = [...callee.dialogs].filter((d) => d.callee === callee && d.phase === 'early').length;
+    if (ringingThere >= 1 || [...callee.dialogs].filter((d) => d.phase === 'confirmed').length >= 2) {
       this.#refuseCall(caller, request, 486);
       return;
     }
