@@ -24,7 +24,7 @@ test('a second caller waits, is answered with the call on hold, and the two call
   const waiting = waitingRegion(bob);
   await expect(waiting).toContainText('Cy is video calling');
   await expect(waiting.getByRole('button', { name: 'Decline', exact: true })).toBeVisible();
-  await expect(bob.status, 'the call goes on while Cy waits').toContainText('In call with Ada');
+  await expect(bob.status, 'the call goes on while Cy waits, and the status says who waits').toHaveText('In call with Ada · Cy is video calling…');
   await expect(ada.status).toContainText('In call with Bob');
 
   await waiting.getByRole('button', { name: 'Answer with video', exact: true }).click();

@@ -219,7 +219,7 @@ describe('call waiting', () => {
     expect(phone.alerts).toContain('alert Cy');
     expect(phone.store.waiting?.peer).toBe('Cy');
     expect(phone.store.main?.peer).toBe('Ada');
-    expect(phone.store.statusText).toBe('In call with Ada');
+    expect(phone.store.statusText, 'the live status line tells of the waiting caller').toBe('In call with Ada · Cy is calling…');
     expect(phone.peers).toHaveLength(1);
   });
 

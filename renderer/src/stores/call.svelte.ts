@@ -103,15 +103,12 @@ export class CallStore {
     return this.calls.filter((call) => call !== main && call !== waiting);
   }
 
-  /** The status line: the shown call's phase, or how the last call ended. */
+  /** The status line (a live region): the shown call's phase and a waiting caller, or how the last call ended. */
   get statusText(): string {
     const call = this.main;
     if (!call) return this.notice;
-    if (call.state.phase === 'active') {
-      if (call.held) return 'On hold';
-      if (call.remote.holding) return `${call.peer} put you on hold`;
-    }
-    return phaseText(call.state);
+    const waiting = this.waiting;
+    return waiting ? `${lineText(call)} · ${phaseText(waiting.state)}` : lineText(call);
   }
 
   elapsedSeconds(call: CallView): number {
@@ -342,6 +339,14 @@ export class CallStore {
       this.#timers.delete(key);
     }
   }
+}
+
+function lineText(call: CallView): string {
+  if (call.state.phase === 'active') {
+    if (call.held) return 'On hold';
+    if (call.remote.holding) return `${call.peer} put you on hold`;
+  }
+  return phaseText(call.state);
 }
 
 function errorText(error: unknown): string {
