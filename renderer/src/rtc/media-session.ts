@@ -1,10 +1,10 @@
 /**
  * The media of all calls: one peer connection per call, one microphone and one camera shared by
- * them (a held call sends nothing), device loss and recovery, the ICE-restart policy and quality
- * sampling. WebRTC and getUserMedia come through a MediaBoundary, which tests replace.
+ * them (a held call sends nothing), device loss and recovery, ICE restarts (ice-recovery.ts) and
+ * quality sampling. WebRTC and getUserMedia come through a MediaBoundary, which tests replace.
  */
 import type { IceCandidate, IceServer, InviteBody, SessionDescription } from '../../../common/protocol.js';
-import { missingCase } from '../lib/missing-case.js';
+import { IceRecovery } from './ice-recovery.js';
 import { getCamera, getMicrophone, type Acquired } from './media.js';
 import { Peer, type LocalTracks, type PeerCallbacks } from './peer.js';
 import type { Quality } from './quality.js';
@@ -94,13 +94,11 @@ interface CallMedia {
   fixup: boolean;
   /** The server restarted during this call: it cannot carry our BYE, nor the peer's. */
   orphaned: boolean;
+  /** The next re-offer restarts ICE. */
   iceRestart: boolean;
-  iceTimer: ReturnType<typeof setTimeout> | null;
-  iceGiveUp: ReturnType<typeof setTimeout> | null;
+  readonly ice: IceRecovery;
 }
 
-/** Milliseconds without a working media path before the call is given up. */
-const ICE_GIVE_UP_MS = 30_000;
 const NOTHING: Acquired = { track: null, problem: null };
 
 export class MediaSession {
@@ -201,7 +199,7 @@ export class MediaSession {
     const call = this.#calls.get(callId);
     this.#early.delete(callId);
     if (!call) return;
-    this.#clearIceTimers(call);
+    call.ice.stop();
     call.peer.close();
     this.#calls.delete(callId);
     const left = [...this.#calls.values()];
@@ -339,8 +337,14 @@ export class MediaSession {
       fixup: false,
       orphaned: false,
       iceRestart: false,
-      iceTimer: null,
-      iceGiveUp: null,
+      ice: new IceRecovery(owner, {
+        restart: () => {
+          call.iceRestart = true;
+          this.#deps.hooks.reoffer(callId);
+        },
+        giveUp: () => this.#deps.hooks.failed(callId),
+        connected: () => call.peer.connectionState === 'connected',
+      }),
     };
     this.#calls.set(callId, call);
     this.#applyLocal(call);
@@ -426,49 +430,13 @@ export class MediaSession {
 
   #mediaState(call: CallMedia, state: RTCPeerConnectionState): void {
     if (!this.#isOpen(call) || !call.confirmed) return;
-    const hooks = this.#deps.hooks;
-    switch (state) {
-      case 'connected':
-        call.reconnecting = false;
-        this.#clearIceTimers(call);
-        hooks.changed();
-        return;
-      case 'disconnected':
-      case 'failed': {
-        if (call.orphaned) {
-          hooks.ended(call.callId);
-          return;
-        }
-        call.reconnecting = true;
-        hooks.changed();
-        call.iceGiveUp ??= setTimeout(() => {
-          call.iceGiveUp = null;
-          if (this.#isOpen(call)) hooks.failed(call.callId);
-        }, ICE_GIVE_UP_MS);
-        // The Call-ID owner restarts ICE first; the other side only if the path stays failed.
-        const wait = state === 'failed' ? (call.owner ? 0 : 1500) : call.owner ? 2000 : null;
-        if (wait === null || call.iceTimer) return;
-        call.iceTimer = setTimeout(() => {
-          call.iceTimer = null;
-          if (!this.#isOpen(call) || call.peer.connectionState === 'connected') return;
-          call.iceRestart = true;
-          hooks.reoffer(call.callId);
-        }, wait);
-        return;
-      }
-      case 'new':
-      case 'connecting':
-      case 'closed':
-        return;
-      default:
-        missingCase(state);
+    if (call.orphaned && (state === 'disconnected' || state === 'failed')) {
+      this.#deps.hooks.ended(call.callId);
+      return;
     }
-  }
-
-  #clearIceTimers(call: CallMedia): void {
-    if (call.iceTimer) clearTimeout(call.iceTimer);
-    if (call.iceGiveUp) clearTimeout(call.iceGiveUp);
-    call.iceTimer = null;
-    call.iceGiveUp = null;
+    const broken = call.ice.pathChanged(state);
+    if (broken === null || broken === call.reconnecting) return;
+    call.reconnecting = broken;
+    this.#deps.hooks.changed();
   }
 }

@@ -126,16 +126,14 @@ function route(work: Work, input: PhoneInput, ctx: MachineContext): Work {
 const find = (calls: readonly PhoneCall[], callId: string): PhoneCall | undefined => calls.find((call) => callIdOf(call) === callId);
 const warn = (work: Work, message: string): Work => ({ calls: work.calls, effects: [...work.effects, { type: 'warn', message }] });
 
-/**
- * Feeds `input` to the machine of the call `callId`; a call that ends leaves the list. With no
- * such call, an idle machine answers it (481 to a stray BYE or CANCEL; a late result is dropped).
- */
+/** Feeds `input` to the machine of the call `callId`; a call that ends leaves the list. */
 function feed(work: Work, callId: string, input: CallInput, ctx: MachineContext): Work {
   const at = work.calls.findIndex((call) => callIdOf(call) === callId);
   const call = work.calls[at];
-  const next = transition(call?.state ?? initialState, input, ctx);
+  if (!call) return unrouted(work, input, ctx);
+  const next = transition(call.state, input, ctx);
   const effects = [...work.effects, ...next.effects];
-  if (!call || next.state === call.state) return { calls: work.calls, effects };
+  if (next.state === call.state) return { calls: work.calls, effects };
   const calls = [...work.calls];
   if (next.state.phase === 'idle') calls.splice(at, 1);
   // Glare turns our call into the peer's (another Call-ID): that call was never held.
@@ -143,12 +141,17 @@ function feed(work: Work, callId: string, input: CallInput, ctx: MachineContext)
   return { calls, effects };
 }
 
+/** An input for no call of ours: an idle machine answers it (481 to a stray BYE or CANCEL; a late result is dropped). */
+function unrouted(work: Work, input: CallInput, ctx: MachineContext): Work {
+  return { calls: work.calls, effects: [...work.effects, ...transition(initialState, input, ctx).effects] };
+}
+
 function receive(work: Work, message: Message, ctx: MachineContext): Work {
   const input: CallInput = { type: 'message', message };
   const call = message.callId === undefined ? undefined : find(work.calls, message.callId);
   if (call) return feed(work, callIdOf(call), input, ctx);
   if (!isResponse(message) && message.method === 'INVITE') return ring(work, message, ctx);
-  return feed(work, '', input, ctx);
+  return unrouted(work, input, ctx);
 }
 
 /** A new call to this phone. */
@@ -197,14 +200,14 @@ function makeWay(work: Work, call: PhoneCall, ctx: MachineContext): Work {
 
 function hold(work: Work, callId: string, ctx: MachineContext): Work {
   const call = find(work.calls, callId);
-  if (call?.state.phase !== 'active' || call.held) return warn(work, `Ignored hold of a call that is not active`);
+  if (call?.state.phase !== 'active' || call.held) return warn(work, 'Ignored hold of a call that is not active');
   return setHold(work, callId, true, ctx);
 }
 
 /** Resuming a held call puts the active one on hold first: one call at a time has the media. */
 function resume(work: Work, callId: string, ctx: MachineContext): Work {
   const target = find(work.calls, callId);
-  if (target?.state.phase !== 'active' || !target.held) return warn(work, `Ignored resume of a call that is not on hold`);
+  if (target?.state.phase !== 'active' || !target.held) return warn(work, 'Ignored resume of a call that is not on hold');
   const others = work.calls.filter((call) => call !== target && call.state.phase === 'active' && !call.held);
   const cleared = others.reduce((done, call) => setHold(done, callIdOf(call), true, ctx), work);
   return setHold(cleared, callId, false, ctx);
