@@ -1,6 +1,7 @@
 /**
  * Calls between browser phones on one server: video both ways, hanging up from either side, and
  * each way a call can fail to start (declined, cancelled, busy, unavailable, no answer).
+ * Call waiting itself is in call-waiting.spec.ts.
  */
 import { connectAll, expect, test } from './fixtures.js';
 import { expectRemoteAudioSounding, expectRemoteVideoPlaying } from './media.js';
@@ -81,19 +82,25 @@ test('a caller who cancels stops the ringing at the callee', async ({ openPhone 
   await expect(ada.entry('Bob')).toHaveAccessibleName(/online/i);
 });
 
-test('calling someone in a call says they are busy, without disturbing their call', async ({ openPhone }) => {
+test('calling someone whose phone is full says they are busy, without disturbing their calls', async ({ openPhone }) => {
   const ada = await openPhone('Ada');
   const bob = await openPhone('Bob');
   const cy = await openPhone('Cy');
-  await connectAll(ada, bob, cy);
+  const dee = await openPhone('Dee');
+  await connectAll(ada, bob, cy, dee);
   await establishCall(ada, bob, 'voice');
-  await expect(cy.entry('Ada')).toHaveAccessibleName(/busy|in a call/i);
-
+  await expect(dee.entry('Ada')).toHaveAccessibleName(/busy|in a call/i);
+  // A call in progress and one waiting: the phone takes no third.
   await cy.call(ada);
-  await cy.expectCallEnded('Ada is busy');
+  const waiting = ada.page.getByRole('region', { name: 'Call waiting', exact: true });
+  await expect(waiting).toContainText('Cy is calling');
+
+  await dee.call(ada);
+  await dee.expectCallEnded('Ada is busy');
   await ada.expectInCallWith(bob);
   await bob.expectInCallWith(ada);
-  await expect(ada.button('Answer')).toBeHidden();
+  await expect(waiting).toContainText('Cy is calling');
+  await expect(waiting).not.toContainText('Dee');
 });
 
 test('calling someone in do-not-disturb says they are unavailable', async ({ openPhone }) => {

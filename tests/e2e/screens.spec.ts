@@ -49,3 +49,39 @@ test('the main screens, light on a desktop and dark on a 360 px phone', async ({
   await expectNoSidewaysScroll(bob);
   await expect(bob.button('Hang up'), 'the hang-up button is on screen at 360 px').toBeInViewport();
 });
+
+/** One screen in light and dark, on a 1280 px desktop and a 390 px phone. */
+async function shootEveryWay(phone: Phone, name: string): Promise<void> {
+  for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+    await phone.page.setViewportSize({ width, height });
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await phone.page.emulateMedia({ colorScheme });
+      await shoot(phone, `${name}-${colorScheme}-${width}`);
+    }
+    if (width === 390) await expectNoSidewaysScroll(phone);
+  }
+}
+
+test('call waiting: a waiting caller, then a call on hold, light and dark, 1280 and 390 px', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  const cy = await openPhone('Cy');
+  await connectAll(ada, bob, cy);
+  await ada.call(bob, 'video');
+  await bob.button('Answer with video').click();
+  await bob.expectInCallWith(ada);
+  await expectRemoteVideoPlaying(bob);
+
+  await cy.call(bob, 'video');
+  const waiting = bob.page.getByRole('region', { name: 'Call waiting', exact: true });
+  await expect(waiting).toBeVisible();
+  await shootEveryWay(bob, 'call-waiting');
+
+  await waiting.getByRole('button', { name: 'Answer with video', exact: true }).click();
+  await bob.expectInCallWith(cy);
+  await expect(ada.status).toContainText('Bob put you on hold');
+  await expectRemoteVideoPlaying(bob);
+  await shootEveryWay(bob, 'calls-on-hold');
+  await shoot(ada, 'put-on-hold');
+  await expect(bob.page.getByRole('button', { name: 'Resume Ada' }), 'Resume is on screen at 390 px').toBeInViewport();
+});

@@ -4,6 +4,7 @@
  * of zod to keep the renderer bundle small. Never throws.
  */
 import { CALL_ID_PATTERN, METHODS, type Message, type Method } from '../../../common/protocol.js';
+import { missingCase } from '../lib/missing-case.js';
 
 export type Checked = { ok: true; message: Message } | { ok: false; reason: string };
 
@@ -98,8 +99,4 @@ export function checkIncoming(text: string): Checked {
   const problem = bodyProblem(method, raw.body);
   if (problem) return { ok: false, reason: problem };
   return { ok: true, message: raw as unknown as Message };
-}
-
-function missingCase(value: never): never {
-  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
 }

@@ -60,11 +60,11 @@ export class Peer {
   /**
    * Sets what this phone sends: the tracks change at once (no renegotiation), the directions at
    * the next offer or answer. Tracks may arrive after the offer: the transceivers exist already.
+   * The tracks may be shared with other calls, so they are attached or not, never changed.
    */
   setLocal(tracks: LocalTracks, intent: LocalIntent): void {
     this.#tracks = tracks;
     this.#intent = intent;
-    if (tracks.mic) tracks.mic.enabled = !intent.muted;
     void this.#attachTracks();
   }
 
@@ -159,8 +159,8 @@ export class Peer {
   }
 
   async #attachTracks(): Promise<void> {
-    const { hold, cameraOn } = this.#intent;
-    const mic = hold ? null : this.#tracks.mic;
+    const { hold, muted, cameraOn } = this.#intent;
+    const mic = hold || muted ? null : this.#tracks.mic;
     const camera = hold || !cameraOn ? null : this.#tracks.camera;
     const jobs: Promise<void>[] = [];
     if (this.#audio && this.#audio.sender.track !== mic) jobs.push(this.#audio.sender.replaceTrack(mic));

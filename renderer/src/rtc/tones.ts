@@ -1,5 +1,5 @@
 /**
- * Ringtone and ringback made with WebAudio oscillators (no sound files). Each tone's on/off
+ * Ringtone, ringback and the call-waiting beep made with WebAudio oscillators (no sound files). Each tone's on/off
  * cadence is scheduled on the audio clock for longer than the server's 60 s ring timeout, so no
  * JavaScript timer runs while it plays.
  */
@@ -17,6 +17,8 @@ const CADENCES: Record<Exclude<Tone, null>, Cadence> = {
   ringback: { frequencies: [440, 480], pattern: [[2, 4]], level: 0.08 },
   // A two-burst warble: 0.4 s on, 0.2 s off, 0.4 s on, 2 s off.
   ringtone: { frequencies: [660, 880], pattern: [[0.4, 0.2], [0.4, 2]], level: 0.15 },
+  // Call waiting, heard over a call: two short quiet 440 Hz beeps every 10 s.
+  waiting: { frequencies: [440], pattern: [[0.15, 0.1], [0.15, 9.6]], level: 0.05 },
 };
 const PLAY_SECONDS = 75;
 

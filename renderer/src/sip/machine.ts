@@ -1,8 +1,9 @@
 /**
- * The reduced-SIP dialog state machine of one phone: at most one call at a time, an explicit
- * transition table (phase x event), effects returned as data. An event a phase does not list
- * leaves the state unchanged and yields a `warn` effect, as does a response that answers no
- * request we have outstanding. Pure: no DOM, WebRTC, clock or I/O.
+ * The reduced-SIP dialog state machine of ONE call: an explicit transition table (phase x event),
+ * effects returned as data. An event a phase does not list leaves the state unchanged and yields
+ * a `warn` effect, as does a response that answers no request we have outstanding. A new INVITE
+ * reaching a call is glare or busy here; the coordinator (coordinator.ts) decides which call, if
+ * any, sees each input. Pure: no DOM, WebRTC, clock or I/O.
  *
  *   caller: idle -> preparing -> inviting -(180)-> ringback -(200: ACK)-> active -(BYE)-> idle
  *                                    \------ CANCEL ------> cancelling -(487 | 200: ACK+BYE)-> idle
@@ -11,7 +12,8 @@
  *           re-INVITE in:  received -(200)-> none; a re-INVITE crossing ours is answered 491.
  */
 import { isResponse, REASONS, type InviteBody, type Message, type Request, type Response } from '../../../common/protocol.js';
-import type { CallInput, CallState, Dialog, Effect, EventKey, KeyedEvent, MachineContext, Outcome, Phase, Step, TimerName } from './types.js';
+import { missingCase } from '../lib/missing-case.js';
+import type { CallInput, CallState, Dialog, Effect, EventKey, InCall, KeyedEvent, MachineContext, Outcome, Phase, Step, TimerName } from './types.js';
 
 /** How long each guard timer runs, in milliseconds. */
 export const TIMERS = {
@@ -35,9 +37,8 @@ type StateIn<P extends Phase> = Extract<CallState, { phase: P }>;
 type EventIn<K extends EventKey> = Extract<KeyedEvent, { type: K }>;
 type Handler<P extends Phase, K extends EventKey> = (state: StateIn<P>, event: EventIn<K>, ctx: MachineContext) => Step;
 type Row<P extends Phase> = { [K in EventKey]?: Handler<P, K> };
-type InCall = Exclude<CallState, { phase: 'idle' }>;
 
-/** Sorts an input against the current dialog (new INVITE or re-INVITE, ours or stray, fresh or stale). */
+/** Sorts an input against this call's dialog (new INVITE or re-INVITE, ours or stray, fresh or stale). */
 export function classify(state: CallState, input: CallInput): KeyedEvent {
   const current = state.phase === 'idle' ? null : state.dialog.callId;
   if (input.type !== 'message') {
@@ -117,7 +118,8 @@ function request(dialog: Dialog, method: 'INVITE' | 'ACK' | 'CANCEL' | 'BYE' | '
   return { method, cseq, callId: dialog.callId, ...extra } as Message;
 }
 
-function reply(to: { method: string; cseq: number; callId?: string }, status: number, body?: Response['body']): Message {
+/** A response to `to` with the fixed reason phrase of `status`. */
+export function reply(to: { method: string; cseq: number; callId?: string }, status: number, body?: Response['body']): Message {
   const response: Response = { status, reason: REASONS[status] ?? 'Unknown', method: to.method, cseq: to.cseq };
   if (to.callId !== undefined) response.callId = to.callId;
   if (body !== undefined) response.body = body;
@@ -141,7 +143,7 @@ const ended = (dialog: Dialog, outcome: Outcome): Effect => ({
   outcome,
 });
 const idle: CallState = { phase: 'idle' };
-const sameName = (a: string, b: string): boolean => a.toLocaleLowerCase('und') === b.toLocaleLowerCase('und');
+export const sameName = (a: string, b: string): boolean => a.toLocaleLowerCase('und') === b.toLocaleLowerCase('und');
 const stay = (state: CallState): Step => ({ state, effects: [] });
 
 // ---------------------------------------------------------------------------------------------
@@ -734,8 +736,4 @@ function describeEvent(event: KeyedEvent): string {
     default:
       return event.type;
   }
-}
-
-function missingCase(value: never): never {
-  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
 }

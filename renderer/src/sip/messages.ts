@@ -3,6 +3,7 @@
  * only: names are rendered as text by the UI, never as markup. Every text is fixed here: no
  * reason phrase or error text a far end could choose is ever shown.
  */
+import { missingCase } from '../lib/missing-case.js';
 import type { CallState, Outcome } from './types.js';
 
 /** The status line for a call in progress, or '' when there is no call. */
@@ -76,8 +77,4 @@ function rejectionText(peer: string, status: number): string {
       if (status >= 500) return `Call failed: server error (${status})`;
       return `Call failed (error ${status})`;
   }
-}
-
-function missingCase(value: never): never {
-  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
 }

@@ -44,6 +44,9 @@ export type CallState =
 
 export type Phase = CallState['phase'];
 
+/** A call that exists: every phase but idle. */
+export type InCall = Exclude<CallState, { phase: 'idle' }>;
+
 export type TimerName = 'invite' | 'cancel' | 'reinvite' | 'retry' | 'network';
 
 /** Events made by the user or by the phone itself (the WebRTC layer, timers, the connection). */
@@ -110,7 +113,8 @@ export type Outcome =
   /** Glare: this outgoing call gave way to the peer's call to us. */
   | { kind: 'superseded' };
 
-export type Tone = 'ringtone' | 'ringback' | null;
+/** `waiting`: a short soft beep for a call ringing while the phone is already in a call. */
+export type Tone = 'ringtone' | 'ringback' | 'waiting' | null;
 
 export type Effect =
   | { type: 'send'; message: Message }

@@ -56,12 +56,11 @@ export class PhoneStore {
     this.devices = new DeviceStore(bridge);
     this.call = new CallStore({
       send: (message) => this.#client?.send(message),
-      bridge,
+      alerts: bridge,
       history: this.history,
       devices: this.devices,
       tones: this.tones,
       network: () => ({ iceServers: [...this.#serverIceServers, ...this.ownIceServers], relayOnly: this.relayOnly }),
-      onChange: () => undefined,
     });
   }
 
@@ -74,10 +73,10 @@ export class PhoneStore {
     this.relayOnly = settings.relayOnly;
     void this.devices.load().catch(() => undefined);
     this.bridge.onAlertAction(({ callId, action }) => {
-      const state = this.call.state;
-      if (state.phase !== 'ringing' || state.dialog.callId !== callId) return;
-      if (action === 'answer') this.call.answer(state.media.video);
-      else if (action === 'decline') this.call.decline();
+      const state = this.call.calls.find((call) => call.callId === callId)?.state;
+      if (state?.phase !== 'ringing') return;
+      if (action === 'answer') this.call.answer(callId, state.media.video);
+      else if (action === 'decline') this.call.decline(callId);
     });
     this.bridge.onDndChange((dnd) => this.setDnd(dnd));
     if (this.bridge.kind === 'desktop') {
@@ -105,7 +104,7 @@ export class PhoneStore {
   }
 
   get status(): PhoneStatus {
-    return { connection: this.connection, dnd: this.dnd, inCall: this.call.state.phase !== 'idle', missedCalls: this.history.missed };
+    return { connection: this.connection, dnd: this.dnd, inCall: this.call.calls.length > 0, missedCalls: this.history.missed };
   }
 
   connect(): void {

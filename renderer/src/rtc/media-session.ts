@@ -1,0 +1,442 @@
+/**
+ * The media of all calls: one peer connection per call, one microphone and one camera shared by
+ * them (a held call sends nothing), device loss and recovery, ICE restarts (ice-recovery.ts) and
+ * quality sampling. WebRTC and getUserMedia come through a MediaBoundary, which tests replace.
+ */
+import type { IceCandidate, IceServer, InviteBody, SessionDescription } from '../../../common/protocol.js';
+import { IceRecovery } from './ice-recovery.js';
+import { getCamera, getMicrophone, type Acquired } from './media.js';
+import { Peer, type LocalTracks, type PeerCallbacks } from './peer.js';
+import type { Quality } from './quality.js';
+import type { LocalIntent, RemoteMedia } from './sdp.js';
+
+export interface Network {
+  iceServers: IceServer[];
+  relayOnly: boolean;
+}
+
+/** What a call needs of its peer connection (rtc/peer.ts). */
+export type MediaPeer = Pick<
+  Peer,
+  'remoteStream' | 'connectionState' | 'setLocal' | 'createOffer' | 'acceptOffer' | 'acceptAnswer' | 'rollback' | 'addRemoteCandidate' | 'startTrickle' | 'quality' | 'close'
+>;
+
+/** Where the media comes from: the browser's WebRTC and devices, or a test's stand-ins. */
+export interface MediaBoundary {
+  peer(network: Network, callbacks: PeerCallbacks): MediaPeer;
+  microphone(deviceId: string | null): Promise<Acquired>;
+  camera(deviceId: string | null): Promise<Acquired>;
+}
+
+export const browserMedia: MediaBoundary = {
+  peer: (network, callbacks) => new Peer(network, callbacks),
+  microphone: getMicrophone,
+  camera: getCamera,
+};
+
+/** What the media tells the calls. */
+export interface MediaHooks {
+  candidate(callId: string, candidate: IceCandidate | null): void;
+  /** The call's media changed (mute, camera, a lost device, an ICE restart): tell the far end. */
+  reoffer(callId: string): void;
+  /** The media path stayed broken: the call cannot go on. */
+  failed(callId: string): void;
+  /** The media stopped while the server no longer knows the call: the far end is gone. */
+  ended(callId: string): void;
+  /** Something shown changed (or a second passed). */
+  changed(): void;
+}
+
+export interface MediaDeps {
+  boundary: MediaBoundary;
+  network(): Network;
+  /** The chosen device, null for the system default. */
+  device(kind: 'microphone' | 'camera'): string | null;
+  /** Permission was just granted: device labels can be read now. */
+  devicesSeen(): void;
+  hooks: MediaHooks;
+}
+
+/** One call's media as the UI shows it. */
+export interface CallMediaView {
+  muted: boolean;
+  cameraOn: boolean;
+  remote: RemoteMedia;
+  remoteStream: MediaStream | null;
+  quality: Quality | null;
+  /** The path broke and is being restored. */
+  reconnecting: boolean;
+}
+
+export const NO_MEDIA: CallMediaView = {
+  muted: false,
+  cameraOn: false,
+  remote: { holding: false, audio: true, video: false },
+  remoteStream: null,
+  quality: null,
+  reconnecting: false,
+};
+
+interface CallMedia {
+  readonly callId: string;
+  /** This phone placed the call: it restarts ICE first. */
+  readonly owner: boolean;
+  readonly peer: MediaPeer;
+  held: boolean;
+  muted: boolean;
+  cameraOn: boolean;
+  remote: RemoteMedia;
+  quality: Quality | null;
+  reconnecting: boolean;
+  /** The call is answered: ICE failures count, and re-offers can go out. */
+  confirmed: boolean;
+  /** The media we got differs from what was offered: re-offer once the call is up. */
+  fixup: boolean;
+  /** The server restarted during this call: it cannot carry our BYE, nor the peer's. */
+  orphaned: boolean;
+  /** The next re-offer restarts ICE. */
+  iceRestart: boolean;
+  readonly ice: IceRecovery;
+}
+
+const NOTHING: Acquired = { track: null, problem: null };
+
+export class MediaSession {
+  /** A device problem worth telling (camera refused, microphone missing); '' when none. */
+  note = '';
+  readonly #deps: MediaDeps;
+  readonly #calls = new Map<string, CallMedia>();
+  /** Remote candidates that came before the call's peer connection. */
+  readonly #early = new Map<string, (IceCandidate | null)[]>();
+  #tracks: LocalTracks = { mic: null, camera: null };
+  #hasMic = true;
+  #ticker: ReturnType<typeof setInterval> | null = null;
+
+  constructor(deps: MediaDeps) {
+    this.#deps = deps;
+  }
+
+  /** The shared camera track, for the local preview. */
+  get camera(): MediaStreamTrack | null {
+    return this.#tracks.camera;
+  }
+
+  view(callId: string): CallMediaView | null {
+    const call = this.#calls.get(callId);
+    if (!call) return null;
+    const { muted, cameraOn, remote, quality, reconnecting } = call;
+    return { muted, cameraOn, remote, remoteStream: call.peer.remoteStream, quality, reconnecting };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Offers and answers
+
+  /** Caller: a new peer connection and its offer; the devices open while the INVITE goes out. */
+  async offer(callId: string, video: boolean): Promise<InviteBody> {
+    const call = this.#begin(callId, true, video);
+    void this.#acquire(call, video);
+    const sdp = await call.peer.createOffer();
+    return { sdp, media: { audio: true, video } };
+  }
+
+  /** Callee: a new peer connection answering `offer`. */
+  async answer(callId: string, offer: SessionDescription, video: boolean): Promise<SessionDescription> {
+    const call = this.#begin(callId, false, video);
+    for (const candidate of this.#early.get(callId) ?? []) void call.peer.addRemoteCandidate(candidate);
+    this.#early.delete(callId);
+    void this.#acquire(call, video);
+    return call.peer.acceptOffer(offer);
+  }
+
+  applyAnswer(callId: string, answer: SessionDescription): void {
+    this.#calls
+      .get(callId)
+      ?.peer.acceptAnswer(answer)
+      .catch((error: unknown) => console.warn('LeanPhone: the answer could not be applied', error));
+  }
+
+  /** A re-offer saying what this call now sends (and restarting ICE when that is due). */
+  async reoffer(callId: string): Promise<InviteBody> {
+    const call = this.#open(callId);
+    const iceRestart = call.iceRestart;
+    const sdp = await call.peer.createOffer({ iceRestart });
+    if (iceRestart) call.iceRestart = false;
+    return { sdp, media: { audio: this.#hasMic && !call.muted, video: call.cameraOn } };
+  }
+
+  reanswer(callId: string, offer: SessionDescription): Promise<SessionDescription> {
+    return this.#open(callId).peer.acceptOffer(offer);
+  }
+
+  rollback(callId: string): void {
+    void this.#calls.get(callId)?.peer.rollback().catch(() => undefined);
+  }
+
+  remoteCandidate(callId: string, candidate: IceCandidate | null): void {
+    const call = this.#calls.get(callId);
+    if (call) void call.peer.addRemoteCandidate(candidate);
+    else this.#early.set(callId, [...(this.#early.get(callId) ?? []), candidate]);
+  }
+
+  startTrickle(callId: string): void {
+    this.#calls.get(callId)?.peer.startTrickle();
+  }
+
+  /** The call is answered: quality sampling runs, and a pending media fix-up goes out. */
+  connected(callId: string): void {
+    const call = this.#calls.get(callId);
+    if (!call) return;
+    call.confirmed = true;
+    if (call.fixup) {
+      call.fixup = false;
+      queueMicrotask(() => this.#deps.hooks.reoffer(callId));
+    }
+    this.#ticker ??= setInterval(() => this.#sample(), 1000);
+  }
+
+  /** The call is over: its connection closes; devices no call needs any more are released. */
+  close(callId: string): void {
+    const call = this.#calls.get(callId);
+    this.#early.delete(callId);
+    if (!call) return;
+    call.ice.stop();
+    call.peer.close();
+    this.#calls.delete(callId);
+    const left = [...this.#calls.values()];
+    if (!left.some((other) => other.cameraOn)) this.#replace('camera', null);
+    if (left.length === 0) this.#replace('mic', null);
+    if (!left.some((other) => other.confirmed) && this.#ticker) {
+      clearInterval(this.#ticker);
+      this.#ticker = null;
+    }
+    this.#deps.hooks.changed();
+  }
+
+  /** The server restarted and forgot our calls: a BYE can no longer reach the far ends. */
+  orphan(): void {
+    for (const call of this.#calls.values()) if (call.confirmed) call.orphaned = true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // What the user changes
+
+  setHeld(callId: string, held: boolean): void {
+    const call = this.#calls.get(callId);
+    if (!call) return;
+    call.held = held;
+    this.#applyLocal(call);
+    this.#deps.hooks.changed();
+  }
+
+  toggleMute(callId: string): void {
+    const call = this.#calls.get(callId);
+    if (!call) return;
+    call.muted = !call.muted;
+    this.#applyLocal(call);
+    this.#deps.hooks.reoffer(callId);
+    this.#deps.hooks.changed();
+  }
+
+  async toggleCamera(callId: string): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (!call) return;
+    if (call.cameraOn) {
+      call.cameraOn = false;
+      if (![...this.#calls.values()].some((other) => other.cameraOn)) this.#replace('camera', null);
+    } else {
+      if (!this.#tracks.camera) {
+        const camera = await this.#deps.boundary.camera(this.#deps.device('camera'));
+        if (!this.#isOpen(call)) {
+          camera.track?.stop();
+          return;
+        }
+        if (!camera.track) {
+          this.note = `${camera.problem ?? 'No camera'}: the call goes on with voice only`;
+          this.#deps.hooks.changed();
+          return;
+        }
+        this.#replace('camera', camera.track);
+      }
+      this.note = '';
+      call.cameraOn = true;
+    }
+    this.#applyAll();
+    this.#deps.hooks.reoffer(callId);
+    this.#deps.hooks.changed();
+  }
+
+  /** Another microphone or camera was picked, or the one in use went away: swap it in. */
+  async reacquire(kind: 'mic' | 'camera'): Promise<void> {
+    if (this.#calls.size === 0) return;
+    if (kind === 'camera' && ![...this.#calls.values()].some((call) => call.cameraOn)) return;
+    const deps = this.#deps;
+    const got = kind === 'mic' ? await deps.boundary.microphone(deps.device('microphone')) : await deps.boundary.camera(deps.device('camera'));
+    if (this.#calls.size === 0) {
+      got.track?.stop();
+      return;
+    }
+    this.#replace(kind, got.track);
+    if (!got.track) {
+      // Nothing left to use: carry on without it and tell the far ends.
+      if (kind === 'camera') for (const call of this.#calls.values()) call.cameraOn = false;
+      else this.#hasMic = false;
+      this.note = `${got.problem ?? 'Device lost'}: the call goes on without it`;
+    }
+    this.#applyAll();
+    if (!got.track) for (const call of this.#calls.values()) if (call.confirmed) deps.hooks.reoffer(call.callId);
+    deps.hooks.changed();
+  }
+
+  /** The set of devices changed: replace a track whose device disappeared. */
+  async checkDevices(): Promise<void> {
+    for (const kind of ['mic', 'camera'] as const) {
+      if (this.#tracks[kind]?.readyState === 'ended') await this.reacquire(kind);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Inside
+
+  #open(callId: string): CallMedia {
+    const call = this.#calls.get(callId);
+    if (!call) throw new Error('no media session');
+    return call;
+  }
+
+  #isOpen(call: CallMedia): boolean {
+    return this.#calls.get(call.callId) === call;
+  }
+
+  #begin(callId: string, owner: boolean, video: boolean): CallMedia {
+    if (this.#calls.size === 0) {
+      // A first call starts afresh: new devices, no old problem.
+      this.#replace('mic', null);
+      this.#replace('camera', null);
+      this.#hasMic = true;
+      this.note = '';
+    }
+    const callbacks: PeerCallbacks = {
+      onCandidate: (candidate) => this.#deps.hooks.candidate(callId, candidate),
+      onConnectionState: (state) => this.#mediaState(call, state),
+      onRemoteMedia: (media) => {
+        call.remote = media;
+        this.#deps.hooks.changed();
+      },
+    };
+    const call: CallMedia = {
+      callId,
+      owner,
+      peer: this.#deps.boundary.peer(this.#deps.network(), callbacks),
+      held: false,
+      muted: false,
+      cameraOn: video,
+      remote: NO_MEDIA.remote,
+      quality: null,
+      reconnecting: false,
+      confirmed: false,
+      fixup: false,
+      orphaned: false,
+      iceRestart: false,
+      ice: new IceRecovery(owner, {
+        restart: () => {
+          call.iceRestart = true;
+          this.#deps.hooks.reoffer(callId);
+        },
+        giveUp: () => this.#deps.hooks.failed(callId),
+        connected: () => call.peer.connectionState === 'connected',
+      }),
+    };
+    this.#calls.set(callId, call);
+    this.#applyLocal(call);
+    return call;
+  }
+
+  /**
+   * Opens what the call needs and no other call opened yet (the microphone, and the camera for
+   * video), while its offer or answer is already on its way: the tracks slot in without
+   * renegotiation. Never throws.
+   */
+  async #acquire(call: CallMedia, video: boolean): Promise<void> {
+    const deps = this.#deps;
+    const needMic = this.#tracks.mic === null;
+    const needCamera = video && this.#tracks.camera === null;
+    const [mic, camera] = await Promise.all([
+      needMic ? deps.boundary.microphone(deps.device('microphone')) : NOTHING,
+      needCamera ? deps.boundary.camera(deps.device('camera')) : NOTHING,
+    ]);
+    if (!this.#isOpen(call)) {
+      mic.track?.stop();
+      camera.track?.stop();
+      return;
+    }
+    const notes: string[] = [];
+    if (needMic && !mic.track) notes.push(`${mic.problem ?? 'No microphone'}: the other side cannot hear you`);
+    if (needCamera && !camera.track) notes.push(`${camera.problem ?? 'No camera'}: the call goes on with voice only`);
+    if (needMic || needCamera) this.note = notes.join('. ');
+    if (needMic) {
+      this.#hasMic = mic.track !== null;
+      this.#replace('mic', mic.track);
+    }
+    if (needCamera) this.#replace('camera', camera.track);
+    const lostCamera = video && this.#tracks.camera === null;
+    if (lostCamera) call.cameraOn = false;
+    this.#applyAll();
+    deps.devicesSeen();
+    // What was offered no longer matches what we have: tell the far end once the call is up.
+    if (lostCamera || !this.#hasMic) {
+      if (call.confirmed) deps.hooks.reoffer(call.callId);
+      else call.fixup = true;
+    }
+    deps.hooks.changed();
+  }
+
+  /** Puts `track` in place of the shared one of its kind, stopping the one it replaces. */
+  #replace(kind: keyof LocalTracks, track: MediaStreamTrack | null): void {
+    const old = this.#tracks[kind];
+    if (old === track) return;
+    old?.stop();
+    track?.addEventListener('ended', () => {
+      if (this.#tracks[kind] === track) void this.reacquire(kind);
+    });
+    this.#tracks = { ...this.#tracks, [kind]: track };
+  }
+
+  #intent(call: CallMedia): LocalIntent {
+    return { hold: call.held, muted: call.muted, hasMic: this.#hasMic, cameraOn: call.cameraOn };
+  }
+
+  #applyLocal(call: CallMedia): void {
+    call.peer.setLocal(this.#tracks, this.#intent(call));
+  }
+
+  #applyAll(): void {
+    for (const call of this.#calls.values()) this.#applyLocal(call);
+  }
+
+  #sample(): void {
+    for (const call of this.#calls.values()) {
+      if (!call.confirmed) continue;
+      call.peer
+        .quality()
+        .then((quality) => {
+          if (!this.#isOpen(call)) return;
+          call.quality = quality;
+          this.#deps.hooks.changed();
+        })
+        .catch(() => undefined);
+    }
+    this.#deps.hooks.changed();
+  }
+
+  #mediaState(call: CallMedia, state: RTCPeerConnectionState): void {
+    if (!this.#isOpen(call) || !call.confirmed) return;
+    if (call.orphaned && (state === 'disconnected' || state === 'failed')) {
+      this.#deps.hooks.ended(call.callId);
+      return;
+    }
+    const broken = call.ice.pathChanged(state);
+    if (broken === null || broken === call.reconnecting) return;
+    call.reconnecting = broken;
+    this.#deps.hooks.changed();
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The phone's calls: one dialog machine (machine.ts) per call and the rules between them. Routes
+ * every input to the call it belongs to, keeps at most one call off hold, lets a new call ring
+ * beside the others (call waiting) unless the phone is full (486), and picks the one tone the
+ * phone plays. Pure like the machine: state and input in, state and effects (as data) out.
+ *
+ *   in a call, a new INVITE:  same peer as a call -> that call's machine (glare, or 486)
+ *                             full -> 486          else -> a new ringing call, the 'waiting' tone
+ *   answer a ringing call:    hold the active call (re-INVITE), end any unanswered one, answer
+ *   resume a held call:       hold the active call, then resume (re-INVITE) the held one
+ */
+import { isResponse, type Message, type Request } from '../../../common/protocol.js';
+import { missingCase } from '../lib/missing-case.js';
+import { initialState, reply, sameName, transition } from './machine.js';
+import type { CallInput, Effect, InCall, LocalEvent, MachineContext, Tone } from './types.js';
+
+/** The most a phone holds: `calls` answered or being set up, plus `ringing` calls ringing here. */
+export const LIMITS = { calls: 2, ringing: 1 } as const;
+
+export interface PhoneCall {
+  readonly state: InCall;
+  /** This phone put the call on hold (only an answered call can be). */
+  readonly held: boolean;
+}
+
+export interface PhoneState {
+  /** In the order they began. */
+  readonly calls: readonly PhoneCall[];
+  /** The tone playing now. */
+  readonly tone: Tone;
+}
+
+export const idlePhone: PhoneState = { calls: [], tone: null };
+
+/** What the user does to one call (`reoffer`: mute, camera or an ICE restart changed its media). */
+export type CallAction = 'cancel' | 'decline' | 'hangup' | 'hold' | 'resume' | 'reoffer';
+
+/** Results of media work, timers and candidates: each names the call it belongs to. */
+export type CallResult = Exclude<Extract<LocalEvent, { callId: string }>, { type: 'dial' }>;
+
+export type PhoneInput =
+  | { type: 'message'; message: Message }
+  | { type: 'dial'; callId: string; to: string; video: boolean }
+  | { type: 'answer'; callId: string; video: boolean }
+  | { type: CallAction; callId: string }
+  | { type: 'connectionLost' | 'connectionRestored' }
+  | CallResult;
+
+export type PhoneEffect =
+  | Effect
+  /** The call's local media stops (held: it sends nothing) or flows again; a re-INVITE follows. */
+  | { type: 'holdMedia'; callId: string; held: boolean };
+
+export interface PhoneStep {
+  phone: PhoneState;
+  effects: PhoneEffect[];
+}
+
+/** The calls and the effects so far, while one input is worked through. */
+interface Work {
+  calls: readonly PhoneCall[];
+  effects: PhoneEffect[];
+}
+
+/** One step of the phone. Never throws; never mutates `phone`. */
+export function step(phone: PhoneState, input: PhoneInput, ctx: MachineContext): PhoneStep {
+  const work = route({ calls: phone.calls, effects: [] }, input, ctx);
+  // Each machine asks for its own tone; the phone plays one, chosen from all its calls.
+  const effects: PhoneEffect[] = work.effects.filter((effect) => effect.type !== 'tone');
+  const tone = toneFor(work.calls);
+  if (tone !== phone.tone) effects.push({ type: 'tone', tone });
+  const same = work.calls === phone.calls && tone === phone.tone;
+  return { phone: same ? phone : { calls: work.calls, tone }, effects };
+}
+
+export const callIdOf = (call: PhoneCall): string => call.state.dialog.callId;
+
+/** The call a user is talking in: answered, or being set up, and not on hold. */
+export function activeCall(calls: readonly PhoneCall[]): PhoneCall | undefined {
+  return calls.find((call) => !call.held && call.state.phase !== 'ringing');
+}
+
+/** A call ringing while the phone has another call. */
+export function waitingCall(calls: readonly PhoneCall[]): PhoneCall | undefined {
+  return calls.length > 1 ? calls.find((call) => call.state.phase === 'ringing') : undefined;
+}
+
+function route(work: Work, input: PhoneInput, ctx: MachineContext): Work {
+  switch (input.type) {
+    case 'message':
+      return receive(work, input.message, ctx);
+    case 'dial':
+      return dial(work, input, ctx);
+    case 'answer':
+      return answer(work, input.callId, input.video, ctx);
+    case 'hold':
+      return hold(work, input.callId, ctx);
+    case 'resume':
+      return resume(work, input.callId, ctx);
+    case 'cancel':
+    case 'decline':
+    case 'hangup':
+    case 'reoffer':
+      return feed(work, input.callId, { type: input.type }, ctx);
+    case 'connectionLost':
+    case 'connectionRestored':
+      return work.calls.reduce((done, call) => feed(done, callIdOf(call), { type: input.type }, ctx), work);
+    case 'offerReady':
+    case 'offerFailed':
+    case 'answerReady':
+    case 'answerFailed':
+    case 'reofferReady':
+    case 'reofferFailed':
+    case 'reanswerReady':
+    case 'reanswerFailed':
+    case 'localCandidate':
+    case 'timer':
+    case 'mediaFailed':
+    case 'mediaEnded':
+      return feed(work, input.callId, input, ctx);
+    default:
+      return missingCase(input);
+  }
+}
+
+const find = (calls: readonly PhoneCall[], callId: string): PhoneCall | undefined => calls.find((call) => callIdOf(call) === callId);
+const warn = (work: Work, message: string): Work => ({ calls: work.calls, effects: [...work.effects, { type: 'warn', message }] });
+
+/** Feeds `input` to the machine of the call `callId`; a call that ends leaves the list. */
+function feed(work: Work, callId: string, input: CallInput, ctx: MachineContext): Work {
+  const at = work.calls.findIndex((call) => callIdOf(call) === callId);
+  const call = work.calls[at];
+  if (!call) return unrouted(work, input, ctx);
+  const next = transition(call.state, input, ctx);
+  const effects = [...work.effects, ...next.effects];
+  if (next.state === call.state) return { calls: work.calls, effects };
+  const calls = [...work.calls];
+  if (next.state.phase === 'idle') calls.splice(at, 1);
+  // Glare turns our call into the peer's (another Call-ID): that call was never held.
+  else calls[at] = { state: next.state, held: call.held && next.state.dialog.callId === callId };
+  return { calls, effects };
+}
+
+/** An input for no call of ours: an idle machine answers it (481 to a stray BYE or CANCEL; a late result is dropped). */
+function unrouted(work: Work, input: CallInput, ctx: MachineContext): Work {
+  return { calls: work.calls, effects: [...work.effects, ...transition(initialState, input, ctx).effects] };
+}
+
+function receive(work: Work, message: Message, ctx: MachineContext): Work {
+  const input: CallInput = { type: 'message', message };
+  const call = message.callId === undefined ? undefined : find(work.calls, message.callId);
+  if (call) return feed(work, callIdOf(call), input, ctx);
+  if (!isResponse(message) && message.method === 'INVITE') return ring(work, message, ctx);
+  return unrouted(work, input, ctx);
+}
+
+/** A new call to this phone. */
+function ring(work: Work, invite: Extract<Request, { method: 'INVITE' }>, ctx: MachineContext): Work {
+  const input: CallInput = { type: 'message', message: invite };
+  // A call with the same peer decides: glare while ours is unanswered, else busy.
+  const samePeer = work.calls.find((call) => sameName(call.state.dialog.peer, invite.from ?? ''));
+  if (samePeer) return feed(work, callIdOf(samePeer), input, ctx);
+  if (isFull(work.calls)) return { calls: work.calls, effects: [...work.effects, { type: 'send', message: reply(invite, 486) }] };
+  return start(work, input, ctx);
+}
+
+function isFull(calls: readonly PhoneCall[]): boolean {
+  const ringing = calls.filter((call) => call.state.phase === 'ringing').length;
+  return ringing >= LIMITS.ringing || calls.length - ringing >= LIMITS.calls;
+}
+
+/** A call that begins from an idle machine joins the list. */
+function start(work: Work, input: CallInput, ctx: MachineContext): Work {
+  const next = transition(initialState, input, ctx);
+  const calls = next.state.phase === 'idle' ? work.calls : [...work.calls, { state: next.state, held: false }];
+  return { calls, effects: [...work.effects, ...next.effects] };
+}
+
+function dial(work: Work, input: Extract<PhoneInput, { type: 'dial' }>, ctx: MachineContext): Work {
+  // Calling someone whose call rings here: the two calls are one, so answer it.
+  const theirs = work.calls.find((call) => call.state.phase === 'ringing' && sameName(call.state.dialog.peer, input.to));
+  if (theirs) return answer(work, callIdOf(theirs), input.video, ctx);
+  if (work.calls.length > 0) return warn(work, `Ignored dial while in ${work.calls.length} call(s)`);
+  return start(work, input, ctx);
+}
+
+/** Answering a ringing call: the active call goes on hold and an unanswered one ends first. */
+function answer(work: Work, callId: string, video: boolean, ctx: MachineContext): Work {
+  const target = find(work.calls, callId);
+  if (target?.state.phase !== 'ringing') return feed(work, callId, { type: 'answer', video }, ctx);
+  const cleared = work.calls.reduce((done, call) => (call === target ? done : makeWay(done, call, ctx)), work);
+  return feed(cleared, callId, { type: 'answer', video }, ctx);
+}
+
+/** Another call gives way to one the user takes: hold it if answered, else end it. */
+function makeWay(work: Work, call: PhoneCall, ctx: MachineContext): Work {
+  if (call.state.phase !== 'active') return feed(work, callIdOf(call), { type: 'hangup' }, ctx);
+  return call.held ? work : setHold(work, callIdOf(call), true, ctx);
+}
+
+function hold(work: Work, callId: string, ctx: MachineContext): Work {
+  const call = find(work.calls, callId);
+  if (call?.state.phase !== 'active' || call.held) return warn(work, 'Ignored hold of a call that is not active');
+  return setHold(work, callId, true, ctx);
+}
+
+/** Resuming a held call puts the active one on hold first: one call at a time has the media. */
+function resume(work: Work, callId: string, ctx: MachineContext): Work {
+  const target = find(work.calls, callId);
+  if (target?.state.phase !== 'active' || !target.held) return warn(work, 'Ignored resume of a call that is not on hold');
+  const others = work.calls.filter((call) => call !== target && call.state.phase === 'active' && !call.held);
+  const cleared = others.reduce((done, call) => setHold(done, callIdOf(call), true, ctx), work);
+  return setHold(cleared, callId, false, ctx);
+}
+
+/** Holds or resumes an answered call: its media stops or flows, and a re-INVITE tells the far end. */
+function setHold(work: Work, callId: string, held: boolean, ctx: MachineContext): Work {
+  const calls = work.calls.map((call) => (callIdOf(call) === callId ? { ...call, held } : call));
+  return feed({ calls, effects: [...work.effects, { type: 'holdMedia', callId, held }] }, callId, { type: 'reoffer' }, ctx);
+}
+
+/** The one tone of the phone: a call ringing (softly when it waits beside another), else ringback. */
+function toneFor(calls: readonly PhoneCall[]): Tone {
+  if (calls.some((call) => call.state.phase === 'ringing')) return calls.length > 1 ? 'waiting' : 'ringtone';
+  if (calls.some((call) => call.state.phase === 'ringback')) return 'ringback';
+  return null;
+}

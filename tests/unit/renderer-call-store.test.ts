@@ -1,0 +1,346 @@
+/**
+ * The call store as the interpreter of the coordinator's effects, with WebRTC and the devices
+ * replaced at their boundary only (a fake Peer, fake tracks): messages sent, tones, the peer
+ * connections made, held and closed, the shared microphone, ICE restarts, history and alerts.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { IceCandidate, Message, Request, Response, SessionDescription } from '../../common/protocol.js';
+import type { HistoryEntry } from '../../renderer/src/lib/history.js';
+import type { Acquired } from '../../renderer/src/rtc/media.js';
+import type { MediaPeer } from '../../renderer/src/rtc/media-session.js';
+import type { LocalTracks, PeerCallbacks } from '../../renderer/src/rtc/peer.js';
+import type { LocalIntent } from '../../renderer/src/rtc/sdp.js';
+import type { Tone } from '../../renderer/src/sip/types.js';
+import { CallStore } from '../../renderer/src/stores/call.svelte.js';
+
+const ANSWER: SessionDescription = { type: 'answer', sdp: 'v=0 far answer' };
+const OFFER: SessionDescription = { type: 'offer', sdp: 'v=0 far offer' };
+
+class FakeTrack {
+  readyState: MediaStreamTrackState = 'live';
+  readonly #listeners: (() => void)[] = [];
+  constructor(readonly kind: 'audio' | 'video') {}
+  stop(): void {
+    this.readyState = 'ended';
+  }
+  addEventListener(_type: 'ended', listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+  /** The device went away. */
+  end(): void {
+    this.readyState = 'ended';
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+/** The WebRTC boundary: records what the phone asks of its peer connection. */
+class FakePeer implements MediaPeer {
+  readonly remoteStream = {} as MediaStream;
+  connectionState: RTCPeerConnectionState = 'new';
+  readonly locals: { tracks: LocalTracks; intent: LocalIntent }[] = [];
+  readonly offers: { iceRestart?: boolean }[] = [];
+  readonly offersAccepted: SessionDescription[] = [];
+  readonly answersApplied: SessionDescription[] = [];
+  readonly remoteCandidates: (IceCandidate | null)[] = [];
+  trickling = false;
+  closed = false;
+  constructor(readonly callbacks: PeerCallbacks) {}
+  get intent(): LocalIntent | undefined {
+    return this.locals.at(-1)?.intent;
+  }
+  get tracks(): LocalTracks | undefined {
+    return this.locals.at(-1)?.tracks;
+  }
+  setLocal(tracks: LocalTracks, intent: LocalIntent): void {
+    this.locals.push({ tracks, intent });
+  }
+  async createOffer(options: { iceRestart?: boolean } = {}): Promise<SessionDescription> {
+    this.offers.push(options);
+    return { type: 'offer', sdp: `v=0 our offer ${this.offers.length}` };
+  }
+  async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
+    this.offersAccepted.push(offer);
+    return { type: 'answer', sdp: `v=0 our answer ${this.offersAccepted.length}` };
+  }
+  async acceptAnswer(answer: SessionDescription): Promise<void> {
+    this.answersApplied.push(answer);
+  }
+  async rollback(): Promise<void> {}
+  async addRemoteCandidate(candidate: IceCandidate | null): Promise<void> {
+    this.remoteCandidates.push(candidate);
+  }
+  startTrickle(): void {
+    this.trickling = true;
+  }
+  async quality() {
+    return { rttMs: 12, lossPercent: 0, kbps: 900, framesDecoded: 5 };
+  }
+  close(): void {
+    this.closed = true;
+  }
+  /** The ICE/DTLS path changes state. */
+  path(state: RTCPeerConnectionState): void {
+    this.connectionState = state;
+    this.callbacks.onConnectionState(state);
+  }
+}
+
+/** Lets every promise chain the store started run to its end (no time passes). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i += 1) await Promise.resolve();
+}
+
+function setup(options: { camera?: () => Acquired } = {}) {
+  const sent: Message[] = [];
+  const tones: Tone[] = [];
+  const alerts: string[] = [];
+  const history: Omit<HistoryEntry, 'unseen'>[] = [];
+  const peers: FakePeer[] = [];
+  const mics: FakeTrack[] = [];
+  const cameras: FakeTrack[] = [];
+  const store = new CallStore({
+    send: (message) => sent.push(message),
+    alerts: {
+      alertIncomingCall: (alert) => alerts.push(`alert ${alert.from}`),
+      clearIncomingCall: (callId) => alerts.push(`clear ${callId}`),
+    },
+    history: { add: (entry) => history.push(entry) },
+    devices: { current: () => null, refresh: async () => undefined, onChange: () => () => undefined },
+    tones: { play: (tone) => tones.push(tone), unlock: () => undefined },
+    network: () => ({ iceServers: [], relayOnly: false }),
+    media: {
+      peer: (_network, callbacks) => {
+        const peer = new FakePeer(callbacks);
+        peers.push(peer);
+        return peer;
+      },
+      microphone: async () => {
+        const track = new FakeTrack('audio');
+        mics.push(track);
+        return { track: track as unknown as MediaStreamTrack, problem: null };
+      },
+      camera: async () => {
+        if (options.camera) return options.camera();
+        const track = new FakeTrack('video');
+        cameras.push(track);
+        return { track: track as unknown as MediaStreamTrack, problem: null };
+      },
+    },
+    random: () => 0.5,
+  });
+  const requests = (method: string) => sent.filter((m): m is Request & { callId: string } => !('status' in m) && m.method === method);
+  const responses = (status: number) => sent.filter((m): m is Response => 'status' in m && m.status === status);
+  return { store, sent, tones, alerts, history, peers, mics, cameras, requests, responses };
+}
+
+const invite = (callId: string, from: string, video = false): Message =>
+  ({ method: 'INVITE', cseq: 1, callId, from, to: 'Me', body: { sdp: OFFER, media: { audio: true, video } } }) as Request;
+const ok = (callId: string, cseq: number, from: string): Message => ({
+  status: 200,
+  reason: 'OK',
+  method: 'INVITE',
+  cseq,
+  callId,
+  from,
+  body: { sdp: ANSWER },
+});
+
+/** An incoming call from Ada, answered: the store is in one call on peers[0]. */
+async function inCallWithAda(phone: ReturnType<typeof setup>, video = false): Promise<void> {
+  phone.store.receive(invite('ada-call', 'Ada', video));
+  phone.store.answer('ada-call', video);
+  await settle();
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(1_000_000);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('one call', () => {
+  it('a placed call: the offer of a new peer goes out, ringback plays, the answer is applied, hang up closes and records it', async () => {
+    const phone = setup();
+    phone.store.dial('Ada', false);
+    await settle();
+    expect(phone.peers).toHaveLength(1);
+    const [inviteSent] = phone.requests('INVITE');
+    expect(inviteSent).toMatchObject({ cseq: 1, to: 'Ada', body: { sdp: { type: 'offer', sdp: 'v=0 our offer 1' }, media: { audio: true, video: false } } });
+    const callId = inviteSent!.callId;
+    expect(phone.peers[0]!.trickling).toBe(true);
+
+    phone.store.receive({ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId, from: 'Ada' });
+    expect(phone.tones).toEqual(['ringback']);
+    expect(phone.store.statusText).toBe('Calling Ada… Ringing…');
+    phone.store.receive(ok(callId, 1, 'Ada'));
+    expect(phone.peers[0]!.answersApplied).toEqual([ANSWER]);
+    expect(phone.tones).toEqual(['ringback', null]);
+    expect(phone.store.statusText).toBe('In call with Ada');
+    expect(phone.peers[0]!.tracks?.mic).toBe(phone.mics[0]);
+
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(phone.store.main?.quality).toMatchObject({ rttMs: 12 });
+    phone.store.hangup(callId);
+    expect(phone.requests('BYE')).toEqual([{ method: 'BYE', cseq: 2, callId, body: { reason: 'Hang up' } }]);
+    expect(phone.peers[0]!.closed).toBe(true);
+    expect(phone.mics[0]!.readyState).toBe('ended');
+    expect(phone.history).toEqual([{ id: callId, peer: 'Ada', kind: 'outgoing', video: false, at: 1_000_000, seconds: 5 }]);
+    expect(phone.store.calls).toEqual([]);
+    expect(phone.store.statusText).toBe('Call ended');
+  });
+
+  it('an incoming call rings and alerts; remote candidates that came first reach its peer', async () => {
+    const phone = setup();
+    phone.store.receive(invite('ada-call', 'Ada'));
+    phone.store.receive({ method: 'INFO', cseq: 2, callId: 'ada-call', from: 'Ada', body: { candidate: { candidate: 'c1' } } } as Request);
+    expect(phone.tones).toEqual(['ringtone']);
+    expect(phone.alerts).toEqual(['alert Ada']);
+    expect(phone.responses(180)).toHaveLength(1);
+    phone.store.answer('ada-call', false);
+    await settle();
+    expect(phone.peers[0]!.remoteCandidates).toEqual([{ candidate: 'c1' }]);
+    expect(phone.peers[0]!.offersAccepted).toEqual([OFFER]);
+    expect(phone.responses(200)).toEqual([
+      { status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: 'ada-call', body: { sdp: { type: 'answer', sdp: 'v=0 our answer 1' } } },
+    ]);
+    expect(phone.alerts).toEqual(['alert Ada', 'clear ada-call']);
+    expect(phone.tones).toEqual(['ringtone', null]);
+  });
+});
+
+describe('call waiting', () => {
+  it('a second caller gets the soft tone and an alert; the call goes on', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.receive(invite('cy-call', 'Cy'));
+    expect(phone.tones.at(-1)).toBe('waiting');
+    expect(phone.alerts).toContain('alert Cy');
+    expect(phone.store.waiting?.peer).toBe('Cy');
+    expect(phone.store.main?.peer).toBe('Ada');
+    expect(phone.store.statusText, 'the live status line tells of the waiting caller').toBe('In call with Ada · Cy is calling…');
+    expect(phone.peers).toHaveLength(1);
+  });
+
+  it('Answer holds the call (its media stops, a re-INVITE goes out), then answers on a new peer sharing the microphone', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.answer('cy-call', false);
+    await settle();
+    const [ada, cy] = phone.peers;
+    expect(ada!.intent).toMatchObject({ hold: true });
+    expect(phone.requests('INVITE')).toEqual([{ method: 'INVITE', cseq: 1, callId: 'ada-call', body: { sdp: { type: 'offer', sdp: 'v=0 our offer 1' }, media: { audio: true, video: false } } }]);
+    expect(cy!.intent).toMatchObject({ hold: false });
+    expect(phone.responses(200).map((r) => r.callId)).toEqual(['ada-call', 'cy-call']);
+    expect(phone.mics).toHaveLength(1);
+    expect(cy!.tracks?.mic).toBe(phone.mics[0]);
+    expect(phone.store.main?.peer).toBe('Cy');
+    expect(phone.store.onHold.map((call) => [call.peer, call.held])).toEqual([['Ada', true]]);
+    expect(phone.store.waiting).toBeNull();
+  });
+
+  it('Resume holds the active call first, then lets the held one send again; hanging up the held call closes only it', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.answer('cy-call', false);
+    await settle();
+    phone.store.receive(ok('ada-call', 1, 'Ada'));
+    const [ada, cy] = phone.peers;
+
+    phone.store.toggleHold('ada-call');
+    await settle();
+    expect(cy!.intent).toMatchObject({ hold: true });
+    expect(ada!.intent).toMatchObject({ hold: false });
+    expect(phone.requests('INVITE').map((r) => [r.callId, r.cseq])).toEqual([
+      ['ada-call', 1],
+      ['cy-call', 1],
+      ['ada-call', 2],
+    ]);
+    expect(phone.store.main?.peer).toBe('Ada');
+    expect(phone.store.onHold.map((call) => call.peer)).toEqual(['Cy']);
+
+    phone.store.hangup('cy-call');
+    expect(cy!.closed).toBe(true);
+    expect(ada!.closed).toBe(false);
+    expect(phone.mics[0]!.readyState).toBe('live');
+    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', kind: 'incoming' }]);
+    expect(phone.store.onHold).toEqual([]);
+    expect(phone.store.statusText).toBe('In call with Ada');
+  });
+
+  it('a waiting caller who gives up is a missed call, and the soft tone stops', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.receive({ method: 'CANCEL', cseq: 1, callId: 'cy-call', from: 'Cy' } as Request);
+    expect(phone.tones.slice(-2)).toEqual(['waiting', null]);
+    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', kind: 'missed' }]);
+    expect(phone.store.calls.map((call) => call.peer)).toEqual(['Ada']);
+  });
+});
+
+describe('media recovery', () => {
+  it('the caller restarts ICE at once when the path fails, and ends the call when none comes back in 30 s', async () => {
+    const phone = setup();
+    phone.store.dial('Ada', false);
+    await settle();
+    const callId = phone.requests('INVITE')[0]!.callId;
+    phone.store.receive(ok(callId, 1, 'Ada'));
+    const peer = phone.peers[0]!;
+
+    peer.path('failed');
+    expect(phone.store.main?.reconnecting).toBe(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(peer.offers.at(-1)).toEqual({ iceRestart: true });
+    expect(phone.requests('INVITE').map((r) => r.cseq)).toEqual([1, 2]);
+
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(phone.requests('BYE')).toMatchObject([{ callId, body: { reason: 'Network failure' } }]);
+    expect(phone.store.statusText).toBe('Call failed: network');
+  });
+
+  it('a path that comes back in time keeps the call', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    const peer = phone.peers[0]!;
+    peer.path('disconnected');
+    await vi.advanceTimersByTimeAsync(1_000);
+    peer.path('connected');
+    expect(phone.store.main?.reconnecting).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(phone.requests('BYE')).toEqual([]);
+    // The callee waits for the owner while the path is only disconnected: no restart of its own.
+    expect(peer.offers).toEqual([]);
+  });
+
+  it('after the server restarted, media that stops means the far end hung up', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.connectionChanged(false);
+    phone.store.connectionChanged(true, false);
+    phone.peers[0]!.path('disconnected');
+    expect(phone.requests('BYE')).toMatchObject([{ callId: 'ada-call', body: { reason: 'Media ended' } }]);
+    expect(phone.store.statusText).toBe('Call ended');
+  });
+
+  it('a camera refused on a video answer: a note, voice only, and a re-offer saying so once the call is up', async () => {
+    const phone = setup({ camera: () => ({ track: null, problem: 'Camera permission was denied' }) });
+    await inCallWithAda(phone, true);
+    expect(phone.store.mediaNote).toBe('Camera permission was denied: the call goes on with voice only');
+    expect(phone.store.main?.cameraOn).toBe(false);
+    expect(phone.requests('INVITE')).toMatchObject([{ callId: 'ada-call', body: { media: { audio: true, video: false } } }]);
+  });
+
+  it('a microphone that goes away is replaced by a new one for every call', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.mics[0]!.end();
+    await settle();
+    expect(phone.mics).toHaveLength(2);
+    expect(phone.peers[0]!.tracks?.mic).toBe(phone.mics[1]);
+    expect(phone.requests('INVITE')).toEqual([]);
+  });
+});
