@@ -4,9 +4,10 @@
  * history, the devices and the bridge. Components read its state and call its methods.
  */
 import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus } from '../../../common/bridge.js';
-import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody } from '../../../common/protocol.js';
+import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
 import { PhoneBook, type Entry } from '../lib/phonebook.js';
+import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
 import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
 import { Tones } from '../rtc/tones.js';
 import { CallStore } from './call.svelte.js';
@@ -37,6 +38,8 @@ export class PhoneStore {
   me = $state('');
   dnd = $state(false);
   users = $state.raw<Entry[]>([]);
+  /** The server's ring groups, with their members' presence. */
+  groups = $state.raw<GroupEntry[]>([]);
   /** The desktop app's embedded server; null in a browser. */
   hosting = $state.raw<HostingState | null>(null);
   /** LeanPhone hosts found on the LAN (desktop only: a page cannot browse mDNS). */
@@ -44,6 +47,7 @@ export class PhoneStore {
 
   #client: SignalClient | null = null;
   #book: PhoneBook | null = null;
+  #ringGroups: RingGroupEntry[] = [];
   /** The user's own STUN/TURN servers from settings, added to the server's. */
   ownIceServers = $state.raw<IceServer[]>([]);
   /** Media only through TURN relays (settings). */
@@ -164,8 +168,7 @@ export class PhoneStore {
     this.#client?.stop();
     this.#client = null;
     this.signedIn = false;
-    this.users = [];
-    this.#book = null;
+    this.#showBook(null);
   }
 
   async setOwnIceServers(servers: IceServer[]): Promise<void> {
@@ -194,9 +197,10 @@ export class PhoneStore {
     this.me = body.name;
     this.signedIn = true;
     this.#serverIceServers = body.iceServers;
-    this.#book = new PhoneBook(body.name);
-    this.#book.reset(body.users);
-    this.users = this.#book.list();
+    this.#ringGroups = body.groups ?? [];
+    const book = new PhoneBook(body.name);
+    book.reset(body.users);
+    this.#showBook(book);
     // A server that did not know us (restarted) forgot our do-not-disturb.
     if (!body.resumed && this.dnd) this.#client?.publish('dnd');
     this.call.connectionChanged(true, body.resumed);
@@ -206,9 +210,15 @@ export class PhoneStore {
   #refused(refusal: Refusal): void {
     this.error = refusal.text;
     this.signedIn = false;
-    this.users = [];
-    this.#book = null;
+    this.#showBook(null);
     this.call.shutdown();
+  }
+
+  /** The phone book (null: none, signed out) and the ring groups with its presence. */
+  #showBook(book: PhoneBook | null): void {
+    this.#book = book;
+    this.users = book?.list() ?? [];
+    this.groups = book ? ringGroupEntries(this.#ringGroups, book, this.me) : [];
   }
 
   #message(message: Message): void {
@@ -217,7 +227,7 @@ export class PhoneStore {
     } else if (message.method === 'NOTIFY') {
       if (this.#book) {
         this.#book.apply(message.body.users);
-        this.users = this.#book.list();
+        this.#showBook(this.#book);
       }
       return;
     }
