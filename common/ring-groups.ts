@@ -20,6 +20,23 @@ export function parseRingGroup(text: string): CheckedRingGroup {
   return checkRingGroup(text.slice(0, equals), members === '' ? [] : members.split(','));
 }
 
+/** Reads the hosting panel's text: one group a line, blank lines skipped. */
+export function parseRingGroupLines(text: string): { ok: true; groups: RingGroupDefinition[] } | { ok: false; problem: string } {
+  const groups: RingGroupDefinition[] = [];
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    const parsed = parseRingGroup(line.trim());
+    if (!parsed.ok) return { ok: false, problem: `Line ${index + 1}: ${parsed.problem}` };
+    groups.push(parsed.group);
+  }
+  return { ok: true, groups };
+}
+
+/** The text form parseRingGroupLines reads back. */
+export const formatRingGroups = (groups: readonly RingGroupDefinition[]): string =>
+  groups.map((group) => `${group.name}=${group.members.join(',')}`).join('\n');
+
 /** Normalises a group's name and members; says what is wrong when one is not a valid name or there are none. */
 export function checkRingGroup(rawName: string, rawMembers: readonly string[]): CheckedRingGroup {
   const name = normalizeName(rawName);

@@ -5,6 +5,7 @@
  */
 import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus } from '../../../common/bridge.js';
 import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
+import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
 import { PhoneBook, type Entry } from '../lib/phonebook.js';
 import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
@@ -42,6 +43,8 @@ export class PhoneStore {
   groups = $state.raw<GroupEntry[]>([]);
   /** The desktop app's embedded server; null in a browser. */
   hosting = $state.raw<HostingState | null>(null);
+  /** The ring groups the desktop app's embedded server offers (settings). */
+  hostedRingGroups = $state.raw<RingGroupDefinition[]>([]);
   /** LeanPhone hosts found on the LAN (desktop only: a page cannot browse mDNS). */
   servers = $state.raw<DiscoveredServer[]>([]);
 
@@ -75,6 +78,7 @@ export class PhoneStore {
     this.passcode = settings.passcode;
     this.ownIceServers = settings.iceServers;
     this.relayOnly = settings.relayOnly;
+    this.hostedRingGroups = settings.ringGroups;
     void this.devices.load().catch(() => undefined);
     this.bridge.onAlertAction(({ callId, action }) => {
       const state = this.call.calls.find((call) => call.callId === callId)?.state;
@@ -95,6 +99,11 @@ export class PhoneStore {
 
   async setHosting(enabled: boolean): Promise<void> {
     this.#hostingChanged(await this.bridge.setHosting(enabled));
+  }
+
+  /** Saves the hosted server's ring groups; a running server restarts with them. */
+  async setHostedRingGroups(groups: RingGroupDefinition[]): Promise<void> {
+    this.hostedRingGroups = (await this.bridge.updateSettings({ ringGroups: groups })).ringGroups;
   }
 
   /** When this machine starts hosting, its own phone joins that server unless already signed in. */
