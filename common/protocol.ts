@@ -61,6 +61,13 @@ export interface RegisteredBody {
   resumed: boolean;
   users: UserPresence[];
   iceServers: IceServer[];
+  /** The host's ring groups (empty when it has none; absent from servers older than ring groups). */
+  groups?: RingGroupEntry[];
+}
+/** A ring group in the phone book: its members' presence is theirs as users (offline when not listed). */
+export interface RingGroupEntry {
+  name: string;
+  members: string[];
 }
 export interface InviteBody {
   sdp: SessionDescription;
@@ -79,6 +86,11 @@ export interface PresenceBody {
 export interface ByeBody {
   reason: string;
 }
+/** Only on a CANCEL the server sends a ring group's member when another member answered. */
+export interface CancelBody {
+  reason: typeof ANSWERED_ELSEWHERE;
+}
+export const ANSWERED_ELSEWHERE = 'Answered elsewhere';
 
 interface RequestBase<M extends Method, B> {
   method: M;
@@ -94,9 +106,9 @@ export type Request =
   | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
   | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
   | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
-  | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody })
+  | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody; group?: string })
   | (RequestBase<'ACK', never> & { callId: string })
-  | (RequestBase<'CANCEL', never> & { callId: string })
+  | (RequestBase<'CANCEL', CancelBody> & { callId: string })
   | (RequestBase<'BYE', ByeBody> & { callId: string })
   | (RequestBase<'INFO', InfoBody> & { callId: string; body: InfoBody });
 
@@ -108,6 +120,8 @@ export interface Response {
   callId?: string;
   from?: string;
   to?: string;
+  /** On the 200 to an INVITE to a ring group: the group, answered by `from`. Stamped by the server. */
+  group?: string;
   body?: RegisteredBody | AnswerBody | Record<string, never>;
 }
 

@@ -66,6 +66,8 @@ export const requestSchemas = {
     }),
   }),
   ACK: z.object(inDialog),
+  // A CANCEL's body ("Answered elsewhere", ring groups) and an INVITE's `group` are the server's
+  // to send: from a client they are dropped like any unknown field.
   CANCEL: z.object(inDialog),
   BYE: z.object({ ...inDialog, body: z.object({ reason: shortText }).optional() }),
   INFO: z.object({ ...inDialog, body: z.object({ candidate: candidate.nullable() }) }),

@@ -43,6 +43,8 @@ export interface Router {
   drop(key: UserKey): void;
   /** Sends `message` to `to` as from `from`, both stamped in; held while `to`'s socket is lost. */
   deliver(to: UserKey, from: UserKey, message: Request | Response): void;
+  /** Sends the server's own `message` to `to` (no `from`, as a reply on its socket has none); held the same way. */
+  deliverOwn(to: UserKey, message: Request | Response): void;
   /** Sends the server's own response on `connection`. */
   reply(connection: Connection, response: ServerResponse): void;
   /** Sends one frame to every attached connection. */
@@ -131,6 +133,14 @@ export class LocalRouter implements Router {
     const unstamped = message.to === undefined && message.from === undefined;
     const json = JSON.stringify(unstamped ? message : { ...message, from: undefined, to: undefined });
     const frame = `{"from":${sender.nameJson},"to":${route.nameJson},${json.slice(1)}`;
+    if (route.connection) route.connection.link.send(frame);
+    else route.held.hold(frame);
+  }
+
+  deliverOwn(to: UserKey, message: Request | Response): void {
+    const route = this.#routes.get(to);
+    if (!route) return;
+    const frame = JSON.stringify(message);
     if (route.connection) route.connection.link.send(frame);
     else route.held.hold(frame);
   }

@@ -18,6 +18,7 @@ import { DEFAULTS, type RunningSignalServer, type SignalServerOptions } from './
 import { OriginPolicy, normaliseOrigin } from './origins.js';
 import { DEFAULT_PASSCODE_LIMITS } from './passcode-guard.js';
 import { DEFAULT_FLOOD_LIMITS } from './rate-limit.js';
+import { RingGroups } from './ring-groups.js';
 import { turnCredentials } from './turn.js';
 import { Switchboard, type SwitchboardConfig } from './switchboard.js';
 
@@ -214,6 +215,7 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
       maxCalls: options.maxCallsPerPhone ?? DEFAULTS.maxCallsPerPhone,
       maxRinging: options.maxRingingPerPhone ?? DEFAULTS.maxRingingPerPhone,
     },
+    ringGroups: new RingGroups(options.ringGroups),
     callLimits: {
       maxRinging: options.maxRingingPerCaller ?? DEFAULTS.maxRingingPerCaller,
       perMinute: options.callsPerMinute ?? DEFAULTS.callsPerMinute,

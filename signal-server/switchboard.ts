@@ -17,6 +17,7 @@ import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
 import { LocalRegistry } from './registry.js';
+import type { RingGroups } from './ring-groups.js';
 import { LocalRouter, type Connection, type Link } from './router.js';
 
 export type { Connection, Link } from './router.js';
@@ -40,6 +41,8 @@ export interface SwitchboardConfig {
   maxEndedDialogs: number;
   /** What one phone may hold: answered calls, and incoming calls ringing. */
   phoneLimits: PhoneLimits;
+  /** The host's ring groups: their names are no user's. */
+  ringGroups: RingGroups;
   callLimits: CallLimits;
   floodLimits: FloodLimits;
   passcodeLimits: PasscodeGuardLimits;

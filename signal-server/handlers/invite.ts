@@ -1,9 +1,11 @@
 /**
  * A new INVITE starts a call: the server finds the callee and checks it can ring (404, 480, 486),
  * checks the caller's limits (503), answers 100 and relays the INVITE. Either party may be in other
- * calls already, up to the phone limits. An INVITE for a live dialog is a re-INVITE, relayed within it.
+ * calls already, up to the phone limits. An INVITE to a ring group forks to every member who can
+ * ring (480 when none can). An INVITE for a live dialog is a re-INVITE, relayed within it.
  */
 import { nameKeys, type UserKey } from '../name-key.js';
+import type { RingGroup } from '../ring-groups.js';
 import type { Connection } from '../router.js';
 import type { Board, Handler, RequestOf } from './board.js';
 import { ringTimeout } from './endings.js';
@@ -20,7 +22,13 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     refuse(board, connection, { ...echo(request), status: 400, reason: 'to: is required' });
     return;
   }
-  const callee = board.registry.find(nameKeys(request.to));
+  const keys = nameKeys(request.to);
+  const group = board.config.ringGroups.find(keys);
+  if (group) {
+    startGroupCall(board, connection, caller, request, group);
+    return;
+  }
+  const callee = board.registry.find(keys);
   if (callee === caller) {
     refuse(board, connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
     return;
@@ -43,6 +51,36 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   reply(board, connection, request, 100);
   board.router.deliver(callee, caller, request);
   log(board, 'info', 'call-start', { callId: dialog.callId, from: nameOf(board, caller), to: nameOf(board, callee), video: request.body.media.video });
+}
+
+/** Rings every member of `group` who can ring (the caller excepted) with the same INVITE, naming the group. */
+function startGroupCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, group: RingGroup): void {
+  const members = freeMembers(board, group, caller);
+  if (members.length === 0) {
+    refuseCall(board, connection, caller, request, 480);
+    return;
+  }
+  const limited = callerRefusal(board, caller);
+  if (limited) {
+    refuse(board, connection, { ...echo(request), status: 503, reason: limited });
+    return;
+  }
+  const { callId, cseq } = request;
+  board.dialogs.open({ callId, caller, callee: group.key, cseq, fork: { group: group.name, members } }, (ringing) => ringTimeout(board, ringing));
+  reply(board, connection, request, 100);
+  const forked = { ...request, group: group.name };
+  for (const member of members) board.router.deliver(member, caller, forked);
+  log(board, 'info', 'call-start', { callId, from: nameOf(board, caller), to: group.name, members: members.length, video: request.body.media.video });
+}
+
+/** The members of `group` registered and able to ring now, other than `caller`. */
+function freeMembers(board: Board, group: RingGroup, caller: UserKey): UserKey[] {
+  const free: UserKey[] = [];
+  for (const member of group.members) {
+    const key = board.registry.find(member.keys);
+    if (key !== undefined && key !== caller && !free.includes(key) && calleeRefusal(board, key) === null) free.push(key);
+  }
+  return free;
 }
 
 function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 486): void {

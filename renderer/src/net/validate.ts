@@ -27,6 +27,16 @@ function usersProblem(v: unknown): string | null {
   return null;
 }
 
+/** The ring groups of a REGISTER 200: absent from older servers. */
+function groupsProblem(v: unknown): string | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v)) return 'groups must be a list';
+  for (const g of v) {
+    if (!isObj(g) || !isStr(g.name) || !Array.isArray(g.members) || !g.members.every(isStr)) return 'groups holds a bad entry';
+  }
+  return null;
+}
+
 function bodyProblem(method: Method, body: unknown): string | null {
   switch (method) {
     case 'INVITE': {
@@ -47,10 +57,12 @@ function bodyProblem(method: Method, body: unknown): string | null {
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
       return null;
+    case 'CANCEL':
+      if (body !== undefined && (!isObj(body) || !isStr(body.reason))) return 'CANCEL body is malformed';
+      return null;
     case 'REGISTER':
     case 'PUBLISH':
     case 'ACK':
-    case 'CANCEL':
       return null;
     default:
       return missingCase(method);
@@ -71,6 +83,7 @@ export function checkIncoming(text: string): Checked {
     return { ok: false, reason: 'callId is malformed' };
   }
   if (raw.from !== undefined && !isStr(raw.from)) return { ok: false, reason: 'from must be a string' };
+  if (raw.group !== undefined && !isStr(raw.group)) return { ok: false, reason: 'group must be a string' };
 
   if ('status' in raw) {
     if (!isInt(raw.status) || raw.status < 100 || raw.status > 699) return { ok: false, reason: 'status is out of range' };
@@ -81,7 +94,7 @@ export function checkIncoming(text: string): Checked {
       if (!isObj(b) || !isStr(b.name) || !isStr(b.resume) || typeof b.resumed !== 'boolean' || !Array.isArray(b.iceServers)) {
         return { ok: false, reason: 'REGISTER 200 body is malformed' };
       }
-      const problem = usersProblem(b.users);
+      const problem = usersProblem(b.users) ?? groupsProblem(b.groups);
       if (problem) return { ok: false, reason: problem };
     }
     if (raw.method === 'INVITE' && raw.status === 200 && raw.body !== undefined) {

@@ -13,6 +13,7 @@
  */
 import { isResponse, REASONS, type InviteBody, type Message, type Request, type Response } from '../../../common/protocol.js';
 import { missingCase } from '../lib/missing-case.js';
+import { answeredBy, answeredElsewhere, answersForGroup } from './ring-group.js';
 import type { CallInput, CallState, Dialog, Effect, EventKey, InCall, KeyedEvent, MachineContext, Outcome, Phase, Step, TimerName } from './types.js';
 
 /** How long each guard timer runs, in milliseconds. */
@@ -91,11 +92,12 @@ function awaiting(state: InCall): { method: 'INVITE' | 'CANCEL'; cseq: number }[
 
 /**
  * A response counts only if it answers a request we have outstanding (method and cseq) and comes
- * from the server itself (no `from`) or from the peer of this dialog: a peer can send any frame
- * with our callId, and nothing else may move the call.
+ * from the server itself (no `from`), from the peer of this dialog, or from the member of the ring
+ * group we called that the server says answered for it: a peer can send any frame with our callId,
+ * and nothing else may move the call.
  */
 function answersOurRequest(state: InCall, response: Response): boolean {
-  if (response.from !== undefined && !sameName(response.from, state.dialog.peer)) return false;
+  if (response.from !== undefined && !sameName(response.from, state.dialog.peer) && !answersForGroup(state.dialog, response)) return false;
   return awaiting(state).some((request) => request.method === response.method && request.cseq === response.cseq);
 }
 
@@ -188,6 +190,7 @@ function incoming(event: EventIn<'INVITE'>): Step {
     video: invite.body.media.video,
     inviteCseq: invite.cseq,
     localCseq: 0,
+    ...(invite.group === undefined ? {} : { group: invite.group }),
   };
   return {
     state: { phase: 'ringing', dialog, offer: invite.body.sdp, media: invite.body.media },
@@ -291,7 +294,7 @@ function abandonInvite(state: StateIn<'inviting' | 'ringback'>, outcome: Outcome
 /** An answer to our INVITE (classify lets through no other response here). */
 function inviteResponse(state: StateIn<'inviting' | 'ringback'>, event: EventIn<'response'>): Step {
   const { response } = event;
-  const { dialog } = state;
+  const dialog = answeredBy(state.dialog, response);
   if (response.status < 200) {
     if (response.status === 180 || response.status === 183) {
       if (state.phase === 'ringback') return stay(state);
@@ -410,8 +413,18 @@ function cancelledByCaller(state: StateIn<'ringing' | 'answering'>, event: Event
       send(reply({ method: 'INVITE', cseq: dialog.inviteCseq, callId: dialog.callId }, 487)),
       { type: 'tone', tone: null },
       stopTimer(dialog, 'network'),
-      ended(dialog, { kind: 'missed' }),
+      ended(dialog, answeredElsewhere(event.request) ? { kind: 'answeredElsewhere' } : { kind: 'missed' }),
     ],
+  };
+}
+
+/** A CANCEL in a call: nothing, unless it tells a ring group's member whose 200 crossed the winner's that it lost. */
+function cancelInCall(state: Active, event: EventIn<'CANCEL'>): Step {
+  const ok = send(reply(event.request, 200));
+  if (state.dialog.owner || !answeredElsewhere(event.request)) return { state, effects: [ok] };
+  return {
+    state: idle,
+    effects: [ok, stopTimer(state.dialog, 'reinvite'), stopTimer(state.dialog, 'retry'), ended(state.dialog, { kind: 'answeredElsewhere' })],
   };
 }
 
@@ -702,7 +715,7 @@ const TABLE: { [P in Phase]: Row<P> } = {
     hangup,
     BYE: remoteBye,
     ACK: quiet,
-    CANCEL: (state, event) => ({ state, effects: [send(reply(event.request, 200))] }),
+    CANCEL: cancelInCall,
     INFO: remoteCandidate,
     localCandidate,
     reoffer: wantReoffer,

@@ -19,6 +19,7 @@ export function phaseText(state: CallState): string {
     case 'cancelling':
       return 'Cancelling…';
     case 'ringing':
+      if (state.dialog.group !== undefined) return `${state.dialog.peer} calling ${state.dialog.group}…`;
       return state.media.video ? `${state.dialog.peer} is video calling…` : `${state.dialog.peer} is calling…`;
     case 'answering':
       return 'Connecting…';
@@ -42,6 +43,8 @@ export function outcomeText(peer: string, outcome: Outcome): string | null {
       return 'Call declined';
     case 'superseded':
       return null;
+    case 'answeredElsewhere':
+      return 'Answered elsewhere';
     case 'failed':
       return outcome.cause === 'network' ? 'Call failed: network' : 'Call failed: the media could not be set up';
     case 'rejected':

@@ -16,6 +16,8 @@ export interface Dialog {
   readonly inviteCseq: number;
   /** Our last CSeq in this dialog; each new request takes the next one. */
   readonly localCseq: number;
+  /** The ring group the call came through: the one that rang this phone, or the one it called that a member (the peer) answered for. */
+  readonly group?: string;
 }
 
 /** A re-INVITE transaction inside a confirmed call. */
@@ -111,7 +113,9 @@ export type Outcome =
   /** `detail` is for the log only: a media error may quote the far end's SDP. */
   | { kind: 'failed'; cause: 'network' | 'media'; detail: string }
   /** Glare: this outgoing call gave way to the peer's call to us. */
-  | { kind: 'superseded' };
+  | { kind: 'superseded' }
+  /** A ring group rang this phone and another member took the call. */
+  | { kind: 'answeredElsewhere' };
 
 /** `waiting`: a short soft beep for a call ringing while the phone is already in a call. */
 export type Tone = 'ringtone' | 'ringback' | 'waiting' | null;
