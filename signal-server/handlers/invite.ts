@@ -2,17 +2,20 @@
  * A new INVITE starts a call: the server finds the callee and checks it can ring (404, 480, 486),
  * checks the caller's limits (503), answers 100 and relays the INVITE. Either party may be in other
  * calls already, up to the phone limits. An INVITE for a live dialog is a re-INVITE, relayed within it.
+ * An INVITE following a transfer must name a referral the server recorded (refer.ts).
  */
 import { nameKeys, type UserKey } from '../name-key.js';
 import type { Connection } from '../router.js';
 import type { Board, Handler, RequestOf } from './board.js';
 import { ringTimeout } from './endings.js';
 import { relayInDialog } from './in-dialog.js';
+import { checkReferral } from './refer.js';
 import { echo, log, nameOf, refuse, reply } from './replies.js';
 
 export const invite: Handler<'INVITE'> = (board, connection, sender, request) => {
-  if (board.dialogs.get(request.callId)) relayInDialog(board, connection, sender, request);
-  else startCall(board, connection, sender, request);
+  if (!board.dialogs.get(request.callId)) startCall(board, connection, sender, request);
+  else if (request.body.referral !== undefined) refuse(board, connection, { ...echo(request), status: 400, reason: 'body.referral: only a new call follows a referral' });
+  else relayInDialog(board, connection, sender, request);
 };
 
 function startCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>): void {
@@ -29,6 +32,12 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     refuseCall(board, connection, caller, request, 404);
     return;
   }
+  const referred = request.body.referral === undefined ? null : checkReferral(board, caller, callee, request);
+  if (referred?.ok === false) {
+    if (referred.status === 403) refuse(board, connection, { ...echo(request), status: 403, reason: referred.reason });
+    else refuseCall(board, connection, caller, request, referred.status);
+    return;
+  }
   const unavailable = calleeRefusal(board, callee);
   if (unavailable !== null) {
     refuseCall(board, connection, caller, request, unavailable);
@@ -41,11 +50,12 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   }
   const dialog = board.dialogs.open({ callId: request.callId, caller, callee, cseq: request.cseq }, (ringing) => ringTimeout(board, ringing));
   reply(board, connection, request, 100);
-  board.router.deliver(callee, caller, request);
+  board.router.deliver(callee, caller, referred ? { ...request, body: referred.body } : request);
+  if (referred) board.dialogs.referrals.placed(referred.referral);
   log(board, 'info', 'call-start', { callId: dialog.callId, from: nameOf(board, caller), to: nameOf(board, callee), video: request.body.media.video });
 }
 
-function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 486): void {
+function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 481 | 486): void {
   reply(board, connection, request, status);
   log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
 }

@@ -61,6 +61,7 @@ export function classify(state: CallState, input: CallInput): KeyedEvent {
     case 'REGISTER':
     case 'PUBLISH':
     case 'NOTIFY':
+    case 'REFER':
       return { type: 'stray', message };
     default:
       return missingCase(message);
