@@ -90,26 +90,26 @@ export function checkReferral(board: Board, caller: UserKey, callee: UserKey, re
  * to the referrer (a final one ends the referral); anything else is the server's to send (501).
  */
 export const notify: Handler<'NOTIFY'> = (board, connection, sender, request) => {
-  const callId = request.body.event === 'refer' ? request.callId : undefined;
-  const dialog = callId === undefined ? undefined : board.dialogs.get(callId);
+  const dialog = isReport(request) ? board.dialogs.get(request.callId) : undefined;
   const referral = dialog && board.dialogs.referrals.get(dialog.callId);
-  if (!dialog || !referral || referral.transferee !== sender || referral.phase === 'offered' || request.body.event !== 'refer') {
+  if (!isReport(request) || !dialog || !referral || referral.transferee !== sender || referral.phase === 'offered') {
     notifyFromClient(board, connection, sender, request);
     return;
   }
-  const reported = { method: 'NOTIFY' as const, cseq: request.cseq, callId: dialog.callId, body: request.body };
-  const problem = requestProblem(dialog, sender, reported);
+  const problem = requestProblem(dialog, sender, request);
   if (problem) {
     refuse(board, connection, { ...echo(request), ...problem });
     return;
   }
-  board.dialogs.requested(dialog, sender, reported);
-  board.router.deliver(referral.referrer, sender, reported);
+  board.dialogs.requested(dialog, sender, request);
+  board.router.deliver(referral.referrer, sender, request);
   if (request.body.status >= 200) {
     board.dialogs.referrals.forget(dialog.callId);
     log(board, 'info', 'transfer-end', { callId: dialog.callId, status: request.body.status });
   }
 };
+
+const isReport = (request: RequestOf<'NOTIFY'>): request is Extract<RequestOf<'NOTIFY'>, { callId: string }> => request.body.event === 'refer';
 
 /** An answered call between `a` and `b` named `callId`. */
 function consultBetween(board: Board, callId: string, a: UserKey, b: UserKey): boolean {

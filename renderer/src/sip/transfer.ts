@@ -73,14 +73,14 @@ export function act(transfer: Transfer, calls: readonly PhoneCall[], action: Tra
   switch (action.type) {
     case 'transfer': {
       const call = transferable(transfer, calls, action.callId, action.to);
-      if (!call) return ignored(transfer, `Ignored a transfer of a call that cannot be transferred now`);
+      if (!call) return ignored(transfer, 'Ignored a transfer of a call that cannot be transferred now');
       const pending: Transfer = { kind: 'pending', call: action.callId, peer: call.state.dialog.peer, target: action.to };
       return { transfer: pending, asks: [...holdFirst(call), tell(action.callId, { type: 'refer', target: action.to })] };
     }
     case 'consult': {
       const call = transferable(transfer, calls, action.callId, action.to);
       // The consult call is one more call: only beside the call being transferred.
-      if (!call || calls.length > 1) return ignored(transfer, `Ignored asking first while the phone cannot place a consult call`);
+      if (!call || calls.length > 1) return ignored(transfer, 'Ignored asking first while the phone cannot place a consult call');
       const { callId, consultId, to, video } = action;
       return {
         transfer: { kind: 'consulting', call: callId, peer: call.state.dialog.peer, target: to, consult: consultId },
