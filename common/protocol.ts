@@ -18,7 +18,7 @@ export const CloseCode = {
   replaced: 4001,
 } as const;
 
-export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO'] as const;
+export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER'] as const;
 export type Method = (typeof METHODS)[number];
 
 export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
@@ -72,6 +72,12 @@ export interface RingGroupEntry {
 export interface InviteBody {
   sdp: SessionDescription;
   media: MediaKinds;
+  /** Transfer: the call (its callId) whose REFER this INVITE follows; sent by the transferee. */
+  referral?: string;
+  /** Transfer: who referred the caller here; stamped by the server, never taken from a client. */
+  referredBy?: string;
+  /** Attended transfer: the callee's call with `referredBy` that this call replaces; stamped by the server. */
+  replaces?: string;
 }
 export interface AnswerBody {
   sdp: SessionDescription;
@@ -91,6 +97,17 @@ export interface CancelBody {
   reason: typeof ANSWERED_ELSEWHERE;
 }
 export const ANSWERED_ELSEWHERE = 'Answered elsewhere';
+/** REFER: call `target` (in place of the call `replaces`); `referredBy` is stamped by the server. */
+export interface ReferBody {
+  target: string;
+  replaces?: string;
+  referredBy?: string;
+}
+/** The transferee's report on the call a REFER asked for: that call's latest status. */
+export interface ReferNotifyBody {
+  event: 'refer';
+  status: number;
+}
 
 interface RequestBase<M extends Method, B> {
   method: M;
@@ -106,11 +123,13 @@ export type Request =
   | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
   | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
   | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
+  | (RequestBase<'NOTIFY', ReferNotifyBody> & { callId: string; body: ReferNotifyBody })
   | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody; group?: string })
   | (RequestBase<'ACK', never> & { callId: string })
   | (RequestBase<'CANCEL', CancelBody> & { callId: string })
   | (RequestBase<'BYE', ByeBody> & { callId: string })
-  | (RequestBase<'INFO', InfoBody> & { callId: string; body: InfoBody });
+  | (RequestBase<'INFO', InfoBody> & { callId: string; body: InfoBody })
+  | (RequestBase<'REFER', ReferBody> & { callId: string; body: ReferBody });
 
 export interface Response {
   status: number;
@@ -134,6 +153,7 @@ export const REASONS: Readonly<Record<number, string>> = {
   100: 'Trying',
   180: 'Ringing',
   200: 'OK',
+  202: 'Accepted',
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

@@ -6,6 +6,7 @@
  */
 import { RecentlyEnded, type AnsweredMethod, type Awaiting, type Dialog, type DialogRequest } from './dialog.js';
 import type { UserKey } from './name-key.js';
+import { Referrals } from './referrals.js';
 
 export interface DialogTableConfig {
   ringTimeoutMs: number;
@@ -43,12 +44,15 @@ export class DialogTable {
   readonly #byUser = new Map<UserKey, Set<LiveDialog>>();
   readonly #recentlyEnded: RecentlyEnded;
   readonly #onBusy: (user: UserKey, busy: boolean) => void;
+  /** The transfers under way, at most one per live dialog; each goes with its dialog. */
+  readonly referrals: Referrals;
 
   /** `onBusy` hears of each user that gets its first dialog (true) or ends its last (false). */
   constructor(config: DialogTableConfig, onBusy: (user: UserKey, busy: boolean) => void) {
     this.#config = config;
     this.#recentlyEnded = new RecentlyEnded(config.lateMessageMs, config.maxEndedDialogs);
     this.#onBusy = onBusy;
+    this.referrals = new Referrals(config);
   }
 
   get size(): number {
@@ -145,7 +149,7 @@ export class DialogTable {
     const live = this.#live(dialog);
     if (!live) return;
     if (request.method !== 'ACK' && request.method !== 'CANCEL') live.lastCseq.set(sender, request.cseq);
-    if (request.method === 'INVITE' || request.method === 'CANCEL' || request.method === 'BYE') {
+    if (request.method === 'INVITE' || request.method === 'CANCEL' || request.method === 'BYE' || request.method === 'REFER') {
       // At most one awaiting request per sender and method: a newer one replaces the older.
       const method = request.method;
       const older = live.awaiting.find((awaiting) => awaiting.from === sender && awaiting.method === method);
@@ -166,6 +170,7 @@ export class DialogTable {
     if (!live) return;
     stopRinging(live);
     this.#byCallId.delete(live.callId);
+    this.referrals.forget(live.callId);
     for (const user of [live.caller, live.callee, ...live.forks]) this.#leave(user, live);
     this.#recentlyEnded.add(live, now, [...live.forks, ...live.stoppedForks]);
   }
@@ -179,6 +184,7 @@ export class DialogTable {
   stop(): void {
     for (const dialog of this.#byCallId.values()) stopRinging(dialog);
     this.#byCallId.clear();
+    this.referrals.stop();
     this.#byUser.clear();
   }
 

@@ -30,7 +30,7 @@ export interface Dialog {
 }
 
 /** The requests that are answered; ACK, INFO and NOTIFY are not. */
-export type AnsweredMethod = 'INVITE' | 'CANCEL' | 'BYE';
+export type AnsweredMethod = 'INVITE' | 'CANCEL' | 'BYE' | 'REFER';
 
 export interface Awaiting {
   readonly from: UserKey;
@@ -38,8 +38,8 @@ export interface Awaiting {
   readonly cseq: number;
 }
 
-/** The requests that travel within a dialog (a new INVITE starts one, a re-INVITE is in one). */
-export type DialogRequest = Extract<Request, { method: 'INVITE' | 'ACK' | 'CANCEL' | 'BYE' | 'INFO' }>;
+/** The requests that travel within a dialog (a new INVITE starts one, a re-INVITE is in one; NOTIFY reports a transfer). */
+export type DialogRequest = Extract<Request, { method: 'INVITE' | 'ACK' | 'CANCEL' | 'BYE' | 'INFO' | 'REFER' } | { method: 'NOTIFY'; callId: string }>;
 
 export const isParty = (dialog: Dialog, user: UserKey): boolean => dialog.caller === user || dialog.callee === user || dialog.forks.has(user);
 export const otherParty = (dialog: Dialog, user: UserKey): UserKey => (dialog.caller === user ? dialog.callee : dialog.caller);
@@ -82,7 +82,10 @@ export function requestProblem(dialog: Dialog, sender: UserKey, request: DialogR
         ? cseqProblem(dialog, sender, request.cseq)
         : { status: 400, reason: isCaller ? 'The call is not answered yet: send CANCEL' : 'The call is not answered yet: answer it 603' };
     case 'INFO':
+    case 'NOTIFY':
       return cseqProblem(dialog, sender, request.cseq);
+    case 'REFER':
+      return dialog.phase === 'confirmed' ? cseqProblem(dialog, sender, request.cseq) : { status: 400, reason: 'The call is not answered yet' };
     default:
       return missingCase(request);
   }

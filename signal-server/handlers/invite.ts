@@ -3,6 +3,7 @@
  * checks the caller's limits (503), answers 100 and relays the INVITE. Either party may be in other
  * calls already, up to the phone limits. An INVITE to a ring group forks to every member who can
  * ring (480 when none can). An INVITE for a live dialog is a re-INVITE, relayed within it.
+ * An INVITE following a transfer must name a referral the server recorded (refer.ts).
  */
 import { nameKeys, type UserKey } from '../name-key.js';
 import type { RingGroup } from '../ring-groups.js';
@@ -10,11 +11,13 @@ import type { Connection } from '../router.js';
 import type { Board, Handler, RequestOf } from './board.js';
 import { ringTimeout } from './endings.js';
 import { relayInDialog } from './in-dialog.js';
+import { checkReferral } from './refer.js';
 import { echo, log, nameOf, refuse, reply } from './replies.js';
 
 export const invite: Handler<'INVITE'> = (board, connection, sender, request) => {
-  if (board.dialogs.get(request.callId)) relayInDialog(board, connection, sender, request);
-  else startCall(board, connection, sender, request);
+  if (!board.dialogs.get(request.callId)) startCall(board, connection, sender, request);
+  else if (request.body.referral !== undefined) refuse(board, connection, { ...echo(request), status: 400, reason: 'body.referral: only a new call follows a referral' });
+  else relayInDialog(board, connection, sender, request);
 };
 
 function startCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>): void {
@@ -25,7 +28,9 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   const keys = nameKeys(request.to);
   const group = board.config.ringGroups.find(keys);
   if (group) {
-    startGroupCall(board, connection, caller, request, group);
+    // A REFER's target is a registered user, so no referral can name a group.
+    if (request.body.referral !== undefined) refuse(board, connection, { ...echo(request), status: 403, reason: 'body.referral: no transfer goes to a ring group' });
+    else startGroupCall(board, connection, caller, request, group);
     return;
   }
   const callee = board.registry.find(keys);
@@ -35,6 +40,12 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   }
   if (callee === undefined) {
     refuseCall(board, connection, caller, request, 404);
+    return;
+  }
+  const referred = request.body.referral === undefined ? null : checkReferral(board, caller, callee, request);
+  if (referred?.ok === false) {
+    if (referred.status === 403) refuse(board, connection, { ...echo(request), status: 403, reason: referred.reason });
+    else refuseCall(board, connection, caller, request, referred.status);
     return;
   }
   const unavailable = calleeRefusal(board, callee);
@@ -49,7 +60,8 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   }
   const dialog = board.dialogs.open({ callId: request.callId, caller, callee, cseq: request.cseq }, (ringing) => ringTimeout(board, ringing));
   reply(board, connection, request, 100);
-  board.router.deliver(callee, caller, request);
+  board.router.deliver(callee, caller, referred ? { ...request, body: referred.body } : request);
+  if (referred) board.dialogs.referrals.placed(referred.referral);
   log(board, 'info', 'call-start', { callId: dialog.callId, from: nameOf(board, caller), to: nameOf(board, callee), video: request.body.media.video });
 }
 
@@ -83,7 +95,7 @@ function freeMembers(board: Board, group: RingGroup, caller: UserKey): UserKey[]
   return free;
 }
 
-function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 486): void {
+function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 481 | 486): void {
   reply(board, connection, request, status);
   log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
 }

@@ -10,6 +10,7 @@ import type { Connection } from '../router.js';
 import type { Board } from './board.js';
 import { endDialog } from './endings.js';
 import { forkAnswered } from './forks.js';
+import { referAnswered } from './refer.js';
 import { echo, log, refuse, reply } from './replies.js';
 
 export function relayResponse(board: Board, connection: Connection, sender: UserKey, response: Response): void {
@@ -45,5 +46,7 @@ export function relayResponse(board: Board, connection: Connection, sender: User
     endDialog(board, dialog, `answered ${response.status}`);
   } else if (request.method === 'BYE' && response.status >= 200) {
     endDialog(board, dialog, 'bye');
+  } else if (request.method === 'REFER' && response.status >= 200) {
+    referAnswered(board, dialog, response);
   }
 }

@@ -317,6 +317,16 @@ describe('ring groups', () => {
     expect(await ada.request(invite(newCallId(), 'Erin'))).toMatchObject({ status: 503, reason: 'Too many calls ringing (at most 2)' });
   });
 
+  it('refuses an INVITE to a group that claims a transfer referral, ringing no member; a plain one rings', async () => {
+    const { clients } = await phones(['Ada', 'Bob', 'Carol']);
+    const [ada, bob, carol] = clients as [TestClient, TestClient, TestClient];
+    const forged = await ada.request({ ...invite(newCallId(), 'sales'), body: { ...offer, referral: 'made-up-call-id' } });
+    expect(forged).toMatchObject({ status: 403, reason: 'body.referral: no transfer goes to a ring group' });
+    await bob.assertQuiet({ allowPresence: true });
+    await carol.assertQuiet({ allowPresence: true });
+    await callGroup(ada, [bob, carol]);
+  });
+
   it('refuses ring groups that clash, with a clear error at start', async () => {
     await expect(harness.start({ ringGroups: [SALES, { name: 'Sales', members: ['Dan'] }] })).rejects.toThrow(
       'ring group "Sales": its name is taken by the ring group "sales"',

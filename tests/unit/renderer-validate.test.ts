@@ -20,6 +20,10 @@ describe('checkIncoming', () => {
       { method: 'BYE', cseq: 4, callId: CALL, body: { reason: 'Peer lost' } },
       { method: 'CANCEL', cseq: 1, callId: CALL },
       { status: 486, reason: 'Busy Here', method: 'INVITE', cseq: 1, callId: CALL },
+      { method: 'REFER', cseq: 3, callId: CALL, from: 'Ada', body: { target: 'Cy', referredBy: 'Ada' } },
+      { status: 202, reason: 'Accepted', method: 'REFER', cseq: 3, callId: CALL, from: 'Bob' },
+      { method: 'NOTIFY', cseq: 2, callId: CALL, from: 'Bob', body: { event: 'refer', status: 180 } },
+      { method: 'INVITE', cseq: 1, callId: CALL, from: 'Bob', body: { sdp: { type: 'offer', sdp: 'v=0' }, media: { audio: true, video: true }, referredBy: 'Ada', replaces: 'consult-call-1' } },
     ]) {
       expect(ok(frame), JSON.stringify(frame)).toEqual({ ok: true, message: frame });
     }
@@ -38,6 +42,13 @@ describe('checkIncoming', () => {
     ['a NOTIFY with a bad state', JSON.stringify({ method: 'NOTIFY', cseq: 1, body: { event: 'presence', users: [{ name: 'A', state: 'away' }] } }), 'users holds a bad entry'],
     ['a 200 to INVITE with an offer', JSON.stringify({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' } } }), 'body.sdp must be an answer'],
     ['an in-dialog request without callId', JSON.stringify({ method: 'INFO', cseq: 1, body: { candidate: null } }), 'INFO needs a callId'],
+    ['a REFER without a target', JSON.stringify({ method: 'REFER', cseq: 2, callId: CALL, body: { referredBy: 'Ada' } }), 'REFER needs body.target and body.referredBy'],
+    ['a REFER not stamped by the server', JSON.stringify({ method: 'REFER', cseq: 2, callId: CALL, body: { target: 'Cy' } }), 'REFER needs body.target and body.referredBy'],
+    ['a transfer report without callId', JSON.stringify({ method: 'NOTIFY', cseq: 2, body: { event: 'refer', status: 200 } }), 'NOTIFY needs a callId'],
+    ['a transfer report with a bad status', JSON.stringify({ method: 'NOTIFY', cseq: 2, callId: CALL, body: { event: 'refer', status: 'ok' } }), 'body.status is out of range'],
+    ['a NOTIFY of another event', JSON.stringify({ method: 'NOTIFY', cseq: 2, callId: CALL, body: { event: 'dialog' } }), 'NOTIFY needs a presence or refer body'],
+    ['an INVITE replacing a malformed callId', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' }, media: { audio: true, video: true }, replaces: 'x' } }), 'body.replaces must be a callId'],
+    ['an INVITE referred by a non-name', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' }, media: { audio: true, video: true }, referredBy: 7 } }), 'body.referredBy must be a name'],
   ])('refuses %s with a reason', (_label, text, reason) => {
     expect(checkIncoming(text)).toEqual({ ok: false, reason });
   });

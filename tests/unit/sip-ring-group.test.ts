@@ -15,7 +15,7 @@ import { outcomeText, phaseText } from '../../renderer/src/sip/messages.js';
 import type { CallInput, CallState, Effect, Step } from '../../renderer/src/sip/types.js';
 import { CallRecorder } from '../../renderer/src/stores/call-recorder.js';
 
-const ctx = { random: () => 0.5 };
+const ctx = { random: () => 0.5, newCallId: () => 'new-call' };
 const CALL = 'call-0001';
 const OFFER = { type: 'offer' as const, sdp: 'v=0 offer' };
 const ANSWER = { type: 'answer' as const, sdp: 'v=0 answer' };

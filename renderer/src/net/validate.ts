@@ -12,6 +12,8 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
+const isCallId = (v: unknown): v is string => isStr(v) && CALL_ID_PATTERN.test(v);
+const isStatus = (v: unknown): v is number => isInt(v) && v >= 100 && v <= 699;
 const PRESENCE = ['online', 'busy', 'dnd', 'offline'];
 
 function sdpProblem(v: unknown, type: 'offer' | 'answer'): string | null {
@@ -43,8 +45,13 @@ function bodyProblem(method: Method, body: unknown): string | null {
       if (!isObj(body)) return 'INVITE needs a body';
       const media = body.media;
       if (!isObj(media) || typeof media.audio !== 'boolean' || typeof media.video !== 'boolean') return 'body.media is malformed';
+      if (body.referredBy !== undefined && !isStr(body.referredBy)) return 'body.referredBy must be a name';
+      if (body.replaces !== undefined && !isCallId(body.replaces)) return 'body.replaces must be a callId';
       return sdpProblem(body.sdp, 'offer');
     }
+    case 'REFER':
+      if (!isObj(body) || !isStr(body.target) || !isStr(body.referredBy)) return 'REFER needs body.target and body.referredBy';
+      return null;
     case 'INFO': {
       if (!isObj(body) || !('candidate' in body)) return 'INFO needs body.candidate';
       const c = body.candidate;
@@ -52,7 +59,8 @@ function bodyProblem(method: Method, body: unknown): string | null {
       return null;
     }
     case 'NOTIFY':
-      if (!isObj(body) || body.event !== 'presence') return 'NOTIFY needs a presence body';
+      if (isObj(body) && body.event === 'refer') return isStatus(body.status) ? null : 'body.status is out of range';
+      if (!isObj(body) || body.event !== 'presence') return 'NOTIFY needs a presence or refer body';
       return usersProblem(body.users);
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
@@ -79,14 +87,14 @@ export function checkIncoming(text: string): Checked {
   }
   if (!isObj(raw)) return { ok: false, reason: 'not an object' };
   if (!isInt(raw.cseq) || raw.cseq < 1) return { ok: false, reason: 'cseq must be a positive integer' };
-  if (raw.callId !== undefined && (!isStr(raw.callId) || !CALL_ID_PATTERN.test(raw.callId))) {
+  if (raw.callId !== undefined && !isCallId(raw.callId)) {
     return { ok: false, reason: 'callId is malformed' };
   }
   if (raw.from !== undefined && !isStr(raw.from)) return { ok: false, reason: 'from must be a string' };
   if (raw.group !== undefined && !isStr(raw.group)) return { ok: false, reason: 'group must be a string' };
 
   if ('status' in raw) {
-    if (!isInt(raw.status) || raw.status < 100 || raw.status > 699) return { ok: false, reason: 'status is out of range' };
+    if (!isStatus(raw.status)) return { ok: false, reason: 'status is out of range' };
     if (!isStr(raw.reason) || !isStr(raw.method)) return { ok: false, reason: 'a response needs reason and method' };
     if (raw.body !== undefined && !isObj(raw.body)) return { ok: false, reason: 'body must be an object' };
     if (raw.method === 'REGISTER' && raw.status === 200) {
@@ -106,7 +114,8 @@ export function checkIncoming(text: string): Checked {
 
   if (!isStr(raw.method) || !(METHODS as readonly string[]).includes(raw.method)) return { ok: false, reason: 'unknown method' };
   const method = raw.method as Method;
-  if (method !== 'REGISTER' && method !== 'PUBLISH' && method !== 'NOTIFY' && !isStr(raw.callId)) {
+  const presence = method === 'NOTIFY' && isObj(raw.body) && raw.body.event === 'presence';
+  if (method !== 'REGISTER' && method !== 'PUBLISH' && !presence && !isStr(raw.callId)) {
     return { ok: false, reason: `${method} needs a callId` };
   }
   const problem = bodyProblem(method, raw.body);
