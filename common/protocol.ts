@@ -199,3 +199,10 @@ export function nameProblem(name: string): string | null {
 export const nameKey = (name: string): string => name.toLocaleLowerCase('und');
 
 export const CALL_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/**
+ * A callee beyond this server, for its SIP gateway (PROTOCOL.md, SIP gateway): a SIP address
+ * (`sip:1001@pbx.example`) or an extension's digits (`1001`, `*97`, `+4930123`). Digits alone are
+ * also a valid name: a user registered under it is rung first.
+ */
+export const DIAL_TARGET_PATTERN = /^(?:sips?:[^\s"<>\\]{3,128}|\+?[0-9*#]{1,32})$/;

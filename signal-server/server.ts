@@ -14,11 +14,12 @@ import { fingerprintOf } from '../node-lib/certificate.js';
 import { Heartbeat } from './heartbeat.js';
 import { handleHttp } from './http.js';
 import { silentLogger } from './log.js';
-import { DEFAULTS, type RunningSignalServer, type SignalServerOptions } from './options.js';
+import { DEFAULTS, type RunningSignalServer, type SignalServerOptions, type SipOptions } from './options.js';
 import { OriginPolicy, normaliseOrigin } from './origins.js';
 import { DEFAULT_PASSCODE_LIMITS } from './passcode-guard.js';
 import { DEFAULT_FLOOD_LIMITS } from './rate-limit.js';
 import { RingGroups } from './ring-groups.js';
+import { SipGateway, type SipGatewayConfig } from './sip-gateway/gateway.js';
 import { turnCredentials } from './turn.js';
 import { Switchboard, type SwitchboardConfig } from './switchboard.js';
 
@@ -32,6 +33,8 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const { logger, addressLimits } = config;
   const allowedOrigins = (options.allowedOrigins ?? []).map(checkedOrigin);
   const switchboard = new Switchboard(config);
+  const gateway = options.sip ? new SipGateway(sipGatewayConfig(options.sip), switchboard, logger) : null;
+  if (gateway) switchboard.connectOutside(gateway);
   const registerTimeoutMs = options.registerTimeoutMs ?? DEFAULTS.registerTimeoutMs;
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes;
   const staticDir = options.staticDir ? resolve(options.staticDir) : null;
@@ -132,6 +135,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${host}]` : host;
   const fingerprint = tls ? fingerprintOf(tls.cert) : null;
   logger.log('info', 'listening', { host, port: address.port, tls: tls !== null });
+  gateway?.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -142,6 +146,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     close() {
       closing ??= new Promise<void>((done) => {
         clearInterval(pingTimer);
+        gateway?.stop();
         switchboard.stop();
         http.close(() => done());
         for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, 'Server shutting down');
@@ -195,6 +200,23 @@ function checkedOrigin(text: string): string {
 }
 
 const remoteOf = (request: IncomingMessage): string => request.socket.remoteAddress ?? 'unknown';
+
+function sipGatewayConfig(sip: SipOptions): SipGatewayConfig {
+  const defaults = DEFAULTS.sip;
+  if (!/^wss?:\/\/[^\s/]+/.test(sip.proxy)) throw new Error(`sip.proxy: "${sip.proxy}" is not a ws:// or wss:// address`);
+  if (!/^[A-Za-z0-9.-]+$/.test(sip.domain)) throw new Error(`sip.domain: "${sip.domain}" is not a domain`);
+  return {
+    proxy: sip.proxy,
+    domain: sip.domain,
+    authUser: sip.authUser ?? null,
+    authPassword: sip.authPassword ?? null,
+    registerSeconds: sip.registerSeconds ?? defaults.registerSeconds,
+    gather: { gatherMs: sip.gatherMs ?? defaults.gatherMs, maxCandidates: sip.maxCandidates ?? defaults.maxCandidates },
+    maxCalls: sip.maxCalls ?? defaults.maxCalls,
+    reconnectMs: sip.reconnectMs ?? defaults.reconnectMs,
+    maxReconnectMs: sip.maxReconnectMs ?? defaults.maxReconnectMs,
+  };
+}
 
 /** The switchboard's settings: each option, or the protocol's default. */
 export function switchboardConfig(options: SignalServerOptions): SwitchboardConfig {

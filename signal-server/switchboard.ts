@@ -10,9 +10,12 @@ import type { AddressLimits } from './address-limits.js';
 import { CallGuard, type CallLimits } from './call-guard.js';
 import { DialogTable } from './dialog-table.js';
 import type { Board } from './handlers/board.js';
+import { endForLostParty, type LeaveReason } from './handlers/endings.js';
 import { handleRequest, register, relayResponse, unregister } from './handlers/index.js';
 import { echo, log, nameOf, refuse } from './handlers/replies.js';
 import type { Logger } from './log.js';
+import type { UserKey } from './name-key.js';
+import type { Outside, PeerPort } from './outside.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
@@ -51,7 +54,7 @@ export interface SwitchboardConfig {
   logger: Logger;
 }
 
-export class Switchboard {
+export class Switchboard implements PeerPort {
   readonly #board: Board;
   readonly #presence: PresenceFeed;
   readonly #connections = new Set<Connection>();
@@ -64,7 +67,10 @@ export class Switchboard {
       (key) => unregister(this.#board, key, 'Peer lost'),
     );
     const presence = new PresenceFeed(config.presenceFlushMs, (frame) => router.broadcast(frame));
-    const registry = new LocalRegistry((key, name, state) => presence.changed(key, name, state));
+    const registry = new LocalRegistry((key, name, state) => {
+      presence.changed(key, name, state);
+      this.#board.outside?.presence(key, name, state);
+    });
     const dialogs = new DialogTable(config, (key, busy) => registry.setBusy(key, busy));
     this.#presence = presence;
     this.#board = {
@@ -74,7 +80,29 @@ export class Switchboard {
       router,
       callGuard: new CallGuard(config.callLimits),
       passcodeGuard: new PasscodeGuard(config.passcodeLimits),
+      outside: null,
     };
+  }
+
+  /** Callees that are no user or group here go to `outside` from now on (the SIP gateway). */
+  connectOutside(outside: Outside): void {
+    this.#board.outside = outside;
+  }
+
+  openPeer(key: UserKey, name: string, link: Link): Connection {
+    const connection: Connection = { link, remote: 'outside', flood: new FloodGuard(this.#board.config.floodLimits, Date.now()), user: null, registerTimer: null };
+    this.#board.router.attach(key, name, connection);
+    return connection;
+  }
+
+  closePeer(connection: Connection, reason: LeaveReason): void {
+    const key = connection.user;
+    if (key === null) return;
+    connection.user = null;
+    const board = this.#board;
+    for (const dialog of board.dialogs.of(key)) endForLostParty(board, dialog, key, reason);
+    board.router.drop(key);
+    board.callGuard.forget(key);
   }
 
   get connections(): ReadonlySet<Connection> {

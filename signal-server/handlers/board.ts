@@ -1,12 +1,14 @@
 /**
  * What a handler works with: the registry, the dialog table and the router (which speak of users
- * by key), the call guard and passcode guard, the switchboard's settings and its log.
+ * by key), the call guard and passcode guard, the switchboard's settings and its log, and the
+ * parties outside (the SIP gateway) when there is one.
  */
 import type { Method, Request } from '../../common/protocol.js';
 import type { CallGuard } from '../call-guard.js';
 import type { DialogTable } from '../dialog-table.js';
 import type { UserKey } from '../name-key.js';
 import type { PasscodeGuard } from '../passcode-guard.js';
+import type { Outside } from '../outside.js';
 import type { Registry } from '../registry.js';
 import type { Connection, Router } from '../router.js';
 import type { SwitchboardConfig } from '../switchboard.js';
@@ -18,6 +20,8 @@ export interface Board {
   readonly router: Router;
   readonly callGuard: CallGuard;
   readonly passcodeGuard: PasscodeGuard;
+  /** Where a callee that is no user or group here may be reached; null without a gateway. */
+  outside: Outside | null;
 }
 
 export type RequestOf<M extends Method> = Extract<Request, { method: M }>;

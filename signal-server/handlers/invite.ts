@@ -3,7 +3,8 @@
  * checks the caller's limits (503), answers 100 and relays the INVITE. Either party may be in other
  * calls already, up to the phone limits. An INVITE to a ring group forks to every member who can
  * ring (480 when none can). An INVITE for a live dialog is a re-INVITE, relayed within it.
- * An INVITE following a transfer must name a referral the server recorded (refer.ts).
+ * An INVITE following a transfer must name a referral the server recorded (refer.ts). A callee who
+ * is no user or group here may be outside, reached through a peer (outside.ts).
  */
 import { nameKeys, type UserKey } from '../name-key.js';
 import type { RingGroup } from '../ring-groups.js';
@@ -33,7 +34,7 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     else startGroupCall(board, connection, caller, request, group);
     return;
   }
-  const callee = board.registry.find(keys);
+  const callee = board.registry.find(keys) ?? outsidePeer(board, caller, request);
   if (callee === caller) {
     refuse(board, connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
     return;
@@ -63,6 +64,12 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   board.router.deliver(callee, caller, referred ? { ...request, body: referred.body } : request);
   if (referred) board.dialogs.referrals.placed(referred.referral);
   log(board, 'info', 'call-start', { callId: dialog.callId, from: nameOf(board, caller), to: nameOf(board, callee), video: request.body.media.video });
+}
+
+/** A peer for a callee outside (through the SIP gateway), unless the call follows a referral (only to users here). */
+function outsidePeer(board: Board, caller: UserKey, request: RequestOf<'INVITE'>): UserKey | undefined {
+  if (request.to === undefined || request.body.referral !== undefined) return undefined;
+  return board.outside?.dial(request.to, caller) ?? undefined;
 }
 
 /** Rings every member of `group` who can ring (the caller excepted) with the same INVITE, naming the group. */
