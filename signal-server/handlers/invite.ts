@@ -6,6 +6,7 @@
  * An INVITE following a transfer must name a referral the server recorded (refer.ts). A callee who
  * is no user or group here may be outside, reached through a peer (outside.ts).
  */
+import { nameProblem } from '../../common/protocol.js';
 import { nameKeys, type UserKey } from '../name-key.js';
 import type { RingGroup } from '../ring-groups.js';
 import type { Connection } from '../router.js';
@@ -24,6 +25,11 @@ export const invite: Handler<'INVITE'> = (board, connection, sender, request) =>
 function startCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>): void {
   if (request.to === undefined) {
     refuse(board, connection, { ...echo(request), status: 400, reason: 'to: is required' });
+    return;
+  }
+  const notName = board.outside === null ? nameProblem(request.to) : null;
+  if (notName !== null) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: `to: ${notName}` }); // a SIP address, without a gateway
     return;
   }
   const keys = nameKeys(request.to);

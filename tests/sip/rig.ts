@@ -76,9 +76,13 @@ class Program {
     );
   }
 
+  /** SIGTERM, then SIGKILL if it is still there after 3 s (baresip waits for answers to its goodbyes). */
   async stop(): Promise<void> {
-    if (this.running) this.#child.kill('SIGTERM');
+    if (!this.running) return this.#exited.catch(() => undefined);
+    this.#child.kill('SIGTERM');
+    const kill = setTimeout(() => this.#child.kill('SIGKILL'), 3_000);
     await this.#exited.catch(() => undefined);
+    clearTimeout(kill);
   }
 }
 
@@ -140,12 +144,20 @@ export interface KamailioOptions {
 
 export class Kamailio {
   readonly domain = TEST_DOMAIN;
+  #program: Program;
   private constructor(
-    readonly program: Program,
+    program: Program,
     readonly dir: string,
     readonly sipPort: number,
     readonly wsPort: number,
-  ) {}
+    readonly args: string[],
+  ) {
+    this.#program = program;
+  }
+
+  get program(): Program {
+    return this.#program;
+  }
 
   /** The gateway's --sip-proxy. */
   get wsUrl(): string {
@@ -168,14 +180,22 @@ export class Kamailio {
     const file = join(dir, 'kamailio.cfg');
     writeFileSync(file, config);
     const defines = options.rtpengine ? ['-A', 'WITH_RTPENGINE'] : [];
-    const program = new Program('kamailio', 'kamailio', ['-DD', '-E', '-m', '32', '-M', '4', '-Y', dir, '-f', file, ...defines]);
-    const kamailio = new Kamailio(program, dir, sipPort, wsPort);
+    const args = ['-DD', '-E', '-m', '32', '-M', '4', '-Y', dir, '-f', file, ...defines];
+    const program = new Program('kamailio', 'kamailio', args);
+    const kamailio = new Kamailio(program, dir, sipPort, wsPort, args);
     await program.until('kamailio', tcpOpen(wsPort));
     return kamailio;
   }
 
+  /** Stops Kamailio (every registration goes with it) and starts it again on the same ports. */
+  async restart(): Promise<void> {
+    await this.#program.stop();
+    this.#program = new Program('kamailio', 'kamailio', this.args);
+    await this.#program.until('kamailio', tcpOpen(this.wsPort));
+  }
+
   async stop(): Promise<void> {
-    await this.program.stop();
+    await this.#program.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
