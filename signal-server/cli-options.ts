@@ -10,7 +10,7 @@ import { parseIceServer } from '../common/ice.js';
 import type { IceServer } from '../common/protocol.js';
 import { parseRingGroup, type RingGroupDefinition } from '../common/ring-groups.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
-import { DEFAULTS, type SignalServerOptions } from './options.js';
+import { DEFAULTS, type SignalServerOptions, type SipOptions } from './options.js';
 import { normaliseOrigin } from './origins.js';
 import { RingGroups } from './ring-groups.js';
 import { DEFAULT_TURN_TTL_SECONDS } from './turn.js';
@@ -45,6 +45,11 @@ export const USAGE = `Usage: npm run serve -- [options]
   --turn-secret X            coturn's static-auth-secret: clients get short-lived credentials
                              (or set LEANPHONE_TURN_SECRET)
   --turn-ttl-seconds N       how long those credentials stay valid (default ${DEFAULT_TURN_TTL_SECONDS})
+  --sip-proxy URL            a SIP proxy over WebSocket (ws://host:port): users are registered there
+                             as NAME@--sip-domain and can call SIP addresses and extensions
+  --sip-domain DOMAIN        the SIP domain (goes with --sip-proxy)
+  --sip-auth-user U          digest credentials the proxy asks for
+  --sip-auth-password P      (or set LEANPHONE_SIP_PASSWORD)
   --tls                      serve https/wss with a certificate made on first run and kept in --data-dir
   --cert FILE --key FILE     serve https/wss with this certificate and key (PEM)
   --data-dir DIR             where the made certificate is kept (default ${defaultDataDir()})
@@ -92,6 +97,10 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'turn-url': { type: 'string', multiple: true },
         'turn-secret': { type: 'string' },
         'turn-ttl-seconds': { type: 'string' },
+        'sip-proxy': { type: 'string' },
+        'sip-domain': { type: 'string' },
+        'sip-auth-user': { type: 'string' },
+        'sip-auth-password': { type: 'string' },
         tls: { type: 'boolean' },
         cert: { type: 'string' },
         key: { type: 'string' },
@@ -155,6 +164,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         options.turn.ttlSeconds = integer('--turn-ttl-seconds', values['turn-ttl-seconds'], 1, 7 * 24 * 3600);
       }
     }
+    const sip = sipOptions(values['sip-proxy'], values['sip-domain'], values['sip-auth-user'], values['sip-auth-password'] ?? env.LEANPHONE_SIP_PASSWORD);
+    if (sip !== null) options.sip = sip;
     const staticDir = values['static-dir'] ?? (existsSync('dist/renderer/index.html') ? 'dist/renderer' : undefined);
     if (staticDir !== undefined) {
       if (!existsSync(staticDir)) throw new Error(`--static-dir: ${staticDir} does not exist`);
@@ -221,6 +232,21 @@ function ringGroups(texts: readonly string[]): RingGroupDefinition[] {
   });
   new RingGroups(groups);
   return groups;
+}
+
+/** The SIP gateway's options: proxy and domain go together, and so do the credentials, which need them. */
+function sipOptions(proxy: string | undefined, domain: string | undefined, user: string | undefined, password: string | undefined): SipOptions | null {
+  if ((proxy === undefined) !== (domain === undefined)) throw new Error('--sip-proxy and --sip-domain go together');
+  if ((user === undefined) !== (password === undefined)) throw new Error('--sip-auth-user and --sip-auth-password go together');
+  if (proxy === undefined || domain === undefined) {
+    if (user !== undefined) throw new Error('--sip-auth-user needs --sip-proxy');
+    return null;
+  }
+  if (!/^wss?:\/\/[^\s/]+\/?$/.test(proxy)) throw new Error(`--sip-proxy must look like ws://host:port or wss://host:port, not "${proxy}"`);
+  if (!/^[A-Za-z0-9.-]+$/.test(domain)) throw new Error(`--sip-domain must be a domain like pbx.example, not "${domain}"`);
+  return user === undefined || password === undefined
+    ? { proxy, domain }
+    : { proxy, domain, authUser: nonEmpty('--sip-auth-user', user), authPassword: nonEmpty('--sip-auth-password', password) };
 }
 
 function turnUrl(text: string): string {

@@ -189,4 +189,18 @@ describe('TURN options', () => {
     expect(parseCli(['--turn-url', 'turn:x:3478'])).toMatchObject({ kind: 'error', message: '--turn-secret and --turn-url go together' });
     expect(parseCli(['--turn-secret', 's', '--turn-url', 'stun:x'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/--turn-url must look like/) });
   });
+
+  it('reads the SIP gateway options, with the password from LEANPHONE_SIP_PASSWORD, and refuses half of them', () => {
+    expect(parseCli(['--sip-proxy', 'ws://127.0.0.1:8088', '--sip-domain', 'pbx.example'])).toMatchObject({
+      kind: 'serve',
+      options: { sip: { proxy: 'ws://127.0.0.1:8088', domain: 'pbx.example' } },
+    });
+    const withAuth = parseCli(['--sip-proxy', 'wss://pbx.example:8089', '--sip-domain', 'pbx.example', '--sip-auth-user', 'gw'], { LEANPHONE_SIP_PASSWORD: 'pw' });
+    expect(withAuth).toMatchObject({ kind: 'serve', options: { sip: { proxy: 'wss://pbx.example:8089', authUser: 'gw', authPassword: 'pw' } } });
+    expect(parseCli([])).toMatchObject({ kind: 'serve', options: {} });
+    expect((parseCli([]) as { options: object }).options).not.toHaveProperty('sip');
+    expect(parseCli(['--sip-proxy', 'ws://h:1'])).toMatchObject({ kind: 'error', message: '--sip-proxy and --sip-domain go together' });
+    expect(parseCli(['--sip-proxy', 'http://h:1', '--sip-domain', 'd'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/--sip-proxy must look like/) });
+    expect(parseCli(['--sip-proxy', 'ws://h:1', '--sip-domain', 'd', '--sip-auth-user', 'u'])).toMatchObject({ kind: 'error', message: '--sip-auth-user and --sip-auth-password go together' });
+  });
 });
