@@ -19,7 +19,7 @@ import { OriginPolicy, normaliseOrigin } from './origins.js';
 import { DEFAULT_PASSCODE_LIMITS } from './passcode-guard.js';
 import { DEFAULT_FLOOD_LIMITS } from './rate-limit.js';
 import { RingGroups } from './ring-groups.js';
-import { SipGateway, type SipGatewayConfig } from './sip-gateway/gateway.js';
+import type { SipGatewayConfig } from './sip-gateway/gateway.js';
 import { turnCredentials } from './turn.js';
 import { Switchboard, type SwitchboardConfig } from './switchboard.js';
 
@@ -33,7 +33,8 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const { logger, addressLimits } = config;
   const allowedOrigins = (options.allowedOrigins ?? []).map(checkedOrigin);
   const switchboard = new Switchboard(config);
-  const gateway = options.sip ? new SipGateway(sipGatewayConfig(options.sip), switchboard, logger) : null;
+  // Loaded only when asked for: a server without a gateway does not even read the SIP stack.
+  const gateway = options.sip ? new (await import('./sip-gateway/gateway.js')).SipGateway(sipGatewayConfig(options.sip), switchboard, logger) : null;
   if (gateway) switchboard.connectOutside(gateway);
   const registerTimeoutMs = options.registerTimeoutMs ?? DEFAULTS.registerTimeoutMs;
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes;

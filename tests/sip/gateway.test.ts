@@ -65,7 +65,7 @@ describe('SIP gateway', () => {
     return client;
   }
 
-  it('a LeanPhone user calls an extension: 100, 180 and 200 with the SIP answer arrive; BYE ends it at baresip', async () => {
+  it('a LeanPhone user calls an extension: 100, then 200 with the SIP answer; BYE ends it at baresip', async () => {
     const { phone, log, server } = await rig();
     const ada = await registered(server.url, 'Ada', log);
     const callId = newCallId();
@@ -75,7 +75,8 @@ describe('SIP gateway', () => {
     const ok = await ada.next((f) => f.status === 200 && f.method === 'INVITE', 10_000);
     expect(ok).toMatchObject({ status: 200, method: 'INVITE', cseq: 1, callId, from: '1001', to: 'Ada', body: { sdp: { type: 'answer' } } });
     expect(ok.body.sdp.sdp).toMatch(/^m=audio \d+ RTP\/AVP/m);
-    expect(ada.received.filter((f) => f.callId === callId).map((f) => f.status)).toEqual([100, 180, 200]);
+    // baresip answering at once may skip 180 (the 180 of a phone that rings: the mapping test below).
+    expect(ada.received.filter((f) => f.callId === callId).map((f) => f.status).filter((status) => status !== 180)).toEqual([100, 200]);
     ada.send({ method: 'ACK', cseq: 1, callId });
     expect(await phone.event('CALL_ESTABLISHED')).toMatchObject({ peeruri: 'sip:Ada@leanphone.test' });
 
