@@ -7,7 +7,7 @@ import type { RingGroupDefinition } from '../common/ring-groups.js';
 import type { Logger } from './log.js';
 import type { PasscodeGuardLimits } from './passcode-guard.js';
 import type { FloodLimits } from './rate-limit.js';
-import type { StoreLimits } from './store/host-store.js';
+import type { Forgotten, StoreLimits } from './store/host-store.js';
 import type { TurnOptions } from './turn.js';
 
 export interface SignalServerOptions {
@@ -61,8 +61,21 @@ export interface SignalServerOptions {
   floodLimits?: Partial<FloodLimits>;
   /** How hard repeated wrong passcodes from one address are held off. */
   passcodeLimits?: Partial<PasscodeGuardLimits>;
+  /**
+   * The folder the host keeps its directory, messages and voicemail in (the store, in its `host/`
+   * subfolder). Without it the server keeps nothing between registrations: MESSAGE and VOICEMAIL get 501.
+   */
+  dataDir?: string | null;
   /** Caps on the directory, messages and voicemail the host keeps. */
   storeLimits?: Partial<StoreLimits>;
+  /** Voicemails one caller may leave a minute (upload tickets issued), sustained. Default 4. */
+  voicemailsPerMinute?: number;
+  /** Voicemails one caller may leave at once before voicemailsPerMinute applies. Default 2. */
+  voicemailBurst?: number;
+  /** How long an upload ticket is good for: the longest recording and the time to send it. Default 90,000 ms. */
+  uploadTicketMs?: number;
+  /** How long a ticket to play and delete one's own voicemail is good for. Default 300,000 ms. */
+  mailboxTicketMs?: number;
   /**
    * Web page origins that may open a socket besides the server's own pages and the desktop app
    * (`scheme://host[:port]`); a handshake with any other Origin gets 403. Clients sending no Origin
@@ -91,7 +104,12 @@ export interface RunningSignalServer {
   readonly fingerprint: string | null;
   readonly host: string;
   readonly port: number;
-  /** Ends every socket with 1001 and stops listening. */
+  /**
+   * Removes `name` (or a look-alike) from the directory with every message and voicemail to or from
+   * it; null when the directory does not hold it, or the server keeps none.
+   */
+  forget(name: string): Promise<Forgotten | null>;
+  /** Ends every socket with 1001, stops listening and closes the store. */
   close(): Promise<void>;
 }
 
@@ -119,6 +137,10 @@ export const DEFAULTS = {
   maxNamesPerAddress: 32,
   registrationsPerMinute: 20,
   registrationBurst: 10,
+  voicemailsPerMinute: 4,
+  voicemailBurst: 2,
+  uploadTicketMs: 90_000,
+  mailboxTicketMs: 300_000,
   storeLimits: {
     maxDirectoryUsers: 100_000,
     maxMessageBytes: 4096,

@@ -10,6 +10,7 @@ import type { AddressLimits } from './address-limits.js';
 import { CallGuard, type CallLimits } from './call-guard.js';
 import { DialogTable } from './dialog-table.js';
 import type { Board } from './handlers/board.js';
+import { hostRecords, type HostRecords, type OpenedStore } from './host-records.js';
 import { handleRequest, register, relayResponse, unregister } from './handlers/index.js';
 import { echo, log, nameOf, refuse } from './handlers/replies.js';
 import type { Logger } from './log.js';
@@ -19,6 +20,8 @@ import { FloodGuard, type FloodLimits } from './rate-limit.js';
 import { LocalRegistry } from './registry.js';
 import type { RingGroups } from './ring-groups.js';
 import { LocalRouter, type Connection, type Link } from './router.js';
+import { nameKeys } from './name-key.js';
+import type { Forgotten } from './store/host-store.js';
 
 export type { Connection, Link } from './router.js';
 
@@ -48,6 +51,8 @@ export interface SwitchboardConfig {
   passcodeLimits: PasscodeGuardLimits;
   /** Names and registrations per client address. */
   addressLimits: AddressLimits;
+  /** The host's store, opened in its data folder; null keeps nothing (no directory, messages or voicemail). */
+  store: OpenedStore | null;
   logger: Logger;
 }
 
@@ -64,7 +69,11 @@ export class Switchboard {
       (key) => unregister(this.#board, key, 'Peer lost'),
     );
     const presence = new PresenceFeed(config.presenceFlushMs, (frame) => router.broadcast(frame));
-    const registry = new LocalRegistry((key, name, state) => presence.changed(key, name, state));
+    const records = config.store && hostRecords(config.store, router, config.logger);
+    // A user who goes offline stays in a host's directory, shown with when it was last seen.
+    const registry = new LocalRegistry((key, name, state) =>
+      presence.changed(key, name, state, state === 'offline' ? records?.directory.left(key, Date.now()) : undefined),
+    );
     const dialogs = new DialogTable(config, (key, busy) => registry.setBusy(key, busy));
     this.#presence = presence;
     this.#board = {
@@ -74,7 +83,29 @@ export class Switchboard {
       router,
       callGuard: new CallGuard(config.callLimits),
       passcodeGuard: new PasscodeGuard(config.passcodeLimits),
+      records,
     };
+  }
+
+  get records(): HostRecords | null {
+    return this.#board.records;
+  }
+
+  /**
+   * Removes `name` from the directory with its messages and voicemail; the phone books drop it once
+   * it is offline (at once if it is). Null when the directory does not know it.
+   */
+  async forget(name: string): Promise<Forgotten | null> {
+    const records = this.#board.records;
+    if (records === null) return null;
+    const key = records.directory.find(nameKeys(name));
+    if (key === undefined) return null;
+    const known = records.directory.nameOf(key) ?? name;
+    const forgotten = await records.directory.forget(key);
+    records.tickets.forget(key, Date.now());
+    if (this.#board.registry.get(key) === undefined) this.#presence.changed(key, known, 'offline');
+    log(this.#board, 'info', 'forgotten', { user: known, messages: forgotten?.messages, voicemails: forgotten?.voicemails });
+    return forgotten;
   }
 
   get connections(): ReadonlySet<Connection> {

@@ -5,6 +5,7 @@
 import type { Method, Request } from '../../common/protocol.js';
 import type { CallGuard } from '../call-guard.js';
 import type { DialogTable } from '../dialog-table.js';
+import type { HostRecords } from '../host-records.js';
 import type { UserKey } from '../name-key.js';
 import type { PasscodeGuard } from '../passcode-guard.js';
 import type { Registry } from '../registry.js';
@@ -18,6 +19,8 @@ export interface Board {
   readonly router: Router;
   readonly callGuard: CallGuard;
   readonly passcodeGuard: PasscodeGuard;
+  /** The directory, messages and voicemail; null when the server keeps none. */
+  readonly records: HostRecords | null;
 }
 
 export type RequestOf<M extends Method> = Extract<Request, { method: M }>;

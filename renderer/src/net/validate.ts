@@ -3,7 +3,7 @@
  * phone relies on, nothing more (the server has already validated what peers sent). Kept free
  * of zod to keep the renderer bundle small. Never throws.
  */
-import { CALL_ID_PATTERN, METHODS, type Message, type Method } from '../../../common/protocol.js';
+import { CALL_ID_PATTERN, MESSAGE_ID_PATTERN, METHODS, type Message, type Method } from '../../../common/protocol.js';
 import { missingCase } from '../lib/missing-case.js';
 
 export type Checked = { ok: true; message: Message } | { ok: false; reason: string };
@@ -39,6 +39,22 @@ function groupsProblem(v: unknown): string | null {
   return null;
 }
 
+const isMessageId = (v: unknown): v is string => isStr(v) && MESSAGE_ID_PATTERN.test(v);
+
+function receiptProblem(body: Obj): string | null {
+  if (body.state !== 'delivered' && body.state !== 'read') return 'body.state must be delivered or read';
+  if (!Array.isArray(body.ids) || !body.ids.every(isMessageId) || !isInt(body.at)) return 'a receipt needs body.ids and body.at';
+  return null;
+}
+
+function summaryProblem(body: Obj): string | null {
+  if (!Array.isArray(body.unread) || !body.unread.every((u) => isObj(u) && isStr(u.name) && isInt(u.count))) return 'body.unread is malformed';
+  const voicemailOk = (v: unknown): boolean =>
+    isObj(v) && isStr(v.id) && isStr(v.from) && isInt(v.durationMs) && isInt(v.createdAt) && typeof v.heard === 'boolean';
+  if (!Array.isArray(body.voicemails) || !body.voicemails.every(voicemailOk)) return 'body.voicemails is malformed';
+  return null;
+}
+
 function bodyProblem(method: Method, body: unknown): string | null {
   switch (method) {
     case 'INVITE': {
@@ -60,8 +76,15 @@ function bodyProblem(method: Method, body: unknown): string | null {
     }
     case 'NOTIFY':
       if (isObj(body) && body.event === 'refer') return isStatus(body.status) ? null : 'body.status is out of range';
-      if (!isObj(body) || body.event !== 'presence') return 'NOTIFY needs a presence or refer body';
+      if (isObj(body) && body.event === 'receipt') return receiptProblem(body);
+      if (isObj(body) && body.event === 'message-summary') return summaryProblem(body);
+      if (!isObj(body) || body.event !== 'presence') return 'NOTIFY needs a presence, refer, receipt or message-summary body';
       return usersProblem(body.users);
+    case 'MESSAGE':
+      if (!isObj(body) || !isMessageId(body.id) || !isStr(body.text) || !isInt(body.sentAt)) return 'MESSAGE needs body.id, body.text and body.sentAt';
+      return null;
+    case 'VOICEMAIL':
+      return 'VOICEMAIL is sent only by phones';
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
       return null;
@@ -114,8 +137,9 @@ export function checkIncoming(text: string): Checked {
 
   if (!isStr(raw.method) || !(METHODS as readonly string[]).includes(raw.method)) return { ok: false, reason: 'unknown method' };
   const method = raw.method as Method;
-  const presence = method === 'NOTIFY' && isObj(raw.body) && raw.body.event === 'presence';
-  if (method !== 'REGISTER' && method !== 'PUBLISH' && !presence && !isStr(raw.callId)) {
+  // Presence, receipts, message summaries and MESSAGE belong to no call.
+  const outOfDialog = method === 'MESSAGE' || (method === 'NOTIFY' && isObj(raw.body) && raw.body.event !== 'refer');
+  if (method !== 'REGISTER' && method !== 'PUBLISH' && !outOfDialog && !isStr(raw.callId)) {
     return { ok: false, reason: `${method} needs a callId` };
   }
   const problem = bodyProblem(method, raw.body);
