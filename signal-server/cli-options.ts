@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIceServer } from '../common/ice.js';
-import type { IceServer } from '../common/protocol.js';
+import { nameProblem, normalizeName, type IceServer } from '../common/protocol.js';
 import { parseRingGroup, type RingGroupDefinition } from '../common/ring-groups.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULTS, type SignalServerOptions } from './options.js';
@@ -47,7 +47,12 @@ export const USAGE = `Usage: npm run serve -- [options]
   --turn-ttl-seconds N       how long those credentials stay valid (default ${DEFAULT_TURN_TTL_SECONDS})
   --tls                      serve https/wss with a certificate made on first run and kept in --data-dir
   --cert FILE --key FILE     serve https/wss with this certificate and key (PEM)
-  --data-dir DIR             where the made certificate is kept (default ${defaultDataDir()})
+  --data-dir DIR             where the made certificate, the directory, messages and voicemail
+                             are kept (default ${defaultDataDir()})
+  --forget NAME              remove NAME from the directory with its messages and voicemail, and exit
+                             (while the server runs it holds the folder: stop it first)
+  --max-message-bytes N      longest text message, in UTF-8 bytes (default ${DEFAULTS.storeLimits.maxMessageBytes})
+  --voicemails-per-minute N  voicemails one caller may leave a minute (default ${DEFAULTS.voicemailsPerMinute}, ${DEFAULTS.voicemailBurst} at once)
   --no-mdns                  do not advertise on the LAN (mDNS is on unless --host is loopback)
   --qr                       print a QR code of the browser phone's https address (needs --tls or --cert)
   --static-dir DIR           browser phone build served at / (default dist/renderer when built)
@@ -61,6 +66,7 @@ export type TlsSource = { kind: 'none' } | { kind: 'files'; cert: string; key: s
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'serve'; options: SignalServerOptions; tls: TlsSource; mdns: boolean; qr: boolean; logLevel: LogLevel }
+  | { kind: 'forget'; name: string; dataDir: string }
   | { kind: 'error'; message: string };
 
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
@@ -96,6 +102,9 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         cert: { type: 'string' },
         key: { type: 'string' },
         'data-dir': { type: 'string' },
+        forget: { type: 'string' },
+        'max-message-bytes': { type: 'string' },
+        'voicemails-per-minute': { type: 'string' },
         'no-mdns': { type: 'boolean' },
         qr: { type: 'boolean' },
         'static-dir': { type: 'string' },
@@ -107,6 +116,12 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
   }
   if (values.help) return { kind: 'help' };
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  if (values.forget !== undefined) {
+    const name = normalizeName(values.forget);
+    const problem = nameProblem(name);
+    return problem === null ? { kind: 'forget', name, dataDir } : { kind: 'error', message: `--forget: ${problem}` };
+  }
 
   const options: SignalServerOptions = {};
   try {
@@ -143,6 +158,13 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     for (const [option, text, key] of limits) {
       if (text !== undefined) options[key] = integer(option, text, 1, 1_000_000);
     }
+    if (values['max-message-bytes'] !== undefined) {
+      options.storeLimits = { maxMessageBytes: integer('--max-message-bytes', values['max-message-bytes'], 1, 60_000) };
+    }
+    if (values['voicemails-per-minute'] !== undefined) {
+      options.voicemailsPerMinute = integer('--voicemails-per-minute', values['voicemails-per-minute'], 1, 1_000);
+    }
+    options.dataDir = dataDir;
     if (values['ice-server'] !== undefined) options.iceServers = values['ice-server'].map(iceServer);
     const turnSecret = values['turn-secret'] ?? env.LEANPHONE_TURN_SECRET;
     const turnUrls = values['turn-url'] ?? [];
@@ -174,7 +196,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     values.cert !== undefined && values.key !== undefined
       ? { kind: 'files', cert: values.cert, key: values.key }
       : values.tls
-        ? { kind: 'kept', dir: values['data-dir'] ?? defaultDataDir() }
+        ? { kind: 'kept', dir: dataDir }
         : { kind: 'none' };
   if (values.qr && tls.kind === 'none') {
     return { kind: 'error', message: '--qr needs --tls (or --cert and --key): browsers give a phone its camera and microphone only over https' };
