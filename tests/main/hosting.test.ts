@@ -64,7 +64,6 @@ describe('hosting a LAN phone system', () => {
     expect(await register(state.url, 'Bob')).toMatchObject({ status: 200, body: { users: [expect.objectContaining({ name: 'Ada' })] } });
     expect(await service.forget('ada')).toEqual({ user: { key: 'ada', name: 'Ada' }, messages: 0, voicemails: 0 });
     expect(await service.forget('Ada')).toBeNull();
-    expect(await register(state.url, 'Carol')).toMatchObject({ status: 200, body: { users: [expect.objectContaining({ name: 'Bob' })] } });
   });
 
   it('starts a real signalling server in this process that a client registers with', async () => {
