@@ -65,7 +65,20 @@ export interface RegisteredBody {
 export interface InviteBody {
   sdp: SessionDescription;
   media: MediaKinds;
+  conference?: InviteConference;
 }
+/**
+ * The conference a new INVITE belongs to (PROTOCOL.md, Conference). A member sends `id`, and
+ * `from`: the call the conference grows from, read only while `id` is new. The server relays
+ * `id` and `members`: everyone in the conference but the callee, as it names them.
+ */
+export interface InviteConference {
+  id: string;
+  from?: string;
+  members?: string[];
+}
+/** The most people a conference holds, this phone included: with video, and voice only. */
+export const CONFERENCE_LIMITS = { video: 4, voice: 6 } as const;
 export interface AnswerBody {
   sdp: SessionDescription;
 }
@@ -76,6 +89,15 @@ export interface PresenceBody {
   event: 'presence';
   users: UserPresence[];
 }
+/** The server tells a member who is in its conference now: everyone but the member, and who joined or left. */
+export interface ConferenceBody {
+  event: 'conference';
+  id: string;
+  members: string[];
+  join?: string;
+  leave?: string;
+}
+export type NotifyBody = PresenceBody | ConferenceBody;
 export interface ByeBody {
   reason: string;
 }
@@ -93,7 +115,7 @@ interface RequestBase<M extends Method, B> {
 export type Request =
   | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
   | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
-  | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
+  | (RequestBase<'NOTIFY', NotifyBody> & { body: NotifyBody })
   | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody })
   | (RequestBase<'ACK', never> & { callId: string })
   | (RequestBase<'CANCEL', never> & { callId: string })

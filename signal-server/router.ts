@@ -43,6 +43,8 @@ export interface Router {
   drop(key: UserKey): void;
   /** Sends `message` to `to` as from `from`, both stamped in; held while `to`'s socket is lost. */
   deliver(to: UserKey, from: UserKey, message: Request | Response): void;
+  /** Sends the server's own request to `to` (no `from`: nobody else said it; `to` stamped), held while its socket is lost. */
+  tell(to: UserKey, request: Request): void;
   /** Sends the server's own response on `connection`. */
   reply(connection: Connection, response: ServerResponse): void;
   /** Sends one frame to every attached connection. */
@@ -131,6 +133,14 @@ export class LocalRouter implements Router {
     const unstamped = message.to === undefined && message.from === undefined;
     const json = JSON.stringify(unstamped ? message : { ...message, from: undefined, to: undefined });
     const frame = `{"from":${sender.nameJson},"to":${route.nameJson},${json.slice(1)}`;
+    if (route.connection) route.connection.link.send(frame);
+    else route.held.hold(frame);
+  }
+
+  tell(to: UserKey, request: Request): void {
+    const route = this.#routes.get(to);
+    if (!route) return;
+    const frame = `{"to":${route.nameJson},${JSON.stringify({ ...request, from: undefined, to: undefined }).slice(1)}`;
     if (route.connection) route.connection.link.send(frame);
     else route.held.hold(frame);
   }

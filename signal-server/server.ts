@@ -214,6 +214,10 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
       maxCalls: options.maxCallsPerPhone ?? DEFAULTS.maxCallsPerPhone,
       maxRinging: options.maxRingingPerPhone ?? DEFAULTS.maxRingingPerPhone,
     },
+    conferenceLimits: {
+      video: options.maxConferenceVideo ?? DEFAULTS.maxConferenceVideo,
+      voice: options.maxConferenceVoice ?? DEFAULTS.maxConferenceVoice,
+    },
     callLimits: {
       maxRinging: options.maxRingingPerCaller ?? DEFAULTS.maxRingingPerCaller,
       perMinute: options.callsPerMinute ?? DEFAULTS.callsPerMinute,

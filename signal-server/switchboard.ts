@@ -8,6 +8,7 @@ import { CloseCode, isResponse, type IceServer, type Message } from '../common/p
 import { parseMessage } from '../common/schema.js';
 import type { AddressLimits } from './address-limits.js';
 import { CallGuard, type CallLimits } from './call-guard.js';
+import { ConferenceTable, type ConferenceLimits } from './conference.js';
 import { DialogTable } from './dialog-table.js';
 import type { Board } from './handlers/board.js';
 import { handleRequest, register, relayResponse, unregister } from './handlers/index.js';
@@ -40,6 +41,8 @@ export interface SwitchboardConfig {
   maxEndedDialogs: number;
   /** What one phone may hold: answered calls, and incoming calls ringing. */
   phoneLimits: PhoneLimits;
+  /** The most people in one conference. */
+  conferenceLimits: ConferenceLimits;
   callLimits: CallLimits;
   floodLimits: FloodLimits;
   passcodeLimits: PasscodeGuardLimits;
@@ -68,6 +71,7 @@ export class Switchboard {
       config,
       registry,
       dialogs,
+      conferences: new ConferenceTable(),
       router,
       callGuard: new CallGuard(config.callLimits),
       passcodeGuard: new PasscodeGuard(config.passcodeLimits),

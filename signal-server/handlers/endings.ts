@@ -1,8 +1,9 @@
 /**
  * How dialogs end when the server ends them (no answer in time, a party gone) and what ending any
- * dialog involves: the table forgets it (presence follows) and the log says why.
+ * dialog involves: the table forgets it (presence follows), so does its conference, and the log says why.
  */
 import { REASONS } from '../../common/protocol.js';
+import { linkEnded } from '../conference.js';
 import { otherParty, type Dialog } from '../dialog.js';
 import type { UserKey } from '../name-key.js';
 import type { Board } from './board.js';
@@ -12,6 +13,7 @@ export type LeaveReason = 'Peer left' | 'Peer lost';
 
 export function endDialog(board: Board, dialog: Dialog, why: string): void {
   board.dialogs.end(dialog, Date.now());
+  linkEnded(board, dialog);
   log(board, 'info', 'call-end', { callId: dialog.callId, why });
 }
 

@@ -13,7 +13,7 @@ import { TestClient } from '../server/client.js';
 import { offer } from '../server/harness.js';
 
 /** The presence changes a message carries, if it is a NOTIFY. */
-const presence = (m: Message): UserPresence[] => (!('status' in m) && m.method === 'NOTIFY' ? m.body.users : []);
+const presence = (m: Message): UserPresence[] => (!('status' in m) && m.method === 'NOTIFY' && m.body.event === 'presence' ? m.body.users : []);
 
 const servers: RunningSignalServer[] = [];
 const clients: SignalClient[] = [];

@@ -214,7 +214,7 @@ export class PhoneStore {
   #message(message: Message): void {
     if ('status' in message) {
       if (message.method === 'PUBLISH' || message.method === 'REGISTER') return;
-    } else if (message.method === 'NOTIFY') {
+    } else if (message.method === 'NOTIFY' && message.body.event === 'presence') {
       if (this.#book) {
         this.#book.apply(message.body.users);
         this.users = this.#book.list();
