@@ -20,6 +20,10 @@ describe('checkIncoming', () => {
       { method: 'BYE', cseq: 4, callId: CALL, body: { reason: 'Peer lost' } },
       { method: 'CANCEL', cseq: 1, callId: CALL },
       { status: 486, reason: 'Busy Here', method: 'INVITE', cseq: 1, callId: CALL },
+      { method: 'NOTIFY', cseq: 4, to: 'Ada', body: { event: 'conference', id: CALL, members: ['Bob', 'Cy'], join: 'Cy' } },
+      { method: 'NOTIFY', cseq: 5, to: 'Ada', callId: CALL, body: { event: 'conference', id: CALL, members: ['Bob'] } },
+      { method: 'NOTIFY', cseq: 6, to: 'Ada', body: { event: 'conference', id: CALL, members: [], leave: 'Bob' } },
+      { method: 'INVITE', cseq: 1, callId: CALL, from: 'Bob', body: { sdp: { type: 'offer', sdp: 'v=0' }, media: { audio: true, video: true }, conference: { id: CALL, members: ['Bob', 'Cy'] } } },
     ]) {
       expect(ok(frame), JSON.stringify(frame)).toEqual({ ok: true, message: frame });
     }
@@ -37,6 +41,12 @@ describe('checkIncoming', () => {
     ['a REGISTER 200 without resumed', JSON.stringify({ method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'A', resume: 'r', users: [], iceServers: [] } }), 'REGISTER 200 body is malformed'],
     ['a NOTIFY with a bad state', JSON.stringify({ method: 'NOTIFY', cseq: 1, body: { event: 'presence', users: [{ name: 'A', state: 'away' }] } }), 'users holds a bad entry'],
     ['a 200 to INVITE with an offer', JSON.stringify({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' } } }), 'body.sdp must be an answer'],
+    ['a NOTIFY of an unknown event', JSON.stringify({ method: 'NOTIFY', cseq: 1, body: { event: 'weather' } }), 'NOTIFY event is unknown'],
+    ['a conference NOTIFY with a bad id', JSON.stringify({ method: 'NOTIFY', cseq: 1, body: { event: 'conference', id: 'x', members: [] } }), 'conference id is malformed'],
+    ['a conference NOTIFY whose members are not names', JSON.stringify({ method: 'NOTIFY', cseq: 1, body: { event: 'conference', id: CALL, members: [7] } }), 'conference members must be a list of names'],
+    ['a conference NOTIFY joining no name', JSON.stringify({ method: 'NOTIFY', cseq: 1, body: { event: 'conference', id: CALL, members: [], join: 3 } }), 'conference join and leave must be names'],
+    ['an INVITE whose conference has no id', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' }, media: { audio: true, video: true }, conference: { members: [] } } }), 'conference id is malformed'],
+    ['an INVITE whose conference members are not a list', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' }, media: { audio: true, video: true }, conference: { id: CALL, members: 'Bob' } } }), 'conference members must be a list of names'],
     ['an in-dialog request without callId', JSON.stringify({ method: 'INFO', cseq: 1, body: { candidate: null } }), 'INFO needs a callId'],
   ])('refuses %s with a reason', (_label, text, reason) => {
     expect(checkIncoming(text)).toEqual({ ok: false, reason });

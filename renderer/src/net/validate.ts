@@ -27,13 +27,37 @@ function usersProblem(v: unknown): string | null {
   return null;
 }
 
+const isNames = (v: unknown): boolean => Array.isArray(v) && v.length <= 64 && v.every(isStr);
+
+/** A conference as an INVITE or a NOTIFY names it: its id and who is in it. */
+function conferenceProblem(v: Obj): string | null {
+  if (!isStr(v.id) || !CALL_ID_PATTERN.test(v.id)) return 'conference id is malformed';
+  if (v.members !== undefined && !isNames(v.members)) return 'conference members must be a list of names';
+  return null;
+}
+
+function notifyProblem(body: unknown): string | null {
+  if (!isObj(body)) return 'NOTIFY needs a body';
+  switch (body.event) {
+    case 'presence':
+      return usersProblem(body.users);
+    case 'conference':
+      if (!Array.isArray(body.members)) return 'conference members must be a list of names';
+      if ((body.join !== undefined && !isStr(body.join)) || (body.leave !== undefined && !isStr(body.leave))) return 'conference join and leave must be names';
+      return conferenceProblem(body);
+    default:
+      return 'NOTIFY event is unknown';
+  }
+}
+
 function bodyProblem(method: Method, body: unknown): string | null {
   switch (method) {
     case 'INVITE': {
       if (!isObj(body)) return 'INVITE needs a body';
       const media = body.media;
       if (!isObj(media) || typeof media.audio !== 'boolean' || typeof media.video !== 'boolean') return 'body.media is malformed';
-      return sdpProblem(body.sdp, 'offer');
+      if (body.conference !== undefined && !isObj(body.conference)) return 'conference id is malformed';
+      return sdpProblem(body.sdp, 'offer') ?? (isObj(body.conference) ? conferenceProblem(body.conference) : null);
     }
     case 'INFO': {
       if (!isObj(body) || !('candidate' in body)) return 'INFO needs body.candidate';
@@ -42,8 +66,7 @@ function bodyProblem(method: Method, body: unknown): string | null {
       return null;
     }
     case 'NOTIFY':
-      if (!isObj(body) || body.event !== 'presence') return 'NOTIFY needs a presence body';
-      return usersProblem(body.users);
+      return notifyProblem(body);
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
       return null;
