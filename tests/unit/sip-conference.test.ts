@@ -243,8 +243,8 @@ describe('a conference is one call', () => {
 });
 
 describe('status text', () => {
-  it('names everyone in the conference', () => {
+  it('names everyone in the conference, in alphabetical order', () => {
     expect(conferenceText(['Ada'])).toBe('In call with Ada');
-    expect(conferenceText(['Ada', 'Cy', 'Dee'])).toBe('In conference with Ada, Cy and Dee');
+    expect(conferenceText(['Dee', 'ada', 'Cy'])).toBe('In conference with ada, Cy and Dee');
   });
 });

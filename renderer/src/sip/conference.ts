@@ -99,8 +99,9 @@ export function offerBody(body: InviteBody, tag: ConferenceTag | undefined): Inv
 /** The most people a conference may hold, this phone included. */
 export const conferenceLimit = (video: boolean): number => (video ? CONFERENCE_LIMITS.video : CONFERENCE_LIMITS.voice);
 
-/** The status line of a conference, from the names of the others in it. */
+/** The status line of a conference, from the names of the others in it (sorted: links come up in any order). */
 export function conferenceText(peers: readonly string[]): string {
-  if (peers.length <= 1) return `In call with ${peers[0] ?? ''}`;
-  return `In conference with ${peers.slice(0, -1).join(', ')} and ${peers.at(-1)}`;
+  const names = [...peers].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' }));
+  if (names.length <= 1) return `In call with ${names[0] ?? ''}`;
+  return `In conference with ${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
