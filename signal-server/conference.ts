@@ -21,13 +21,20 @@ export interface ConferenceLimits {
   voice: number;
 }
 
+/** A conference as others read it; the table makes every change. */
 interface Conference {
   readonly id: string;
   /** In the order they joined. */
-  readonly members: Set<UserKey>;
+  readonly members: ReadonlySet<UserKey>;
   /** Its links, early or answered, by call id. */
-  readonly links: Set<string>;
+  readonly links: ReadonlySet<string>;
   /** People ringing to join, by the call id of their invitation. */
+  readonly invitations: ReadonlyMap<string, UserKey>;
+}
+
+interface LiveConference extends Conference {
+  readonly members: Set<UserKey>;
+  readonly links: Set<string>;
   readonly invitations: Map<string, UserKey>;
 }
 
@@ -40,14 +47,10 @@ export type ConferencePlan =
   | { kind: 'refused'; status: 400 | 403 | 409 | 503; reason: string };
 
 export class ConferenceTable {
-  readonly #byId = new Map<string, Conference>();
+  readonly #byId = new Map<string, LiveConference>();
   /** Every link and invitation, by call id. */
-  readonly #byCallId = new Map<string, Conference>();
+  readonly #byCallId = new Map<string, LiveConference>();
   #cseq = 0;
-
-  get size(): number {
-    return this.#byId.size;
-  }
 
   get(id: string): Conference | undefined {
     return this.#byId.get(id);
@@ -59,7 +62,7 @@ export class ConferenceTable {
 
   /** A new conference whose first link is `first`, its two parties its first members. */
   create(id: string, first: Dialog, starter: UserKey): Conference {
-    const conference: Conference = {
+    const conference: LiveConference = {
       id,
       members: new Set([starter, otherParty(first, starter)]),
       links: new Set([first.callId]),
@@ -71,26 +74,47 @@ export class ConferenceTable {
   }
 
   invite(conference: Conference, callId: string, invitee: UserKey): void {
-    conference.invitations.set(callId, invitee);
-    this.#byCallId.set(callId, conference);
+    const live = this.#live(conference);
+    live?.invitations.set(callId, invitee);
+    if (live) this.#byCallId.set(callId, live);
   }
 
   link(conference: Conference, callId: string): void {
-    conference.links.add(callId);
-    this.#byCallId.set(callId, conference);
+    const live = this.#live(conference);
+    live?.links.add(callId);
+    if (live) this.#byCallId.set(callId, live);
   }
 
-  /** The link or invitation `callId` ended; the conference goes with its last one. */
-  forget(conference: Conference, callId: string): void {
+  /** The invitation `callId` was answered: it is a link now, and its invitee a member. Answers the invitee. */
+  join(conference: Conference, callId: string): UserKey | undefined {
+    const live = this.#live(conference);
+    const invitee = live?.invitations.get(callId);
+    if (!live || invitee === undefined) return undefined;
+    live.invitations.delete(callId);
+    live.links.add(callId);
+    live.members.add(invitee);
+    return invitee;
+  }
+
+  /** The link or invitation `callId` ended, and `leaving` with it; the conference goes with its last one. */
+  forget(conference: Conference, callId: string, leaving: readonly UserKey[]): void {
+    const live = this.#live(conference);
+    if (!live) return;
     this.#byCallId.delete(callId);
-    conference.links.delete(callId);
-    conference.invitations.delete(callId);
-    if (conference.links.size === 0 && conference.invitations.size === 0) this.#byId.delete(conference.id);
+    live.links.delete(callId);
+    live.invitations.delete(callId);
+    for (const member of leaving) live.members.delete(member);
+    if (live.links.size === 0 && live.invitations.size === 0) this.#byId.delete(live.id);
   }
 
   nextCseq(): number {
     this.#cseq = (this.#cseq % (2 ** 31 - 1)) + 1;
     return this.#cseq;
+  }
+
+  #live(conference: Conference): LiveConference | undefined {
+    const live = this.#byId.get(conference.id);
+    return live === conference ? live : undefined;
   }
 }
 
@@ -142,12 +166,9 @@ export function admitted(board: Board, plan: Exclude<ConferencePlan, { kind: 're
 /** A first INVITE in `dialog` was answered 200: an invitee joins, and every member hears of it. */
 export function linkAnswered(board: Board, dialog: Dialog): void {
   const conference = board.conferences.ofCall(dialog.callId);
-  const invitee = conference?.invitations.get(dialog.callId);
+  const invitee = conference && board.conferences.join(conference, dialog.callId);
   if (!conference || invitee === undefined) return; // an introduction is a link already
-  conference.invitations.delete(dialog.callId);
-  board.conferences.link(conference, dialog.callId);
   board.dialogs.tag(dialog, conference.id);
-  conference.members.add(invitee);
   tellMembers(board, conference, { join: nameOf(board, invitee) });
 }
 
@@ -155,11 +176,10 @@ export function linkAnswered(board: Board, dialog: Dialog): void {
 export function linkEnded(board: Board, dialog: Dialog): void {
   const conference = board.conferences.ofCall(dialog.callId);
   if (!conference) return;
-  board.conferences.forget(conference, dialog.callId);
-  const leaving = [dialog.caller, dialog.callee].filter((party) => conference.members.has(party) && !inConference(board, conference, party));
-  const names = leaving.map((party) => nameOf(board, party));
-  for (const party of leaving) conference.members.delete(party);
-  for (const name of names) tellMembers(board, conference, { leave: name });
+  // The table no longer holds the dialog: its parties' other links and invitations decide.
+  const leaving = [dialog.caller, dialog.callee].filter((party) => conference.members.has(party) && !inConference(board, conference, party, dialog.callId));
+  board.conferences.forget(conference, dialog.callId, leaving);
+  for (const party of leaving) tellMembers(board, conference, { leave: nameOf(board, party) });
 }
 
 function start(board: Board, id: string, first: Dialog, starter: UserKey): Conference {
@@ -189,10 +209,10 @@ function tellMembers(board: Board, conference: Conference, change: { join: strin
   }
 }
 
-/** `user` still has a link in `conference`, or an invitation it sent ringing. */
-function inConference(board: Board, conference: Conference, user: UserKey): boolean {
-  for (const callId of conference.links) if (isPartyTo(board, callId, user)) return true;
-  for (const callId of conference.invitations.keys()) if (board.dialogs.get(callId)?.caller === user) return true;
+/** `user` has a link in `conference` besides `ended`, or an invitation it sent ringing. */
+function inConference(board: Board, conference: Conference, user: UserKey, ended: string): boolean {
+  for (const callId of conference.links) if (callId !== ended && isPartyTo(board, callId, user)) return true;
+  for (const [callId] of conference.invitations) if (callId !== ended && board.dialogs.get(callId)?.caller === user) return true;
   return false;
 }
 
