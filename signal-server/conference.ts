@@ -1,12 +1,12 @@
 /**
  * Conference calls (PROTOCOL.md, Conference): a set of members joined pair by pair by ordinary
  * dialogs, its links, each tagged with the conference id; media never passes through here. Owns
- * which conferences exist, who is in each, and the invitations ringing: when someone joins, every
- * member is told (NOTIFY), and the newcomer INVITEs those it has no link with. A member with no
- * link left has left; a conference with neither links nor invitations is gone.
+ * which conferences exist, who is in each, the invitations ringing and the introductions: when
+ * someone joins, every member is told (NOTIFY), and the others INVITE the newcomer. A member with
+ * no link left has left; a conference with neither links nor invitations is gone.
  *
  *   A (call X with B) INVITEs C with { id, from: X }:  conference { A, B }, X its first link, B told
- *   C answers 200:  C joins, every member told { join: C }; C INVITEs B with { id }: a link at once
+ *   C answers 200:  C joins, every member told { join: C }; B INVITEs C with { id }: a link at once
  *   a link ends:    a party with no link left leaves, the others told { leave }
  */
 import type { ConferenceBody, InviteConference, Request } from '../common/protocol.js';
@@ -42,8 +42,8 @@ interface LiveConference extends Conference {
 export type ConferencePlan =
   /** Someone new is invited; `from` is the call a new conference grows from. */
   | { kind: 'invitation'; id: string; from: Dialog | null }
-  /** Two members get their link (the later to join calls the earlier). */
-  | { kind: 'link'; id: string }
+  /** Two members get their link (the server told the caller to make it). */
+  | { kind: 'introduction'; id: string }
   | { kind: 'refused'; status: 400 | 403 | 409 | 503; reason: string };
 
 export class ConferenceTable {
@@ -135,7 +135,7 @@ export function planConference(board: Board, caller: UserKey, callee: UserKey, r
   const calleeName = nameOf(board, callee);
   if (members.has(callee)) {
     if (!existing || linkBetween(board, existing, caller, callee)) return refused(409, `You have a call with ${calleeName} in this conference already`);
-    return { kind: 'link', id: existing.id };
+    return { kind: 'introduction', id: existing.id };
   }
   if (existing && [...existing.invitations.values()].includes(callee)) return refused(409, `${calleeName} is being invited already`);
   const people = members.size + (existing?.invitations.size ?? 0) + 1;
@@ -153,7 +153,7 @@ export function planConference(board: Board, caller: UserKey, callee: UserKey, r
 export function admitted(board: Board, plan: Exclude<ConferencePlan, { kind: 'refused' }>, dialog: Dialog, request: Extract<Request, { method: 'INVITE' }>): Request {
   const table = board.conferences;
   let conference = table.get(plan.id);
-  if (plan.kind === 'link') {
+  if (plan.kind === 'introduction') {
     if (conference) table.link(conference, dialog.callId);
   } else {
     if (!conference && plan.from) conference = start(board, plan.id, plan.from, dialog.caller);
@@ -167,7 +167,7 @@ export function admitted(board: Board, plan: Exclude<ConferencePlan, { kind: 're
 export function linkAnswered(board: Board, dialog: Dialog): void {
   const conference = board.conferences.ofCall(dialog.callId);
   const invitee = conference && board.conferences.join(conference, dialog.callId);
-  if (!conference || invitee === undefined) return; // a link between members is one already
+  if (!conference || invitee === undefined) return; // an introduction is a link already
   board.dialogs.tag(dialog, conference.id);
   tellMembers(board, conference, { join: nameOf(board, invitee) });
 }

@@ -48,8 +48,8 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     refuse(board, connection, { ...echo(request), status: 503, reason: limited });
     return;
   }
-  const tag = plan?.kind === 'link' ? { conference: plan.id } : {};
-  const opened = { callId: request.callId, caller, callee, cseq: request.cseq, video: media.video, ...tag };
+  const link = plan?.kind === 'introduction' ? { conference: plan.id } : {};
+  const opened = { callId: request.callId, caller, callee, cseq: request.cseq, video: media.video, ...link };
   const dialog = board.dialogs.open(opened, (ringing) => ringTimeout(board, ringing));
   reply(board, connection, request, 100);
   board.router.deliver(callee, caller, plan === null ? request : admitted(board, plan, dialog, request));
@@ -75,7 +75,7 @@ function refuseCall(board: Board, connection: Connection, caller: UserKey, reque
  * only the callee's socket.
  */
 function calleeRefusal(board: Board, callee: UserKey, plan: ConferencePlan | null): 480 | 486 | null {
-  if (plan?.kind === 'link') return board.router.isConnected(callee) ? null : 480;
+  if (plan?.kind === 'introduction') return board.router.isConnected(callee) ? null : 480;
   if (!board.router.isConnected(callee) || board.registry.get(callee)?.published === 'dnd') return 480;
   const { confirmed, ringingIn } = board.dialogs.counts(callee);
   const { maxCalls, maxRinging } = board.config.phoneLimits;
@@ -88,7 +88,7 @@ function calleeRefusal(board: Board, callee: UserKey, plan: ConferencePlan | nul
  * phone, so only the call limits apply; a link in its conference is bounded by the conference's size.
  */
 function callerRefusal(board: Board, caller: UserKey, plan: ConferencePlan | null): string | null {
-  if (plan?.kind === 'link') return null;
+  if (plan?.kind === 'introduction') return null;
   const { confirmed, ringingOut } = board.dialogs.counts(caller);
   const { maxCalls } = board.config.phoneLimits;
   if (plan === null && confirmed >= maxCalls) return `Too many calls (at most ${maxCalls} answered at once)`;

@@ -1,7 +1,7 @@
 /**
  * Conference calls with real sockets: a call grows into a conference when a member INVITEs someone
- * new with { id, from }; when they answer, every member is told (NOTIFY) and the newcomer INVITEs
- * the members it has no link with, so every pair has its own dialog (a link). The size limits, leaving, a member lost,
+ * new with { id, from }; when they answer, every member is told (NOTIFY) and the others INVITE the
+ * newcomer, so every pair has its own dialog (a link). The size limits, leaving, a member lost,
  * forged conference INVITEs, and the last two members left in an ordinary call.
  */
 import { describe, expect, it } from 'vitest';
@@ -71,7 +71,7 @@ describe('conference calls', () => {
 
   /**
    * `inviter` (a member of conference `id`, or in a call `from` to start it) adds `newcomer`, who
-   * answers; everyone is told, and the newcomer links with every other member.
+   * answers; everyone is told, and every other member links with the newcomer.
    */
   async function join(id: string, members: Member[], inviter: Member, newcomer: Member, options: { from?: string; body?: Frame } = {}): Promise<void> {
     const conference = options.from ? { id, from: options.from } : { id };
@@ -89,9 +89,9 @@ describe('conference calls', () => {
     }
     for (const member of members) {
       if (member === inviter) continue;
-      const link = await inviteWith(newcomer, member.name, { ...(options.body ?? offer), conference: { id } });
+      const link = await inviteWith(member, newcomer.name, { ...(options.body ?? offer), conference: { id } });
       expect(link.first).toMatchObject({ status: 100 });
-      await accept(newcomer, member, link.callId);
+      await accept(member, newcomer, link.callId);
     }
   }
 
@@ -138,7 +138,7 @@ describe('conference calls', () => {
     }
   }
 
-  it('grows a call into a conference: Cy is invited with the members stamped, Bob is told, and once Cy answers Cy links with Bob without ringing', async () => {
+  it('grows a call into a conference: Cy is invited with the members stamped, Bob is told, and once Cy answers Bob links with Cy without ringing', async () => {
     const [ada, bob, cy] = await phones(['Ada', 'Bob', 'Cy']);
     const first = await call(ada!, bob!);
     const id = 'conference-one';
@@ -168,15 +168,15 @@ describe('conference calls', () => {
         body: { event: 'conference', id, members: others, join: 'Cy' },
       });
     }
-    const link = await inviteWith(cy!, 'Bob', { ...offer, conference: { id } });
+    const link = await inviteWith(bob!, 'Cy', { ...offer, conference: { id } });
     expect(link.first).toMatchObject({ status: 100 });
-    expect(await accept(cy!, bob!, link.callId)).toEqual({
+    expect(await accept(bob!, cy!, link.callId)).toEqual({
       method: 'INVITE',
       cseq: 1,
       callId: link.callId,
-      from: 'Cy',
-      to: 'Bob',
-      body: { ...offer, conference: { id, members: ['Ada', 'Cy'] } },
+      from: 'Bob',
+      to: 'Cy',
+      body: { ...offer, conference: { id, members: ['Ada', 'Bob'] } },
     });
     await expectMesh([ada!, bob!, cy!]);
   });
@@ -317,18 +317,18 @@ describe('conference calls', () => {
     expect(invited.first).toMatchObject({ status: 100 });
   });
 
-  it('links with a member that is in do not disturb with a call ringing: a link rings nowhere', async () => {
+  it('links a newcomer that is in do not disturb with a call ringing: a link rings nowhere', async () => {
     const all = await phones(['Ada', 'Bob', 'Cy', 'Eve']);
     const [ada, bob, cy, eve] = all as [Member, Member, Member, Member];
     const id = 'quiet-conference';
     const first = await call(ada, bob);
-    expect((await inviteWith(eve, 'Bob', offer)).first, 'Eve rings at Bob').toMatchObject({ status: 100 });
-    await bob.client.request({ method: 'PUBLISH', body: { state: 'dnd' } });
     const { callId } = await inviteWith(ada, 'Cy', { ...offer, conference: { id, from: first } });
     await accept(ada, cy, callId);
-    const link = await inviteWith(cy, 'Bob', { ...offer, conference: { id } });
+    expect((await inviteWith(eve, 'Cy', offer)).first, 'Eve rings at Cy').toMatchObject({ status: 100 });
+    await cy.client.request({ method: 'PUBLISH', body: { state: 'dnd' } });
+    const link = await inviteWith(bob, 'Cy', { ...offer, conference: { id } });
     expect(link.first).toMatchObject({ status: 100 });
-    await accept(cy, bob, link.callId);
+    await accept(bob, cy, link.callId);
     await expectMesh([ada, bob, cy]);
   });
 });

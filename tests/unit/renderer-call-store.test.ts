@@ -373,7 +373,7 @@ describe('conference', () => {
     expect(phone.store.addPersonState('Cy'), 'Cy is in it already').toEqual({ can: false, full: null });
   });
 
-  it('mute and camera take every call of the conference, and a link joining it starts as the conference is', async () => {
+  it('mute and camera take every call of the conference, and a newcomer the server introduces is called as the conference is', async () => {
     const phone = setup();
     const id = await withAdaAndCy(phone);
     phone.store.toggleMute(phone.store.participants[1]!.callId);
@@ -384,21 +384,11 @@ describe('conference', () => {
     expect(phone.peers.map((peer) => peer.intent?.cameraOn)).toEqual([true, true]);
     expect(phone.cameras).toHaveLength(1);
 
-    phone.store.receive({ method: 'INVITE', cseq: 1, callId: 'dee-call', from: 'Dee', to: 'Me', body: { sdp: OFFER, media: { audio: true, video: true }, conference: { id, members: ['Ada', 'Cy'] } } } as Request);
+    phone.store.receive(conferenceNotify(id, ['Ada', 'Cy', 'Dee'], 'Dee'));
     await settle();
+    const toDee = phone.requests('INVITE').find((invite) => invite.to === 'Dee');
+    expect(toDee).toMatchObject({ body: { media: { audio: true, video: true }, conference: { id } } });
     expect(phone.peers[2]!.intent).toMatchObject({ muted: true, cameraOn: true, hold: false });
-  });
-
-  it('joining a conference: once the server says we joined, we call every member we have no link with', async () => {
-    const phone = setup();
-    phone.store.receive({ method: 'INVITE', cseq: 1, callId: 'bob-call', from: 'Bob', to: 'Me', body: { sdp: OFFER, media: { audio: true, video: false }, conference: { id: 'bobs-conference', members: ['Bob', 'Eve'] } } } as Request);
-    expect(phone.alerts, 'an invitation rings like any call').toEqual(['alert Bob']);
-    phone.store.answer('bob-call', false);
-    await settle();
-    phone.store.receive(conferenceNotify('bobs-conference', ['Bob', 'Eve'], 'Me'));
-    await settle();
-    expect(phone.requests('INVITE')).toMatchObject([{ to: 'Eve', body: { conference: { id: 'bobs-conference' } } }]);
-    expect(phone.store.participants.map((line) => line.peer)).toEqual(['Bob', 'Eve']);
   });
 
   it('a link from a member is answered without ringing or alert, and leaves no history; Leave hangs up every call', async () => {

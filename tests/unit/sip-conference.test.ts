@@ -1,8 +1,8 @@
 /**
  * The coordinator with conferences (sip/conference.ts): Add person grows the call into a
- * conference, the server's NOTIFYs tag the call it grew from and, when we join, have us call the
- * members we have no link with; a link INVITE in a conference this phone is in is answered without
- * ringing, and the conference acts as one call: hold, resume, hang up (leave), limits, call waiting.
+ * conference, the server's NOTIFYs tag the call it grew from and ask for introductions, a link
+ * INVITE in a conference this phone is in is answered without ringing, and the conference acts as
+ * one call: hold, resume, hang up (leave), the phone's limits and call waiting.
  */
 import { describe, expect, it } from 'vitest';
 import type { ConferenceBody, Message, Request, Response } from '../../common/protocol.js';
@@ -56,19 +56,14 @@ const withAdaAndCy = run(
   res('cy-call', 200, 'INVITE', 1, { from: 'Cy', body: { sdp: ANSWER } }),
   notify({ id: 'conf-1', members: ['Ada', 'Cy'], join: 'Cy' }),
 ).phone;
-/** Ada then added Dee, who linked with us: three links. */
+/** Ada then added Dee; we were told and linked with Dee: three links. */
 const withThree = run(
   withAdaAndCy,
   notify({ id: 'conf-1', members: ['Ada', 'Cy', 'Dee'], join: 'Dee' }),
-  invite('dee-call', 'Dee', { id: 'conf-1', members: ['Ada', 'Cy', 'Me'] }),
-  { type: 'answerReady', callId: 'dee-call', sdp: ANSWER },
+  { type: 'introduce', callId: 'dee-call', to: 'Dee', conference: 'conf-1', video: true },
+  { type: 'offerReady', callId: 'dee-call', body: { sdp: OFFER, media } },
+  res('dee-call', 200, 'INVITE', 1, { from: 'Dee', body: { sdp: ANSWER } }),
 ).phone;
-/** Bob calls us into his conference with Eve and we answer: we are the newcomer. */
-const joinedBobs = run(idlePhone, invite('bob-call', 'Bob', { id: 'conf-2', members: ['Bob', 'Eve', 'Fay'] }), { type: 'answer', callId: 'bob-call', video: true }, {
-  type: 'answerReady',
-  callId: 'bob-call',
-  sdp: ANSWER,
-}).phone;
 
 describe('add person', () => {
   it('grows the call into a conference: the call is tagged, and a new call invites them with { id, from }', () => {
@@ -113,24 +108,21 @@ describe('what the server tells', () => {
     expect(told.effects).toEqual([]);
   });
 
-  it('we joined: call every member we have no link with; each INVITE carries { id } only', () => {
-    const told = run(joinedBobs, notify({ id: 'conf-2', members: ['Bob', 'Eve', 'Fay'], join: 'Me' }));
-    expect(told.effects).toEqual([
-      { type: 'introduce', conference: 'conf-2', to: 'Eve' },
-      { type: 'introduce', conference: 'conf-2', to: 'Fay' },
-    ]);
-    const introduced = run(told.phone, { type: 'introduce', callId: 'eve-call', to: 'Eve', conference: 'conf-2', video: true }, {
+  it('someone joined that we have no link with: introduce them; the introduction INVITEs them with { id } only', () => {
+    const told = run(withAdaAndCy, notify({ id: 'conf-1', members: ['Ada', 'Cy', 'Dee'], join: 'Dee' }));
+    expect(told.effects).toEqual([{ type: 'introduce', conference: 'conf-1', to: 'Dee' }]);
+    const introduced = run(told.phone, { type: 'introduce', callId: 'dee-call', to: 'Dee', conference: 'conf-1', video: true }, {
       type: 'offerReady',
-      callId: 'eve-call',
+      callId: 'dee-call',
       body: { sdp: OFFER, media },
     });
-    expect(sent(introduced.effects)).toEqual([{ method: 'INVITE', cseq: 1, callId: 'eve-call', to: 'Eve', body: { sdp: OFFER, media, conference: { id: 'conf-2' } } }]);
-    expect(calls(introduced.phone).at(-1)).toEqual(['eve-call', 'inviting', 'free', 'conf-2']);
+    expect(sent(introduced.effects)).toEqual([{ method: 'INVITE', cseq: 1, callId: 'dee-call', to: 'Dee', body: { sdp: OFFER, media, conference: { id: 'conf-1' } } }]);
+    expect(calls(introduced.phone).at(-1)).toEqual(['dee-call', 'inviting', 'free', 'conf-1']);
   });
 
   it.each([
-    ['someone else joined (the newcomer calls us)', notify({ id: 'conf-1', members: ['Ada', 'Cy', 'Dee'], join: 'Dee' })],
-    ['we joined and have a link with everyone', notify({ id: 'conf-1', members: ['Ada', 'Cy'], join: 'Me' })],
+    ['we invited the newcomer (we have its link)', notify({ id: 'conf-1', members: ['Ada', 'Cy'], join: 'Cy' })],
+    ['we are the newcomer (not among the others)', notify({ id: 'conf-1', members: ['Ada', 'Cy'], join: 'Me' })],
     ['a conference we are not in', notify({ id: 'conf-2', members: ['Eve', 'Fay'], join: 'Fay' })],
     ['someone left (their BYE ends the link)', notify({ id: 'conf-1', members: ['Ada'], leave: 'Cy' })],
     ['a NOTIFY a peer sent, not the server', notify({ id: 'conf-1', members: ['Ada', 'Cy', 'Eve'], join: 'Eve' }, { from: 'Cy' })],
@@ -138,10 +130,6 @@ describe('what the server tells', () => {
     const result = run(withAdaAndCy, input);
     expect(result.phone).toBe(withAdaAndCy);
     expect(result.effects).toEqual([]);
-  });
-
-  it('a NOTIFY that we joined a conference we are not in asks nothing', () => {
-    expect(run(withAda, notify({ id: 'conf-7', members: ['Eve'], join: 'Me' })).effects).toEqual([]);
   });
 
   it('an introduction once linked, or out of the conference, is ignored', () => {
@@ -242,9 +230,15 @@ describe('a conference is one call', () => {
   });
 
   it('a link still being set up goes on when the user answers a waiting call', () => {
-    const settingUp = run(joinedBobs, { type: 'introduce', callId: 'eve-call', to: 'Eve', conference: 'conf-2', video: true }, invite('gus-call', 'Gus'));
-    const answered = run(settingUp.phone, { type: 'answer', callId: 'gus-call', video: false });
-    expect(calls(answered.phone).find((c) => c[0] === 'eve-call')).toEqual(['eve-call', 'preparing', 'free', 'conf-2']);
+    const settingUp = run(withAdaAndCy, notify({ id: 'conf-1', members: ['Ada', 'Cy', 'Dee'], join: 'Dee' }), {
+      type: 'introduce',
+      callId: 'dee-call',
+      to: 'Dee',
+      conference: 'conf-1',
+      video: true,
+    }, invite('eve-call', 'Eve'));
+    const answered = run(settingUp.phone, { type: 'answer', callId: 'eve-call', video: false });
+    expect(calls(answered.phone).find((c) => c[0] === 'dee-call')).toEqual(['dee-call', 'preparing', 'free', 'conf-1']);
   });
 });
 

@@ -4,7 +4,7 @@
  * it in without ringing. The coordinator treats a conference's links as one call. Pure.
  *
  *   Add person in a call:   the call joins conference `id`; a new call INVITEs them with { id, from }
- *   NOTIFY { join: us }:    we joined -> call every member we have no link with, with { id }
+ *   NOTIFY { join: N }:     in the conference and no link with N -> call N with { id } (introduce)
  *   INVITE with { id } while in conference id:   answered at once, no ringing (the server vouches)
  */
 import type { ConferenceBody, InviteBody, Request } from '../../../common/protocol.js';
@@ -23,10 +23,10 @@ export interface ConferenceTag {
 export type ConferenceInput =
   /** Add person: `to` is invited into the conference of the call `from` (conference `conference` if it has none yet). */
   | { type: 'addPerson'; from: string; callId: string; to: string; conference: string; video: boolean }
-  /** Calls a member of a conference we joined (the answer to an `introduce` effect). */
+  /** Calls a member the server introduced (the answer to an `introduce` effect). */
   | { type: 'introduce'; callId: string; to: string; conference: string; video: boolean };
 
-/** We joined conference `conference`: call `to`, a member we have no link with (the interpreter makes the call id). */
+/** Someone joined conference `conference`: call them (the interpreter makes the call id). */
 export type ConferenceEffect = { type: 'introduce'; conference: string; to: string };
 
 type Invite = Extract<Request, { method: 'INVITE' }>;
@@ -64,19 +64,18 @@ export const isConferenceNotify = (request: Request): request is Notify => reque
 
 /**
  * What a conference NOTIFY from the server asks: the call it names (the one the conference grew
- * from) becomes a link; and when we are the one who joined (the only name it leaves out of
- * `members`), we call every member we have no link with. Whoever joins later calls whoever was in
- * it before: each pair once, and without waiting for the others to hear of it.
+ * from) becomes a link, and a newcomer we have no link with is to be called.
  */
-export function readNotice(calls: readonly PhoneCall[], notify: Notify): { calls: readonly PhoneCall[]; introduce: ConferenceEffect[] } {
+export function readNotice(calls: readonly PhoneCall[], notify: Notify): { calls: readonly PhoneCall[]; introduce: ConferenceEffect | null } {
   const { id, join, members } = notify.body;
   const named = notify.callId;
   const tagged = named === undefined ? calls : calls.map((call) => (call.state.dialog.callId === named && call.conference?.id !== id ? { ...call, conference: { id } } : call));
-  const weJoined = join !== undefined && !members.some((member) => sameName(member, join));
-  if (!weJoined || !isIn(tagged, id)) return { calls: tagged, introduce: [] };
-  const links = linksOf(tagged, id);
-  const unlinked = members.filter((member) => !links.some((call) => sameName(call.state.dialog.peer, member)));
-  return { calls: tagged, introduce: unlinked.map((to) => ({ type: 'introduce', conference: id, to })) };
+  const wanted =
+    join !== undefined &&
+    members.some((member) => sameName(member, join)) &&
+    isIn(tagged, id) &&
+    !linksOf(tagged, id).some((call) => sameName(call.state.dialog.peer, join));
+  return { calls: tagged, introduce: wanted ? { type: 'introduce', conference: id, to: join } : null };
 }
 
 /** The conference an incoming INVITE links this phone into without ringing: one it is in. Else null. */

@@ -280,7 +280,7 @@ function addPerson(work: Work, input: Extract<ConferenceInput, { type: 'addPerso
   return start({ calls, effects: work.effects }, dial, ctx, { conference: { id, from: input.from } });
 }
 
-/** Calls a member of a conference we joined, as the conference is: on hold if it is held. */
+/** Calls a member the server introduced, as the conference is: on hold if it is held. */
 function introduce(work: Work, input: Extract<ConferenceInput, { type: 'introduce' }>, ctx: MachineContext): Work {
   const links = linksOf(work.calls, input.conference);
   if (!isIn(work.calls, input.conference) || links.some((call) => sameName(call.state.dialog.peer, input.to))) {
@@ -292,7 +292,7 @@ function introduce(work: Work, input: Extract<ConferenceInput, { type: 'introduc
 
 function notified(work: Work, notify: Parameters<typeof readNotice>[1]): Work {
   const { calls, introduce } = readNotice(work.calls, notify);
-  return { calls, effects: [...work.effects, ...introduce] };
+  return { calls, effects: introduce ? [...work.effects, introduce] : work.effects };
 }
 
 /** A member of a conference we are in links with us: answered at once, no ringing, no alert; held if the conference is. */

@@ -310,7 +310,7 @@ export class CallStore {
         const { video, ...start } = this.#start(callId, effect.video);
         const tag = this.#call(callId)?.conference;
         this.notice = '';
-        // A link between members is part of the conference, not a call of its own in the history.
+        // A link the server introduced is part of the conference, not a call of its own in the history.
         if (!tag || tag.from !== undefined) this.#recorder.placed(callId, video);
         media.offer(callId, video, start).then(
           (body) => this.#dispatch({ type: 'offerReady', callId, body }),
