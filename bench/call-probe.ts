@@ -21,7 +21,7 @@ export interface ProbeMarks {
 }
 
 export interface CallProbe {
-  /** Forgets earlier marks and watches for the next ringing and the next remote frame. */
+  /** Forgets earlier marks and watches for the next ringing and the first frame of the next remote video shown. */
   arm(): void;
   marks(): ProbeMarks;
 }
@@ -106,7 +106,8 @@ function CALL_PROBE(): void {
   const probe: CallProbe = {
     arm() {
       marks = fresh();
-      hooked = new WeakSet();
+      // A remote video already on screen shows the call before: only a new one's frames count.
+      hooked = new WeakSet(document.querySelectorAll<HTMLVideoElement>('video[data-testid="remote-video"]'));
       look();
     },
     marks: () => marks,

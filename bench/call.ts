@@ -1,9 +1,11 @@
 /**
  * `npm run bench:call`: two browser phones (Chromium, fake devices, the e2e flags) on the real
  * signalling server (in a child process) serving the real build, on loopback. Times click "Call" ->
- * callee rings and click "Answer" -> first remote video frame on each side over many calls, a
- * fourth person joining a conference (conference-join.ts), and sizes the JS. BENCH_CALLS=N (default
- * 25) calls after 2 warm-up, BENCH_JOINS=N (default 10) joins after 1; exits 1 if a target is missed.
+ * callee rings and click "Answer" -> first remote video frame on each side over many calls, then,
+ * with a third phone, click "Transfer" -> first frames on the new pair of a blind transfer, a
+ * fourth person joining a conference (conference-join.ts), and sizes the JS. BENCH_CALLS=N
+ * (default 25) calls after 2 warm-up, BENCH_TRANSFERS=N (default 10) transfers after 1,
+ * BENCH_JOINS=N (default 10) joins after 1; exits 1 if a target is missed.
  */
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +23,9 @@ const BUILD_DIR = process.env.BENCH_BUILD_DIR ?? 'dist/renderer';
 const CALLS = Number(process.env.BENCH_CALLS ?? 25);
 if (!Number.isInteger(CALLS) || CALLS < 1) throw new Error(`BENCH_CALLS must be a positive whole number, got "${process.env.BENCH_CALLS}"`);
 const WARMUP_CALLS = 2;
+const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 10);
+if (!Number.isInteger(TRANSFERS) || TRANSFERS < 1) throw new Error(`BENCH_TRANSFERS must be a positive whole number, got "${process.env.BENCH_TRANSFERS}"`);
+const WARMUP_TRANSFERS = 1;
 const JOINS = Number(process.env.BENCH_JOINS ?? 10);
 if (!Number.isInteger(JOINS) || JOINS < 1) throw new Error(`BENCH_JOINS must be a positive whole number, got "${process.env.BENCH_JOINS}"`);
 
@@ -84,6 +89,39 @@ async function voiceRing(caller: User, callee: User): Promise<number> {
   return since(calleeMarks.ringingAt, clickedAt(callerMarks, 'Call'));
 }
 
+interface TransferTimes {
+  /** Click "Transfer" in the dialog -> the first frame on both sides of the new pair. */
+  total: number;
+  /** Click -> the target rings. */
+  ring: number;
+  /** The target clicks "Answer with video" -> the first frame on both sides. */
+  answer: number;
+}
+
+/** Ada, in a video call with Bob, transfers him blind to Cy, who answers with video; Bob hangs up after. */
+async function blindTransfer(ada: User, bob: User, cy: User): Promise<TransferTimes> {
+  await Promise.all([arm(ada), arm(bob)]);
+  await entry(ada.page, bob.name).getByRole('button', { name: 'Video call', exact: true }).click();
+  await button(bob.page, 'Answer with video').click();
+  await Promise.all([firstFrameSeen(ada), firstFrameSeen(bob)]);
+
+  await Promise.all([arm(ada), arm(bob), arm(cy)]);
+  await button(ada.page, 'Transfer').click();
+  const dialog = ada.page.getByRole('dialog', { name: 'Transfer', exact: true });
+  await dialog.getByRole('listitem', { name: new RegExp(`^${cy.name}\\b`) }).getByRole('button', { name: 'Transfer', exact: true }).click();
+  await button(cy.page, 'Answer with video').click();
+  await Promise.all([firstFrameSeen(bob), firstFrameSeen(cy)]);
+  const [adaMarks, bobMarks, cyMarks] = await Promise.all([marksOf(ada), marksOf(bob), marksOf(cy)]);
+  // The last click on a "Transfer" button is the one in the dialog.
+  const clicked = clickedAt(adaMarks, 'Transfer');
+  const framed = Math.max(bobMarks.firstFrameAt ?? Number.NaN, cyMarks.firstFrameAt ?? Number.NaN);
+  await button(bob.page, 'Hang up').click();
+  await settle(ada, bob);
+  await settle(bob, cy);
+  await settle(ada, cy);
+  return { total: framed - clicked, ring: since(cyMarks.ringingAt, clicked), answer: framed - clickedAt(cyMarks, 'Answer with video') };
+}
+
 function ensureBuild(): void {
   if (existsSync(`${BUILD_DIR}/index.html`)) return;
   console.log(`${BUILD_DIR} is missing: building the renderer first (vite build)`);
@@ -114,11 +152,21 @@ async function main(): Promise<void> {
       voice.push(ring);
       console.log(`call ${i + 1 - WARMUP_CALLS}/${CALLS}: ring ${times.ring.toFixed(1)} ms (voice ${ring.toFixed(1)} ms), first frame ${times.callerFrame.toFixed(0)}/${times.calleeFrame.toFixed(0)} ms`);
     }
-    await Promise.all([ada, bob].map((user) => user.page.context().close()));
+    const cy = await openUser(browser, url, 'Cy');
+    for (const [user, other] of [[ada, cy], [bob, cy], [cy, ada], [cy, bob]] as const) await entry(user.page, other.name).waitFor();
+    const transfers: TransferTimes[] = [];
+    for (let i = 0; i < WARMUP_TRANSFERS + TRANSFERS; i++) {
+      const times = await blindTransfer(ada, bob, cy);
+      if (i < WARMUP_TRANSFERS) continue;
+      transfers.push(times);
+      console.log(`transfer ${i + 1 - WARMUP_TRANSFERS}/${TRANSFERS}: first frames on the new pair ${times.total.toFixed(0)} ms (Cy rang after ${times.ring.toFixed(0)} ms)`);
+    }
+    await Promise.all([ada, bob, cy].map((user) => user.page.context().close()));
     const joins = await conferenceJoins(browser, url, JOINS, 1, (line) => console.log(line));
     const ofJoins = (key: keyof (typeof joins)[number]): number[] => joins.map((times) => times[key]);
 
     const of = (key: keyof VideoCallTimes): number[] => video.map((times) => times[key]);
+    const ofTransfers = (key: keyof TransferTimes): number[] => transfers.map((times) => times[key]);
     const figures: Figure[] = [
       latencyFigure('click "Video call" -> callee rings', of('ring'), 50),
       latencyFigure('  of which: caller makes its offer (click -> INVITE sent)', of('callerPrep'), null),
@@ -127,6 +175,9 @@ async function main(): Promise<void> {
       latencyFigure('click "Call" (voice) -> callee rings', voice, 50),
       latencyFigure('click "Answer" -> first remote frame, caller', of('callerFrame'), 500),
       latencyFigure('click "Answer" -> first remote frame, callee', of('calleeFrame'), 500),
+      latencyFigure('blind transfer: click "Transfer" -> first frames on the new pair', ofTransfers('total'), 1000),
+      latencyFigure('  of which: click -> the target rings', ofTransfers('ring'), null),
+      latencyFigure('  of which: the target clicks "Answer with video" -> first frames', ofTransfers('answer'), null),
       latencyFigure('4-person conference join: click "Add" -> frames from the new member on all pages', ofJoins('othersSeeNewcomer'), 1000),
       latencyFigure('  of which: until the new member rings', ofJoins('ring'), null),
       latencyFigure('  the new member clicks "Answer" -> frames from it on all pages', ofJoins('answerToFrames'), null),
@@ -137,7 +188,8 @@ async function main(): Promise<void> {
     const cpu = cpus();
     console.log(
       `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
-        `Node ${process.version}, Chromium ${browser.version()} headless; ${CALLS} calls after ${WARMUP_CALLS} warm-up, ${JOINS} joins after 1`,
+        `Node ${process.version}, Chromium ${browser.version()} headless; ${CALLS} calls after ${WARMUP_CALLS} warm-up, ` +
+        `${TRANSFERS} transfers after ${WARMUP_TRANSFERS}, ${JOINS} joins after 1`,
     );
     console.log(formatTable(figures));
     process.exitCode = figures.some((f) => f.verdict === 'FAIL') ? 1 : 0;

@@ -4,6 +4,7 @@
  * Notifications, localStorage) stands in. No Electron or DOM types here.
  */
 import type { IceServer } from './protocol.js';
+import type { RingGroupDefinition } from './ring-groups.js';
 
 export interface DeviceChoice {
   microphone: string | null;
@@ -22,6 +23,8 @@ export interface Settings {
   /** Send media only through TURN relays: the far end never learns this machine's addresses. */
   relayOnly: boolean;
   hosting: { enabled: boolean; port: number };
+  /** The hosted server's ring groups: calling one rings every member online and free. */
+  ringGroups: RingGroupDefinition[];
   startAtLogin: boolean;
 }
 
@@ -112,5 +115,6 @@ export const DEFAULT_SETTINGS: Settings = {
   iceServers: [],
   relayOnly: false,
   hosting: { enabled: false, port: 8080 },
+  ringGroups: [],
   startAtLogin: false,
 };

@@ -18,7 +18,7 @@ export const CloseCode = {
   replaced: 4001,
 } as const;
 
-export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO'] as const;
+export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER'] as const;
 export type Method = (typeof METHODS)[number];
 
 export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
@@ -61,11 +61,24 @@ export interface RegisteredBody {
   resumed: boolean;
   users: UserPresence[];
   iceServers: IceServer[];
+  /** The host's ring groups (empty when it has none; absent from servers older than ring groups). */
+  groups?: RingGroupEntry[];
+}
+/** A ring group in the phone book: its members' presence is theirs as users (offline when not listed). */
+export interface RingGroupEntry {
+  name: string;
+  members: string[];
 }
 export interface InviteBody {
   sdp: SessionDescription;
   media: MediaKinds;
   conference?: InviteConference;
+  /** Transfer: the call (its callId) whose REFER this INVITE follows; sent by the transferee. */
+  referral?: string;
+  /** Transfer: who referred the caller here; stamped by the server, never taken from a client. */
+  referredBy?: string;
+  /** Attended transfer: the callee's call with `referredBy` that this call replaces; stamped by the server. */
+  replaces?: string;
 }
 /**
  * The conference a new INVITE belongs to (PROTOCOL.md, Conference). A member sends `id`, and
@@ -97,9 +110,24 @@ export interface ConferenceBody {
   join?: string;
   leave?: string;
 }
-export type NotifyBody = PresenceBody | ConferenceBody;
 export interface ByeBody {
   reason: string;
+}
+/** Only on a CANCEL the server sends a ring group's member when another member answered. */
+export interface CancelBody {
+  reason: typeof ANSWERED_ELSEWHERE;
+}
+export const ANSWERED_ELSEWHERE = 'Answered elsewhere';
+/** REFER: call `target` (in place of the call `replaces`); `referredBy` is stamped by the server. */
+export interface ReferBody {
+  target: string;
+  replaces?: string;
+  referredBy?: string;
+}
+/** The transferee's report on the call a REFER asked for: that call's latest status. */
+export interface ReferNotifyBody {
+  event: 'refer';
+  status: number;
 }
 
 interface RequestBase<M extends Method, B> {
@@ -115,12 +143,15 @@ interface RequestBase<M extends Method, B> {
 export type Request =
   | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
   | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
-  | (RequestBase<'NOTIFY', NotifyBody> & { body: NotifyBody })
-  | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody })
+  | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
+  | (RequestBase<'NOTIFY', ConferenceBody> & { body: ConferenceBody })
+  | (RequestBase<'NOTIFY', ReferNotifyBody> & { callId: string; body: ReferNotifyBody })
+  | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody; group?: string })
   | (RequestBase<'ACK', never> & { callId: string })
-  | (RequestBase<'CANCEL', never> & { callId: string })
+  | (RequestBase<'CANCEL', CancelBody> & { callId: string })
   | (RequestBase<'BYE', ByeBody> & { callId: string })
-  | (RequestBase<'INFO', InfoBody> & { callId: string; body: InfoBody });
+  | (RequestBase<'INFO', InfoBody> & { callId: string; body: InfoBody })
+  | (RequestBase<'REFER', ReferBody> & { callId: string; body: ReferBody });
 
 export interface Response {
   status: number;
@@ -130,6 +161,8 @@ export interface Response {
   callId?: string;
   from?: string;
   to?: string;
+  /** On the 200 to an INVITE to a ring group: the group, answered by `from`. Stamped by the server. */
+  group?: string;
   body?: RegisteredBody | AnswerBody | Record<string, never>;
 }
 
@@ -142,6 +175,7 @@ export const REASONS: Readonly<Record<number, string>> = {
   100: 'Trying',
   180: 'Ringing',
   200: 'OK',
+  202: 'Accepted',
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

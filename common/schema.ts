@@ -50,13 +50,19 @@ export const requestSchemas = {
     }),
   }),
   PUBLISH: z.object({ ...common, body: z.object({ state: z.enum(['online', 'dnd']) }) }),
-  NOTIFY: z.object({
-    ...common,
-    body: z.object({
-      event: z.literal('presence'),
-      users: z.array(z.object({ name: z.string(), state: z.enum(['online', 'busy', 'dnd', 'offline']) })),
-    }),
-  }),
+  NOTIFY: z
+    .object({
+      ...common,
+      callId: callId.optional(),
+      body: z.discriminatedUnion('event', [
+        z.object({
+          event: z.literal('presence'),
+          users: z.array(z.object({ name: z.string(), state: z.enum(['online', 'busy', 'dnd', 'offline']) })),
+        }),
+        z.object({ event: z.literal('refer'), status: z.number().int().min(100).max(699) }),
+      ]),
+    })
+    .refine((notify) => notify.body.event !== 'refer' || notify.callId !== undefined, { path: ['callId'], message: 'is required' }),
   INVITE: z.object({
     ...inDialog,
     to: name.optional(),
@@ -65,12 +71,16 @@ export const requestSchemas = {
       media: z.object({ audio: z.boolean(), video: z.boolean() }),
       // Only the id and the call it grows from: `members` is the server's to say.
       conference: z.object({ id: callId, from: callId.optional() }).optional(),
+      referral: callId.optional(),
     }),
   }),
   ACK: z.object(inDialog),
+  // A CANCEL's body ("Answered elsewhere", ring groups) and an INVITE's `group` are the server's
+  // to send: from a client they are dropped like any unknown field.
   CANCEL: z.object(inDialog),
   BYE: z.object({ ...inDialog, body: z.object({ reason: shortText }).optional() }),
   INFO: z.object({ ...inDialog, body: z.object({ candidate: candidate.nullable() }) }),
+  REFER: z.object({ ...inDialog, body: z.object({ target: name, replaces: callId.optional() }) }),
 } satisfies Record<Method, z.ZodType>;
 
 const responseSchema = z.object({

@@ -65,7 +65,7 @@ export class DesktopController {
     this.#shell.setOpenAtLogin(settings.startAtLogin);
     this.#render();
     this.#options.discovery.start();
-    if (settings.hosting.enabled) await this.#hosting.set(true, settings.hosting.port);
+    if (settings.hosting.enabled) await this.#hosting.set(true, settings.hosting.port, settings.ringGroups);
   }
 
   /** Stops hosting and withdraws every alert; for quitting. */
@@ -111,16 +111,17 @@ export class DesktopController {
     const before = this.#settings.get();
     const after = await this.#settings.update(patch);
     if (after.startAtLogin !== before.startAtLogin) this.#shell.setOpenAtLogin(after.startAtLogin);
-    if (after.hosting.enabled !== before.hosting.enabled || (after.hosting.enabled && after.hosting.port !== before.hosting.port)) {
-      await this.#hosting.set(after.hosting.enabled, after.hosting.port);
+    const hostingChanged = after.hosting.port !== before.hosting.port || JSON.stringify(after.ringGroups) !== JSON.stringify(before.ringGroups);
+    if (after.hosting.enabled !== before.hosting.enabled || (after.hosting.enabled && hostingChanged)) {
+      await this.#hosting.set(after.hosting.enabled, after.hosting.port, after.ringGroups);
     }
     this.#render();
     return after;
   }
 
   async setHosting(enabled: boolean): Promise<HostingState> {
-    const { port } = this.#settings.get().hosting;
-    const state = await this.#hosting.set(enabled, port);
+    const { hosting: { port }, ringGroups } = this.#settings.get();
+    const state = await this.#hosting.set(enabled, port, ringGroups);
     await this.#settings.update({ hosting: { enabled: state.running, port } });
     return state;
   }

@@ -4,6 +4,7 @@
  * serialised, so a quick on/off/on never leaves two servers or a dangling port.
  */
 import type { HostingState, Unsubscribe } from '../common/bridge.js';
+import type { RingGroupDefinition } from '../common/ring-groups.js';
 import { lanAddresses } from '../node-lib/addresses.js';
 import type { TlsIdentity } from '../node-lib/certificate.js';
 import type { Advertisement, Discovery } from '../node-lib/discovery.js';
@@ -37,6 +38,8 @@ export interface HostingOptions {
 export class HostingService {
   readonly #options: HostingOptions;
   #server: RunningSignalServer | null = null;
+  /** The ring groups the running server was started with. */
+  #ringGroups: readonly RingGroupDefinition[] = [];
   #advertisement: Discovery | null = null;
   #state: HostingState = { running: false, error: null };
   #queue: Promise<unknown> = Promise.resolve();
@@ -55,9 +58,9 @@ export class HostingService {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Starts (on the given port) or stops; answers the state once that is done. */
-  set(enabled: boolean, port: number): Promise<HostingState> {
-    return this.#serialise(() => (enabled ? this.#start(port) : this.#stop()));
+  /** Starts (on the given port, with these ring groups; restarting if either changed) or stops; answers the state once that is done. */
+  set(enabled: boolean, port: number, ringGroups: readonly RingGroupDefinition[] = []): Promise<HostingState> {
+    return this.#serialise(() => (enabled ? this.#start(port, ringGroups) : this.#stop()));
   }
 
   /** Stops the server if it runs; for quitting. */
@@ -71,9 +74,10 @@ export class HostingService {
     return run.then(() => this.state);
   }
 
-  async #start(port: number): Promise<void> {
-    if (this.#server && this.#server.port === port) return;
+  async #start(port: number, ringGroups: readonly RingGroupDefinition[]): Promise<void> {
+    if (this.#server && this.#server.port === port && JSON.stringify(ringGroups) === JSON.stringify(this.#ringGroups)) return;
     if (this.#server) await this.#stop();
+    this.#ringGroups = ringGroups;
     let identity: TlsIdentity;
     try {
       identity = await this.#options.identity();
@@ -84,6 +88,7 @@ export class HostingService {
         host: this.#options.host ?? '0.0.0.0',
         staticDir: this.#options.staticDir ?? null,
         tls: identity,
+        ringGroups: [...ringGroups],
       });
     } catch (error) {
       this.#publish({ running: false, error: describeStartError(error, port) });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CALL_ID_PATTERN, nameProblem, normalizeName } from '../common/protocol.js';
 import type { Settings } from '../common/bridge.js';
+import { checkRingGroup } from '../common/ring-groups.js';
 
 const noControl = /^[^\p{Cc}]*$/u;
 
@@ -37,6 +38,16 @@ const iceServerSchema = z
   })
   .strict();
 
+const ringGroupSchema = z
+  .object({ name: z.string().max(256), members: z.array(z.string().max(256)).max(64, 'at most 64 members') })
+  .strict()
+  .transform((group, ctx) => {
+    const checked = checkRingGroup(group.name, group.members);
+    if (checked.ok) return checked.group;
+    ctx.addIssue({ code: 'custom', message: checked.problem });
+    return z.NEVER;
+  });
+
 export const settingsSchema = z
   .object({
     serverUrl: serverUrlSchema,
@@ -48,6 +59,7 @@ export const settingsSchema = z
     hosting: z
       .object({ enabled: z.boolean(), port: z.number().int().min(1).max(65_535) })
       .strict(),
+    ringGroups: z.array(ringGroupSchema).max(64, 'at most 64 ring groups'),
     startAtLogin: z.boolean(),
   })
   .strict();

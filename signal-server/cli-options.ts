@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIceServer } from '../common/ice.js';
 import type { IceServer } from '../common/protocol.js';
+import { parseRingGroup, type RingGroupDefinition } from '../common/ring-groups.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULTS, type SignalServerOptions } from './options.js';
 import { normaliseOrigin } from './origins.js';
+import { RingGroups } from './ring-groups.js';
 import { DEFAULT_TURN_TTL_SECONDS } from './turn.js';
 
 export const USAGE = `Usage: npm run serve -- [options]
@@ -27,6 +29,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --max-conference-voice N   people in a conference call with voice only (default ${DEFAULTS.maxConferenceVoice})
   --max-ringing-per-caller N unanswered calls one user may have at once (default ${DEFAULTS.maxRingingPerCaller})
   --calls-per-minute N       new calls one user may start a minute (default ${DEFAULTS.callsPerMinute}, ${DEFAULTS.callBurst} at once)
+  --group NAME=MEMBER,MEMBER a ring group: calling NAME rings every member online and free,
+                             the first to answer takes the call; repeatable
   --allow-origin ORIGIN      also let web pages from ORIGIN (https://host:port) connect; repeatable.
                              Its own pages, the desktop app and native clients always may
   --max-sockets-per-address N
@@ -81,6 +85,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'max-conference-voice': { type: 'string' },
         'max-ringing-per-caller': { type: 'string' },
         'calls-per-minute': { type: 'string' },
+        group: { type: 'string', multiple: true },
         'allow-origin': { type: 'string', multiple: true },
         'max-sockets-per-address': { type: 'string' },
         'max-unregistered-per-address': { type: 'string' },
@@ -136,6 +141,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       options.maxConferenceVoice = integer('--max-conference-voice', values['max-conference-voice'], 2, 16);
     }
     if (values['allow-origin'] !== undefined) options.allowedOrigins = values['allow-origin'].map(allowedOrigin);
+    if (values.group !== undefined) options.ringGroups = ringGroups(values.group);
     const limits = [
       ['--max-ringing-per-caller', values['max-ringing-per-caller'], 'maxRingingPerCaller'],
       ['--calls-per-minute', values['calls-per-minute'], 'callsPerMinute'],
@@ -215,6 +221,17 @@ function allowedOrigin(text: string): string {
   const origin = normaliseOrigin(text.replace(/\/$/, ''));
   if (origin === null) throw new Error(`--allow-origin must look like https://host:port (no path), not "${text}"`);
   return origin;
+}
+
+/** Each `--group`, read and then checked as a set (no two alike, no group a member of one). */
+function ringGroups(texts: readonly string[]): RingGroupDefinition[] {
+  const groups = texts.map((text) => {
+    const parsed = parseRingGroup(text);
+    if (!parsed.ok) throw new Error(`--group ${parsed.problem}`);
+    return parsed.group;
+  });
+  new RingGroups(groups);
+  return groups;
 }
 
 function turnUrl(text: string): string {

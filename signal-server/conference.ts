@@ -188,7 +188,7 @@ function start(board: Board, id: string, first: Dialog, starter: UserKey): Confe
   // The other party learns that its call is now in a conference, so its own additions join it.
   const other = otherParty(first, starter);
   const body: ConferenceBody = { event: 'conference', id, members: namesBut(board, conference, other) };
-  board.router.tell(other, { method: 'NOTIFY', cseq: board.conferences.nextCseq(), callId: first.callId, body });
+  board.router.deliverOwn(other, { method: 'NOTIFY', cseq: board.conferences.nextCseq(), callId: first.callId, body });
   return conference;
 }
 
@@ -205,7 +205,7 @@ function startingCall(board: Board, caller: UserKey, from: string | undefined): 
 function tellMembers(board: Board, conference: Conference, change: { join: string } | { leave: string }): void {
   for (const member of conference.members) {
     const body: ConferenceBody = { event: 'conference', id: conference.id, members: namesBut(board, conference, member), ...change };
-    board.router.tell(member, { method: 'NOTIFY', cseq: board.conferences.nextCseq(), body });
+    board.router.deliverOwn(member, { method: 'NOTIFY', cseq: board.conferences.nextCseq(), body });
   }
 }
 

@@ -7,15 +7,22 @@ import { missingCase } from './missing-case.js';
 import type { UserKey } from './name-key.js';
 
 /**
- * early: the INVITE was accepted (100) and awaits a final answer; confirmed: answered 200.
- * A dialog leaves the table on a final answer >= 300, the answer to a BYE, or when the server ends it.
+ * early: the INVITE was accepted (100) and awaits a final answer; forking: the same, for a call to
+ * a ring group that rings at several members (`forks`) until one answers 200 and becomes the callee;
+ * confirmed: answered 200. A dialog leaves the table on a final answer >= 300 (from the last fork,
+ * when forking), the answer to a BYE, or when the server ends it.
  */
 export interface Dialog {
   readonly callId: string;
   readonly caller: UserKey;
+  /** While forking, the ring group's key, which no user holds: nothing is delivered to it. */
   readonly callee: UserKey;
   readonly inviteCseq: number;
-  readonly phase: 'early' | 'confirmed';
+  readonly phase: 'early' | 'forking' | 'confirmed';
+  /** While forking, the members still ringing; empty otherwise. */
+  readonly forks: ReadonlySet<UserKey>;
+  /** The ring group's name when the call was made to one, else null. */
+  readonly group: string | null;
   /** Highest request cseq seen from each party. */
   readonly lastCseq: ReadonlyMap<UserKey, number>;
   /** Relayed requests still awaiting a final answer from the other party: at most one per sender and method. */
@@ -27,7 +34,7 @@ export interface Dialog {
 }
 
 /** The requests that are answered; ACK, INFO and NOTIFY are not. */
-export type AnsweredMethod = 'INVITE' | 'CANCEL' | 'BYE';
+export type AnsweredMethod = 'INVITE' | 'CANCEL' | 'BYE' | 'REFER';
 
 export interface Awaiting {
   readonly from: UserKey;
@@ -35,11 +42,25 @@ export interface Awaiting {
   readonly cseq: number;
 }
 
-/** The requests that travel within a dialog (a new INVITE starts one, a re-INVITE is in one). */
-export type DialogRequest = Extract<Request, { method: 'INVITE' | 'ACK' | 'CANCEL' | 'BYE' | 'INFO' }>;
+/** The requests that travel within a dialog (a new INVITE starts one, a re-INVITE is in one; NOTIFY reports a transfer). */
+export type DialogRequest = Extract<Request, { method: 'INVITE' | 'ACK' | 'CANCEL' | 'BYE' | 'INFO' | 'REFER' } | { method: 'NOTIFY'; callId: string }>;
 
-export const isParty = (dialog: Dialog, user: UserKey): boolean => dialog.caller === user || dialog.callee === user;
+export const isParty = (dialog: Dialog, user: UserKey): boolean => dialog.caller === user || dialog.callee === user || dialog.forks.has(user);
 export const otherParty = (dialog: Dialog, user: UserKey): UserKey => (dialog.caller === user ? dialog.callee : dialog.caller);
+
+/** Whom the call rings at: the callee while early, every fork while forking, no one once answered. */
+export function ringing(dialog: Dialog): UserKey[] {
+  switch (dialog.phase) {
+    case 'early':
+      return [dialog.callee];
+    case 'forking':
+      return [...dialog.forks];
+    case 'confirmed':
+      return [];
+    default:
+      return missingCase(dialog.phase);
+  }
+}
 
 /** The request awaiting an answer that `response` from `sender` answers, or undefined when it answers nothing. */
 export function answered(dialog: Dialog, sender: UserKey, response: Response): Awaiting | undefined {
@@ -65,7 +86,10 @@ export function requestProblem(dialog: Dialog, sender: UserKey, request: DialogR
         ? cseqProblem(dialog, sender, request.cseq)
         : { status: 400, reason: isCaller ? 'The call is not answered yet: send CANCEL' : 'The call is not answered yet: answer it 603' };
     case 'INFO':
+    case 'NOTIFY':
       return cseqProblem(dialog, sender, request.cseq);
+    case 'REFER':
+      return dialog.phase === 'confirmed' ? cseqProblem(dialog, sender, request.cseq) : { status: 400, reason: 'The call is not answered yet' };
     default:
       return missingCase(request);
   }
@@ -83,7 +107,7 @@ function cseqProblem(dialog: Dialog, sender: UserKey, cseq: number): DialogProbl
 export class RecentlyEnded {
   readonly #keepMs: number;
   readonly #max: number;
-  readonly #ended = new Map<string, { parties: readonly [UserKey, UserKey]; endedAt: number }>();
+  readonly #ended = new Map<string, { parties: readonly UserKey[]; endedAt: number }>();
 
   constructor(keepMs: number, max: number) {
     this.#keepMs = keepMs;
@@ -94,10 +118,11 @@ export class RecentlyEnded {
     return this.#ended.size;
   }
 
-  add(dialog: Pick<Dialog, 'callId' | 'caller' | 'callee'>, now: number): void {
+  /** `alsoRung`: a ring group's members that were rung, whose late messages are dropped too. */
+  add(dialog: Pick<Dialog, 'callId' | 'caller' | 'callee'>, now: number, alsoRung: readonly UserKey[] = []): void {
     // Deleted first so that a reused call id moves to the end: the map stays in order of ending.
     this.#ended.delete(dialog.callId);
-    this.#ended.set(dialog.callId, { parties: [dialog.caller, dialog.callee], endedAt: now });
+    this.#ended.set(dialog.callId, { parties: [dialog.caller, dialog.callee, ...alsoRung], endedAt: now });
     for (const [callId, ended] of this.#ended) {
       if (this.#ended.size <= this.#max && now - ended.endedAt < this.#keepMs) break;
       this.#ended.delete(callId);

@@ -3,6 +3,7 @@
  * defaults the protocol sets. Every timer is here so tests can shorten them.
  */
 import { CONFERENCE_LIMITS, type IceServer } from '../common/protocol.js';
+import type { RingGroupDefinition } from '../common/ring-groups.js';
 import type { Logger } from './log.js';
 import type { PasscodeGuardLimits } from './passcode-guard.js';
 import type { FloodLimits } from './rate-limit.js';
@@ -46,6 +47,8 @@ export interface SignalServerOptions {
   maxConferenceVideo?: number;
   /** People in a conference with voice only; one more gets 503. Default 6. */
   maxConferenceVoice?: number;
+  /** Names that ring several users: an INVITE to one rings every member online and free. Default none. */
+  ringGroups?: RingGroupDefinition[];
   /** Calls one user may have ringing (unanswered) at once; more get 503. Default 3. */
   maxRingingPerCaller?: number;
   /** New calls one user may start a minute, sustained; more get 503. Default 10. */

@@ -43,8 +43,8 @@ export interface Router {
   drop(key: UserKey): void;
   /** Sends `message` to `to` as from `from`, both stamped in; held while `to`'s socket is lost. */
   deliver(to: UserKey, from: UserKey, message: Request | Response): void;
-  /** Sends the server's own request to `to` (no `from`: nobody else said it; `to` stamped), held while its socket is lost. */
-  tell(to: UserKey, request: Request): void;
+  /** Sends the server's own `message` to `to` (no `from` nor `to`, as a reply on its socket has none); held the same way. */
+  deliverOwn(to: UserKey, message: Request | Response): void;
   /** Sends the server's own response on `connection`. */
   reply(connection: Connection, response: ServerResponse): void;
   /** Sends one frame to every attached connection. */
@@ -137,10 +137,10 @@ export class LocalRouter implements Router {
     else route.held.hold(frame);
   }
 
-  tell(to: UserKey, request: Request): void {
+  deliverOwn(to: UserKey, message: Request | Response): void {
     const route = this.#routes.get(to);
     if (!route) return;
-    const frame = `{"to":${route.nameJson},${JSON.stringify({ ...request, from: undefined, to: undefined }).slice(1)}`;
+    const frame = JSON.stringify(message);
     if (route.connection) route.connection.link.send(frame);
     else route.held.hold(frame);
   }

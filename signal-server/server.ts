@@ -18,6 +18,7 @@ import { DEFAULTS, type RunningSignalServer, type SignalServerOptions } from './
 import { OriginPolicy, normaliseOrigin } from './origins.js';
 import { DEFAULT_PASSCODE_LIMITS } from './passcode-guard.js';
 import { DEFAULT_FLOOD_LIMITS } from './rate-limit.js';
+import { RingGroups } from './ring-groups.js';
 import { turnCredentials } from './turn.js';
 import { Switchboard, type SwitchboardConfig } from './switchboard.js';
 
@@ -218,6 +219,7 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
       video: options.maxConferenceVideo ?? DEFAULTS.maxConferenceVideo,
       voice: options.maxConferenceVoice ?? DEFAULTS.maxConferenceVoice,
     },
+    ringGroups: new RingGroups(options.ringGroups),
     callLimits: {
       maxRinging: options.maxRingingPerCaller ?? DEFAULTS.maxRingingPerCaller,
       perMinute: options.callsPerMinute ?? DEFAULTS.callsPerMinute,

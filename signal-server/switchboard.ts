@@ -18,6 +18,7 @@ import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
 import { LocalRegistry } from './registry.js';
+import type { RingGroups } from './ring-groups.js';
 import { LocalRouter, type Connection, type Link } from './router.js';
 
 export type { Connection, Link } from './router.js';
@@ -43,6 +44,8 @@ export interface SwitchboardConfig {
   phoneLimits: PhoneLimits;
   /** The most people in one conference. */
   conferenceLimits: ConferenceLimits;
+  /** The host's ring groups: their names are no user's. */
+  ringGroups: RingGroups;
   callLimits: CallLimits;
   floodLimits: FloodLimits;
   passcodeLimits: PasscodeGuardLimits;

@@ -1,11 +1,12 @@
 /**
  * Requests within a dialog (ACK, CANCEL, BYE, INFO and re-INVITE): relayed to the other party only,
- * once they fit the dialog's state; from anyone else, 481.
+ * once they fit the dialog's state (while a ring group call forks, see forks.ts); from anyone else, 481.
  */
 import { isParty, otherParty, requestProblem, type DialogRequest } from '../dialog.js';
 import type { UserKey } from '../name-key.js';
 import type { Connection } from '../router.js';
 import type { Board } from './board.js';
+import { relayWhileForking } from './forks.js';
 import { echo, refuse, reply } from './replies.js';
 
 export function relayInDialog(board: Board, connection: Connection, sender: UserKey, request: DialogRequest): void {
@@ -21,5 +22,6 @@ export function relayInDialog(board: Board, connection: Connection, sender: User
     return;
   }
   board.dialogs.requested(dialog, sender, request);
-  board.router.deliver(otherParty(dialog, sender), sender, request);
+  if (dialog.phase === 'forking') relayWhileForking(board, connection, dialog, sender, request);
+  else board.router.deliver(otherParty(dialog, sender), sender, request);
 }

@@ -8,7 +8,8 @@ import type { Connection } from '../router.js';
 import type { Board, Handler } from './board.js';
 import { relayInDialog } from './in-dialog.js';
 import { invite } from './invite.js';
-import { notifyFromClient, publish } from './publish.js';
+import { publish } from './publish.js';
+import { notify, refer } from './refer.js';
 import { alreadyRegistered } from './register.js';
 
 export { register, unregister } from './register.js';
@@ -17,12 +18,13 @@ export { relayResponse } from './response.js';
 const HANDLERS: { readonly [M in Method]: Handler<M> } = {
   REGISTER: alreadyRegistered,
   PUBLISH: publish,
-  NOTIFY: notifyFromClient,
+  NOTIFY: notify,
   INVITE: invite,
   ACK: relayInDialog,
   CANCEL: relayInDialog,
   BYE: relayInDialog,
   INFO: relayInDialog,
+  REFER: refer,
 };
 
 export function handleRequest(board: Board, connection: Connection, sender: UserKey, request: Request): void {

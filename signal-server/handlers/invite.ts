@@ -2,20 +2,24 @@
  * A new INVITE starts a call: the server finds the callee and checks it can ring (404, 480, 486),
  * checks the caller's limits (503), answers 100 and relays the INVITE. Either party may be in other
  * calls already, up to the phone limits. An INVITE carrying a conference (conference.ts) invites
- * someone into it, or links two of its members without ringing. An INVITE for a live dialog is a
- * re-INVITE, relayed within it.
+ * someone into it, or links two of its members without ringing. An INVITE to a ring group forks to
+ * every member who can ring (480 when none can). An INVITE following a transfer must name a
+ * referral the server recorded (refer.ts). An INVITE for a live dialog is a re-INVITE, relayed within it.
  */
 import { admitted, planConference, type ConferencePlan } from '../conference.js';
 import { nameKeys, type UserKey } from '../name-key.js';
+import type { RingGroup } from '../ring-groups.js';
 import type { Connection } from '../router.js';
 import type { Board, Handler, RequestOf } from './board.js';
 import { ringTimeout } from './endings.js';
 import { relayInDialog } from './in-dialog.js';
+import { checkReferral } from './refer.js';
 import { echo, log, nameOf, refuse, reply } from './replies.js';
 
 export const invite: Handler<'INVITE'> = (board, connection, sender, request) => {
-  if (board.dialogs.get(request.callId)) relayInDialog(board, connection, sender, withoutConference(request));
-  else startCall(board, connection, sender, request);
+  if (!board.dialogs.get(request.callId)) startCall(board, connection, sender, request);
+  else if (request.body.referral !== undefined) refuse(board, connection, { ...echo(request), status: 400, reason: 'body.referral: only a new call follows a referral' });
+  else relayInDialog(board, connection, sender, withoutConference(request));
 };
 
 function startCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>): void {
@@ -23,7 +27,16 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     refuse(board, connection, { ...echo(request), status: 400, reason: 'to: is required' });
     return;
   }
-  const callee = board.registry.find(nameKeys(request.to));
+  const keys = nameKeys(request.to);
+  const group = board.config.ringGroups.find(keys);
+  if (group) {
+    // A REFER's target is a registered user, so no referral can name a group.
+    if (request.body.referral !== undefined) refuse(board, connection, { ...echo(request), status: 403, reason: 'body.referral: no transfer goes to a ring group' });
+    else if (request.body.conference !== undefined) refuse(board, connection, { ...echo(request), status: 400, reason: 'body.conference: a ring group joins no conference' });
+    else startGroupCall(board, connection, caller, request, group);
+    return;
+  }
+  const callee = board.registry.find(keys);
   if (callee === caller) {
     refuse(board, connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
     return;
@@ -32,10 +45,20 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     refuseCall(board, connection, caller, request, 404);
     return;
   }
-  const { conference, media } = request.body;
+  const { conference, media, referral } = request.body;
+  if (conference !== undefined && referral !== undefined) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: 'body.referral: a call that follows a referral joins no conference' });
+    return;
+  }
   const plan = conference === undefined ? null : planConference(board, caller, callee, conference, media.video);
   if (plan?.kind === 'refused') {
     refuse(board, connection, { ...echo(request), status: plan.status, reason: plan.reason });
+    return;
+  }
+  const referred = referral === undefined ? null : checkReferral(board, caller, callee, request);
+  if (referred?.ok === false) {
+    if (referred.status === 403) refuse(board, connection, { ...echo(request), status: 403, reason: referred.reason });
+    else refuseCall(board, connection, caller, request, referred.status);
     return;
   }
   const unavailable = calleeRefusal(board, callee, plan);
@@ -52,7 +75,9 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   const opened = { callId: request.callId, caller, callee, cseq: request.cseq, video: media.video, ...link };
   const dialog = board.dialogs.open(opened, (ringing) => ringTimeout(board, ringing));
   reply(board, connection, request, 100);
-  board.router.deliver(callee, caller, plan === null ? request : admitted(board, plan, dialog, request));
+  if (plan !== null) board.router.deliver(callee, caller, admitted(board, plan, dialog, request));
+  else board.router.deliver(callee, caller, referred ? { ...request, body: referred.body } : request);
+  if (referred) board.dialogs.referrals.placed(referred.referral);
   log(board, 'info', 'call-start', { callId: dialog.callId, from: nameOf(board, caller), to: nameOf(board, callee), video: media.video, conference: conference?.id });
 }
 
@@ -63,7 +88,37 @@ function withoutConference(request: RequestOf<'INVITE'>): RequestOf<'INVITE'> {
   return { ...request, body };
 }
 
-function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 486): void {
+/** Rings every member of `group` who can ring (the caller excepted) with the same INVITE, naming the group. */
+function startGroupCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, group: RingGroup): void {
+  const members = freeMembers(board, group, caller);
+  if (members.length === 0) {
+    refuseCall(board, connection, caller, request, 480);
+    return;
+  }
+  const limited = callerRefusal(board, caller, null);
+  if (limited) {
+    refuse(board, connection, { ...echo(request), status: 503, reason: limited });
+    return;
+  }
+  const { callId, cseq } = request;
+  board.dialogs.open({ callId, caller, callee: group.key, cseq, video: request.body.media.video, fork: { group: group.name, members } }, (ringing) => ringTimeout(board, ringing));
+  reply(board, connection, request, 100);
+  const forked = { ...request, group: group.name };
+  for (const member of members) board.router.deliver(member, caller, forked);
+  log(board, 'info', 'call-start', { callId, from: nameOf(board, caller), to: group.name, members: members.length, video: request.body.media.video });
+}
+
+/** The members of `group` registered and able to ring now, other than `caller`. */
+function freeMembers(board: Board, group: RingGroup, caller: UserKey): UserKey[] {
+  const free: UserKey[] = [];
+  for (const member of group.members) {
+    const key = board.registry.find(member.keys);
+    if (key !== undefined && key !== caller && !free.includes(key) && calleeRefusal(board, key, null) === null) free.push(key);
+  }
+  return free;
+}
+
+function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 481 | 486): void {
   reply(board, connection, request, status);
   log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
 }

@@ -16,6 +16,10 @@ export function register(board: Board, connection: Connection, request: RequestO
   const { name, passcode, resume } = request.body;
   if (passcodeRefused(board, connection, request, passcode)) return;
   const keys = nameKeys(name);
+  if (board.config.ringGroups.find(keys)) {
+    refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+    return;
+  }
   const existing = board.registry.find(keys);
   if (existing !== undefined) {
     if (resume === undefined || !board.registry.resumeMatches(existing, resume)) {
@@ -98,6 +102,13 @@ function welcome(board: Board, connection: Connection, key: UserKey, name: strin
     ...echo(request),
     status: 200,
     reason: 'OK',
-    body: { name, resume, resumed, users: board.registry.presenceExcept(key), iceServers: board.config.iceServers(name) },
+    body: {
+      name,
+      resume,
+      resumed,
+      users: board.registry.presenceExcept(key),
+      iceServers: board.config.iceServers(name),
+      groups: board.config.ringGroups.listing,
+    },
   });
 }

@@ -117,3 +117,21 @@ test('hosting shows the https addresses, a QR code of the first and the certific
   await expect(qr).toBeVisible();
   expect(await qr.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0), 'the QR image decodes').toBe(true);
 });
+
+test('the hosting panel saves ring groups written one a line, and says which line is wrong', async ({ page, server }) => {
+  await openWindow(page, { servers: [], hosting: stopped, refusal: null }, server.pageUrl);
+  const panel = page.getByRole('region', { name: 'LAN phone system' });
+  const groups = panel.getByRole('textbox', { name: 'Ring groups', exact: true });
+  await groups.fill('sales=Bob,Carol\nsupport');
+  await panel.getByRole('button', { name: 'Save ring groups', exact: true }).click();
+  await expect(panel.getByText('Line 2: must look like NAME=MEMBER,MEMBER, not "support"')).toBeVisible();
+  expect(await bridgeCalls(page), 'nothing is saved while a line is wrong').toEqual([]);
+
+  await groups.fill('sales = Bob, Carol\nsupport=Dan');
+  await panel.getByRole('button', { name: 'Save ring groups', exact: true }).click();
+  await expect(groups).toHaveValue('sales=Bob,Carol\nsupport=Dan');
+  await expect(panel.getByText(/Line \d/)).toBeHidden();
+  expect(await bridgeCalls(page)).toEqual([
+    ['updateSettings', { ringGroups: [{ name: 'sales', members: ['Bob', 'Carol'] }, { name: 'support', members: ['Dan'] }] }],
+  ]);
+});

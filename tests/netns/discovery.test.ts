@@ -36,7 +36,8 @@ const isReady = (event: Record<string, unknown>) => event.ready === true;
 const isFound = (event: Record<string, unknown>) => 'found' in event;
 const isRegistered = (event: Record<string, unknown>) => 'registered' in event;
 
-describe('discovery between two network namespaces', () => {
+// Each test starts processes that compile TypeScript as they start: slow on a busy machine, so the bounds are wide.
+describe('discovery between two network namespaces', { timeout: 60_000 }, () => {
   it('finds a TLS host with a passcode, with its fingerprint, and registers at the address found', async (context) => {
     const net = networkOrSkip(context);
     const advertiser = net.spawn(net.host, 'tests/netns/advertise-host.ts', [

@@ -104,7 +104,7 @@ export class NamespacedProcess {
   }
 
   /** The first event matching `test`; rejects with the process's stderr if it exits or time runs out first. */
-  next(what: string, test: (event: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  next(what: string, test: (event: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const event = this.#events.find(test);

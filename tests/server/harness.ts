@@ -65,3 +65,21 @@ export async function connectCall(ada: TestClient, bob: TestClient) {
   await bob.nextRequest('ACK');
   return callId;
 }
+
+/**
+ * `caller` calls `callee` (registered as `to`): 100, the INVITE, 180, then 200 with the answer and
+ * ACK. `body` is the INVITE's; answers the call id.
+ */
+export async function answeredCall(caller: TestClient, callee: TestClient, to: string, body: Record<string, unknown> = offer): Promise<string> {
+  const callId = newCallId();
+  caller.send(invite(callId, to, { body }));
+  await caller.next((f) => f.callId === callId && f.status === 100);
+  await callee.next((f) => f.method === 'INVITE' && f.callId === callId && f.status === undefined);
+  callee.send({ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId });
+  await caller.next((f) => f.callId === callId && f.status === 180);
+  callee.send({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId, body: answer });
+  await caller.next((f) => f.callId === callId && f.status === 200);
+  caller.send({ method: 'ACK', cseq: 1, callId });
+  await callee.next((f) => f.method === 'ACK' && f.callId === callId);
+  return callId;
+}

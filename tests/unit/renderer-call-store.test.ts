@@ -423,3 +423,67 @@ describe('conference', () => {
     expect(phone.store.onHold.map((line) => line.peer)).toEqual(['Ada']);
   });
 });
+
+describe('transfer', () => {
+  it('transferee: 202, the held call sends nothing without a re-INVITE, the target is called on its own peer sharing the microphone', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.receive({ method: 'REFER', cseq: 3, callId: 'ada-call', from: 'Ada', body: { target: 'Cy', referredBy: 'Ada' } } as Request);
+    await settle();
+    const [ada, cy] = phone.peers;
+    expect(phone.responses(202)).toEqual([{ status: 202, reason: 'Accepted', method: 'REFER', cseq: 3, callId: 'ada-call' }]);
+    expect(ada!.intent).toMatchObject({ hold: true });
+    expect(ada!.offers, 'no re-INVITE for the quiet hold').toEqual([]);
+    expect(phone.requests('INVITE')).toMatchObject([{ to: 'Cy', body: { referral: 'ada-call' } }]);
+    expect(cy!.tracks?.mic).toBe(phone.mics[0]);
+    expect(phone.store.main?.peer).toBe('Cy');
+    expect(phone.store.statusText).toBe('Calling Cy…');
+    expect(phone.requests('NOTIFY')).toEqual([{ method: 'NOTIFY', cseq: 1, callId: 'ada-call', body: { event: 'refer', status: 100 } }]);
+
+    // Cy declines: the report goes back, and the call with Ada sends again (Ada will resume it).
+    const callId = phone.requests('INVITE')[0]!.callId;
+    phone.store.receive({ status: 603, reason: 'Decline', method: 'INVITE', cseq: 1, callId, from: 'Cy' });
+    expect(phone.requests('NOTIFY').at(-1)).toEqual({ method: 'NOTIFY', cseq: 2, callId: 'ada-call', body: { event: 'refer', status: 603 } });
+    expect(cy!.closed).toBe(true);
+    expect(ada!.intent).toMatchObject({ hold: false });
+    expect(ada!.closed).toBe(false);
+    expect(phone.store.main?.peer).toBe('Ada');
+    expect(phone.mics[0]!.readyState).toBe('live');
+  });
+
+  it('transferrer: the status line follows the transfer, and "was transferred" stays once the call is left', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.transferTo('ada-call', 'Cy');
+    await settle();
+    expect(phone.requests('REFER')).toEqual([{ method: 'REFER', cseq: 1, callId: 'ada-call', body: { target: 'Cy' } }]);
+    expect(phone.store.statusText).toBe('Transferring Ada to Cy…');
+    expect(phone.store.canTransfer('ada-call')).toBe(false);
+    phone.store.receive({ method: 'NOTIFY', cseq: 3, callId: 'ada-call', from: 'Ada', body: { event: 'refer', status: 200 } } as Request);
+    expect(phone.requests('BYE')).toEqual([{ method: 'BYE', cseq: 3, callId: 'ada-call', body: { reason: 'Transferred' } }]);
+    expect(phone.peers[0]!.closed).toBe(true);
+    expect(phone.store.statusText).toBe('Ada was transferred to Cy');
+  });
+
+  it('target: the replacing call is answered at once on a new peer and the replaced one closes, sharing the devices throughout', async () => {
+    const phone = setup();
+    await inCallWithAda(phone, true);
+    phone.store.receive({
+      method: 'INVITE',
+      cseq: 1,
+      callId: 'bob-call',
+      from: 'Bob',
+      body: { sdp: OFFER, media: { audio: true, video: true }, referredBy: 'Ada', replaces: 'ada-call' },
+    } as Request);
+    await settle();
+    const [ada, bob] = phone.peers;
+    expect(ada!.closed).toBe(true);
+    expect(phone.requests('BYE')).toEqual([{ method: 'BYE', cseq: 1, callId: 'ada-call', body: { reason: 'Replaced' } }]);
+    expect(phone.responses(200).at(-1)).toMatchObject({ method: 'INVITE', callId: 'bob-call' });
+    expect(bob!.tracks?.camera).toBe(phone.cameras[0]);
+    expect(phone.mics).toHaveLength(1);
+    expect(phone.cameras).toHaveLength(1);
+    expect(phone.tones).not.toContain('waiting');
+    expect(phone.store.statusText).toBe('In call with Bob');
+  });
+});

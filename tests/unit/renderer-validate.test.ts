@@ -24,6 +24,10 @@ describe('checkIncoming', () => {
       { method: 'NOTIFY', cseq: 5, to: 'Ada', callId: CALL, body: { event: 'conference', id: CALL, members: ['Bob'] } },
       { method: 'NOTIFY', cseq: 6, to: 'Ada', body: { event: 'conference', id: CALL, members: [], leave: 'Bob' } },
       { method: 'INVITE', cseq: 1, callId: CALL, from: 'Bob', body: { sdp: { type: 'offer', sdp: 'v=0' }, media: { audio: true, video: true }, conference: { id: CALL, members: ['Bob', 'Cy'] } } },
+      { method: 'REFER', cseq: 3, callId: CALL, from: 'Ada', body: { target: 'Cy', referredBy: 'Ada' } },
+      { status: 202, reason: 'Accepted', method: 'REFER', cseq: 3, callId: CALL, from: 'Bob' },
+      { method: 'NOTIFY', cseq: 2, callId: CALL, from: 'Bob', body: { event: 'refer', status: 180 } },
+      { method: 'INVITE', cseq: 1, callId: CALL, from: 'Bob', body: { sdp: { type: 'offer', sdp: 'v=0' }, media: { audio: true, video: true }, referredBy: 'Ada', replaces: 'consult-call-1' } },
     ]) {
       expect(ok(frame), JSON.stringify(frame)).toEqual({ ok: true, message: frame });
     }
@@ -48,6 +52,12 @@ describe('checkIncoming', () => {
     ['an INVITE whose conference has no id', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' }, media: { audio: true, video: true }, conference: { members: [] } } }), 'conference id is malformed'],
     ['an INVITE whose conference members are not a list', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' }, media: { audio: true, video: true }, conference: { id: CALL, members: 'Bob' } } }), 'conference members must be a list of names'],
     ['an in-dialog request without callId', JSON.stringify({ method: 'INFO', cseq: 1, body: { candidate: null } }), 'INFO needs a callId'],
+    ['a REFER without a target', JSON.stringify({ method: 'REFER', cseq: 2, callId: CALL, body: { referredBy: 'Ada' } }), 'REFER needs body.target and body.referredBy'],
+    ['a REFER not stamped by the server', JSON.stringify({ method: 'REFER', cseq: 2, callId: CALL, body: { target: 'Cy' } }), 'REFER needs body.target and body.referredBy'],
+    ['a transfer report without callId', JSON.stringify({ method: 'NOTIFY', cseq: 2, body: { event: 'refer', status: 200 } }), 'NOTIFY needs a callId'],
+    ['a transfer report with a bad status', JSON.stringify({ method: 'NOTIFY', cseq: 2, callId: CALL, body: { event: 'refer', status: 'ok' } }), 'body.status is out of range'],
+    ['an INVITE replacing a malformed callId', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' }, media: { audio: true, video: true }, replaces: 'x' } }), 'body.replaces must be a callId'],
+    ['an INVITE referred by a non-name', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' }, media: { audio: true, video: true }, referredBy: 7 } }), 'body.referredBy must be a name'],
   ])('refuses %s with a reason', (_label, text, reason) => {
     expect(checkIncoming(text)).toEqual({ ok: false, reason });
   });

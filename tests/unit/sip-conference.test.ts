@@ -9,7 +9,7 @@ import type { ConferenceBody, Message, Request, Response } from '../../common/pr
 import { idlePhone, step, type PhoneEffect, type PhoneInput, type PhoneState } from '../../renderer/src/sip/coordinator.js';
 import { conferenceText } from '../../renderer/src/sip/conference.js';
 
-const ctx = { random: () => 0.5 };
+const ctx = { random: () => 0.5, newCallId: () => 'new-call' };
 const OFFER = { type: 'offer' as const, sdp: 'v=0 offer' };
 const ANSWER = { type: 'answer' as const, sdp: 'v=0 answer' };
 const media = { audio: true, video: true };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Message, Request, Response } from '../../common/protocol.js';
 import { activeCall, idlePhone, step, waitingCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../../renderer/src/sip/coordinator.js';
 
-const ctx = { random: () => 0.5 };
+const ctx = { random: () => 0.5, newCallId: () => 'new-call' };
 const OFFER = { type: 'offer' as const, sdp: 'v=0 offer' };
 const ANSWER = { type: 'answer' as const, sdp: 'v=0 answer' };
 const media = { audio: true, video: true };

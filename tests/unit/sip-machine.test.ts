@@ -567,3 +567,70 @@ describe('a response must answer a request this phone has outstanding', () => {
     expect(run(reofferSent, res(481, 'INVITE', 2)).state.phase).toBe('idle');
   });
 });
+
+describe('transfer in a call (the messages; what they mean is the coordinator\'s)', () => {
+  it('refer sends REFER with the next cseq (and the call it replaces); its final answer is signalled once', () => {
+    const blind = run(callerActive, local({ type: 'refer', target: 'Cy' }));
+    expect(sent(blind.effects)).toEqual([{ method: 'REFER', cseq: 2, callId: CALL, body: { target: 'Cy' } }]);
+    expect(blind.state).toMatchObject({ phase: 'active', refer: 2 });
+    const attended = run(callerActive, local({ type: 'refer', target: 'Cy', replaces: 'consult-0001' }));
+    expect(sent(attended.effects)).toEqual([{ method: 'REFER', cseq: 2, callId: CALL, body: { target: 'Cy', replaces: 'consult-0001' } }]);
+
+    const accepted = run(blind.state, res(202, 'REFER', 2, { from: 'Ada' }));
+    expect(accepted.effects).toEqual([{ type: 'referAnswered', callId: CALL, status: 202 }]);
+    expect(accepted.state).toMatchObject({ refer: null });
+    // Answered already: a second answer, or one to another cseq, is a stray warning.
+    expect(kinds(run(accepted.state, res(603, 'REFER', 2)).effects)).toEqual(['warn']);
+    expect(kinds(run(blind.state, res(202, 'REFER', 3)).effects)).toEqual(['warn']);
+    expect(run(blind.state, res(603, 'REFER', 2)).effects).toEqual([{ type: 'referAnswered', callId: CALL, status: 603 }]);
+  });
+
+  it('a second refer while one awaits its answer is refused with a warning', () => {
+    const once = run(callerActive, local({ type: 'refer', target: 'Cy' }));
+    const twice = run(once.state, local({ type: 'refer', target: 'Dee' }));
+    expect(twice.state).toBe(once.state);
+    expect(kinds(twice.effects)).toEqual(['warn']);
+  });
+
+  it('a REFER and a transfer report from the peer are signalled, with who referred as the server stamped it', () => {
+    const refer = run(calleeActive, req({ method: 'REFER', cseq: 3, callId: CALL, from: 'Ada', body: { target: 'Cy', referredBy: 'Ada' } }));
+    expect(refer).toEqual({ state: calleeActive, effects: [{ type: 'referred', callId: CALL, cseq: 3, target: 'Cy', referredBy: 'Ada' }] });
+    const report = run(callerActive, req({ method: 'NOTIFY', cseq: 2, callId: CALL, from: 'Ada', body: { event: 'refer', status: 180 } }));
+    expect(report).toEqual({ state: callerActive, effects: [{ type: 'referProgress', callId: CALL, status: 180 }] });
+  });
+
+  it('notifyRefer reports with the next cseq', () => {
+    const step = run(calleeActive, local({ type: 'notifyRefer', status: 100 }), local({ type: 'notifyRefer', status: 200 }));
+    expect(sent(step.effects)).toEqual([{ method: 'NOTIFY', cseq: 2, callId: CALL, body: { event: 'refer', status: 200 } }]);
+    expect(step.state).toMatchObject({ phase: 'active', dialog: { localCseq: 2 } });
+  });
+
+  it('handOff and replaced leave the call with BYE, Transferred or Replaced; such a BYE from the peer tells nothing', () => {
+    const handOff = run(callerActive, local({ type: 'handOff', to: 'Cy' }));
+    expect(sent(handOff.effects)).toEqual([{ method: 'BYE', cseq: 2, callId: CALL, body: { reason: 'Transferred' } }]);
+    expect(endedWith(handOff.effects)).toMatchObject({ outcome: { kind: 'transferred', to: 'Cy' } });
+    const replaced = run(calleeActive, local({ type: 'replaced' }));
+    expect(sent(replaced.effects)).toEqual([{ method: 'BYE', cseq: 1, callId: CALL, body: { reason: 'Replaced' } }]);
+    expect(endedWith(replaced.effects)).toMatchObject({ outcome: { kind: 'replaced' } });
+    for (const reason of ['Transferred', 'Replaced']) {
+      const bye = run(calleeActive, req({ method: 'BYE', cseq: 4, callId: CALL, body: { reason } }));
+      expect(endedWith(bye.effects)).toMatchObject({ outcome: { kind: 'replaced' } });
+    }
+  });
+
+  it('a REFER before the call is answered is declined 603; one for another call gets 481; a report in no call is dropped', () => {
+    const early = run(ringing, req({ method: 'REFER', cseq: 2, callId: CALL, body: { target: 'Cy', referredBy: 'Ada' } }));
+    expect(early.state).toBe(ringing);
+    expect(sent(early.effects)).toEqual([{ status: 603, reason: 'Decline', method: 'REFER', cseq: 2, callId: CALL }]);
+    const stray = run(callerActive, req({ method: 'REFER', cseq: 2, callId: 'other-call-01', body: { target: 'Cy', referredBy: 'Ada' } }));
+    expect(sent(stray.effects)).toEqual([{ status: 481, reason: 'Call/Transaction Does Not Exist', method: 'REFER', cseq: 2, callId: 'other-call-01' }]);
+    expect(run(initialState, req({ method: 'NOTIFY', cseq: 2, callId: CALL, body: { event: 'refer', status: 200 } })).effects).toEqual([]);
+  });
+
+  it('a call placed for a referral names it in its INVITE; an INVITE stamped with who referred keeps it', () => {
+    const referred = run(initialState, local({ type: 'dial', callId: CALL, to: 'Cy', video: true, referral: 'transferred-1' }), local({ type: 'offerReady', callId: CALL, body: { sdp: OFFER, media } }));
+    expect(sent(referred.effects)).toEqual([{ method: 'INVITE', cseq: 1, callId: CALL, to: 'Cy', body: { sdp: OFFER, media, referral: 'transferred-1' } }]);
+    const rung = run(initialState, req({ method: 'INVITE', cseq: 1, callId: CALL, from: 'Bob', body: { sdp: OFFER, media, referredBy: 'Ada' } }));
+    expect(rung.state).toMatchObject({ phase: 'ringing', dialog: { peer: 'Bob', referredBy: 'Ada' } });
+  });
+});

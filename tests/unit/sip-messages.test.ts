@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { initialState } from '../../renderer/src/sip/machine.js';
-import { outcomeText, phaseText } from '../../renderer/src/sip/messages.js';
+import { outcomeText, phaseText, transferText } from '../../renderer/src/sip/messages.js';
 import type { Dialog } from '../../renderer/src/sip/types.js';
 
 const dialog: Dialog = { callId: 'call-0001', peer: 'Ada', owner: true, video: false, inviteCseq: 1, localCseq: 1 };
@@ -19,7 +19,7 @@ describe('phaseText', () => {
     expect(phaseText({ phase: 'ringing', dialog, offer, media: { audio: true, video: false } })).toBe('Ada is calling…');
     expect(phaseText({ phase: 'ringing', dialog, offer, media: { audio: true, video: true } })).toBe('Ada is video calling…');
     expect(phaseText({ phase: 'answering', dialog, offer, media: { audio: true, video: true }, video: true })).toBe('Connecting…');
-    expect(phaseText({ phase: 'active', dialog, reoffer: { kind: 'none' }, pending: false, backingOff: false })).toBe('In call with Ada');
+    expect(phaseText({ phase: 'active', dialog, reoffer: { kind: 'none' }, pending: false, backingOff: false, refer: null })).toBe('In call with Ada');
   });
 });
 
@@ -40,6 +40,8 @@ describe('outcomeText', () => {
     [{ kind: 'missed' }, 'Missed call from Ada'],
     [{ kind: 'declined' }, 'Call declined'],
     [{ kind: 'superseded' }, null],
+    [{ kind: 'replaced' }, null],
+    [{ kind: 'transferred', to: 'Cy' }, 'Ada was transferred to Cy'],
   ] as const)('%o reads "%s"', (outcome, text) => {
     expect(outcomeText('Ada', outcome)).toBe(text);
   });
@@ -57,5 +59,28 @@ describe('outcomeText', () => {
     const rejected = { kind: 'rejected', status: 499, reason: 'Visit evil.example for help' } as const;
     const failed = { kind: 'failed', cause: 'media', detail: "Failed to parse SessionDescription. a=evil.example Invalid SDP line." } as const;
     for (const outcome of [rejected, failed]) expect(outcomeText('Ada', outcome)).not.toMatch(/evil/);
+  });
+});
+
+describe('transfer words', () => {
+  it('a call transferred to us names both who calls and who transferred it', () => {
+    const transferred = { ...dialog, referredBy: 'Bob' };
+    expect(phaseText({ phase: 'ringing', dialog: transferred, offer, media: { audio: true, video: true } })).toBe('Ada (transferred by Bob) is video calling…');
+  });
+
+  it.each([
+    [{ kind: 'none' }, ''],
+    [{ kind: 'consulting', call: 'x', peer: 'Bob', target: 'Cy', consult: 'y' }, ''],
+    [{ kind: 'pending', call: 'x', peer: 'Bob', target: 'Cy' }, 'Transferring Bob to Cy…'],
+    [{ kind: 'completing', call: 'x', peer: 'Bob', target: 'Cy', consult: 'y' }, 'Transferring Bob to Cy…'],
+    [{ kind: 'failed', call: 'x', peer: 'Bob', target: 'Cy', why: 'busy' }, 'Transfer failed: Cy is busy'],
+    [{ kind: 'failed', call: 'x', peer: 'Bob', target: 'Cy', why: 'declined' }, 'Transfer failed: Cy declined'],
+    [{ kind: 'failed', call: 'x', peer: 'Bob', target: 'Cy', why: 'noAnswer' }, 'Transfer failed: Cy did not answer'],
+    [{ kind: 'failed', call: 'x', peer: 'Bob', target: 'Cy', why: 'unavailable' }, 'Transfer failed: Cy is unavailable'],
+    [{ kind: 'failed', call: 'x', peer: 'Bob', target: 'Cy', why: 'hungUp' }, 'Transfer failed: Cy hung up'],
+    [{ kind: 'failed', call: 'x', peer: 'Bob', target: 'Cy', why: 'refused' }, 'Transfer failed: Bob could not be transferred'],
+    [{ kind: 'failed', call: 'x', peer: 'Bob', target: 'Cy', why: 'failed' }, 'Transfer failed: the call to Cy failed'],
+  ] as const)('%o reads "%s"', (transfer, text) => {
+    expect(transferText(transfer)).toBe(text);
   });
 });

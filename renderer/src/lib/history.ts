@@ -3,7 +3,8 @@
  * Storage (localStorage in the app) across restarts, newest first, at most 100. Missed calls
  * count as unseen until the user looks at the list. A corrupt store is set aside, never fatal.
  */
-export type CallKind = 'incoming' | 'outgoing' | 'missed';
+/** `elsewhere`: a ring group rang this phone and another member took the call. */
+export type CallKind = 'incoming' | 'outgoing' | 'missed' | 'elsewhere';
 
 export interface HistoryEntry {
   id: string;
@@ -32,7 +33,7 @@ function isEntry(v: unknown): v is HistoryEntry {
   return (
     typeof e.id === 'string' &&
     typeof e.peer === 'string' &&
-    (e.kind === 'incoming' || e.kind === 'outgoing' || e.kind === 'missed') &&
+    (e.kind === 'incoming' || e.kind === 'outgoing' || e.kind === 'missed' || e.kind === 'elsewhere') &&
     typeof e.video === 'boolean' &&
     typeof e.at === 'number' &&
     typeof e.seconds === 'number' &&

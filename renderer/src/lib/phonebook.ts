@@ -47,3 +47,6 @@ export class PhoneBook {
     return this.#entries.size;
   }
 }
+
+/** A presence state in words, as the phone book shows it. */
+export const PRESENCE_TEXT: Readonly<Record<Entry['state'], string>> = { online: 'online', busy: 'in a call', dnd: 'do not disturb' };

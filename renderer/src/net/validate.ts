@@ -12,6 +12,8 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
+const isCallId = (v: unknown): v is string => isStr(v) && CALL_ID_PATTERN.test(v);
+const isStatus = (v: unknown): v is number => isInt(v) && v >= 100 && v <= 699;
 const PRESENCE = ['online', 'busy', 'dnd', 'offline'];
 
 function sdpProblem(v: unknown, type: 'offer' | 'answer'): string | null {
@@ -41,6 +43,8 @@ function notifyProblem(body: unknown): string | null {
   switch (body.event) {
     case 'presence':
       return usersProblem(body.users);
+    case 'refer':
+      return isStatus(body.status) ? null : 'body.status is out of range';
     case 'conference':
       if (!Array.isArray(body.members)) return 'conference members must be a list of names';
       if ((body.join !== undefined && !isStr(body.join)) || (body.leave !== undefined && !isStr(body.leave))) return 'conference join and leave must be names';
@@ -50,6 +54,16 @@ function notifyProblem(body: unknown): string | null {
   }
 }
 
+/** The ring groups of a REGISTER 200: absent from older servers. */
+function groupsProblem(v: unknown): string | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v)) return 'groups must be a list';
+  for (const g of v) {
+    if (!isObj(g) || !isStr(g.name) || !Array.isArray(g.members) || !g.members.every(isStr)) return 'groups holds a bad entry';
+  }
+  return null;
+}
+
 function bodyProblem(method: Method, body: unknown): string | null {
   switch (method) {
     case 'INVITE': {
@@ -57,8 +71,13 @@ function bodyProblem(method: Method, body: unknown): string | null {
       const media = body.media;
       if (!isObj(media) || typeof media.audio !== 'boolean' || typeof media.video !== 'boolean') return 'body.media is malformed';
       if (body.conference !== undefined && !isObj(body.conference)) return 'conference id is malformed';
+      if (body.referredBy !== undefined && !isStr(body.referredBy)) return 'body.referredBy must be a name';
+      if (body.replaces !== undefined && !isCallId(body.replaces)) return 'body.replaces must be a callId';
       return sdpProblem(body.sdp, 'offer') ?? (isObj(body.conference) ? conferenceProblem(body.conference) : null);
     }
+    case 'REFER':
+      if (!isObj(body) || !isStr(body.target) || !isStr(body.referredBy)) return 'REFER needs body.target and body.referredBy';
+      return null;
     case 'INFO': {
       if (!isObj(body) || !('candidate' in body)) return 'INFO needs body.candidate';
       const c = body.candidate;
@@ -70,10 +89,12 @@ function bodyProblem(method: Method, body: unknown): string | null {
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
       return null;
+    case 'CANCEL':
+      if (body !== undefined && (!isObj(body) || !isStr(body.reason))) return 'CANCEL body is malformed';
+      return null;
     case 'REGISTER':
     case 'PUBLISH':
     case 'ACK':
-    case 'CANCEL':
       return null;
     default:
       return missingCase(method);
@@ -90,13 +111,14 @@ export function checkIncoming(text: string): Checked {
   }
   if (!isObj(raw)) return { ok: false, reason: 'not an object' };
   if (!isInt(raw.cseq) || raw.cseq < 1) return { ok: false, reason: 'cseq must be a positive integer' };
-  if (raw.callId !== undefined && (!isStr(raw.callId) || !CALL_ID_PATTERN.test(raw.callId))) {
+  if (raw.callId !== undefined && !isCallId(raw.callId)) {
     return { ok: false, reason: 'callId is malformed' };
   }
   if (raw.from !== undefined && !isStr(raw.from)) return { ok: false, reason: 'from must be a string' };
+  if (raw.group !== undefined && !isStr(raw.group)) return { ok: false, reason: 'group must be a string' };
 
   if ('status' in raw) {
-    if (!isInt(raw.status) || raw.status < 100 || raw.status > 699) return { ok: false, reason: 'status is out of range' };
+    if (!isStatus(raw.status)) return { ok: false, reason: 'status is out of range' };
     if (!isStr(raw.reason) || !isStr(raw.method)) return { ok: false, reason: 'a response needs reason and method' };
     if (raw.body !== undefined && !isObj(raw.body)) return { ok: false, reason: 'body must be an object' };
     if (raw.method === 'REGISTER' && raw.status === 200) {
@@ -104,7 +126,7 @@ export function checkIncoming(text: string): Checked {
       if (!isObj(b) || !isStr(b.name) || !isStr(b.resume) || typeof b.resumed !== 'boolean' || !Array.isArray(b.iceServers)) {
         return { ok: false, reason: 'REGISTER 200 body is malformed' };
       }
-      const problem = usersProblem(b.users);
+      const problem = usersProblem(b.users) ?? groupsProblem(b.groups);
       if (problem) return { ok: false, reason: problem };
     }
     if (raw.method === 'INVITE' && raw.status === 200 && raw.body !== undefined) {
@@ -116,7 +138,9 @@ export function checkIncoming(text: string): Checked {
 
   if (!isStr(raw.method) || !(METHODS as readonly string[]).includes(raw.method)) return { ok: false, reason: 'unknown method' };
   const method = raw.method as Method;
-  if (method !== 'REGISTER' && method !== 'PUBLISH' && method !== 'NOTIFY' && !isStr(raw.callId)) {
+  // Only a transfer report belongs to a call; presence and conference NOTIFYs are the server's own.
+  const callless = method === 'NOTIFY' && isObj(raw.body) && raw.body.event !== 'refer';
+  if (method !== 'REGISTER' && method !== 'PUBLISH' && !callless && !isStr(raw.callId)) {
     return { ok: false, reason: `${method} needs a callId` };
   }
   const problem = bodyProblem(method, raw.body);

@@ -9,6 +9,9 @@
  *   answer a ringing call:    hold the active call (re-INVITE), end any unanswered one, answer
  *   resume a held call:       hold the active call, then resume (re-INVITE) the held one
  *   a conference (conference.ts) is one call: hold, resume and hang up take all its links
+ *   transfer (transfer.ts):   its actions and the calls' transfer signals go to the transfer,
+ *                             which asks the calls for what comes next; an INVITE replacing one
+ *                             of our calls is answered at once and that call ends
  */
 import { isResponse, type Message, type Request } from '../../../common/protocol.js';
 import { missingCase } from '../lib/missing-case.js';
@@ -27,7 +30,8 @@ import {
   type ConferenceTag,
 } from './conference.js';
 import { initialState, reply, sameName, transition } from './machine.js';
-import type { CallInput, Effect, InCall, LocalEvent, MachineContext, Tone } from './types.js';
+import { act, follow, isTransferAction, noTransfer, replacedCall, type Transfer, type TransferAction, type TransferAsk } from './transfer.js';
+import type { CallInput, Effect, InCall, LocalEvent, MachineContext, Tone, TransferSignal } from './types.js';
 
 /** The most a phone holds: `calls` answered or being set up, plus `ringing` calls ringing here. */
 export const LIMITS = { calls: 2, ringing: 1 } as const;
@@ -45,9 +49,16 @@ export interface PhoneState {
   readonly calls: readonly PhoneCall[];
   /** The tone playing now. */
   readonly tone: Tone;
+  /** The transfer under way, if any. */
+  readonly transfer: Transfer;
 }
 
-export const idlePhone: PhoneState = { calls: [], tone: null };
+export const idlePhone: PhoneState = { calls: [], tone: null, transfer: noTransfer };
+
+export interface PhoneContext extends MachineContext {
+  /** A new Call-ID, for a call the phone places by itself (a transferee's call to the target). */
+  newCallId(): string;
+}
 
 /** What the user does to one call (`reoffer`: mute, camera or an ICE restart changed its media). */
 export type CallAction = 'cancel' | 'decline' | 'hangup' | 'hold' | 'resume' | 'reoffer';
@@ -62,11 +73,12 @@ export type PhoneInput =
   | { type: CallAction; callId: string }
   | { type: 'connectionLost' | 'connectionRestored' }
   | ConferenceInput
-  | CallResult;
+  | CallResult
+  | TransferAction;
 
 export type PhoneEffect =
-  | Effect
-  /** The call's local media stops (held: it sends nothing) or flows again; a re-INVITE follows. */
+  | Exclude<Effect, TransferSignal>
+  /** The call's local media stops (held: it sends nothing) or flows again; a re-INVITE follows, but for a transferee's quiet hold. */
   | { type: 'holdMedia'; callId: string; held: boolean }
   | ConferenceEffect;
 
@@ -75,22 +87,29 @@ export interface PhoneStep {
   effects: PhoneEffect[];
 }
 
-/** The calls and the effects so far, while one input is worked through. */
+/** The calls and the effects so far (the calls' transfer signals among them), while one input is worked through. */
 interface Work {
   calls: readonly PhoneCall[];
-  effects: PhoneEffect[];
+  effects: (PhoneEffect | TransferSignal)[];
 }
 
 /** One step of the phone. Never throws; never mutates `phone`. */
-export function step(phone: PhoneState, input: PhoneInput, ctx: MachineContext): PhoneStep {
-  const work = route({ calls: phone.calls, effects: [] }, input, ctx);
+export function step(phone: PhoneState, input: PhoneInput, ctx: PhoneContext): PhoneStep {
+  const begun: Work = { calls: phone.calls, effects: [] };
+  const acted = isTransferAction(input) ? act(phone.transfer, phone.calls, input) : { transfer: phone.transfer, asks: [] };
+  const routed = isTransferAction(input) ? carryOut(begun, acted.asks, ctx) : route(begun, input, ctx);
+  const followed = follow(acted.transfer, routed.calls, routed.effects, ctx.newCallId);
+  const work = carryOut(routed, followed.asks, ctx);
   // Each machine asks for its own tone; the phone plays one, chosen from all its calls.
-  const effects: PhoneEffect[] = work.effects.filter((effect) => effect.type !== 'tone');
+  const effects = work.effects.filter((effect): effect is PhoneEffect => effect.type !== 'tone' && !isSignal(effect));
   const tone = toneFor(work.calls);
   if (tone !== phone.tone) effects.push({ type: 'tone', tone });
-  const same = work.calls === phone.calls && tone === phone.tone;
-  return { phone: same ? phone : { calls: work.calls, tone }, effects };
+  const same = work.calls === phone.calls && tone === phone.tone && followed.transfer === phone.transfer;
+  return { phone: same ? phone : { calls: work.calls, tone, transfer: followed.transfer }, effects };
 }
+
+const isSignal = (effect: PhoneEffect | TransferSignal): effect is TransferSignal =>
+  effect.type === 'referred' || effect.type === 'referAnswered' || effect.type === 'referProgress';
 
 export const callIdOf = (call: PhoneCall): string => call.state.dialog.callId;
 
@@ -104,7 +123,7 @@ export function waitingCall(calls: readonly PhoneCall[]): PhoneCall | undefined 
   return calls.length > 1 ? calls.find((call) => call.state.phase === 'ringing') : undefined;
 }
 
-function route(work: Work, input: PhoneInput, ctx: MachineContext): Work {
+function route(work: Work, input: Exclude<PhoneInput, TransferAction>, ctx: MachineContext): Work {
   switch (input.type) {
     case 'message':
       return receive(work, input.message, ctx);
@@ -192,6 +211,8 @@ function ring(work: Work, invite: Extract<Request, { method: 'INVITE' }>, ctx: M
   // A call with the same peer decides: glare while ours is unanswered, else busy.
   const samePeer = work.calls.find((call) => sameName(call.state.dialog.peer, invite.from ?? ''));
   if (samePeer) return feed(work, callIdOf(samePeer), input, ctx);
+  const replaced = replacedCall(work.calls, invite);
+  if (replaced) return takeOver(work, replaced, invite, ctx);
   if (isFull(work.calls)) return busy(work, invite);
   return start(work, input, ctx, invitationTag(invite));
 }
@@ -200,6 +221,14 @@ const busy = (work: Work, invite: Extract<Request, { method: 'INVITE' }>): Work 
   calls: work.calls,
   effects: [...work.effects, { type: 'send', message: reply(invite, 486) }],
 });
+
+/** Attended transfer, the target's side: the call replacing ours is answered at once (no ringing), then ours ends. */
+function takeOver(work: Work, replaced: PhoneCall, invite: Extract<Request, { method: 'INVITE' }>, ctx: MachineContext): Work {
+  const ringing = start(work, { type: 'message', message: invite }, ctx);
+  const video = invite.body.media.video && replaced.state.dialog.video;
+  const answered = feed(ringing, invite.callId, { type: 'answer', video }, ctx);
+  return feed(answered, callIdOf(replaced), { type: 'replaced' }, ctx);
+}
 
 /** Full: its most calls ringing, or its most calls answered or being set up (a conference is one). */
 function isFull(calls: readonly PhoneCall[]): boolean {
@@ -306,8 +335,43 @@ function linkUp(work: Work, invite: Extract<Request, { method: 'INVITE' }>, id: 
 
 /** Holds or resumes an answered call: its media stops or flows, and a re-INVITE tells the far end. */
 function setHold(work: Work, callId: string, held: boolean, ctx: MachineContext): Work {
+  return feed(markHeld(work, callId, held), callId, { type: 'reoffer' }, ctx);
+}
+
+/** Holds or frees a call's media here, telling no one (the far end already holds it). */
+function markHeld(work: Work, callId: string, held: boolean): Work {
   const calls = work.calls.map((call) => (callIdOf(call) === callId ? { ...call, held } : call));
-  return feed({ calls, effects: [...work.effects, { type: 'holdMedia', callId, held }] }, callId, { type: 'reoffer' }, ctx);
+  return { calls, effects: [...work.effects, { type: 'holdMedia', callId, held }] };
+}
+
+/** Does what the transfer asks of the calls, in order. */
+function carryOut(work: Work, asks: readonly TransferAsk[], ctx: MachineContext): Work {
+  return asks.reduce((done, ask) => carry(done, ask, ctx), work);
+}
+
+function carry(work: Work, ask: TransferAsk, ctx: MachineContext): Work {
+  switch (ask.do) {
+    case 'hold':
+      return hold(work, ask.callId, ctx);
+    case 'resume':
+      return resume(work, ask.callId, ctx);
+    case 'hangup':
+      return feed(work, ask.callId, { type: 'hangup' }, ctx);
+    case 'quietHold':
+      return markHeld(work, ask.callId, ask.held);
+    case 'tell':
+      return feed(work, ask.callId, ask.event, ctx);
+    case 'place': {
+      const { callId, to, video, referral } = ask;
+      return start(work, { type: 'dial', callId, to, video, ...(referral === null ? {} : { referral }) }, ctx);
+    }
+    case 'send':
+      return { calls: work.calls, effects: [...work.effects, { type: 'send', message: ask.message }] };
+    case 'warn':
+      return warn(work, ask.message);
+    default:
+      return missingCase(ask);
+  }
 }
 
 /** The one tone of the phone: a call ringing (softly when it waits beside another), else ringback. */

@@ -10,10 +10,13 @@
  *   callee: idle -(INVITE: 180)-> ringing -(answer)-> answering -(200)-> active
  *   active: re-INVITE out: preparing -> sent -(200: ACK | 491: rollback, retry later)-> none
  *           re-INVITE in:  received -(200)-> none; a re-INVITE crossing ours is answered 491.
+ *           transfer: REFER out -(final answer)-> none; REFER and NOTIFY in, handed to the phone;
+ *           handOff and replaced leave the call with BYE.
  */
 import { isResponse, REASONS, type InviteBody, type Message, type Request, type Response } from '../../../common/protocol.js';
 import { missingCase } from '../lib/missing-case.js';
-import type { CallInput, CallState, Dialog, Effect, EventKey, InCall, KeyedEvent, MachineContext, Outcome, Phase, Step, TimerName } from './types.js';
+import { answeredBy, answeredElsewhere, answersForGroup } from './ring-group.js';
+import type { CallInput, CallState, Dialog, Effect, EventKey, InCall, KeyedEvent, MachineContext, Outcome, Phase, ReferReport, Step, TimerName } from './types.js';
 
 /** How long each guard timer runs, in milliseconds. */
 export const TIMERS = {
@@ -58,17 +61,22 @@ export function classify(state: CallState, input: CallInput): KeyedEvent {
     case 'BYE':
     case 'INFO':
       return message.callId === current ? { type: message.method, request: message } : { type: 'stray', message };
+    case 'REFER':
+      return message.callId === current ? { type: 'REFER', request: message } : { type: 'stray', message };
+    case 'NOTIFY':
+      return isReferReport(message) && message.callId === current ? { type: 'NOTIFY', request: message } : { type: 'stray', message };
     case 'REGISTER':
     case 'PUBLISH':
-    case 'NOTIFY':
       return { type: 'stray', message };
     default:
       return missingCase(message);
   }
 }
 
-/** Our requests in `state` still waiting for a final answer (INFO, ACK and BYE wait for none here). */
-function awaiting(state: InCall): { method: 'INVITE' | 'CANCEL'; cseq: number }[] {
+const isReferReport = (notify: Extract<Request, { method: 'NOTIFY' }>): notify is ReferReport => notify.body.event === 'refer';
+
+/** Our requests in `state` still waiting for a final answer (INFO, ACK, NOTIFY and BYE wait for none here). */
+function awaiting(state: InCall): { method: 'INVITE' | 'CANCEL' | 'REFER'; cseq: number }[] {
   switch (state.phase) {
     case 'preparing':
     case 'ringing':
@@ -83,7 +91,10 @@ function awaiting(state: InCall): { method: 'INVITE' | 'CANCEL'; cseq: number }[
         { method: 'CANCEL', cseq: state.dialog.inviteCseq },
       ];
     case 'active':
-      return state.reoffer.kind === 'sent' ? [{ method: 'INVITE', cseq: state.reoffer.cseq }] : [];
+      return [
+        ...(state.reoffer.kind === 'sent' ? [{ method: 'INVITE' as const, cseq: state.reoffer.cseq }] : []),
+        ...(state.refer !== null ? [{ method: 'REFER' as const, cseq: state.refer }] : []),
+      ];
     default:
       return missingCase(state);
   }
@@ -91,11 +102,12 @@ function awaiting(state: InCall): { method: 'INVITE' | 'CANCEL'; cseq: number }[
 
 /**
  * A response counts only if it answers a request we have outstanding (method and cseq) and comes
- * from the server itself (no `from`) or from the peer of this dialog: a peer can send any frame
- * with our callId, and nothing else may move the call.
+ * from the server itself (no `from`), from the peer of this dialog, or from the member of the ring
+ * group we called that the server says answered for it: a peer can send any frame with our callId,
+ * and nothing else may move the call.
  */
 function answersOurRequest(state: InCall, response: Response): boolean {
-  if (response.from !== undefined && !sameName(response.from, state.dialog.peer)) return false;
+  if (response.from !== undefined && !sameName(response.from, state.dialog.peer) && !answersForGroup(state.dialog, response)) return false;
   return awaiting(state).some((request) => request.method === response.method && request.cseq === response.cseq);
 }
 
@@ -114,7 +126,7 @@ export const initialState: CallState = { phase: 'idle' };
 // ---------------------------------------------------------------------------------------------
 // Message builders
 
-function request(dialog: Dialog, method: 'INVITE' | 'ACK' | 'CANCEL' | 'BYE' | 'INFO', cseq: number, extra: Partial<Request> = {}): Message {
+function request(dialog: Dialog, method: 'INVITE' | 'ACK' | 'CANCEL' | 'BYE' | 'INFO' | 'REFER' | 'NOTIFY', cseq: number, extra: Partial<Request> = {}): Message {
   return { method, cseq, callId: dialog.callId, ...extra } as Message;
 }
 
@@ -153,8 +165,13 @@ const stay = (state: CallState): Step => ({ state, effects: [] });
 function stray(state: CallState, event: EventIn<'stray'>): Step {
   const message = event.message;
   if (isResponse(message)) return stay(state);
-  if (message.method === 'BYE' || message.method === 'CANCEL') return { state, effects: [send(reply(message, 481))] };
+  if (message.method === 'BYE' || message.method === 'CANCEL' || message.method === 'REFER') return { state, effects: [send(reply(message, 481))] };
   return stay(state);
+}
+
+/** A REFER in a call not answered yet: nothing to transfer. */
+function declineRefer(state: CallState, event: EventIn<'REFER'>): Step {
+  return { state, effects: [send(reply(event.request, 603))] };
 }
 
 const quiet = (state: CallState): Step => stay(state);
@@ -188,6 +205,8 @@ function incoming(event: EventIn<'INVITE'>): Step {
     video: invite.body.media.video,
     inviteCseq: invite.cseq,
     localCseq: 0,
+    ...(invite.group === undefined ? {} : { group: invite.group }),
+    ...(invite.body.referredBy === undefined ? {} : { referredBy: invite.body.referredBy }),
   };
   return {
     state: { phase: 'ringing', dialog, offer: invite.body.sdp, media: invite.body.media },
@@ -235,7 +254,15 @@ function networkBack(state: InCall): Step {
 // Caller
 
 function dial(_state: StateIn<'idle'>, event: EventIn<'dial'>): Step {
-  const dialog: Dialog = { callId: event.callId, peer: event.to, owner: true, video: event.video, inviteCseq: 1, localCseq: 0 };
+  const dialog: Dialog = {
+    callId: event.callId,
+    peer: event.to,
+    owner: true,
+    video: event.video,
+    inviteCseq: 1,
+    localCseq: 0,
+    ...(event.referral === undefined ? {} : { referral: event.referral }),
+  };
   return {
     state: { phase: 'preparing', dialog },
     effects: [{ type: 'createOffer', callId: dialog.callId, video: event.video }],
@@ -244,7 +271,8 @@ function dial(_state: StateIn<'idle'>, event: EventIn<'dial'>): Step {
 
 function offerReady(state: StateIn<'preparing'>, event: EventIn<'offerReady'>): Step {
   const dialog = next(state.dialog);
-  const invite = request(dialog, 'INVITE', dialog.localCseq, { to: dialog.peer, body: event.body } as Partial<Request>);
+  const body: InviteBody = dialog.referral === undefined ? event.body : { ...event.body, referral: dialog.referral };
+  const invite = request(dialog, 'INVITE', dialog.localCseq, { to: dialog.peer, body } as Partial<Request>);
   return {
     state: { phase: 'inviting', dialog: { ...dialog, inviteCseq: dialog.localCseq }, trying: false },
     effects: [send(invite), startTimer(dialog, 'invite'), { type: 'startTrickle', callId: dialog.callId }],
@@ -291,7 +319,7 @@ function abandonInvite(state: StateIn<'inviting' | 'ringback'>, outcome: Outcome
 /** An answer to our INVITE (classify lets through no other response here). */
 function inviteResponse(state: StateIn<'inviting' | 'ringback'>, event: EventIn<'response'>): Step {
   const { response } = event;
-  const { dialog } = state;
+  const dialog = answeredBy(state.dialog, response);
   if (response.status < 200) {
     if (response.status === 180 || response.status === 183) {
       if (state.phase === 'ringback') return stay(state);
@@ -318,7 +346,7 @@ function inviteResponse(state: StateIn<'inviting' | 'ringback'>, event: EventIn<
       };
     }
     return {
-      state: { phase: 'active', dialog, reoffer: { kind: 'none' }, pending: false, backingOff: false },
+      state: { phase: 'active', dialog, reoffer: { kind: 'none' }, pending: false, backingOff: false, refer: null },
       effects: [
         ack,
         { type: 'applyAnswer', callId: dialog.callId, answer },
@@ -410,15 +438,25 @@ function cancelledByCaller(state: StateIn<'ringing' | 'answering'>, event: Event
       send(reply({ method: 'INVITE', cseq: dialog.inviteCseq, callId: dialog.callId }, 487)),
       { type: 'tone', tone: null },
       stopTimer(dialog, 'network'),
-      ended(dialog, { kind: 'missed' }),
+      ended(dialog, answeredElsewhere(event.request) ? { kind: 'answeredElsewhere' } : { kind: 'missed' }),
     ],
+  };
+}
+
+/** A CANCEL in a call: nothing, unless it tells a ring group's member whose 200 crossed the winner's that it lost. */
+function cancelInCall(state: Active, event: EventIn<'CANCEL'>): Step {
+  const ok = send(reply(event.request, 200));
+  if (state.dialog.owner || !answeredElsewhere(event.request)) return { state, effects: [ok] };
+  return {
+    state: idle,
+    effects: [ok, stopTimer(state.dialog, 'reinvite'), stopTimer(state.dialog, 'retry'), ended(state.dialog, { kind: 'answeredElsewhere' })],
   };
 }
 
 function answerReady(state: StateIn<'answering'>, event: EventIn<'answerReady'>): Step {
   const { dialog } = state;
   return {
-    state: { phase: 'active', dialog, reoffer: { kind: 'none' }, pending: false, backingOff: false },
+    state: { phase: 'active', dialog, reoffer: { kind: 'none' }, pending: false, backingOff: false, refer: null },
     effects: [
       send(reply({ method: 'INVITE', cseq: dialog.inviteCseq, callId: dialog.callId }, 200, { sdp: event.sdp })),
       { type: 'startTrickle', callId: dialog.callId },
@@ -453,25 +491,30 @@ function calleeTimer(state: StateIn<'ringing' | 'answering'>, event: EventIn<'ti
 
 type Active = StateIn<'active'>;
 
-function hangup(state: Active): Step {
+/** Ends a call from this side: BYE with `reason`, and the call ends as `outcome`. */
+function leave(state: Active, reason: string, outcome: Outcome): Step {
   const dialog = next(state.dialog);
   return {
     state: idle,
     effects: [
-      send(request(dialog, 'BYE', dialog.localCseq, { body: { reason: 'Hang up' } } as Partial<Request>)),
+      send(request(dialog, 'BYE', dialog.localCseq, { body: { reason } } as Partial<Request>)),
       stopTimer(dialog, 'reinvite'),
       stopTimer(dialog, 'retry'),
-      ended(dialog, { kind: 'hangup', by: 'local' }),
+      ended(dialog, outcome),
     ],
   };
 }
+
+const hangup = (state: Active): Step => leave(state, 'Hang up', { kind: 'hangup', by: 'local' });
 
 function remoteBye(state: Active, event: EventIn<'BYE'>): Step {
   const reason = event.request.method === 'BYE' ? event.request.body?.reason : undefined;
   const outcome: Outcome =
     reason === 'Peer lost'
       ? { kind: 'failed', cause: 'network', detail: `${state.dialog.peer} lost the connection` }
-      : { kind: 'hangup', by: 'remote' };
+      : reason === 'Transferred' || reason === 'Replaced'
+        ? { kind: 'replaced' }
+        : { kind: 'hangup', by: 'remote' };
   return {
     state: idle,
     effects: [
@@ -483,32 +526,10 @@ function remoteBye(state: Active, event: EventIn<'BYE'>): Step {
   };
 }
 
-function endOnNetwork(state: Active, detail: string): Step {
-  const dialog = next(state.dialog);
-  return {
-    state: idle,
-    effects: [
-      send(request(dialog, 'BYE', dialog.localCseq, { body: { reason: 'Network failure' } } as Partial<Request>)),
-      stopTimer(dialog, 'reinvite'),
-      stopTimer(dialog, 'retry'),
-      ended(dialog, { kind: 'failed', cause: 'network', detail }),
-    ],
-  };
-}
+const endOnNetwork = (state: Active, detail: string): Step => leave(state, 'Network failure', { kind: 'failed', cause: 'network', detail });
 
 /** The far end's media stopped and no BYE can reach us (the server forgot the call): it hung up. */
-function mediaEnded(state: Active): Step {
-  const dialog = next(state.dialog);
-  return {
-    state: idle,
-    effects: [
-      send(request(dialog, 'BYE', dialog.localCseq, { body: { reason: 'Media ended' } } as Partial<Request>)),
-      stopTimer(dialog, 'reinvite'),
-      stopTimer(dialog, 'retry'),
-      ended(dialog, { kind: 'hangup', by: 'remote' }),
-    ],
-  };
-}
+const mediaEnded = (state: Active): Step => leave(state, 'Media ended', { kind: 'hangup', by: 'remote' });
 
 /** After a re-INVITE transaction ends: start the next re-offer if one is wanted and allowed. */
 function settle(state: Active, effects: Effect[]): Step {
@@ -570,6 +591,7 @@ function reanswerFailed(state: Active): Step {
 function activeResponse(state: Active, event: EventIn<'response'>, ctx: MachineContext): Step {
   const { response } = event;
   const { dialog, reoffer } = state;
+  if (response.method === 'REFER') return referAnswered(state, response);
   // classify lets through only answers to our re-INVITE; a provisional one changes nothing.
   if (reoffer.kind !== 'sent' || response.status < 200) return stay(state);
   const callId = dialog.callId;
@@ -596,6 +618,40 @@ function activeResponse(state: Active, event: EventIn<'response'>, ctx: MachineC
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Transfer within a call: the messages only; what they mean for the phone is transfer.ts's.
+
+function sendRefer(state: Active, event: EventIn<'refer'>): Step {
+  if (state.refer !== null) return { state, effects: [{ type: 'warn', message: 'A REFER is already awaiting its answer' }] };
+  const dialog = next(state.dialog);
+  const body = event.replaces === undefined ? { target: event.target } : { target: event.target, replaces: event.replaces };
+  return {
+    state: { ...state, dialog, refer: dialog.localCseq },
+    effects: [send(request(dialog, 'REFER', dialog.localCseq, { body } as Partial<Request>))],
+  };
+}
+
+function referAnswered(state: Active, response: Response): Step {
+  if (response.status < 200) return stay(state);
+  return { state: { ...state, refer: null }, effects: [{ type: 'referAnswered', callId: state.dialog.callId, status: response.status }] };
+}
+
+function referred(state: Active, event: EventIn<'REFER'>): Step {
+  const { cseq, body } = event.request;
+  const referredBy = body.referredBy ?? state.dialog.peer;
+  return { state, effects: [{ type: 'referred', callId: state.dialog.callId, cseq, target: body.target, referredBy }] };
+}
+
+function referProgress(state: Active, event: EventIn<'NOTIFY'>): Step {
+  return { state, effects: [{ type: 'referProgress', callId: state.dialog.callId, status: event.request.body.status }] };
+}
+
+function notifyRefer(state: Active, event: EventIn<'notifyRefer'>): Step {
+  const dialog = next(state.dialog);
+  const body = { event: 'refer', status: event.status };
+  return { state: { ...state, dialog }, effects: [send(request(dialog, 'NOTIFY', dialog.localCseq, { body } as Partial<Request>))] };
+}
+
 function activeTimer(state: Active, event: EventIn<'timer'>): Step {
   switch (event.timer) {
     case 'reinvite':
@@ -615,7 +671,7 @@ function activeTimer(state: Active, event: EventIn<'timer'>): Step {
 // ---------------------------------------------------------------------------------------------
 // The table: every (phase, event) pair that means something. Anything else: warn, no change.
 
-const everywhere = { stale: quiet, stray } as const;
+const everywhere = { stale: quiet, stray, REFER: declineRefer, NOTIFY: quiet } as const;
 
 const TABLE: { [P in Phase]: Row<P> } = {
   idle: {
@@ -702,7 +758,7 @@ const TABLE: { [P in Phase]: Row<P> } = {
     hangup,
     BYE: remoteBye,
     ACK: quiet,
-    CANCEL: (state, event) => ({ state, effects: [send(reply(event.request, 200))] }),
+    CANCEL: cancelInCall,
     INFO: remoteCandidate,
     localCandidate,
     reoffer: wantReoffer,
@@ -716,6 +772,12 @@ const TABLE: { [P in Phase]: Row<P> } = {
     INVITE: busy,
     mediaFailed: (state) => endOnNetwork(state, 'the media connection could not be restored'),
     mediaEnded,
+    refer: sendRefer,
+    REFER: referred,
+    NOTIFY: referProgress,
+    notifyRefer,
+    handOff: (state, event) => leave(state, 'Transferred', { kind: 'transferred', to: event.to }),
+    replaced: (state) => leave(state, 'Replaced', { kind: 'replaced' }),
     connectionLost: quiet,
     connectionRestored: quiet,
   },

@@ -4,6 +4,7 @@
  * reason phrase or error text a far end could choose is ever shown.
  */
 import { missingCase } from '../lib/missing-case.js';
+import type { FailureReason, Transfer } from './transfer.js';
 import type { CallState, Outcome } from './types.js';
 
 /** The status line for a call in progress, or '' when there is no call. */
@@ -18,8 +19,12 @@ export function phaseText(state: CallState): string {
       return `Calling ${state.dialog.peer}… Ringing…`;
     case 'cancelling':
       return 'Cancelling…';
-    case 'ringing':
-      return state.media.video ? `${state.dialog.peer} is video calling…` : `${state.dialog.peer} is calling…`;
+    case 'ringing': {
+      const { peer, referredBy, group } = state.dialog;
+      if (group !== undefined) return `${peer} calling ${group}…`;
+      const caller = referredBy === undefined ? peer : `${peer} (transferred by ${referredBy})`;
+      return state.media.video ? `${caller} is video calling…` : `${caller} is calling…`;
+    }
     case 'answering':
       return 'Connecting…';
     case 'active':
@@ -41,7 +46,12 @@ export function outcomeText(peer: string, outcome: Outcome): string | null {
     case 'declined':
       return 'Call declined';
     case 'superseded':
+    case 'replaced':
       return null;
+    case 'answeredElsewhere':
+      return 'Answered elsewhere';
+    case 'transferred':
+      return `${peer} was transferred to ${outcome.to}`;
     case 'failed':
       return outcome.cause === 'network' ? 'Call failed: network' : 'Call failed: the media could not be set up';
     case 'rejected':
@@ -76,5 +86,43 @@ function rejectionText(peer: string, status: number): string {
       if (status >= 600) return `${peer} cannot take the call (error ${status})`;
       if (status >= 500) return `Call failed: server error (${status})`;
       return `Call failed (error ${status})`;
+  }
+}
+
+/** The status line of a transfer under way or failed, or '' when there is nothing to say. */
+export function transferText(transfer: Transfer): string {
+  switch (transfer.kind) {
+    case 'none':
+    case 'consulting':
+    case 'referred':
+      return '';
+    case 'pending':
+    case 'completing':
+      return `Transferring ${transfer.peer} to ${transfer.target}…`;
+    case 'failed':
+      return `Transfer failed: ${failureText(transfer.peer, transfer.target, transfer.why)}`;
+    default:
+      return missingCase(transfer);
+  }
+}
+
+function failureText(peer: string, target: string, why: FailureReason): string {
+  switch (why) {
+    case 'busy':
+      return `${target} is busy`;
+    case 'declined':
+      return `${target} declined`;
+    case 'noAnswer':
+      return `${target} did not answer`;
+    case 'unavailable':
+      return `${target} is unavailable`;
+    case 'hungUp':
+      return `${target} hung up`;
+    case 'refused':
+      return `${peer} could not be transferred`;
+    case 'failed':
+      return `the call to ${target} failed`;
+    default:
+      return missingCase(why);
   }
 }

@@ -16,6 +16,12 @@ export interface Dialog {
   readonly inviteCseq: number;
   /** Our last CSeq in this dialog; each new request takes the next one. */
   readonly localCseq: number;
+  /** The ring group the call came through: the one that rang this phone, or the one it called that a member (the peer) answered for. */
+  readonly group?: string;
+  /** Transferee: the call whose REFER this call follows (sent in the INVITE as `referral`). */
+  readonly referral?: string;
+  /** Callee: who transferred the caller to us, as the server stamped it. */
+  readonly referredBy?: string;
 }
 
 /** A re-INVITE transaction inside a confirmed call. */
@@ -39,8 +45,11 @@ export type CallState =
   | { phase: 'ringing'; dialog: Dialog; offer: SessionDescription; media: MediaKinds }
   /** Callee: the user answered; the answer is being made. */
   | { phase: 'answering'; dialog: Dialog; offer: SessionDescription; media: MediaKinds; video: boolean }
-  /** A confirmed call; `pending` wants another re-offer, `backingOff` while a 491 retry timer runs. */
-  | { phase: 'active'; dialog: Dialog; reoffer: Reoffer; pending: boolean; backingOff: boolean };
+  /**
+   * A confirmed call; `pending` wants another re-offer, `backingOff` while a 491 retry timer runs;
+   * `refer` is the cseq of our REFER while it awaits its answer.
+   */
+  | { phase: 'active'; dialog: Dialog; reoffer: Reoffer; pending: boolean; backingOff: boolean; refer: number | null };
 
 export type Phase = CallState['phase'];
 
@@ -51,7 +60,8 @@ export type TimerName = 'invite' | 'cancel' | 'reinvite' | 'retry' | 'network';
 
 /** Events made by the user or by the phone itself (the WebRTC layer, timers, the connection). */
 export type LocalEvent =
-  | { type: 'dial'; callId: string; to: string; video: boolean }
+  /** `referral`: the call whose REFER this call follows (the phone places it itself). */
+  | { type: 'dial'; callId: string; to: string; video: boolean; referral?: string }
   | { type: 'offerReady'; callId: string; body: InviteBody }
   | { type: 'offerFailed'; callId: string; reason: string }
   | { type: 'cancel' }
@@ -71,13 +81,23 @@ export type LocalEvent =
   | { type: 'connectionRestored' }
   | { type: 'mediaFailed'; callId: string }
   /** The media stopped while the server no longer knows the call (it restarted): the peer is gone. */
-  | { type: 'mediaEnded'; callId: string };
+  | { type: 'mediaEnded'; callId: string }
+  /** Transfer (the coordinator's, see transfer.ts): refer the peer to `target`, in place of our call `replaces`. */
+  | { type: 'refer'; target: string; replaces?: string }
+  /** Transferee: report the status of the call a REFER asked for. */
+  | { type: 'notifyRefer'; status: number }
+  /** Transferrer: the peer was put through to `to`; leave the call. */
+  | { type: 'handOff'; to: string }
+  /** Target: a call from the one we were transferred to takes this call's place; leave it. */
+  | { type: 'replaced' };
 
 /** Everything the machine accepts: local events and messages from the server. */
 export type CallInput = LocalEvent | { type: 'message'; message: Message };
 
 type InviteRequest = Extract<Request, { method: 'INVITE' }>;
 type InDialogRequest = Extract<Request, { method: 'ACK' | 'CANCEL' | 'BYE' | 'INFO' }>;
+export type ReferRequest = Extract<Request, { method: 'REFER' }>;
+export type ReferReport = Extract<Request, { method: 'NOTIFY'; callId: string }>;
 
 /**
  * Inputs after classification against the current dialog: a new INVITE versus a re-INVITE, a
@@ -93,6 +113,8 @@ export type KeyedEvent =
   | { type: 'CANCEL'; request: InDialogRequest }
   | { type: 'BYE'; request: InDialogRequest }
   | { type: 'INFO'; request: InDialogRequest }
+  | { type: 'REFER'; request: ReferRequest }
+  | { type: 'NOTIFY'; request: ReferReport }
   | { type: 'response'; response: Response }
   | { type: 'unrequested'; response: Response }
   | { type: 'stray'; message: Message }
@@ -111,7 +133,13 @@ export type Outcome =
   /** `detail` is for the log only: a media error may quote the far end's SDP. */
   | { kind: 'failed'; cause: 'network' | 'media'; detail: string }
   /** Glare: this outgoing call gave way to the peer's call to us. */
-  | { kind: 'superseded' };
+  | { kind: 'superseded' }
+  /** A ring group rang this phone and another member took the call. */
+  | { kind: 'answeredElsewhere' }
+  /** Transferrer: the peer was put through to `to` and we left. */
+  | { kind: 'transferred'; to: string }
+  /** A transfer ended the call (the far end handed it on, or a call replaced it): nothing to tell. */
+  | { kind: 'replaced' };
 
 /** `waiting`: a short soft beep for a call ringing while the phone is already in a call. */
 export type Tone = 'ringtone' | 'ringback' | 'waiting' | null;
@@ -133,7 +161,17 @@ export type Effect =
   | { type: 'incoming'; callId: string; from: string; video: boolean }
   | { type: 'connected'; callId: string; peer: string }
   | { type: 'ended'; callId: string; peer: string; outgoing: boolean; outcome: Outcome }
-  | { type: 'warn'; message: string };
+  | { type: 'warn'; message: string }
+  | TransferSignal;
+
+/** What a call tells the phone about a transfer in it; the coordinator hands them to transfer.ts. */
+export type TransferSignal =
+  /** The peer asks us to call `target`; to be answered 202 or 603 (the REFER's cseq). */
+  | { type: 'referred'; callId: string; cseq: number; target: string; referredBy: string }
+  /** The final answer to our REFER. */
+  | { type: 'referAnswered'; callId: string; status: number }
+  /** The peer's report on the call our REFER asked for. */
+  | { type: 'referProgress'; callId: string; status: number };
 
 export interface Step {
   state: CallState;

@@ -1,7 +1,7 @@
 /**
  * What the phone keeps and tells of its calls: the alert (notification) while a call rings, when
- * each call was answered, and an entry in the history when it ends (outgoing, incoming or missed,
- * with its length). One record per call, forgotten when the call ends.
+ * each call was answered, and an entry in the history when it ends (outgoing, incoming, missed, or
+ * answered elsewhere in a ring group, with its length). One record per call, forgotten when the call ends.
  */
 import type { LeanPhoneBridge } from '../../../common/bridge.js';
 import type { HistoryEntry } from '../lib/history.js';
@@ -59,7 +59,7 @@ export class CallRecorder {
     // A superseded call gave way to the peer's call to us, which is recorded in its place.
     if (!record || outcome.kind === 'superseded') return;
     const answered = record.connectedAt !== null;
-    const kind = outgoing ? 'outgoing' : answered || outcome.kind === 'declined' ? 'incoming' : 'missed';
+    const kind = outgoing ? 'outgoing' : outcome.kind === 'answeredElsewhere' ? 'elsewhere' : answered || outcome.kind === 'declined' ? 'incoming' : 'missed';
     const seconds = record.connectedAt === null ? 0 : Math.round((this.#now() - record.connectedAt) / 1000);
     this.#history.add({ id: callId, peer, kind, video: record.video, at: record.at, seconds });
   }

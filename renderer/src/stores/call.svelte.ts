@@ -12,7 +12,8 @@ import type { Tones } from '../rtc/tones.js';
 import { conferenceLimit, conferenceText, linksOf, unitOf } from '../sip/conference.js';
 import { activeCall, callIdOf, idlePhone, step, waitingCall, type PhoneCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../sip/coordinator.js';
 import { sameName } from '../sip/machine.js';
-import { outcomeText, phaseText } from '../sip/messages.js';
+import { outcomeText, phaseText, transferText } from '../sip/messages.js';
+import type { Transfer } from '../sip/transfer.js';
 import type { InCall, TimerName } from '../sip/types.js';
 import { CallRecorder, type CallAlerts, type HistorySink } from './call-recorder.js';
 import type { DeviceKind, DeviceStore } from './devices.svelte.js';
@@ -123,12 +124,23 @@ export class CallStore {
     return links.length > 1 ? links.filter((view): view is CallView => view !== null) : [];
   }
 
-  /** The status line (a live region): the shown call's phase and a waiting caller, or how the last call ended. */
+  /** The transfer under way, if any. */
+  get transfer(): Transfer {
+    return this.phone.transfer;
+  }
+
+  /**
+   * The status line (a live region): the shown call's phase (a transfer's words for the call being
+   * transferred, before the others' otherwise) and a waiting caller, or how the last call ended.
+   */
   get statusText(): string {
     const call = this.main;
     if (!call) return this.notice;
     const participants = this.participants;
-    const line = participants.length > 0 ? conferenceLine(call, participants) : lineText(call);
+    const transfer = this.phone.transfer;
+    const said = transferText(transfer);
+    const own = participants.length > 0 ? conferenceLine(call, participants) : lineText(call);
+    const line = !said ? own : transfer.kind !== 'none' && transfer.call === call.callId ? said : `${said} · ${own}`;
     const waiting = this.waiting;
     return waiting ? `${line} · ${phaseText(waiting.state)}` : line;
   }
@@ -184,6 +196,36 @@ export class CallStore {
     const main = this.main;
     if (!main || !this.addPersonState(peer).can) return;
     this.#dispatch({ type: 'addPerson', from: main.callId, callId: newCallId(), to: peer, conference: newCallId(), video: main.cameraOn });
+  }
+
+  /** Whether the call can be transferred now: answered, in no conference, and no other transfer under way. */
+  canTransfer(callId: string): boolean {
+    const kind = this.phone.transfer.kind;
+    const view = this.#view(callId);
+    return view?.state.phase === 'active' && view.conference == null && (kind === 'none' || kind === 'failed');
+  }
+
+  /** Whether asking `peer` first is possible: the call can be transferred and is the phone's only call. */
+  canAskFirst(callId: string): boolean {
+    return this.canTransfer(callId) && this.calls.length === 1;
+  }
+
+  /** Blind transfer: the call goes on hold and its far end is put through to `to`. */
+  transferTo(callId: string, to: string): void {
+    this.#dispatch({ type: 'transfer', callId, to });
+  }
+
+  /** Attended transfer: the call goes on hold while this phone calls `to` first. */
+  askFirst(callId: string, to: string, video: boolean): void {
+    this.#dispatch({ type: 'consult', callId, consultId: newCallId(), to, video });
+  }
+
+  completeTransfer(): void {
+    this.#dispatch({ type: 'completeTransfer' });
+  }
+
+  cancelTransfer(): void {
+    this.#dispatch({ type: 'cancelTransfer' });
   }
 
   /** Holds the call, or takes it back off hold (holding the one in progress). */
@@ -265,7 +307,7 @@ export class CallStore {
   }
 
   #dispatch(input: PhoneInput): void {
-    const next = step(this.phone, input, { random: this.#random });
+    const next = step(this.phone, input, { random: this.#random, newCallId });
     this.phone = next.phone;
     for (const effect of next.effects) this.#run(effect);
     this.#refresh();
@@ -377,8 +419,10 @@ export class CallStore {
         this.#stopTimers(callId);
         media.close(callId);
         this.#recorder.ended(callId, peer, effect.outgoing, outcome);
-        if (outcome.kind === 'superseded') return; // the peer's call to us took its place
-        this.notice = outcomeText(peer, outcome) ?? '';
+        // Nothing to tell when the peer's call to us took its place (glare), or a transfer ended it.
+        const text = outcomeText(peer, outcome);
+        if (text === null) return;
+        this.notice = text;
         if (outcome.kind === 'failed') console.warn(`LeanPhone call: failed (${outcome.cause}): ${outcome.detail}`);
         return;
       }

@@ -4,9 +4,11 @@
  * history, the devices and the bridge. Components read its state and call its methods.
  */
 import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus } from '../../../common/bridge.js';
-import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody } from '../../../common/protocol.js';
+import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
+import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
 import { PhoneBook, type Entry } from '../lib/phonebook.js';
+import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
 import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
 import { Tones } from '../rtc/tones.js';
 import { CallStore } from './call.svelte.js';
@@ -37,13 +39,18 @@ export class PhoneStore {
   me = $state('');
   dnd = $state(false);
   users = $state.raw<Entry[]>([]);
+  /** The server's ring groups, with their members' presence. */
+  groups = $state.raw<GroupEntry[]>([]);
   /** The desktop app's embedded server; null in a browser. */
   hosting = $state.raw<HostingState | null>(null);
+  /** The ring groups the desktop app's embedded server offers (settings). */
+  hostedRingGroups = $state.raw<RingGroupDefinition[]>([]);
   /** LeanPhone hosts found on the LAN (desktop only: a page cannot browse mDNS). */
   servers = $state.raw<DiscoveredServer[]>([]);
 
   #client: SignalClient | null = null;
   #book: PhoneBook | null = null;
+  #ringGroups: RingGroupEntry[] = [];
   /** The user's own STUN/TURN servers from settings, added to the server's. */
   ownIceServers = $state.raw<IceServer[]>([]);
   /** Media only through TURN relays (settings). */
@@ -71,6 +78,7 @@ export class PhoneStore {
     this.passcode = settings.passcode;
     this.ownIceServers = settings.iceServers;
     this.relayOnly = settings.relayOnly;
+    this.hostedRingGroups = settings.ringGroups;
     void this.devices.load().catch(() => undefined);
     this.bridge.onAlertAction(({ callId, action }) => {
       const state = this.call.calls.find((call) => call.callId === callId)?.state;
@@ -91,6 +99,11 @@ export class PhoneStore {
 
   async setHosting(enabled: boolean): Promise<void> {
     this.#hostingChanged(await this.bridge.setHosting(enabled));
+  }
+
+  /** Saves the hosted server's ring groups; a running server restarts with them. */
+  async setHostedRingGroups(groups: RingGroupDefinition[]): Promise<void> {
+    this.hostedRingGroups = (await this.bridge.updateSettings({ ringGroups: groups })).ringGroups;
   }
 
   /** When this machine starts hosting, its own phone joins that server unless already signed in. */
@@ -164,8 +177,7 @@ export class PhoneStore {
     this.#client?.stop();
     this.#client = null;
     this.signedIn = false;
-    this.users = [];
-    this.#book = null;
+    this.#showBook(null);
   }
 
   async setOwnIceServers(servers: IceServer[]): Promise<void> {
@@ -194,9 +206,10 @@ export class PhoneStore {
     this.me = body.name;
     this.signedIn = true;
     this.#serverIceServers = body.iceServers;
-    this.#book = new PhoneBook(body.name);
-    this.#book.reset(body.users);
-    this.users = this.#book.list();
+    this.#ringGroups = body.groups ?? [];
+    const book = new PhoneBook(body.name);
+    book.reset(body.users);
+    this.#showBook(book);
     // A server that did not know us (restarted) forgot our do-not-disturb.
     if (!body.resumed && this.dnd) this.#client?.publish('dnd');
     this.call.connectionChanged(true, body.resumed);
@@ -206,9 +219,15 @@ export class PhoneStore {
   #refused(refusal: Refusal): void {
     this.error = refusal.text;
     this.signedIn = false;
-    this.users = [];
-    this.#book = null;
+    this.#showBook(null);
     this.call.shutdown();
+  }
+
+  /** The phone book (null: none, signed out) and the ring groups with its presence. */
+  #showBook(book: PhoneBook | null): void {
+    this.#book = book;
+    this.users = book?.list() ?? [];
+    this.groups = book ? ringGroupEntries(this.#ringGroups, book, this.me) : [];
   }
 
   #message(message: Message): void {
@@ -217,7 +236,7 @@ export class PhoneStore {
     } else if (message.method === 'NOTIFY' && message.body.event === 'presence') {
       if (this.#book) {
         this.#book.apply(message.body.users);
-        this.users = this.#book.list();
+        this.#showBook(this.#book);
       }
       return;
     }
