@@ -77,6 +77,7 @@ export interface RingGroupEntry {
 export interface InviteBody {
   sdp: SessionDescription;
   media: MediaKinds;
+  conference?: InviteConference;
   /** Transfer: the call (its callId) whose REFER this INVITE follows; sent by the transferee. */
   referral?: string;
   /** Transfer: who referred the caller here; stamped by the server, never taken from a client. */
@@ -84,6 +85,18 @@ export interface InviteBody {
   /** Attended transfer: the callee's call with `referredBy` that this call replaces; stamped by the server. */
   replaces?: string;
 }
+/**
+ * The conference a new INVITE belongs to (PROTOCOL.md, Conference). A member sends `id`, and
+ * `from`: the call the conference grows from, read only while `id` is new. The server relays
+ * `id` and `members`: everyone in the conference but the callee, as it names them.
+ */
+export interface InviteConference {
+  id: string;
+  from?: string;
+  members?: string[];
+}
+/** The most people a conference holds, this phone included: with video, and voice only. */
+export const CONFERENCE_LIMITS = { video: 4, voice: 6 } as const;
 export interface AnswerBody {
   sdp: SessionDescription;
 }
@@ -93,6 +106,14 @@ export interface InfoBody {
 export interface PresenceBody {
   event: 'presence';
   users: UserPresence[];
+}
+/** The server tells a member who is in its conference now: everyone but the member, and who joined or left. */
+export interface ConferenceBody {
+  event: 'conference';
+  id: string;
+  members: string[];
+  join?: string;
+  leave?: string;
 }
 export interface ByeBody {
   reason: string;
@@ -188,6 +209,7 @@ export type Request =
   | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
   | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
   | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
+  | (RequestBase<'NOTIFY', ConferenceBody> & { body: ConferenceBody })
   | (RequestBase<'NOTIFY', ReferNotifyBody> & { callId: string; body: ReferNotifyBody })
   | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody; group?: string })
   | (RequestBase<'ACK', never> & { callId: string })

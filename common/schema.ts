@@ -81,6 +81,8 @@ export const requestSchemas = {
     body: z.object({
       sdp: sdp('offer'),
       media: z.object({ audio: z.boolean(), video: z.boolean() }),
+      // Only the id and the call it grows from: `members` is the server's to say.
+      conference: z.object({ id: callId, from: callId.optional() }).optional(),
       referral: callId.optional(),
     }),
   }),

@@ -25,6 +25,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --max-clients N            registered users allowed at once (default ${DEFAULTS.maxClients})
   --max-calls-per-phone N    answered calls (active or on hold) one phone may hold (default ${DEFAULTS.maxCallsPerPhone})
   --max-ringing-per-phone N  incoming calls that may ring at one phone at once (default ${DEFAULTS.maxRingingPerPhone})
+  --max-conference-video N   people in a conference call with video (default ${DEFAULTS.maxConferenceVideo})
+  --max-conference-voice N   people in a conference call with voice only (default ${DEFAULTS.maxConferenceVoice})
   --max-ringing-per-caller N unanswered calls one user may have at once (default ${DEFAULTS.maxRingingPerCaller})
   --calls-per-minute N       new calls one user may start a minute (default ${DEFAULTS.callsPerMinute}, ${DEFAULTS.callBurst} at once)
   --group NAME=MEMBER,MEMBER a ring group: calling NAME rings every member online and free,
@@ -85,6 +87,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'max-clients': { type: 'string' },
         'max-calls-per-phone': { type: 'string' },
         'max-ringing-per-phone': { type: 'string' },
+        'max-conference-video': { type: 'string' },
+        'max-conference-voice': { type: 'string' },
         'max-ringing-per-caller': { type: 'string' },
         'calls-per-minute': { type: 'string' },
         group: { type: 'string', multiple: true },
@@ -143,6 +147,13 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     }
     if (values['max-ringing-per-phone'] !== undefined) {
       options.maxRingingPerPhone = integer('--max-ringing-per-phone', values['max-ringing-per-phone'], 1, 10);
+    }
+    // Every member sends to every other: the mesh costs each phone n-1 uploads, so it stays small.
+    if (values['max-conference-video'] !== undefined) {
+      options.maxConferenceVideo = integer('--max-conference-video', values['max-conference-video'], 2, 16);
+    }
+    if (values['max-conference-voice'] !== undefined) {
+      options.maxConferenceVoice = integer('--max-conference-voice', values['max-conference-voice'], 2, 16);
     }
     if (values['allow-origin'] !== undefined) options.allowedOrigins = values['allow-origin'].map(allowedOrigin);
     if (values.group !== undefined) options.ringGroups = ringGroups(values.group);

@@ -2,7 +2,7 @@
  * What an embedder (the CLI, the desktop app's "Host a LAN") passes to startSignalServer, and the
  * defaults the protocol sets. Every timer is here so tests can shorten them.
  */
-import type { IceServer } from '../common/protocol.js';
+import { CONFERENCE_LIMITS, type IceServer } from '../common/protocol.js';
 import type { RingGroupDefinition } from '../common/ring-groups.js';
 import type { Logger } from './log.js';
 import type { PasscodeGuardLimits } from './passcode-guard.js';
@@ -43,6 +43,10 @@ export interface SignalServerOptions {
   maxCallsPerPhone?: number;
   /** Incoming calls that may ring at one phone at once (call waiting); more get 486. Default 1. */
   maxRingingPerPhone?: number;
+  /** People (this phone included) in a conference where anyone sends video; one more gets 503. Default 4. */
+  maxConferenceVideo?: number;
+  /** People in a conference with voice only; one more gets 503. Default 6. */
+  maxConferenceVoice?: number;
   /** Names that ring several users: an INVITE to one rings every member online and free. Default none. */
   ringGroups?: RingGroupDefinition[];
   /** Calls one user may have ringing (unanswered) at once; more get 503. Default 3. */
@@ -127,6 +131,8 @@ export const DEFAULTS = {
   maxEndedDialogs: 10_000,
   maxCallsPerPhone: 2,
   maxRingingPerPhone: 1,
+  maxConferenceVideo: CONFERENCE_LIMITS.video,
+  maxConferenceVoice: CONFERENCE_LIMITS.voice,
   maxRingingPerCaller: 3,
   callsPerMinute: 10,
   callBurst: 5,

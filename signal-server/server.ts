@@ -262,6 +262,10 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
       maxCalls: options.maxCallsPerPhone ?? DEFAULTS.maxCallsPerPhone,
       maxRinging: options.maxRingingPerPhone ?? DEFAULTS.maxRingingPerPhone,
     },
+    conferenceLimits: {
+      video: options.maxConferenceVideo ?? DEFAULTS.maxConferenceVideo,
+      voice: options.maxConferenceVoice ?? DEFAULTS.maxConferenceVoice,
+    },
     ringGroups: new RingGroups(options.ringGroups),
     callLimits: {
       maxRinging: options.maxRingingPerCaller ?? DEFAULTS.maxRingingPerCaller,

@@ -8,6 +8,7 @@ import { CloseCode, isResponse, type IceServer, type Message } from '../common/p
 import { parseMessage } from '../common/schema.js';
 import type { AddressLimits } from './address-limits.js';
 import { CallGuard, type CallLimits } from './call-guard.js';
+import { ConferenceTable, type ConferenceLimits } from './conference.js';
 import { DialogTable } from './dialog-table.js';
 import type { Board } from './handlers/board.js';
 import { hostRecords, type HostRecords, type OpenedStore } from './host-records.js';
@@ -44,6 +45,8 @@ export interface SwitchboardConfig {
   maxEndedDialogs: number;
   /** What one phone may hold: answered calls, and incoming calls ringing. */
   phoneLimits: PhoneLimits;
+  /** The most people in one conference. */
+  conferenceLimits: ConferenceLimits;
   /** The host's ring groups: their names are no user's. */
   ringGroups: RingGroups;
   callLimits: CallLimits;
@@ -80,6 +83,7 @@ export class Switchboard {
       config,
       registry,
       dialogs,
+      conferences: new ConferenceTable(),
       router,
       callGuard: new CallGuard(config.callLimits),
       passcodeGuard: new PasscodeGuard(config.passcodeLimits),

@@ -1,9 +1,10 @@
 /**
- * What a handler works with: the registry, the dialog table and the router (which speak of users
- * by key), the call guard and passcode guard, the switchboard's settings and its log.
+ * What a handler works with: the registry, the dialog table, the conferences and the router (which
+ * speak of users by key), the call guard and passcode guard, the switchboard's settings and its log.
  */
 import type { Method, Request } from '../../common/protocol.js';
 import type { CallGuard } from '../call-guard.js';
+import type { ConferenceTable } from '../conference.js';
 import type { DialogTable } from '../dialog-table.js';
 import type { HostRecords } from '../host-records.js';
 import type { UserKey } from '../name-key.js';
@@ -16,6 +17,7 @@ export interface Board {
   readonly config: SwitchboardConfig;
   readonly registry: Registry;
   readonly dialogs: DialogTable;
+  readonly conferences: ConferenceTable;
   readonly router: Router;
   readonly callGuard: CallGuard;
   readonly passcodeGuard: PasscodeGuard;
