@@ -16,6 +16,8 @@ export interface ProbeMarks {
   inviteSentAt: number | null;
   /** When the first new INVITE request arrived from the WebSocket, before the phone saw it. */
   inviteReceivedAt: number | null;
+  /** Conference participant name -> presentationTime of the first frame its <video> presented. */
+  participantFrames: Record<string, number>;
 }
 
 export interface CallProbe {
@@ -35,7 +37,7 @@ export function callProbeScript(): string {
 function CALL_PROBE(): void {
   const wall = (pageTime: number): number => performance.timeOrigin + pageTime;
   const labelOf = (button: Element): string => (button.getAttribute('aria-label') ?? button.textContent ?? '').trim();
-  const fresh = (): ProbeMarks => ({ clicks: {}, ringingAt: null, firstFrameAt: null, inviteSentAt: null, inviteReceivedAt: null });
+  const fresh = (): ProbeMarks => ({ clicks: {}, ringingAt: null, firstFrameAt: null, inviteSentAt: null, inviteReceivedAt: null, participantFrames: {} });
   let marks = fresh();
   /** A new INVITE request (not a response to one: those carry a status), from its JSON text. */
   const isInvite = (data: unknown): boolean => {
@@ -86,6 +88,16 @@ function CALL_PROBE(): void {
       const armedMarks = marks;
       video.requestVideoFrameCallback((_now, frame) => {
         armedMarks.firstFrameAt ??= wall(frame.presentationTime);
+      });
+    }
+    // A conference participant's video, named by its list item; a new one is a new element.
+    for (const tile of document.querySelectorAll<HTMLVideoElement>('li[aria-label] video[data-testid="participant-video"]')) {
+      if (hooked.has(tile)) continue;
+      hooked.add(tile);
+      const armedMarks = marks;
+      const name = tile.closest('li')?.getAttribute('aria-label') ?? '';
+      tile.requestVideoFrameCallback((_now, frame) => {
+        armedMarks.participantFrames[name] ??= wall(frame.presentationTime);
       });
     }
   };

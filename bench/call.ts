@@ -2,16 +2,19 @@
  * `npm run bench:call`: two browser phones (Chromium, fake devices, the e2e flags) on the real
  * signalling server (in a child process) serving the real build, on loopback. Times click "Call" ->
  * callee rings and click "Answer" -> first remote video frame on each side over many calls, then,
- * with a third phone, click "Transfer" -> first frames on the new pair of a blind transfer, and
- * sizes the JS. BENCH_CALLS=N (default 25) calls after 2 warm-up, BENCH_TRANSFERS=N (default 10)
- * transfers after 1; exits 1 if a target is missed.
+ * with a third phone, click "Transfer" -> first frames on the new pair of a blind transfer, a
+ * fourth person joining a conference (conference-join.ts), and sizes the JS. BENCH_CALLS=N
+ * (default 25) calls after 2 warm-up, BENCH_TRANSFERS=N (default 10) transfers after 1,
+ * BENCH_JOINS=N (default 10) joins after 1; exits 1 if a target is missed.
  */
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { callProbeScript, type CallProbe, type ProbeMarks } from './call-probe.js';
+import { chromium } from 'playwright-core';
+import type { CallProbe } from './call-probe.js';
+import { arm, button, clickedAt, entry, marksOf, openUser, since, STEP_TIMEOUT_MS, type User } from './call-pages.js';
 import { startServerChild } from './call-server.js';
+import { conferenceJoins } from './conference-join.js';
 import { formatTable, gzippedScriptBytes, latencyFigure, sizeFigure, type Figure } from './call-report.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium.js';
 
@@ -23,44 +26,15 @@ const WARMUP_CALLS = 2;
 const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 10);
 if (!Number.isInteger(TRANSFERS) || TRANSFERS < 1) throw new Error(`BENCH_TRANSFERS must be a positive whole number, got "${process.env.BENCH_TRANSFERS}"`);
 const WARMUP_TRANSFERS = 1;
-const STEP_TIMEOUT_MS = 15_000;
+const JOINS = Number(process.env.BENCH_JOINS ?? 10);
+if (!Number.isInteger(JOINS) || JOINS < 1) throw new Error(`BENCH_JOINS must be a positive whole number, got "${process.env.BENCH_JOINS}"`);
 
-interface User {
-  name: string;
-  page: Page;
-}
-
-const button = (page: Page, name: string): Locator => page.getByRole('button', { name, exact: true });
-const entry = (page: Page, name: string): Locator =>
-  page.getByRole('list', { name: 'Phone book', exact: true }).getByRole('listitem', { name: new RegExp(`^${name}\\b`) });
-
-async function openUser(browser: Browser, url: string, name: string): Promise<User> {
-  const context = await browser.newContext({ viewport: { width: 1024, height: 720 }, permissions: ['camera', 'microphone'] });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  await context.addInitScript(callProbeScript());
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
-  await button(page, 'Connect').click();
-  return { name, page };
-}
-
-const arm = (user: User): Promise<void> =>
-  user.page.evaluate(() => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.arm());
-const marksOf = (user: User): Promise<ProbeMarks> =>
-  user.page.evaluate(() => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.marks());
 const firstFrameSeen = (user: User): Promise<unknown> =>
   user.page.waitForFunction(
     () => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.marks().firstFrameAt !== null,
     undefined,
     { timeout: STEP_TIMEOUT_MS },
   );
-
-function clickedAt(marks: ProbeMarks, label: string): number {
-  const at = marks.clicks[label];
-  if (at === undefined) throw new Error(`the page saw no click on "${label}"`);
-  return at;
-}
 
 /** Waits until neither phone is in a call and each lists the other as online again. */
 async function settle(caller: User, callee: User): Promise<void> {
@@ -83,7 +57,6 @@ interface VideoCallTimes {
   calleeShow: number;
 }
 
-const since = (later: number | null, earlier: number | null): number => (later === null || earlier === null ? Number.NaN : later - earlier);
 
 /** One video call, answered with video and hung up by the caller. */
 async function videoCall(caller: User, callee: User): Promise<VideoCallTimes> {
@@ -179,7 +152,6 @@ async function main(): Promise<void> {
       voice.push(ring);
       console.log(`call ${i + 1 - WARMUP_CALLS}/${CALLS}: ring ${times.ring.toFixed(1)} ms (voice ${ring.toFixed(1)} ms), first frame ${times.callerFrame.toFixed(0)}/${times.calleeFrame.toFixed(0)} ms`);
     }
-
     const cy = await openUser(browser, url, 'Cy');
     for (const [user, other] of [[ada, cy], [bob, cy], [cy, ada], [cy, bob]] as const) await entry(user.page, other.name).waitFor();
     const transfers: TransferTimes[] = [];
@@ -189,6 +161,9 @@ async function main(): Promise<void> {
       transfers.push(times);
       console.log(`transfer ${i + 1 - WARMUP_TRANSFERS}/${TRANSFERS}: first frames on the new pair ${times.total.toFixed(0)} ms (Cy rang after ${times.ring.toFixed(0)} ms)`);
     }
+    await Promise.all([ada, bob, cy].map((user) => user.page.context().close()));
+    const joins = await conferenceJoins(browser, url, JOINS, 1, (line) => console.log(line));
+    const ofJoins = (key: keyof (typeof joins)[number]): number[] => joins.map((times) => times[key]);
 
     const of = (key: keyof VideoCallTimes): number[] => video.map((times) => times[key]);
     const ofTransfers = (key: keyof TransferTimes): number[] => transfers.map((times) => times[key]);
@@ -203,13 +178,18 @@ async function main(): Promise<void> {
       latencyFigure('blind transfer: click "Transfer" -> first frames on the new pair', ofTransfers('total'), 1000),
       latencyFigure('  of which: click -> the target rings', ofTransfers('ring'), null),
       latencyFigure('  of which: the target clicks "Answer with video" -> first frames', ofTransfers('answer'), null),
+      latencyFigure('4-person conference join: click "Add" -> frames from the new member on all pages', ofJoins('othersSeeNewcomer'), 1000),
+      latencyFigure('  of which: until the new member rings', ofJoins('ring'), null),
+      latencyFigure('  the new member clicks "Answer" -> frames from it on all pages', ofJoins('answerToFrames'), null),
+      latencyFigure('    of which: until the others INVITE it (answer, NOTIFY, their offers)', ofJoins('answerToIntroductions'), null),
+      latencyFigure('  click "Add" -> the new member has frames from every other', ofJoins('newcomerSeesAll'), null),
       sizeFigure(gzippedScriptBytes(BUILD_DIR), 150_000),
     ];
     const cpu = cpus();
     console.log(
       `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
         `Node ${process.version}, Chromium ${browser.version()} headless; ${CALLS} calls after ${WARMUP_CALLS} warm-up, ` +
-        `${TRANSFERS} transfers after ${WARMUP_TRANSFERS}`,
+        `${TRANSFERS} transfers after ${WARMUP_TRANSFERS}, ${JOINS} joins after 1`,
     );
     console.log(formatTable(figures));
     process.exitCode = figures.some((f) => f.verdict === 'FAIL') ? 1 : 0;

@@ -18,7 +18,7 @@ export const CloseCode = {
   replaced: 4001,
 } as const;
 
-export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER'] as const;
+export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER', 'MESSAGE', 'VOICEMAIL'] as const;
 export type Method = (typeof METHODS)[number];
 
 export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
@@ -26,6 +26,11 @@ export type PublishedState = 'online' | 'dnd';
 export interface UserPresence {
   name: string;
   state: PresenceState;
+  /**
+   * On `offline` entries from a host that keeps a directory: when the user was last online (ms since
+   * the epoch, host clock). Such a user stays in the phone book; an `offline` entry without it is removed.
+   */
+  lastSeen?: number;
 }
 
 export interface SessionDescription {
@@ -72,6 +77,7 @@ export interface RingGroupEntry {
 export interface InviteBody {
   sdp: SessionDescription;
   media: MediaKinds;
+  conference?: InviteConference;
   /** Transfer: the call (its callId) whose REFER this INVITE follows; sent by the transferee. */
   referral?: string;
   /** Transfer: who referred the caller here; stamped by the server, never taken from a client. */
@@ -79,6 +85,18 @@ export interface InviteBody {
   /** Attended transfer: the callee's call with `referredBy` that this call replaces; stamped by the server. */
   replaces?: string;
 }
+/**
+ * The conference a new INVITE belongs to (PROTOCOL.md, Conference). A member sends `id`, and
+ * `from`: the call the conference grows from, read only while `id` is new. The server relays
+ * `id` and `members`: everyone in the conference but the callee, as it names them.
+ */
+export interface InviteConference {
+  id: string;
+  from?: string;
+  members?: string[];
+}
+/** The most people a conference holds, this phone included: with video, and voice only. */
+export const CONFERENCE_LIMITS = { video: 4, voice: 6 } as const;
 export interface AnswerBody {
   sdp: SessionDescription;
 }
@@ -88,6 +106,14 @@ export interface InfoBody {
 export interface PresenceBody {
   event: 'presence';
   users: UserPresence[];
+}
+/** The server tells a member who is in its conference now: everyone but the member, and who joined or left. */
+export interface ConferenceBody {
+  event: 'conference';
+  id: string;
+  members: string[];
+  join?: string;
+  leave?: string;
 }
 export interface ByeBody {
   reason: string;
@@ -109,6 +135,66 @@ export interface ReferNotifyBody {
   status: number;
 }
 
+/** MESSAGE from a phone: text for `to`, kept by the host until delivered. */
+export interface MessageBody {
+  text: string;
+}
+/** MESSAGE from the server: one kept message, `from` and `to` stamped. */
+export interface DeliveredMessageBody {
+  id: string;
+  text: string;
+  sentAt: number;
+}
+/** The 200 to a phone's MESSAGE: the host has it on disk. */
+export interface MessageSentBody {
+  id: string;
+  sentAt: number;
+}
+export type ReceiptState = 'delivered' | 'read';
+/**
+ * A receipt. From a recipient's phone: these messages reached it, or were shown. From the server to
+ * the sender (`from` the recipient, with `at`): these of your messages changed state.
+ */
+export interface ReceiptBody {
+  event: 'receipt';
+  state: ReceiptState;
+  ids: string[];
+  at?: number;
+}
+export interface UnreadEntry {
+  name: string;
+  count: number;
+}
+export interface VoicemailEntry {
+  id: string;
+  from: string;
+  durationMs: number;
+  createdAt: number;
+  heard: boolean;
+}
+/** Message waiting (after RFC 3842): what the host keeps for this user, on registration and on each new voicemail. */
+export interface MessageSummaryBody {
+  event: 'message-summary';
+  unread: UnreadEntry[];
+  voicemails: VoicemailEntry[];
+}
+/** VOICEMAIL: ask for a short-lived ticket, to upload a recording for `to`, or to play and delete one's own. */
+export type VoicemailTicketPurpose = 'upload' | 'mailbox';
+export interface VoicemailRequestBody {
+  ticket: VoicemailTicketPurpose;
+}
+export interface VoicemailTicketBody {
+  ticket: string;
+  expiresAt: number;
+  /** On upload tickets: the recording's caps. */
+  maxBytes?: number;
+  maxMs?: number;
+}
+export const MAX_RECEIPT_IDS = 200;
+export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+/** HTTP on the signalling origin: POST a recording, GET or DELETE `/voicemail/ID`. */
+export const VOICEMAIL_PATH = '/voicemail';
+
 interface RequestBase<M extends Method, B> {
   method: M;
   cseq: number;
@@ -123,13 +209,19 @@ export type Request =
   | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
   | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
   | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
+  | (RequestBase<'NOTIFY', ConferenceBody> & { body: ConferenceBody })
   | (RequestBase<'NOTIFY', ReferNotifyBody> & { callId: string; body: ReferNotifyBody })
   | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody; group?: string })
   | (RequestBase<'ACK', never> & { callId: string })
   | (RequestBase<'CANCEL', CancelBody> & { callId: string })
   | (RequestBase<'BYE', ByeBody> & { callId: string })
   | (RequestBase<'INFO', InfoBody> & { callId: string; body: InfoBody })
-  | (RequestBase<'REFER', ReferBody> & { callId: string; body: ReferBody });
+  | (RequestBase<'REFER', ReferBody> & { callId: string; body: ReferBody })
+  | (RequestBase<'NOTIFY', ReceiptBody> & { body: ReceiptBody })
+  | (RequestBase<'NOTIFY', MessageSummaryBody> & { body: MessageSummaryBody })
+  | (RequestBase<'MESSAGE', MessageBody> & { to: string; body: MessageBody })
+  | (RequestBase<'MESSAGE', DeliveredMessageBody> & { from: string; to: string; body: DeliveredMessageBody })
+  | (RequestBase<'VOICEMAIL', VoicemailRequestBody> & { body: VoicemailRequestBody });
 
 export interface Response {
   status: number;
@@ -141,7 +233,7 @@ export interface Response {
   to?: string;
   /** On the 200 to an INVITE to a ring group: the group, answered by `from`. Stamped by the server. */
   group?: string;
-  body?: RegisteredBody | AnswerBody | Record<string, never>;
+  body?: RegisteredBody | AnswerBody | MessageSentBody | VoicemailTicketBody | Record<string, never>;
 }
 
 export type Message = Request | Response;
@@ -166,6 +258,7 @@ export const REASONS: Readonly<Record<number, string>> = {
   487: 'Request Terminated',
   488: 'Not Acceptable Here',
   491: 'Request Pending',
+  500: 'Server Internal Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
   603: 'Decline',

@@ -7,6 +7,9 @@ import { z } from 'zod';
 import {
   CALL_ID_PATTERN,
   DIAL_TARGET_PATTERN,
+  MAX_FRAME_BYTES,
+  MAX_RECEIPT_IDS,
+  MESSAGE_ID_PATTERN,
   METHODS,
   nameProblem,
   normalizeName,
@@ -41,6 +44,14 @@ const candidate = z.object({
   usernameFragment: z.string().max(256).nullable().optional(),
 });
 
+/** A message's text: any Unicode but control characters other than tab and newline (it is shown as text, never as markup). */
+const messageText = z
+  .string()
+  .min(1, 'text is empty')
+  .max(MAX_FRAME_BYTES)
+  .regex(/^(?:[^\p{Cc}]|[\t\n])*$/u, 'text may not hold control characters but tab and newline');
+const messageId = z.string().regex(MESSAGE_ID_PATTERN, 'id must be 8 to 64 characters of A-Z a-z 0-9 _ -');
+
 const common = { cseq, from: z.unknown().optional() };
 const inDialog = { ...common, callId };
 
@@ -64,6 +75,7 @@ export const requestSchemas = {
           users: z.array(z.object({ name: z.string(), state: z.enum(['online', 'busy', 'dnd', 'offline']) })),
         }),
         z.object({ event: z.literal('refer'), status: z.number().int().min(100).max(699) }),
+        z.object({ event: z.literal('receipt'), state: z.enum(['delivered', 'read']), ids: z.array(messageId).min(1).max(MAX_RECEIPT_IDS) }),
       ]),
     })
     .refine((notify) => notify.body.event !== 'refer' || notify.callId !== undefined, { path: ['callId'], message: 'is required' }),
@@ -73,6 +85,8 @@ export const requestSchemas = {
     body: z.object({
       sdp: sdp('offer'),
       media: z.object({ audio: z.boolean(), video: z.boolean() }),
+      // Only the id and the call it grows from: `members` is the server's to say.
+      conference: z.object({ id: callId, from: callId.optional() }).optional(),
       referral: callId.optional(),
     }),
   }),
@@ -83,6 +97,13 @@ export const requestSchemas = {
   BYE: z.object({ ...inDialog, body: z.object({ reason: shortText }).optional() }),
   INFO: z.object({ ...inDialog, body: z.object({ candidate: candidate.nullable() }) }),
   REFER: z.object({ ...inDialog, body: z.object({ target: name, replaces: callId.optional() }) }),
+  MESSAGE: z.object({ ...common, to: name, body: z.object({ text: messageText }) }),
+  VOICEMAIL: z
+    .object({ ...common, to: name.optional(), body: z.object({ ticket: z.enum(['upload', 'mailbox']) }) })
+    .refine((request) => (request.body.ticket === 'upload') === (request.to !== undefined), {
+      path: ['to'],
+      message: 'is required for an upload ticket, and only for one',
+    }),
 } satisfies Record<Method, z.ZodType>;
 
 const responseSchema = z.object({

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIceServer } from '../common/ice.js';
-import type { IceServer } from '../common/protocol.js';
+import { nameProblem, normalizeName, type IceServer } from '../common/protocol.js';
 import { parseRingGroup, type RingGroupDefinition } from '../common/ring-groups.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULTS, type SignalServerOptions, type SipOptions } from './options.js';
@@ -25,6 +25,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --max-clients N            registered users allowed at once (default ${DEFAULTS.maxClients})
   --max-calls-per-phone N    answered calls (active or on hold) one phone may hold (default ${DEFAULTS.maxCallsPerPhone})
   --max-ringing-per-phone N  incoming calls that may ring at one phone at once (default ${DEFAULTS.maxRingingPerPhone})
+  --max-conference-video N   people in a conference call with video (default ${DEFAULTS.maxConferenceVideo})
+  --max-conference-voice N   people in a conference call with voice only (default ${DEFAULTS.maxConferenceVoice})
   --max-ringing-per-caller N unanswered calls one user may have at once (default ${DEFAULTS.maxRingingPerCaller})
   --calls-per-minute N       new calls one user may start a minute (default ${DEFAULTS.callsPerMinute}, ${DEFAULTS.callBurst} at once)
   --group NAME=MEMBER,MEMBER a ring group: calling NAME rings every member online and free,
@@ -52,7 +54,12 @@ export const USAGE = `Usage: npm run serve -- [options]
   --sip-auth-password P      (or set LEANPHONE_SIP_PASSWORD)
   --tls                      serve https/wss with a certificate made on first run and kept in --data-dir
   --cert FILE --key FILE     serve https/wss with this certificate and key (PEM)
-  --data-dir DIR             where the made certificate is kept (default ${defaultDataDir()})
+  --data-dir DIR             where the made certificate, the directory, messages and voicemail
+                             are kept (default ${defaultDataDir()})
+  --forget NAME              remove NAME from the directory with its messages and voicemail, and exit
+                             (while the server runs it holds the folder: stop it first)
+  --max-message-bytes N      longest text message, in UTF-8 bytes (default ${DEFAULTS.storeLimits.maxMessageBytes})
+  --voicemails-per-minute N  voicemails one caller may leave a minute (default ${DEFAULTS.voicemailsPerMinute}, ${DEFAULTS.voicemailBurst} at once)
   --no-mdns                  do not advertise on the LAN (mDNS is on unless --host is loopback)
   --qr                       print a QR code of the browser phone's https address (needs --tls or --cert)
   --static-dir DIR           browser phone build served at / (default dist/renderer when built)
@@ -66,6 +73,7 @@ export type TlsSource = { kind: 'none' } | { kind: 'files'; cert: string; key: s
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'serve'; options: SignalServerOptions; tls: TlsSource; mdns: boolean; qr: boolean; logLevel: LogLevel }
+  | { kind: 'forget'; name: string; dataDir: string }
   | { kind: 'error'; message: string };
 
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
@@ -84,6 +92,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'max-clients': { type: 'string' },
         'max-calls-per-phone': { type: 'string' },
         'max-ringing-per-phone': { type: 'string' },
+        'max-conference-video': { type: 'string' },
+        'max-conference-voice': { type: 'string' },
         'max-ringing-per-caller': { type: 'string' },
         'calls-per-minute': { type: 'string' },
         group: { type: 'string', multiple: true },
@@ -105,6 +115,9 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         cert: { type: 'string' },
         key: { type: 'string' },
         'data-dir': { type: 'string' },
+        forget: { type: 'string' },
+        'max-message-bytes': { type: 'string' },
+        'voicemails-per-minute': { type: 'string' },
         'no-mdns': { type: 'boolean' },
         qr: { type: 'boolean' },
         'static-dir': { type: 'string' },
@@ -116,6 +129,12 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
   }
   if (values.help) return { kind: 'help' };
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  if (values.forget !== undefined) {
+    const name = normalizeName(values.forget);
+    const problem = nameProblem(name);
+    return problem === null ? { kind: 'forget', name, dataDir } : { kind: 'error', message: `--forget: ${problem}` };
+  }
 
   const options: SignalServerOptions = {};
   try {
@@ -138,6 +157,13 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     if (values['max-ringing-per-phone'] !== undefined) {
       options.maxRingingPerPhone = integer('--max-ringing-per-phone', values['max-ringing-per-phone'], 1, 10);
     }
+    // Every member sends to every other: the mesh costs each phone n-1 uploads, so it stays small.
+    if (values['max-conference-video'] !== undefined) {
+      options.maxConferenceVideo = integer('--max-conference-video', values['max-conference-video'], 2, 16);
+    }
+    if (values['max-conference-voice'] !== undefined) {
+      options.maxConferenceVoice = integer('--max-conference-voice', values['max-conference-voice'], 2, 16);
+    }
     if (values['allow-origin'] !== undefined) options.allowedOrigins = values['allow-origin'].map(allowedOrigin);
     if (values.group !== undefined) options.ringGroups = ringGroups(values.group);
     const limits = [
@@ -152,6 +178,13 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     for (const [option, text, key] of limits) {
       if (text !== undefined) options[key] = integer(option, text, 1, 1_000_000);
     }
+    if (values['max-message-bytes'] !== undefined) {
+      options.storeLimits = { maxMessageBytes: integer('--max-message-bytes', values['max-message-bytes'], 1, 60_000) };
+    }
+    if (values['voicemails-per-minute'] !== undefined) {
+      options.voicemailsPerMinute = integer('--voicemails-per-minute', values['voicemails-per-minute'], 1, 1_000);
+    }
+    options.dataDir = dataDir;
     if (values['ice-server'] !== undefined) options.iceServers = values['ice-server'].map(iceServer);
     const turnSecret = values['turn-secret'] ?? env.LEANPHONE_TURN_SECRET;
     const turnUrls = values['turn-url'] ?? [];
@@ -185,7 +218,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     values.cert !== undefined && values.key !== undefined
       ? { kind: 'files', cert: values.cert, key: values.key }
       : values.tls
-        ? { kind: 'kept', dir: values['data-dir'] ?? defaultDataDir() }
+        ? { kind: 'kept', dir: dataDir }
         : { kind: 'none' };
   if (values.qr && tls.kind === 'none') {
     return { kind: 'error', message: '--qr needs --tls (or --cert and --key): browsers give a phone its camera and microphone only over https' };

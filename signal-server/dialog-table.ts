@@ -1,8 +1,8 @@
 /**
  * Every live dialog, by call id and by user key, with its ring timer and the requests awaiting an
  * answer in it; the dialogs ended lately; and what each user has (calls ringing out, ringing in,
- * confirmed). A ring group's members are in its dialog while they ring. Tells its listener when a
- * user gets a first dialog or loses its last one.
+ * confirmed; a conference's links count as one call). A ring group's members are in its dialog while
+ * they ring. Tells its listener when a user gets a first dialog or loses its last one.
  */
 import { RecentlyEnded, type AnsweredMethod, type Awaiting, type Dialog, type DialogRequest } from './dialog.js';
 import type { UserKey } from './name-key.js';
@@ -20,13 +20,15 @@ export interface CallCounts {
   ringingOut: number;
   /** Calls to it that it has not answered yet. */
   ringingIn: number;
-  /** Answered calls, active or held. */
+  /** Answered calls, active or held: a conference counts once, however many links it has. */
   confirmed: number;
 }
 
 /** A dialog as the table keeps it: the same object it hands out as a read-only Dialog. */
 interface LiveDialog extends Dialog {
   phase: Dialog['phase'];
+  video: boolean;
+  conference: string | null;
   callee: UserKey;
   readonly forks: Set<UserKey>;
   /** Members that were rung and stopped (declined, gone, or another answered): their late messages are dropped. */
@@ -70,23 +72,37 @@ export class DialogTable {
 
   counts(user: UserKey): CallCounts {
     const counts: CallCounts = { ringingOut: 0, ringingIn: 0, confirmed: 0 };
+    const conferences = new Set<string>();
     for (const dialog of this.#byUser.get(user) ?? []) {
-      if (dialog.phase === 'confirmed') counts.confirmed += 1;
+      if (dialog.conference !== null) {
+        // A conference is one call; its links being set up ring nowhere.
+        if (dialog.phase === 'confirmed') conferences.add(dialog.conference);
+      } else if (dialog.phase === 'confirmed') counts.confirmed += 1;
       else if (dialog.caller === user) counts.ringingOut += 1;
       else counts.ringingIn += 1;
     }
+    counts.confirmed += conferences.size;
     return counts;
   }
 
   /**
-   * A new call, awaiting the answer to its INVITE; `onRingTimeout` runs if none comes in time. With
-   * `fork`, a call to a ring group (`callee` is its key) that forks: it rings at each of `members`.
+   * A new call, awaiting the answer to its INVITE; `onRingTimeout` runs if none comes in time.
+   * `conference` makes it a link of that conference from the start. With `fork`, a call to a ring
+   * group (`callee` is its key) that forks: it rings at each of `members`.
    */
   open(
-    invite: { callId: string; caller: UserKey; callee: UserKey; cseq: number; fork?: { group: string; members: readonly UserKey[] } },
+    invite: {
+      callId: string;
+      caller: UserKey;
+      callee: UserKey;
+      cseq: number;
+      video: boolean;
+      conference?: string;
+      fork?: { group: string; members: readonly UserKey[] };
+    },
     onRingTimeout: (dialog: Dialog) => void,
   ): Dialog {
-    const { callId, caller, callee, cseq, fork } = invite;
+    const { callId, caller, callee, cseq, video, fork } = invite;
     const dialog: LiveDialog = {
       callId,
       caller,
@@ -99,6 +115,8 @@ export class DialogTable {
       callerAlerted: false,
       lastCseq: new Map([[caller, cseq]]),
       awaiting: [{ from: caller, method: 'INVITE', cseq }],
+      video,
+      conference: invite.conference ?? null,
       ringTimer: null,
     };
     dialog.ringTimer = setTimeout(() => {
@@ -144,10 +162,17 @@ export class DialogTable {
     return true;
   }
 
+  /** Makes `dialog` a link of conference `id`: from now on it counts as part of that one call. */
+  tag(dialog: Dialog, id: string): void {
+    const live = this.#live(dialog);
+    if (live) live.conference = id;
+  }
+
   /** Records a request relayed in `dialog`: its cseq, and, if it is answered, that it awaits its answer. */
   requested(dialog: Dialog, sender: UserKey, request: DialogRequest): void {
     const live = this.#live(dialog);
     if (!live) return;
+    if (request.method === 'INVITE') live.video = request.body.media.video;
     if (request.method !== 'ACK' && request.method !== 'CANCEL') live.lastCseq.set(sender, request.cseq);
     if (request.method === 'INVITE' || request.method === 'CANCEL' || request.method === 'BYE' || request.method === 'REFER') {
       // At most one awaiting request per sender and method: a newer one replaces the older.

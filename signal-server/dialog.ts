@@ -27,6 +27,10 @@ export interface Dialog {
   readonly lastCseq: ReadonlyMap<UserKey, number>;
   /** Relayed requests still awaiting a final answer from the other party: at most one per sender and method. */
   readonly awaiting: readonly Awaiting[];
+  /** Whether the latest offer in it (the INVITE or a re-INVITE) carried video. */
+  readonly video: boolean;
+  /** The conference (conference.ts) it is a link of, or null for a call of its own. */
+  readonly conference: string | null;
 }
 
 /** The requests that are answered; ACK, INFO and NOTIFY are not. */

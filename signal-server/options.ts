@@ -2,12 +2,12 @@
  * What an embedder (the CLI, the desktop app's "Host a LAN") passes to startSignalServer, and the
  * defaults the protocol sets. Every timer is here so tests can shorten them.
  */
-import type { IceServer } from '../common/protocol.js';
+import { CONFERENCE_LIMITS, type IceServer } from '../common/protocol.js';
 import type { RingGroupDefinition } from '../common/ring-groups.js';
 import type { Logger } from './log.js';
 import type { PasscodeGuardLimits } from './passcode-guard.js';
 import type { FloodLimits } from './rate-limit.js';
-import type { StoreLimits } from './store/host-store.js';
+import type { Forgotten, StoreLimits } from './store/host-store.js';
 import type { TurnOptions } from './turn.js';
 
 export interface SignalServerOptions {
@@ -43,6 +43,10 @@ export interface SignalServerOptions {
   maxCallsPerPhone?: number;
   /** Incoming calls that may ring at one phone at once (call waiting); more get 486. Default 1. */
   maxRingingPerPhone?: number;
+  /** People (this phone included) in a conference where anyone sends video; one more gets 503. Default 4. */
+  maxConferenceVideo?: number;
+  /** People in a conference with voice only; one more gets 503. Default 6. */
+  maxConferenceVoice?: number;
   /** Names that ring several users: an INVITE to one rings every member online and free. Default none. */
   ringGroups?: RingGroupDefinition[];
   /** Calls one user may have ringing (unanswered) at once; more get 503. Default 3. */
@@ -61,8 +65,21 @@ export interface SignalServerOptions {
   floodLimits?: Partial<FloodLimits>;
   /** How hard repeated wrong passcodes from one address are held off. */
   passcodeLimits?: Partial<PasscodeGuardLimits>;
+  /**
+   * The folder the host keeps its directory, messages and voicemail in (the store, in its `host/`
+   * subfolder). Without it the server keeps nothing between registrations: MESSAGE and VOICEMAIL get 501.
+   */
+  dataDir?: string | null;
   /** Caps on the directory, messages and voicemail the host keeps. */
   storeLimits?: Partial<StoreLimits>;
+  /** Voicemails one caller may leave a minute (upload tickets issued), sustained. Default 4. */
+  voicemailsPerMinute?: number;
+  /** Voicemails one caller may leave at once before voicemailsPerMinute applies. Default 2. */
+  voicemailBurst?: number;
+  /** How long an upload ticket is good for: the longest recording and the time to send it. Default 90,000 ms. */
+  uploadTicketMs?: number;
+  /** How long a ticket to play and delete one's own voicemail is good for. Default 300,000 ms. */
+  mailboxTicketMs?: number;
   /**
    * Web page origins that may open a socket besides the server's own pages and the desktop app
    * (`scheme://host[:port]`); a handshake with any other Origin gets 403. Clients sending no Origin
@@ -115,7 +132,12 @@ export interface RunningSignalServer {
   readonly fingerprint: string | null;
   readonly host: string;
   readonly port: number;
-  /** Ends every socket with 1001 and stops listening. */
+  /**
+   * Removes `name` (or a look-alike) from the directory with every message and voicemail to or from
+   * it; null when the directory does not hold it, or the server keeps none.
+   */
+  forget(name: string): Promise<Forgotten | null>;
+  /** Ends every socket with 1001, stops listening and closes the store. */
   close(): Promise<void>;
 }
 
@@ -133,6 +155,8 @@ export const DEFAULTS = {
   maxEndedDialogs: 10_000,
   maxCallsPerPhone: 2,
   maxRingingPerPhone: 1,
+  maxConferenceVideo: CONFERENCE_LIMITS.video,
+  maxConferenceVoice: CONFERENCE_LIMITS.voice,
   maxRingingPerCaller: 3,
   callsPerMinute: 10,
   callBurst: 5,
@@ -151,6 +175,10 @@ export const DEFAULTS = {
     reconnectMs: 1_000,
     maxReconnectMs: 30_000,
   },
+  voicemailsPerMinute: 4,
+  voicemailBurst: 2,
+  uploadTicketMs: 90_000,
+  mailboxTicketMs: 300_000,
   storeLimits: {
     maxDirectoryUsers: 100_000,
     maxMessageBytes: 4096,

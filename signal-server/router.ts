@@ -43,7 +43,7 @@ export interface Router {
   drop(key: UserKey): void;
   /** Sends `message` to `to` as from `from`, both stamped in; held while `to`'s socket is lost. */
   deliver(to: UserKey, from: UserKey, message: Request | Response): void;
-  /** Sends the server's own `message` to `to` (no `from`, as a reply on its socket has none); held the same way. */
+  /** Sends the server's own `message` to `to` (no `from` nor `to`, as a reply on its socket has none); held the same way. */
   deliverOwn(to: UserKey, message: Request | Response): void;
   /** Sends the server's own response on `connection`. */
   reply(connection: Connection, response: ServerResponse): void;

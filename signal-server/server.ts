@@ -12,7 +12,12 @@ import { CloseCode, MAX_FRAME_BYTES, SIGNAL_PATH, SUBPROTOCOL } from '../common/
 import { AddressLimits } from './address-limits.js';
 import { fingerprintOf } from '../node-lib/certificate.js';
 import { Heartbeat } from './heartbeat.js';
-import { handleHttp } from './http.js';
+import { handleHttp, setSecurityHeaders } from './http.js';
+import { Directory } from './directory.js';
+import type { OpenedStore } from './host-records.js';
+import { openSqliteStore } from './store/sqlite-store.js';
+import { handleVoicemail, isVoicemailPath } from './voicemail-http.js';
+import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
 import { DEFAULTS, type RunningSignalServer, type SignalServerOptions, type SipOptions } from './options.js';
 import { OriginPolicy, normaliseOrigin } from './origins.js';
@@ -29,9 +34,9 @@ export type { RunningSignalServer, SignalServerOptions } from './options.js';
 const TEXT_FRAME = { binary: false } as const;
 
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
-  const config = switchboardConfig(options);
-  const { logger, addressLimits } = config;
   const allowedOrigins = (options.allowedOrigins ?? []).map(checkedOrigin);
+  const config = { ...switchboardConfig(options), store: await openStore(options) };
+  const { logger, addressLimits } = config;
   const switchboard = new Switchboard(config);
   // Loaded only when asked for: a server without a gateway does not even read the SIP stack.
   const gateway = options.sip ? new (await import('./sip-gateway/gateway.js')).SipGateway(sipGatewayConfig(options.sip), switchboard, logger) : null;
@@ -41,7 +46,11 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const staticDir = options.staticDir ? resolve(options.staticDir) : null;
 
   const onRequest: RequestListener = (request, response) => {
-    handleHttp({ staticDir, health: () => switchboard.health() }, request, response).catch((error: unknown) => {
+    const records = switchboard.records;
+    const voicemail = records !== null && isVoicemailPath(new URL(request.url ?? '/', 'http://localhost').pathname);
+    if (voicemail) setSecurityHeaders(response);
+    const handled = voicemail ? handleVoicemail(records, logger, request, response) : handleHttp({ staticDir, health: () => switchboard.health() }, request, response);
+    handled.catch((error: unknown) => {
       logger.log('error', 'http-error', { message: error instanceof Error ? error.message : String(error) });
       if (!response.headersSent) response.writeHead(500);
       response.end();
@@ -111,9 +120,14 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   pingTimer.unref();
 
   await new Promise<void>((done, fail) => {
-    http.once('error', fail);
+    const failed = (error: Error): void => {
+      switchboard.stop();
+      void config.store?.store.close();
+      fail(error);
+    };
+    http.once('error', failed);
     http.listen(options.port ?? DEFAULTS.port, options.host ?? DEFAULTS.host, () => {
-      http.off('error', fail);
+      http.off('error', failed);
       done();
     });
   });
@@ -144,12 +158,21 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     fingerprint,
     host,
     port: address.port,
+    forget: (name) => switchboard.forget(name),
     close() {
       closing ??= new Promise<void>((done) => {
         clearInterval(pingTimer);
         gateway?.stop();
         switchboard.stop();
-        http.close(() => done());
+        http.close(() => {
+          // The store closes after the last HTTP answer, and after what it was asked has reached the disk.
+          const store = config.store?.store;
+          if (store) store.close().then(done, (error: unknown) => {
+            logger.log('error', 'store-close-failed', { error: String(error) });
+            done();
+          });
+          else done();
+        });
         for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, 'Server shutting down');
         http.closeIdleConnections();
         const force = setTimeout(() => {
@@ -219,6 +242,30 @@ function sipGatewayConfig(sip: SipOptions): SipGatewayConfig {
   };
 }
 
+/** The folder the store owns inside a data folder (the TLS identity and settings live beside it). */
+export const storeDir = (dataDir: string): string => resolve(dataDir, 'host');
+
+/** Opens the store in `options.dataDir` and reads its directory; null without a data folder. */
+async function openStore(options: SignalServerOptions): Promise<OpenedStore | null> {
+  if (!options.dataDir) return null;
+  const logger: Logger = options.logger ?? silentLogger;
+  const storeLimits = { ...DEFAULTS.storeLimits, ...options.storeLimits };
+  const store = await openSqliteStore({ dir: storeDir(options.dataDir), limits: storeLimits, logger });
+  try {
+    const directory = await Directory.open(store, storeLimits.maxDirectoryUsers, logger);
+    const ticketLimits = {
+      uploadTicketMs: options.uploadTicketMs ?? DEFAULTS.uploadTicketMs,
+      mailboxTicketMs: options.mailboxTicketMs ?? DEFAULTS.mailboxTicketMs,
+      perMinute: options.voicemailsPerMinute ?? DEFAULTS.voicemailsPerMinute,
+      burst: options.voicemailBurst ?? DEFAULTS.voicemailBurst,
+    };
+    return { store, directory, storeLimits, ticketLimits };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
 /** The switchboard's settings: each option, or the protocol's default. */
 export function switchboardConfig(options: SignalServerOptions): SwitchboardConfig {
   const iceServers = options.iceServers ?? [];
@@ -238,6 +285,10 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
       maxCalls: options.maxCallsPerPhone ?? DEFAULTS.maxCallsPerPhone,
       maxRinging: options.maxRingingPerPhone ?? DEFAULTS.maxRingingPerPhone,
     },
+    conferenceLimits: {
+      video: options.maxConferenceVideo ?? DEFAULTS.maxConferenceVideo,
+      voice: options.maxConferenceVoice ?? DEFAULTS.maxConferenceVoice,
+    },
     ringGroups: new RingGroups(options.ringGroups),
     callLimits: {
       maxRinging: options.maxRingingPerCaller ?? DEFAULTS.maxRingingPerCaller,
@@ -253,6 +304,7 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
       registrationsPerMinute: options.registrationsPerMinute ?? DEFAULTS.registrationsPerMinute,
       registrationBurst: options.registrationBurst ?? DEFAULTS.registrationBurst,
     }),
+    store: null,
     logger: options.logger ?? silentLogger,
   };
 }

@@ -8,9 +8,11 @@ import { CloseCode, isResponse, type IceServer, type Message } from '../common/p
 import { parseMessage } from '../common/schema.js';
 import type { AddressLimits } from './address-limits.js';
 import { CallGuard, type CallLimits } from './call-guard.js';
+import { ConferenceTable, type ConferenceLimits } from './conference.js';
 import { DialogTable } from './dialog-table.js';
 import type { Board } from './handlers/board.js';
 import { endForLostParty, type LeaveReason } from './handlers/endings.js';
+import { hostRecords, type HostRecords, type OpenedStore } from './host-records.js';
 import { handleRequest, register, relayResponse, unregister } from './handlers/index.js';
 import { echo, log, nameOf, refuse } from './handlers/replies.js';
 import type { Logger } from './log.js';
@@ -22,6 +24,8 @@ import { FloodGuard, type FloodLimits } from './rate-limit.js';
 import { LocalRegistry } from './registry.js';
 import type { RingGroups } from './ring-groups.js';
 import { LocalRouter, type Connection, type Link } from './router.js';
+import { nameKeys } from './name-key.js';
+import type { Forgotten } from './store/host-store.js';
 
 export type { Connection, Link } from './router.js';
 
@@ -44,6 +48,8 @@ export interface SwitchboardConfig {
   maxEndedDialogs: number;
   /** What one phone may hold: answered calls, and incoming calls ringing. */
   phoneLimits: PhoneLimits;
+  /** The most people in one conference. */
+  conferenceLimits: ConferenceLimits;
   /** The host's ring groups: their names are no user's. */
   ringGroups: RingGroups;
   callLimits: CallLimits;
@@ -51,6 +57,8 @@ export interface SwitchboardConfig {
   passcodeLimits: PasscodeGuardLimits;
   /** Names and registrations per client address. */
   addressLimits: AddressLimits;
+  /** The host's store, opened in its data folder; null keeps nothing (no directory, messages or voicemail). */
+  store: OpenedStore | null;
   logger: Logger;
 }
 
@@ -67,8 +75,10 @@ export class Switchboard implements PeerPort {
       (key) => unregister(this.#board, key, 'Peer lost'),
     );
     const presence = new PresenceFeed(config.presenceFlushMs, (frame) => router.broadcast(frame));
+    const records = config.store && hostRecords(config.store, router, config.logger);
+    // A user who goes offline stays in a host's directory, shown with when it was last seen.
     const registry = new LocalRegistry((key, name, state) => {
-      presence.changed(key, name, state);
+      presence.changed(key, name, state, state === 'offline' ? records?.directory.left(key, Date.now()) : undefined);
       this.#board.outside?.presence(key, name, state);
     });
     const dialogs = new DialogTable(config, (key, busy) => registry.setBusy(key, busy));
@@ -77,10 +87,12 @@ export class Switchboard implements PeerPort {
       config,
       registry,
       dialogs,
+      conferences: new ConferenceTable(),
       router,
       callGuard: new CallGuard(config.callLimits),
       passcodeGuard: new PasscodeGuard(config.passcodeLimits),
       outside: null,
+      records,
     };
   }
 
@@ -103,6 +115,27 @@ export class Switchboard implements PeerPort {
     for (const dialog of board.dialogs.of(key)) endForLostParty(board, dialog, key, reason);
     board.router.drop(key);
     board.callGuard.forget(key);
+  }
+
+  get records(): HostRecords | null {
+    return this.#board.records;
+  }
+
+  /**
+   * Removes `name` from the directory with its messages and voicemail; the phone books drop it once
+   * it is offline (at once if it is). Null when the directory does not know it.
+   */
+  async forget(name: string): Promise<Forgotten | null> {
+    const records = this.#board.records;
+    if (records === null) return null;
+    const key = records.directory.find(nameKeys(name));
+    if (key === undefined) return null;
+    const known = records.directory.nameOf(key) ?? name;
+    const forgotten = await records.directory.forget(key);
+    records.tickets.forget(key, Date.now());
+    if (this.#board.registry.get(key) === undefined) this.#presence.changed(key, known, 'offline');
+    log(this.#board, 'info', 'forgotten', { user: known, messages: forgotten?.messages, voicemails: forgotten?.voicemails });
+    return forgotten;
   }
 
   get connections(): ReadonlySet<Connection> {

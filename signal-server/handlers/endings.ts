@@ -1,9 +1,10 @@
 /**
  * How dialogs end when the server ends them (no answer in time, a party gone, every member of a
  * ring group gone or declined) and what ending any dialog involves: the table forgets it (presence
- * follows) and the log says why.
+ * follows), so does its conference, and the log says why.
  */
 import { REASONS } from '../../common/protocol.js';
+import { linkEnded } from '../conference.js';
 import { otherParty, ringing, type Dialog } from '../dialog.js';
 import type { UserKey } from '../name-key.js';
 import type { Board } from './board.js';
@@ -13,6 +14,7 @@ export type LeaveReason = 'Peer left' | 'Peer lost';
 
 export function endDialog(board: Board, dialog: Dialog, why: string): void {
   board.dialogs.end(dialog, Date.now());
+  linkEnded(board, dialog);
   log(board, 'info', 'call-end', { callId: dialog.callId, why });
 }
 

@@ -1,12 +1,14 @@
 /**
  * A new INVITE starts a call: the server finds the callee and checks it can ring (404, 480, 486),
  * checks the caller's limits (503), answers 100 and relays the INVITE. Either party may be in other
- * calls already, up to the phone limits. An INVITE to a ring group forks to every member who can
- * ring (480 when none can). An INVITE for a live dialog is a re-INVITE, relayed within it.
- * An INVITE following a transfer must name a referral the server recorded (refer.ts). A callee who
- * is no user or group here may be outside, reached through a peer (outside.ts).
+ * calls already, up to the phone limits. An INVITE carrying a conference (conference.ts) invites
+ * someone into it, or links two of its members without ringing. An INVITE to a ring group forks to
+ * every member who can ring (480 when none can). An INVITE following a transfer must name a
+ * referral the server recorded (refer.ts). A callee who is no user or group here may be outside,
+ * reached through a peer (outside.ts). An INVITE for a live dialog is a re-INVITE, relayed within it.
  */
 import { nameProblem } from '../../common/protocol.js';
+import { admitted, planConference, type ConferencePlan } from '../conference.js';
 import { nameKeys, type UserKey } from '../name-key.js';
 import type { RingGroup } from '../ring-groups.js';
 import type { Connection } from '../router.js';
@@ -19,7 +21,7 @@ import { echo, log, nameOf, refuse, reply } from './replies.js';
 export const invite: Handler<'INVITE'> = (board, connection, sender, request) => {
   if (!board.dialogs.get(request.callId)) startCall(board, connection, sender, request);
   else if (request.body.referral !== undefined) refuse(board, connection, { ...echo(request), status: 400, reason: 'body.referral: only a new call follows a referral' });
-  else relayInDialog(board, connection, sender, request);
+  else relayInDialog(board, connection, sender, withoutConference(request));
 };
 
 function startCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>): void {
@@ -37,6 +39,7 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   if (group) {
     // A REFER's target is a registered user, so no referral can name a group.
     if (request.body.referral !== undefined) refuse(board, connection, { ...echo(request), status: 403, reason: 'body.referral: no transfer goes to a ring group' });
+    else if (request.body.conference !== undefined) refuse(board, connection, { ...echo(request), status: 400, reason: 'body.conference: a ring group joins no conference' });
     else startGroupCall(board, connection, caller, request, group);
     return;
   }
@@ -49,32 +52,52 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     refuseCall(board, connection, caller, request, 404);
     return;
   }
-  const referred = request.body.referral === undefined ? null : checkReferral(board, caller, callee, request);
+  const { conference, media, referral } = request.body;
+  if (conference !== undefined && referral !== undefined) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: 'body.referral: a call that follows a referral joins no conference' });
+    return;
+  }
+  const plan = conference === undefined ? null : planConference(board, caller, callee, conference, media.video);
+  if (plan?.kind === 'refused') {
+    refuse(board, connection, { ...echo(request), status: plan.status, reason: plan.reason });
+    return;
+  }
+  const referred = referral === undefined ? null : checkReferral(board, caller, callee, request);
   if (referred?.ok === false) {
     if (referred.status === 403) refuse(board, connection, { ...echo(request), status: 403, reason: referred.reason });
     else refuseCall(board, connection, caller, request, referred.status);
     return;
   }
-  const unavailable = calleeRefusal(board, callee);
+  const unavailable = calleeRefusal(board, callee, plan);
   if (unavailable !== null) {
     refuseCall(board, connection, caller, request, unavailable);
     return;
   }
-  const limited = callerRefusal(board, caller);
+  const limited = callerRefusal(board, caller, plan);
   if (limited) {
     refuse(board, connection, { ...echo(request), status: 503, reason: limited });
     return;
   }
-  const dialog = board.dialogs.open({ callId: request.callId, caller, callee, cseq: request.cseq }, (ringing) => ringTimeout(board, ringing));
+  const link = plan?.kind === 'introduction' ? { conference: plan.id } : {};
+  const opened = { callId: request.callId, caller, callee, cseq: request.cseq, video: media.video, ...link };
+  const dialog = board.dialogs.open(opened, (ringing) => ringTimeout(board, ringing));
   reply(board, connection, request, 100);
-  board.router.deliver(callee, caller, referred ? { ...request, body: referred.body } : request);
+  if (plan !== null) board.router.deliver(callee, caller, admitted(board, plan, dialog, request));
+  else board.router.deliver(callee, caller, referred ? { ...request, body: referred.body } : request);
   if (referred) board.dialogs.referrals.placed(referred.referral);
-  log(board, 'info', 'call-start', { callId: dialog.callId, from: nameOf(board, caller), to: nameOf(board, callee), video: request.body.media.video });
+  log(board, 'info', 'call-start', { callId: dialog.callId, from: nameOf(board, caller), to: nameOf(board, callee), video: media.video, conference: conference?.id });
 }
 
-/** A peer for a callee outside (through the SIP gateway), unless the call follows a referral (only to users here). */
+/** A re-INVITE renegotiates its own call: a conference in it means nothing, and is not relayed. */
+function withoutConference(request: RequestOf<'INVITE'>): RequestOf<'INVITE'> {
+  if (request.body.conference === undefined) return request;
+  const { conference: _dropped, ...body } = request.body;
+  return { ...request, body };
+}
+
+/** A peer for a callee outside (through the SIP gateway), unless the call follows a referral or joins a conference (only users here do). */
 function outsidePeer(board: Board, caller: UserKey, request: RequestOf<'INVITE'>): UserKey | undefined {
-  if (request.to === undefined || request.body.referral !== undefined) return undefined;
+  if (request.to === undefined || request.body.referral !== undefined || request.body.conference !== undefined) return undefined;
   return board.outside?.dial(request.to, caller) ?? undefined;
 }
 
@@ -85,13 +108,13 @@ function startGroupCall(board: Board, connection: Connection, caller: UserKey, r
     refuseCall(board, connection, caller, request, 480);
     return;
   }
-  const limited = callerRefusal(board, caller);
+  const limited = callerRefusal(board, caller, null);
   if (limited) {
     refuse(board, connection, { ...echo(request), status: 503, reason: limited });
     return;
   }
   const { callId, cseq } = request;
-  board.dialogs.open({ callId, caller, callee: group.key, cseq, fork: { group: group.name, members } }, (ringing) => ringTimeout(board, ringing));
+  board.dialogs.open({ callId, caller, callee: group.key, cseq, video: request.body.media.video, fork: { group: group.name, members } }, (ringing) => ringTimeout(board, ringing));
   reply(board, connection, request, 100);
   const forked = { ...request, group: group.name };
   for (const member of members) board.router.deliver(member, caller, forked);
@@ -103,7 +126,7 @@ function freeMembers(board: Board, group: RingGroup, caller: UserKey): UserKey[]
   const free: UserKey[] = [];
   for (const member of group.members) {
     const key = board.registry.find(member.keys);
-    if (key !== undefined && key !== caller && !free.includes(key) && calleeRefusal(board, key) === null) free.push(key);
+    if (key !== undefined && key !== caller && !free.includes(key) && calleeRefusal(board, key, null) === null) free.push(key);
   }
   return free;
 }
@@ -116,19 +139,26 @@ function refuseCall(board: Board, connection: Connection, caller: UserKey, reque
 /**
  * Why a registered callee cannot ring: away or in dnd (480), or its phone full (486): it holds its
  * most answered calls, or its most incoming calls ring already. Null when it can: a phone in a call
- * can be rung (call waiting).
+ * can be rung (call waiting). A link between two members of a conference rings nowhere: it needs
+ * only the callee's socket.
  */
-function calleeRefusal(board: Board, callee: UserKey): 480 | 486 | null {
+function calleeRefusal(board: Board, callee: UserKey, plan: ConferencePlan | null): 480 | 486 | null {
+  if (plan?.kind === 'introduction') return board.router.isConnected(callee) ? null : 480;
   if (!board.router.isConnected(callee) || board.registry.get(callee)?.published === 'dnd') return 480;
   const { confirmed, ringingIn } = board.dialogs.counts(callee);
   const { maxCalls, maxRinging } = board.config.phoneLimits;
   return confirmed >= maxCalls || ringingIn >= maxRinging ? 486 : null;
 }
 
-/** Why the caller may not start another call: its phone full, or over the call limits; null when it may (and the call is counted). */
-function callerRefusal(board: Board, caller: UserKey): string | null {
+/**
+ * Why the caller may not start another call: its phone full, or over the call limits; null when it
+ * may (and the call is counted). Inviting someone into its conference adds no call to the caller's
+ * phone, so only the call limits apply; a link in its conference is bounded by the conference's size.
+ */
+function callerRefusal(board: Board, caller: UserKey, plan: ConferencePlan | null): string | null {
+  if (plan?.kind === 'introduction') return null;
   const { confirmed, ringingOut } = board.dialogs.counts(caller);
   const { maxCalls } = board.config.phoneLimits;
-  if (confirmed >= maxCalls) return `Too many calls (at most ${maxCalls} answered at once)`;
+  if (plan === null && confirmed >= maxCalls) return `Too many calls (at most ${maxCalls} answered at once)`;
   return board.callGuard.refusal(caller, ringingOut, Date.now());
 }

@@ -4,6 +4,7 @@
  * member's, see forks.ts); the answer to a BYE ends it.
  */
 import type { Response } from '../../common/protocol.js';
+import { linkAnswered } from '../conference.js';
 import { answered, isParty, otherParty } from '../dialog.js';
 import type { UserKey } from '../name-key.js';
 import type { Connection } from '../router.js';
@@ -41,6 +42,7 @@ export function relayResponse(board: Board, connection: Connection, sender: User
 
   if (answersFirstInvite && response.status >= 200 && response.status < 300) {
     board.dialogs.confirm(dialog, sender);
+    linkAnswered(board, dialog);
     log(board, 'info', 'call-answered', { callId: dialog.callId });
   } else if (answersFirstInvite && response.status >= 300) {
     endDialog(board, dialog, `answered ${response.status}`);

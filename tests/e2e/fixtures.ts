@@ -5,6 +5,7 @@
  */
 import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { startSignalServer, type RunningSignalServer, type SignalServerOptions } from '../../signal-server/server.js';
+import { smallCameraScript, type CameraSize } from '../support/small-camera.js';
 import { PROBE_SCRIPT } from './media.js';
 import { Phone } from './phone.js';
 
@@ -62,6 +63,8 @@ export interface PhoneOptions {
   /** Default 1024x720 in the light scheme. */
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** Asks the camera for this picture size and rate (default: the fake device's own). */
+  camera?: CameraSize;
 }
 
 interface Fixtures {
@@ -103,6 +106,7 @@ async function newWatchedContext(browser: Browser, options: PhoneOptions, watch:
     }
   });
   await context.addInitScript(PROBE_SCRIPT);
+  if (options.camera) await context.addInitScript(smallCameraScript(options.camera));
   context.on('page', (page) => watchPage(page, watch));
   return context;
 }

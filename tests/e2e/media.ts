@@ -3,7 +3,7 @@
  * figures from getStats, read through a probe that records each RTCPeerConnection the page makes.
  * Silence and stillness can only be seen over a window, so those checks sample one in the page.
  */
-import { expect } from '@playwright/test';
+import { expect, type Locator } from '@playwright/test';
 import type { Phone } from './phone.js';
 
 export interface Inbound {
@@ -51,6 +51,18 @@ export function PROBE_SCRIPT(): void {
 
 export function inbound(phone: Phone): Promise<Inbound> {
   return phone.page.evaluate(() => (window as unknown as { __leanphoneProbe: Probe }).__leanphoneProbe.inbound());
+}
+
+/** Frames a <video> element has presented so far. */
+export function framesOf(video: Locator): Promise<number> {
+  return video.evaluate((element: HTMLVideoElement) => element.getVideoPlaybackQuality().totalVideoFrames);
+}
+
+/** The <video> shows a picture and presents new frames. */
+export async function expectFramesRising(video: Locator, label: string, timeout = 15_000): Promise<void> {
+  const frames = await framesOf(video);
+  await expect.poll(() => framesOf(video), { message: `${label}: video frames rise`, timeout }).toBeGreaterThan(frames + 10);
+  expect(await video.evaluate((element: HTMLVideoElement) => element.videoWidth), `${label}: a picture`).toBeGreaterThan(0);
 }
 
 /** Frames the remote <video> element has presented so far. */

@@ -345,6 +345,85 @@ describe('media recovery', () => {
   });
 });
 
+describe('conference', () => {
+  const conferenceNotify = (id: string, members: string[], join: string): Message =>
+    ({ method: 'NOTIFY', cseq: 3, to: 'Me', body: { event: 'conference', id, members, join } }) as Request;
+
+  /** In a call with Ada, we add Cy, who answers: a conference of three. Answers its id. */
+  async function withAdaAndCy(phone: ReturnType<typeof setup>): Promise<string> {
+    await inCallWithAda(phone);
+    phone.store.addPerson('Cy');
+    await settle();
+    const [toCy] = phone.requests('INVITE');
+    phone.store.receive(ok(toCy!.callId, 1, 'Cy'));
+    return (toCy!.body as { conference: { id: string } }).conference.id;
+  }
+
+  it('Add person invites them into the conference with the call it grows from; the two calls show as its participants', async () => {
+    const phone = setup();
+    const id = await withAdaAndCy(phone);
+    const [toCy] = phone.requests('INVITE');
+    expect(toCy).toMatchObject({ to: 'Cy', body: { media: { audio: true, video: false }, conference: { id, from: 'ada-call' } } });
+    expect(phone.store.participants.map((line) => [line.peer, line.state.phase])).toEqual([
+      ['Ada', 'active'],
+      ['Cy', 'active'],
+    ]);
+    expect(phone.store.statusText).toBe('In conference with Ada and Cy');
+    expect(phone.store.addPersonState('Dee')).toEqual({ can: true, full: null });
+    expect(phone.store.addPersonState('Cy'), 'Cy is in it already').toEqual({ can: false, full: null });
+  });
+
+  it('mute and camera take every call of the conference, and a newcomer the server introduces is called as the conference is', async () => {
+    const phone = setup();
+    const id = await withAdaAndCy(phone);
+    phone.store.toggleMute(phone.store.participants[1]!.callId);
+    await settle();
+    expect(phone.peers.map((peer) => peer.intent?.muted)).toEqual([true, true]);
+    await phone.store.toggleCamera('ada-call');
+    await settle();
+    expect(phone.peers.map((peer) => peer.intent?.cameraOn)).toEqual([true, true]);
+    expect(phone.cameras).toHaveLength(1);
+
+    phone.store.receive(conferenceNotify(id, ['Ada', 'Cy', 'Dee'], 'Dee'));
+    await settle();
+    const toDee = phone.requests('INVITE').find((invite) => invite.to === 'Dee');
+    expect(toDee).toMatchObject({ body: { media: { audio: true, video: true }, conference: { id } } });
+    expect(phone.peers[2]!.intent).toMatchObject({ muted: true, cameraOn: true, hold: false });
+  });
+
+  it('a link from a member is answered without ringing or alert, and leaves no history; Leave hangs up every call', async () => {
+    const phone = setup();
+    const id = await withAdaAndCy(phone);
+    phone.store.receive({ method: 'INVITE', cseq: 1, callId: 'dee-call', from: 'Dee', to: 'Me', body: { sdp: OFFER, media: { audio: true, video: false }, conference: { id, members: ['Ada', 'Cy'] } } } as Request);
+    await settle();
+    expect(phone.alerts).not.toContain('alert Dee');
+    expect(phone.tones.at(-1)).not.toBe('ringtone');
+    expect(phone.responses(200).map((r) => r.callId)).toContain('dee-call');
+    expect(phone.store.participants.map((line) => line.peer)).toEqual(['Ada', 'Cy', 'Dee']);
+    expect(phone.store.addPersonState('Eve'), 'four with video is full, three with voice is not').toEqual({ can: true, full: null });
+
+    const toCy = phone.requests('INVITE')[0]!.callId;
+    phone.store.hangup('ada-call');
+    expect(phone.requests('BYE').map((bye) => bye.callId)).toEqual(['ada-call', toCy, 'dee-call']);
+    expect(phone.peers.every((peer) => peer.closed)).toBe(true);
+    expect(phone.history.map((entry) => [entry.peer, entry.kind])).toEqual([
+      ['Ada', 'incoming'],
+      ['Cy', 'outgoing'],
+    ]);
+  });
+
+  it('hold takes the whole conference, and the calls on hold list it once', async () => {
+    const phone = setup();
+    await withAdaAndCy(phone);
+    phone.store.receive(invite('eve-call', 'Eve'));
+    phone.store.answer('eve-call', false);
+    await settle();
+    expect(phone.peers.slice(0, 2).map((peer) => peer.intent?.hold)).toEqual([true, true]);
+    expect(phone.store.main?.peer).toBe('Eve');
+    expect(phone.store.onHold.map((line) => line.peer)).toEqual(['Ada']);
+  });
+});
+
 describe('transfer', () => {
   it('transferee: 202, the held call sends nothing without a re-INVITE, the target is called on its own peer sharing the microphone', async () => {
     const phone = setup();

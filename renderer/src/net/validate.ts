@@ -3,7 +3,7 @@
  * phone relies on, nothing more (the server has already validated what peers sent). Kept free
  * of zod to keep the renderer bundle small. Never throws.
  */
-import { CALL_ID_PATTERN, METHODS, type Message, type Method } from '../../../common/protocol.js';
+import { CALL_ID_PATTERN, MESSAGE_ID_PATTERN, METHODS, type Message, type Method } from '../../../common/protocol.js';
 import { missingCase } from '../lib/missing-case.js';
 
 export type Checked = { ok: true; message: Message } | { ok: false; reason: string };
@@ -29,6 +29,35 @@ function usersProblem(v: unknown): string | null {
   return null;
 }
 
+const isNames = (v: unknown): boolean => Array.isArray(v) && v.length <= 64 && v.every(isStr);
+
+/** A conference as an INVITE or a NOTIFY names it: its id and who is in it. */
+function conferenceProblem(v: Obj): string | null {
+  if (!isStr(v.id) || !CALL_ID_PATTERN.test(v.id)) return 'conference id is malformed';
+  if (v.members !== undefined && !isNames(v.members)) return 'conference members must be a list of names';
+  return null;
+}
+
+function notifyProblem(body: unknown): string | null {
+  if (!isObj(body)) return 'NOTIFY needs a body';
+  switch (body.event) {
+    case 'presence':
+      return usersProblem(body.users);
+    case 'refer':
+      return isStatus(body.status) ? null : 'body.status is out of range';
+    case 'receipt':
+      return receiptProblem(body);
+    case 'message-summary':
+      return summaryProblem(body);
+    case 'conference':
+      if (!Array.isArray(body.members)) return 'conference members must be a list of names';
+      if ((body.join !== undefined && !isStr(body.join)) || (body.leave !== undefined && !isStr(body.leave))) return 'conference join and leave must be names';
+      return conferenceProblem(body);
+    default:
+      return 'NOTIFY event is unknown';
+  }
+}
+
 /** The ring groups of a REGISTER 200: absent from older servers. */
 function groupsProblem(v: unknown): string | null {
   if (v === undefined) return null;
@@ -39,15 +68,32 @@ function groupsProblem(v: unknown): string | null {
   return null;
 }
 
+const isMessageId = (v: unknown): v is string => isStr(v) && MESSAGE_ID_PATTERN.test(v);
+
+function receiptProblem(body: Obj): string | null {
+  if (body.state !== 'delivered' && body.state !== 'read') return 'body.state must be delivered or read';
+  if (!Array.isArray(body.ids) || !body.ids.every(isMessageId) || !isInt(body.at)) return 'a receipt needs body.ids and body.at';
+  return null;
+}
+
+function summaryProblem(body: Obj): string | null {
+  if (!Array.isArray(body.unread) || !body.unread.every((u) => isObj(u) && isStr(u.name) && isInt(u.count))) return 'body.unread is malformed';
+  const voicemailOk = (v: unknown): boolean =>
+    isObj(v) && isStr(v.id) && isStr(v.from) && isInt(v.durationMs) && isInt(v.createdAt) && typeof v.heard === 'boolean';
+  if (!Array.isArray(body.voicemails) || !body.voicemails.every(voicemailOk)) return 'body.voicemails is malformed';
+  return null;
+}
+
 function bodyProblem(method: Method, body: unknown): string | null {
   switch (method) {
     case 'INVITE': {
       if (!isObj(body)) return 'INVITE needs a body';
       const media = body.media;
       if (!isObj(media) || typeof media.audio !== 'boolean' || typeof media.video !== 'boolean') return 'body.media is malformed';
+      if (body.conference !== undefined && !isObj(body.conference)) return 'conference id is malformed';
       if (body.referredBy !== undefined && !isStr(body.referredBy)) return 'body.referredBy must be a name';
       if (body.replaces !== undefined && !isCallId(body.replaces)) return 'body.replaces must be a callId';
-      return sdpProblem(body.sdp, 'offer');
+      return sdpProblem(body.sdp, 'offer') ?? (isObj(body.conference) ? conferenceProblem(body.conference) : null);
     }
     case 'REFER':
       if (!isObj(body) || !isStr(body.target) || !isStr(body.referredBy)) return 'REFER needs body.target and body.referredBy';
@@ -59,9 +105,12 @@ function bodyProblem(method: Method, body: unknown): string | null {
       return null;
     }
     case 'NOTIFY':
-      if (isObj(body) && body.event === 'refer') return isStatus(body.status) ? null : 'body.status is out of range';
-      if (!isObj(body) || body.event !== 'presence') return 'NOTIFY needs a presence or refer body';
-      return usersProblem(body.users);
+      return notifyProblem(body);
+    case 'MESSAGE':
+      if (!isObj(body) || !isMessageId(body.id) || !isStr(body.text) || !isInt(body.sentAt)) return 'MESSAGE needs body.id, body.text and body.sentAt';
+      return null;
+    case 'VOICEMAIL':
+      return 'VOICEMAIL is sent only by phones';
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
       return null;
@@ -114,8 +163,9 @@ export function checkIncoming(text: string): Checked {
 
   if (!isStr(raw.method) || !(METHODS as readonly string[]).includes(raw.method)) return { ok: false, reason: 'unknown method' };
   const method = raw.method as Method;
-  const presence = method === 'NOTIFY' && isObj(raw.body) && raw.body.event === 'presence';
-  if (method !== 'REGISTER' && method !== 'PUBLISH' && !presence && !isStr(raw.callId)) {
+  // Only a transfer report belongs to a call: presence, conference, receipts, summaries and MESSAGE belong to none.
+  const callless = method === 'MESSAGE' || (method === 'NOTIFY' && isObj(raw.body) && raw.body.event !== 'refer');
+  if (method !== 'REGISTER' && method !== 'PUBLISH' && !callless && !isStr(raw.callId)) {
     return { ok: false, reason: `${method} needs a callId` };
   }
   const problem = bodyProblem(method, raw.body);

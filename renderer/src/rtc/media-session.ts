@@ -68,6 +68,12 @@ export interface CallMediaView {
   reconnecting: boolean;
 }
 
+/** How a new call's local media starts: a call joining a conference starts as the conference is. */
+export interface CallStart {
+  muted?: boolean;
+  held?: boolean;
+}
+
 export const NO_MEDIA: CallMediaView = {
   muted: false,
   cameraOn: false,
@@ -132,16 +138,16 @@ export class MediaSession {
   // Offers and answers
 
   /** Caller: a new peer connection and its offer; the devices open while the INVITE goes out. */
-  async offer(callId: string, video: boolean): Promise<InviteBody> {
-    const call = this.#begin(callId, true, video);
+  async offer(callId: string, video: boolean, start: CallStart = {}): Promise<InviteBody> {
+    const call = this.#begin(callId, true, video, start);
     void this.#acquire(call, video);
     const sdp = await call.peer.createOffer();
     return { sdp, media: { audio: true, video } };
   }
 
   /** Callee: a new peer connection answering `offer`. */
-  async answer(callId: string, offer: SessionDescription, video: boolean): Promise<SessionDescription> {
-    const call = this.#begin(callId, false, video);
+  async answer(callId: string, offer: SessionDescription, video: boolean, start: CallStart = {}): Promise<SessionDescription> {
+    const call = this.#begin(callId, false, video, start);
     for (const candidate of this.#early.get(callId) ?? []) void call.peer.addRemoteCandidate(candidate);
     this.#early.delete(callId);
     void this.#acquire(call, video);
@@ -307,7 +313,7 @@ export class MediaSession {
     return this.#calls.get(call.callId) === call;
   }
 
-  #begin(callId: string, owner: boolean, video: boolean): CallMedia {
+  #begin(callId: string, owner: boolean, video: boolean, start: CallStart): CallMedia {
     if (this.#calls.size === 0) {
       // A first call starts afresh: new devices, no old problem.
       this.#replace('mic', null);
@@ -327,8 +333,8 @@ export class MediaSession {
       callId,
       owner,
       peer: this.#deps.boundary.peer(this.#deps.network(), callbacks),
-      held: false,
-      muted: false,
+      held: start.held ?? false,
+      muted: start.muted ?? false,
       cameraOn: video,
       remote: NO_MEDIA.remote,
       quality: null,

@@ -8,12 +8,27 @@
  *                             full -> 486          else -> a new ringing call, the 'waiting' tone
  *   answer a ringing call:    hold the active call (re-INVITE), end any unanswered one, answer
  *   resume a held call:       hold the active call, then resume (re-INVITE) the held one
+ *   a conference (conference.ts) is one call: hold, resume and hang up take all its links
  *   transfer (transfer.ts):   its actions and the calls' transfer signals go to the transfer,
  *                             which asks the calls for what comes next; an INVITE replacing one
  *                             of our calls is answered at once and that call ends
  */
 import { isResponse, type Message, type Request } from '../../../common/protocol.js';
 import { missingCase } from '../lib/missing-case.js';
+import {
+  invitationTag,
+  isConferenceNotify,
+  isIn,
+  linkingConference,
+  linksOf,
+  offerBody,
+  readNotice,
+  unitCount,
+  unitOf,
+  type ConferenceEffect,
+  type ConferenceInput,
+  type ConferenceTag,
+} from './conference.js';
 import { initialState, reply, sameName, transition } from './machine.js';
 import { act, follow, isTransferAction, noTransfer, replacedCall, type Transfer, type TransferAction, type TransferAsk } from './transfer.js';
 import type { CallInput, Effect, InCall, LocalEvent, MachineContext, Tone, TransferSignal } from './types.js';
@@ -25,6 +40,8 @@ export interface PhoneCall {
   readonly state: InCall;
   /** This phone put the call on hold (only an answered call can be). */
   readonly held: boolean;
+  /** The conference it is a call of; absent for a call of its own. */
+  readonly conference?: ConferenceTag;
 }
 
 export interface PhoneState {
@@ -55,13 +72,15 @@ export type PhoneInput =
   | { type: 'answer'; callId: string; video: boolean }
   | { type: CallAction; callId: string }
   | { type: 'connectionLost' | 'connectionRestored' }
+  | ConferenceInput
   | CallResult
   | TransferAction;
 
 export type PhoneEffect =
   | Exclude<Effect, TransferSignal>
   /** The call's local media stops (held: it sends nothing) or flows again; a re-INVITE follows, but for a transferee's quiet hold. */
-  | { type: 'holdMedia'; callId: string; held: boolean };
+  | { type: 'holdMedia'; callId: string; held: boolean }
+  | ConferenceEffect;
 
 export interface PhoneStep {
   phone: PhoneState;
@@ -116,15 +135,24 @@ function route(work: Work, input: Exclude<PhoneInput, TransferAction>, ctx: Mach
       return hold(work, input.callId, ctx);
     case 'resume':
       return resume(work, input.callId, ctx);
+    case 'hangup':
+      return hangUp(work, input.callId, ctx);
     case 'cancel':
     case 'decline':
-    case 'hangup':
     case 'reoffer':
       return feed(work, input.callId, { type: input.type }, ctx);
+    case 'addPerson':
+      return addPerson(work, input, ctx);
+    case 'introduce':
+      return introduce(work, input, ctx);
+    case 'offerReady': {
+      // The INVITE of a conference call carries its conference.
+      const tag = find(work.calls, input.callId)?.conference;
+      return feed(work, input.callId, { ...input, body: offerBody(input.body, tag) }, ctx);
+    }
     case 'connectionLost':
     case 'connectionRestored':
       return work.calls.reduce((done, call) => feed(done, callIdOf(call), { type: input.type }, ctx), work);
-    case 'offerReady':
     case 'offerFailed':
     case 'answerReady':
     case 'answerFailed':
@@ -155,8 +183,8 @@ function feed(work: Work, callId: string, input: CallInput, ctx: MachineContext)
   if (next.state === call.state) return { calls: work.calls, effects };
   const calls = [...work.calls];
   if (next.state.phase === 'idle') calls.splice(at, 1);
-  // Glare turns our call into the peer's (another Call-ID): that call was never held.
-  else calls[at] = { state: next.state, held: call.held && next.state.dialog.callId === callId };
+  // Glare turns our call into the peer's (another Call-ID): that call was never held, nor in a conference.
+  else calls[at] = next.state.dialog.callId === callId ? { ...call, state: next.state } : { state: next.state, held: false };
   return { calls, effects };
 }
 
@@ -166,6 +194,8 @@ function unrouted(work: Work, input: CallInput, ctx: MachineContext): Work {
 }
 
 function receive(work: Work, message: Message, ctx: MachineContext): Work {
+  // Only the server says who is in a conference: a NOTIFY carrying a `from` was relayed from a peer.
+  if (!isResponse(message) && isConferenceNotify(message)) return message.from === undefined ? notified(work, message) : work;
   const input: CallInput = { type: 'message', message };
   const call = message.callId === undefined ? undefined : find(work.calls, message.callId);
   if (call) return feed(work, callIdOf(call), input, ctx);
@@ -176,14 +206,21 @@ function receive(work: Work, message: Message, ctx: MachineContext): Work {
 /** A new call to this phone. */
 function ring(work: Work, invite: Extract<Request, { method: 'INVITE' }>, ctx: MachineContext): Work {
   const input: CallInput = { type: 'message', message: invite };
+  const linking = linkingConference(work.calls, invite);
+  if (linking !== null) return linkUp(work, invite, linking, ctx);
   // A call with the same peer decides: glare while ours is unanswered, else busy.
   const samePeer = work.calls.find((call) => sameName(call.state.dialog.peer, invite.from ?? ''));
   if (samePeer) return feed(work, callIdOf(samePeer), input, ctx);
   const replaced = replacedCall(work.calls, invite);
   if (replaced) return takeOver(work, replaced, invite, ctx);
-  if (isFull(work.calls)) return { calls: work.calls, effects: [...work.effects, { type: 'send', message: reply(invite, 486) }] };
-  return start(work, input, ctx);
+  if (isFull(work.calls)) return busy(work, invite);
+  return start(work, input, ctx, invitationTag(invite));
 }
+
+const busy = (work: Work, invite: Extract<Request, { method: 'INVITE' }>): Work => ({
+  calls: work.calls,
+  effects: [...work.effects, { type: 'send', message: reply(invite, 486) }],
+});
 
 /** Attended transfer, the target's side: the call replacing ours is answered at once (no ringing), then ours ends. */
 function takeOver(work: Work, replaced: PhoneCall, invite: Extract<Request, { method: 'INVITE' }>, ctx: MachineContext): Work {
@@ -193,15 +230,16 @@ function takeOver(work: Work, replaced: PhoneCall, invite: Extract<Request, { me
   return feed(answered, callIdOf(replaced), { type: 'replaced' }, ctx);
 }
 
+/** Full: its most calls ringing, or its most calls answered or being set up (a conference is one). */
 function isFull(calls: readonly PhoneCall[]): boolean {
   const ringing = calls.filter((call) => call.state.phase === 'ringing').length;
-  return ringing >= LIMITS.ringing || calls.length - ringing >= LIMITS.calls;
+  return ringing >= LIMITS.ringing || unitCount(calls.filter((call) => call.state.phase !== 'ringing')) >= LIMITS.calls;
 }
 
-/** A call that begins from an idle machine joins the list. */
-function start(work: Work, input: CallInput, ctx: MachineContext): Work {
+/** A call that begins from an idle machine joins the list, as `extra` says (held, in a conference). */
+function start(work: Work, input: CallInput, ctx: MachineContext, extra: Partial<Omit<PhoneCall, 'state'>> = {}): Work {
   const next = transition(initialState, input, ctx);
-  const calls = next.state.phase === 'idle' ? work.calls : [...work.calls, { state: next.state, held: false }];
+  const calls = next.state.phase === 'idle' ? work.calls : [...work.calls, { held: false, ...extra, state: next.state }];
   return { calls, effects: [...work.effects, ...next.effects] };
 }
 
@@ -221,25 +259,78 @@ function answer(work: Work, callId: string, video: boolean, ctx: MachineContext)
   return feed(cleared, callId, { type: 'answer', video }, ctx);
 }
 
-/** Another call gives way to one the user takes: hold it if answered, else end it. */
+/** Another call gives way to one the user takes: hold it if answered, else end it (a conference's calls being set up go on). */
 function makeWay(work: Work, call: PhoneCall, ctx: MachineContext): Work {
-  if (call.state.phase !== 'active') return feed(work, callIdOf(call), { type: 'hangup' }, ctx);
+  if (call.state.phase !== 'active') return call.conference ? work : feed(work, callIdOf(call), { type: 'hangup' }, ctx);
   return call.held ? work : setHold(work, callIdOf(call), true, ctx);
 }
+
+/** Hanging up a conference's call leaves the conference: every link of it hangs up. */
+function hangUp(work: Work, callId: string, ctx: MachineContext): Work {
+  const call = find(work.calls, callId);
+  const unit = call ? unitOf(work.calls, call) : [];
+  if (unit.length === 0) return feed(work, callId, { type: 'hangup' }, ctx);
+  return unit.reduce((done, link) => feed(done, callIdOf(link), { type: 'hangup' }, ctx), work);
+}
+
+const isTalking = (call: PhoneCall): boolean => call.state.phase === 'active' && !call.held;
 
 function hold(work: Work, callId: string, ctx: MachineContext): Work {
   const call = find(work.calls, callId);
   if (call?.state.phase !== 'active' || call.held) return warn(work, 'Ignored hold of a call that is not active');
-  return setHold(work, callId, true, ctx);
+  return unitOf(work.calls, call)
+    .filter(isTalking)
+    .reduce((done, link) => setHold(done, callIdOf(link), true, ctx), work);
 }
 
-/** Resuming a held call puts the active one on hold first: one call at a time has the media. */
+/** Resuming a held call (or conference) puts the active one on hold first: one call at a time has the media. */
 function resume(work: Work, callId: string, ctx: MachineContext): Work {
   const target = find(work.calls, callId);
   if (target?.state.phase !== 'active' || !target.held) return warn(work, 'Ignored resume of a call that is not on hold');
-  const others = work.calls.filter((call) => call !== target && call.state.phase === 'active' && !call.held);
+  const unit = unitOf(work.calls, target);
+  const others = work.calls.filter((call) => !unit.includes(call) && isTalking(call));
   const cleared = others.reduce((done, call) => setHold(done, callIdOf(call), true, ctx), work);
-  return setHold(cleared, callId, false, ctx);
+  return unit
+    .filter((call) => call.state.phase === 'active' && call.held)
+    .reduce((done, link) => setHold(done, callIdOf(link), false, ctx), cleared);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conferences (conference.ts)
+
+/** Add person: the call in progress joins a conference (a new one if it has none), and a new call invites them. */
+function addPerson(work: Work, input: Extract<ConferenceInput, { type: 'addPerson' }>, ctx: MachineContext): Work {
+  const from = find(work.calls, input.from);
+  if (!from || !isTalking(from)) return warn(work, 'Ignored add person: the call is not in progress');
+  if (work.calls.some((call) => sameName(call.state.dialog.peer, input.to))) return warn(work, `Ignored add person: already in a call with ${input.to}`);
+  const id = from.conference?.id ?? input.conference;
+  const calls = from.conference ? work.calls : work.calls.map((call) => (call === from ? { ...call, conference: { id } } : call));
+  const dial: CallInput = { type: 'dial', callId: input.callId, to: input.to, video: input.video };
+  return start({ calls, effects: work.effects }, dial, ctx, { conference: { id, from: input.from } });
+}
+
+/** Calls a member the server introduced, as the conference is: on hold if it is held. */
+function introduce(work: Work, input: Extract<ConferenceInput, { type: 'introduce' }>, ctx: MachineContext): Work {
+  const links = linksOf(work.calls, input.conference);
+  if (!isIn(work.calls, input.conference) || links.some((call) => sameName(call.state.dialog.peer, input.to))) {
+    return warn(work, `Ignored introduction to ${input.to}: not in that conference, or linked already`);
+  }
+  const dial: CallInput = { type: 'dial', callId: input.callId, to: input.to, video: input.video };
+  return start(work, dial, ctx, { conference: { id: input.conference }, held: links.some((call) => call.held) });
+}
+
+function notified(work: Work, notify: Parameters<typeof readNotice>[1]): Work {
+  const { calls, introduce } = readNotice(work.calls, notify);
+  return { calls, effects: introduce ? [...work.effects, introduce] : work.effects };
+}
+
+/** A member of a conference we are in links with us: answered at once, no ringing, no alert; held if the conference is. */
+function linkUp(work: Work, invite: Extract<Request, { method: 'INVITE' }>, id: string, ctx: MachineContext): Work {
+  const links = linksOf(work.calls, id);
+  if (links.some((call) => sameName(call.state.dialog.peer, invite.from ?? ''))) return busy(work, invite);
+  const rung = start(work, { type: 'message', message: invite }, ctx, { conference: { id }, held: links.some((call) => call.held) });
+  const quiet = { calls: rung.calls, effects: rung.effects.filter((effect) => effect.type !== 'incoming') };
+  return feed(quiet, invite.callId, { type: 'answer', video: invite.body.media.video }, ctx);
 }
 
 /** Holds or resumes an answered call: its media stops or flows, and a re-INVITE tells the far end. */

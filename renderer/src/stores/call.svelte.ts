@@ -2,13 +2,15 @@
  * The calls as the UI sees them, and the interpreter of the phone's effects: every input goes
  * through the pure coordinator (sip/coordinator.ts) and this carries out what it asks: messages,
  * the tone, timers, media work (rtc/media-session.ts), alerts and history (call-recorder.ts).
- * Components render `calls` (one snapshot per call) and call the methods here.
+ * Components render `calls` (one snapshot per call) and call the methods here. A conference's
+ * calls act as one: mute, camera and hold take them all, and a call joining it starts as it is.
  */
 import type { Message } from '../../../common/protocol.js';
 import { missingCase } from '../lib/missing-case.js';
-import { browserMedia, MediaSession, NO_MEDIA, type CallMediaView, type MediaBoundary, type Network } from '../rtc/media-session.js';
+import { browserMedia, MediaSession, NO_MEDIA, type CallMediaView, type CallStart, type MediaBoundary, type Network } from '../rtc/media-session.js';
 import type { Tones } from '../rtc/tones.js';
-import { activeCall, callIdOf, idlePhone, step, waitingCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../sip/coordinator.js';
+import { conferenceLimit, conferenceText, linksOf, unitOf } from '../sip/conference.js';
+import { activeCall, callIdOf, idlePhone, step, waitingCall, type PhoneCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../sip/coordinator.js';
 import { sameName } from '../sip/machine.js';
 import { outcomeText, phaseText, transferText } from '../sip/messages.js';
 import type { Transfer } from '../sip/transfer.js';
@@ -38,7 +40,12 @@ export interface CallView extends CallMediaView {
   /** This phone holds the call. */
   readonly held: boolean;
   readonly connectedAt: number | null;
+  /** The conference it is a call of, or null. */
+  readonly conference: string | null;
 }
+
+/** Whether Add person can add someone now, and if not because the conference is full, its limit. */
+export type AddPersonState = { can: false; full: null } | { can: true; full: null } | { can: false; full: number };
 
 export function newCallId(): string {
   const bytes = new Uint8Array(12);
@@ -97,11 +104,24 @@ export class CallStore {
     return waiting ? this.#view(callIdOf(waiting)) : null;
   }
 
-  /** Held calls besides the one shown large. */
+  /** Held calls besides the one shown large; a conference shows as its first call. */
   get onHold(): CallView[] {
     const main = this.main;
-    const waiting = this.waiting;
-    return this.calls.filter((call) => call !== main && call !== waiting);
+    const shown = new Set([main?.callId, this.waiting?.callId]);
+    if (main) for (const link of this.#unitOf(main.callId)) shown.add(callIdOf(link));
+    return this.calls.filter((call) => {
+      if (shown.has(call.callId)) return false;
+      for (const link of this.#unitOf(call.callId)) shown.add(callIdOf(link));
+      return true;
+    });
+  }
+
+  /** The calls of the conference shown large, when it has two or more: each one person in it. */
+  get participants(): CallView[] {
+    const main = this.main;
+    if (main?.conference == null) return [];
+    const links = linksOf(this.phone.calls, main.conference).map((link) => this.#view(callIdOf(link)));
+    return links.length > 1 ? links.filter((view): view is CallView => view !== null) : [];
   }
 
   /** The transfer under way, if any. */
@@ -116,11 +136,23 @@ export class CallStore {
   get statusText(): string {
     const call = this.main;
     if (!call) return this.notice;
+    const participants = this.participants;
     const transfer = this.phone.transfer;
     const said = transferText(transfer);
-    const line = !said ? lineText(call) : transfer.kind !== 'none' && transfer.call === call.callId ? said : `${said} · ${lineText(call)}`;
+    const own = participants.length > 0 ? conferenceLine(call, participants) : lineText(call);
+    const line = !said ? own : transfer.kind !== 'none' && transfer.call === call.callId ? said : `${said} · ${own}`;
     const waiting = this.waiting;
     return waiting ? `${line} · ${phaseText(waiting.state)}` : line;
+  }
+
+  /** Whether Add person may add `peer` to the call shown large now. */
+  addPersonState(peer: string): AddPersonState {
+    const main = this.main;
+    if (main?.state.phase !== 'active' || main.held) return { can: false, full: null };
+    const people = this.participants.length > 0 ? this.participants : [main];
+    const limit = conferenceLimit(people.some((line) => line.cameraOn || line.remote.video));
+    if (people.length + 1 >= limit) return { can: false, full: limit };
+    return this.calls.some((call) => sameName(call.peer, peer)) ? { can: false, full: null } : { can: true, full: null };
   }
 
   elapsedSeconds(call: CallView): number {
@@ -154,14 +186,23 @@ export class CallStore {
     this.#dispatch({ type: 'cancel', callId });
   }
 
+  /** Hangs up the call; in a conference, leaves it (every call of it). */
   hangup(callId: string): void {
     this.#dispatch({ type: 'hangup', callId });
   }
 
-  /** Whether the call can be transferred now: answered, and no other transfer under way. */
+  /** Add person: invites `peer` into the conference of the call shown large (which becomes one). */
+  addPerson(peer: string): void {
+    const main = this.main;
+    if (!main || !this.addPersonState(peer).can) return;
+    this.#dispatch({ type: 'addPerson', from: main.callId, callId: newCallId(), to: peer, conference: newCallId(), video: main.cameraOn });
+  }
+
+  /** Whether the call can be transferred now: answered, in no conference, and no other transfer under way. */
   canTransfer(callId: string): boolean {
     const kind = this.phone.transfer.kind;
-    return this.#view(callId)?.state.phase === 'active' && (kind === 'none' || kind === 'failed');
+    const view = this.#view(callId);
+    return view?.state.phase === 'active' && view.conference == null && (kind === 'none' || kind === 'failed');
   }
 
   /** Whether asking `peer` first is possible: the call can be transferred and is the phone's only call. */
@@ -194,12 +235,18 @@ export class CallStore {
     this.#dispatch({ type: call.held ? 'resume' : 'hold', callId });
   }
 
+  /** Mutes or unmutes the call, and every call of its conference with it. */
   toggleMute(callId: string): void {
-    if (this.#view(callId)?.state.phase === 'active') this.#media.toggleMute(callId);
+    const call = this.#view(callId);
+    if (call?.state.phase !== 'active') return;
+    for (const link of this.#mediaOf(callId)) if (link.muted === call.muted) this.#media.toggleMute(link.callId);
   }
 
+  /** Turns the camera on or off in the call, and in every call of its conference with it. */
   async toggleCamera(callId: string): Promise<void> {
-    if (this.#view(callId)?.state.phase === 'active') await this.#media.toggleCamera(callId);
+    const call = this.#view(callId);
+    if (call?.state.phase !== 'active') return;
+    for (const link of this.#mediaOf(callId)) if (link.cameraOn === call.cameraOn) await this.#media.toggleCamera(link.callId);
   }
 
   /** The user picked another microphone or camera: swap it in during a call. */
@@ -233,6 +280,32 @@ export class CallStore {
     return this.calls.find((call) => call.callId === callId) ?? null;
   }
 
+  #call(callId: string): PhoneCall | undefined {
+    return this.phone.calls.find((call) => callIdOf(call) === callId);
+  }
+
+  /** The calls that act as one with `callId`: its conference's, or itself. */
+  #unitOf(callId: string): PhoneCall[] {
+    const call = this.#call(callId);
+    return call ? unitOf(this.phone.calls, call) : [];
+  }
+
+  /** The media of the calls acting as one with `callId`, as they are now. */
+  #mediaOf(callId: string): { callId: string; muted: boolean; cameraOn: boolean }[] {
+    return this.#unitOf(callId).flatMap((link) => {
+      const view = this.#media.view(callIdOf(link));
+      return view ? [{ callId: callIdOf(link), muted: view.muted, cameraOn: view.cameraOn }] : [];
+    });
+  }
+
+  /** How a new call's media starts: a call of a conference as the conference's other calls are. */
+  #start(callId: string, video: boolean): { video: boolean } & CallStart {
+    const call = this.#call(callId);
+    const like = this.#mediaOf(callId).find((link) => link.callId !== callId);
+    if (!call?.conference || !like) return { video };
+    return { video: like.cameraOn, muted: like.muted, held: call.held };
+  }
+
   #dispatch(input: PhoneInput): void {
     const next = step(this.phone, input, { random: this.#random, newCallId });
     this.phone = next.phone;
@@ -251,6 +324,7 @@ export class CallStore {
         state: call.state,
         held: call.held,
         connectedAt: this.#recorder.connectedAt(callId),
+        conference: call.conference?.id ?? null,
       };
     });
     this.mediaNote = media.note;
@@ -274,10 +348,13 @@ export class CallStore {
         this.#stopTimer(effect.callId, effect.timer);
         return;
       case 'createOffer': {
-        const { callId, video } = effect;
+        const { callId } = effect;
+        const { video, ...start } = this.#start(callId, effect.video);
+        const tag = this.#call(callId)?.conference;
         this.notice = '';
-        this.#recorder.placed(callId, video);
-        media.offer(callId, video).then(
+        // A link the server introduced is part of the conference, not a call of its own in the history.
+        if (!tag || tag.from !== undefined) this.#recorder.placed(callId, video);
+        media.offer(callId, video, start).then(
           (body) => this.#dispatch({ type: 'offerReady', callId, body }),
           (error: unknown) => this.#dispatch({ type: 'offerFailed', callId, reason: errorText(error) }),
         );
@@ -285,7 +362,8 @@ export class CallStore {
       }
       case 'createAnswer': {
         const { callId } = effect;
-        media.answer(callId, effect.offer, effect.video).then(
+        const { video, ...start } = this.#start(callId, effect.video);
+        media.answer(callId, effect.offer, video, start).then(
           (sdp) => this.#dispatch({ type: 'answerReady', callId, sdp }),
           (error: unknown) => this.#dispatch({ type: 'answerFailed', callId, reason: errorText(error) }),
         );
@@ -348,6 +426,13 @@ export class CallStore {
         if (outcome.kind === 'failed') console.warn(`LeanPhone call: failed (${outcome.cause}): ${outcome.detail}`);
         return;
       }
+      case 'introduce': {
+        const { conference, to } = effect;
+        const video = linksOf(this.phone.calls, conference).some((link) => this.#media.view(callIdOf(link))?.cameraOn === true);
+        // Dispatched once this step's effects have run: the introduction is a step of its own.
+        queueMicrotask(() => this.#dispatch({ type: 'introduce', callId: newCallId(), to, conference, video }));
+        return;
+      }
       case 'warn':
         console.warn(`LeanPhone call: ${effect.message}`);
         return;
@@ -382,6 +467,10 @@ export class CallStore {
       this.#timers.delete(key);
     }
   }
+}
+
+function conferenceLine(main: CallView, participants: readonly CallView[]): string {
+  return main.held ? 'Conference on hold' : conferenceText(participants.map((line) => line.peer));
 }
 
 function lineText(call: CallView): string {

@@ -1,0 +1,241 @@
+/**
+ * Conference calls (PROTOCOL.md, Conference): a set of members joined pair by pair by ordinary
+ * dialogs, its links, each tagged with the conference id; media never passes through here. Owns
+ * which conferences exist, who is in each, the invitations ringing and the introductions: when
+ * someone joins, every member is told (NOTIFY), and the others INVITE the newcomer. A member with
+ * no link left has left; a conference with neither links nor invitations is gone.
+ *
+ *   A (call X with B) INVITEs C with { id, from: X }:  conference { A, B }, X its first link, B told
+ *   C answers 200:  C joins, every member told { join: C }; B INVITEs C with { id }: a link at once
+ *   a link ends:    a party with no link left leaves, the others told { leave }
+ */
+import type { ConferenceBody, InviteConference, Request } from '../common/protocol.js';
+import { isParty, otherParty, type Dialog } from './dialog.js';
+import type { Board } from './handlers/board.js';
+import type { UserKey } from './name-key.js';
+
+export interface ConferenceLimits {
+  /** The most people (members and people invited) in a conference where any link carries video. */
+  video: number;
+  /** The most people in a conference with voice only. */
+  voice: number;
+}
+
+/** A conference as others read it; the table makes every change. */
+interface Conference {
+  readonly id: string;
+  /** In the order they joined. */
+  readonly members: ReadonlySet<UserKey>;
+  /** Its links, early or answered, by call id. */
+  readonly links: ReadonlySet<string>;
+  /** People ringing to join, by the call id of their invitation. */
+  readonly invitations: ReadonlyMap<string, UserKey>;
+}
+
+interface LiveConference extends Conference {
+  readonly members: Set<UserKey>;
+  readonly links: Set<string>;
+  readonly invitations: Map<string, UserKey>;
+}
+
+/** What a new INVITE carrying a conference is, once checked against the conference. */
+export type ConferencePlan =
+  /** Someone new is invited; `from` is the call a new conference grows from. */
+  | { kind: 'invitation'; id: string; from: Dialog | null }
+  /** Two members get their link (the server told the caller to make it). */
+  | { kind: 'introduction'; id: string }
+  | { kind: 'refused'; status: 400 | 403 | 409 | 503; reason: string };
+
+export class ConferenceTable {
+  readonly #byId = new Map<string, LiveConference>();
+  /** Every link and invitation, by call id. */
+  readonly #byCallId = new Map<string, LiveConference>();
+  #cseq = 0;
+
+  get(id: string): Conference | undefined {
+    return this.#byId.get(id);
+  }
+
+  ofCall(callId: string): Conference | undefined {
+    return this.#byCallId.get(callId);
+  }
+
+  /** A new conference whose first link is `first`, its two parties its first members. */
+  create(id: string, first: Dialog, starter: UserKey): Conference {
+    const conference: LiveConference = {
+      id,
+      members: new Set([starter, otherParty(first, starter)]),
+      links: new Set([first.callId]),
+      invitations: new Map(),
+    };
+    this.#byId.set(id, conference);
+    this.#byCallId.set(first.callId, conference);
+    return conference;
+  }
+
+  invite(conference: Conference, callId: string, invitee: UserKey): void {
+    const live = this.#live(conference);
+    live?.invitations.set(callId, invitee);
+    if (live) this.#byCallId.set(callId, live);
+  }
+
+  link(conference: Conference, callId: string): void {
+    const live = this.#live(conference);
+    live?.links.add(callId);
+    if (live) this.#byCallId.set(callId, live);
+  }
+
+  /** The invitation `callId` was answered: it is a link now, and its invitee a member. Answers the invitee. */
+  join(conference: Conference, callId: string): UserKey | undefined {
+    const live = this.#live(conference);
+    const invitee = live?.invitations.get(callId);
+    if (!live || invitee === undefined) return undefined;
+    live.invitations.delete(callId);
+    live.links.add(callId);
+    live.members.add(invitee);
+    return invitee;
+  }
+
+  /** The link or invitation `callId` ended, and `leaving` with it; the conference goes with its last one. */
+  forget(conference: Conference, callId: string, leaving: readonly UserKey[]): void {
+    const live = this.#live(conference);
+    if (!live) return;
+    this.#byCallId.delete(callId);
+    live.links.delete(callId);
+    live.invitations.delete(callId);
+    for (const member of leaving) live.members.delete(member);
+    if (live.links.size === 0 && live.invitations.size === 0) this.#byId.delete(live.id);
+  }
+
+  nextCseq(): number {
+    this.#cseq = (this.#cseq % (2 ** 31 - 1)) + 1;
+    return this.#cseq;
+  }
+
+  #live(conference: Conference): LiveConference | undefined {
+    const live = this.#byId.get(conference.id);
+    return live === conference ? live : undefined;
+  }
+}
+
+/** Checks a new INVITE from `caller` to `callee` that carries `request`: who may add whom, and how many. */
+export function planConference(board: Board, caller: UserKey, callee: UserKey, request: InviteConference, video: boolean): ConferencePlan {
+  const existing = board.conferences.get(request.id);
+  let members: ReadonlySet<UserKey>;
+  let from: Dialog | null = null;
+  if (existing) {
+    if (!existing.members.has(caller)) return refused(403, 'You are not in that conference');
+    members = existing.members;
+  } else {
+    const starting = startingCall(board, caller, request.from);
+    if (starting.kind === 'refused') return starting;
+    from = starting.dialog;
+    members = new Set([from.caller, from.callee]);
+  }
+  const calleeName = nameOf(board, callee);
+  if (members.has(callee)) {
+    if (!existing || linkBetween(board, existing, caller, callee)) return refused(409, `You have a call with ${calleeName} in this conference already`);
+    return { kind: 'introduction', id: existing.id };
+  }
+  if (existing && [...existing.invitations.values()].includes(callee)) return refused(409, `${calleeName} is being invited already`);
+  const people = members.size + (existing?.invitations.size ?? 0) + 1;
+  const withVideo = video || (from?.video ?? false) || (existing !== undefined && hasVideo(board, existing));
+  const limit = withVideo ? board.config.conferenceLimits.video : board.config.conferenceLimits.voice;
+  if (people > limit) return refused(503, `Conference full (at most ${limit} people${withVideo ? ' with video' : ''})`);
+  return { kind: 'invitation', id: request.id, from };
+}
+
+/**
+ * The INVITE `dialog` was admitted by `plan`: records the invitation (starting the conference
+ * first if it is new) or the link, and answers the INVITE as the callee gets it, stamped with
+ * the conference and its members.
+ */
+export function admitted(board: Board, plan: Exclude<ConferencePlan, { kind: 'refused' }>, dialog: Dialog, request: Extract<Request, { method: 'INVITE' }>): Request {
+  const table = board.conferences;
+  let conference = table.get(plan.id);
+  if (plan.kind === 'introduction') {
+    if (conference) table.link(conference, dialog.callId);
+  } else {
+    if (!conference && plan.from) conference = start(board, plan.id, plan.from, dialog.caller);
+    if (conference) table.invite(conference, dialog.callId, dialog.callee);
+  }
+  const members = conference ? namesBut(board, conference, dialog.callee) : [];
+  return { ...request, body: { sdp: request.body.sdp, media: request.body.media, conference: { id: plan.id, members } } };
+}
+
+/** A first INVITE in `dialog` was answered 200: an invitee joins, and every member hears of it. */
+export function linkAnswered(board: Board, dialog: Dialog): void {
+  const conference = board.conferences.ofCall(dialog.callId);
+  const invitee = conference && board.conferences.join(conference, dialog.callId);
+  if (!conference || invitee === undefined) return; // an introduction is a link already
+  board.dialogs.tag(dialog, conference.id);
+  tellMembers(board, conference, { join: nameOf(board, invitee) });
+}
+
+/** `dialog` ended (the table has forgotten it): a party left with no link leaves, and the others hear of it. */
+export function linkEnded(board: Board, dialog: Dialog): void {
+  const conference = board.conferences.ofCall(dialog.callId);
+  if (!conference) return;
+  // The table no longer holds the dialog: its parties' other links and invitations decide.
+  const leaving = [dialog.caller, dialog.callee].filter((party) => conference.members.has(party) && !inConference(board, conference, party, dialog.callId));
+  board.conferences.forget(conference, dialog.callId, leaving);
+  for (const party of leaving) tellMembers(board, conference, { leave: nameOf(board, party) });
+}
+
+function start(board: Board, id: string, first: Dialog, starter: UserKey): Conference {
+  const conference = board.conferences.create(id, first, starter);
+  board.dialogs.tag(first, id);
+  // The other party learns that its call is now in a conference, so its own additions join it.
+  const other = otherParty(first, starter);
+  const body: ConferenceBody = { event: 'conference', id, members: namesBut(board, conference, other) };
+  board.router.deliverOwn(other, { method: 'NOTIFY', cseq: board.conferences.nextCseq(), callId: first.callId, body });
+  return conference;
+}
+
+/** The call `from` that `caller` starts a new conference from, or why it cannot. */
+function startingCall(board: Board, caller: UserKey, from: string | undefined): { kind: 'call'; dialog: Dialog } | Refused {
+  if (from === undefined) return refused(400, 'body.conference.from: is required to start a conference');
+  const dialog = board.dialogs.get(from);
+  if (!dialog || !isParty(dialog, caller)) return refused(403, 'body.conference.from: not a call of yours');
+  if (dialog.phase !== 'confirmed') return refused(400, 'body.conference.from: the call is not answered yet');
+  if (dialog.conference !== null) return refused(409, 'body.conference.from: the call is in another conference');
+  return { kind: 'call', dialog };
+}
+
+function tellMembers(board: Board, conference: Conference, change: { join: string } | { leave: string }): void {
+  for (const member of conference.members) {
+    const body: ConferenceBody = { event: 'conference', id: conference.id, members: namesBut(board, conference, member), ...change };
+    board.router.deliverOwn(member, { method: 'NOTIFY', cseq: board.conferences.nextCseq(), body });
+  }
+}
+
+/** `user` has a link in `conference` besides `ended`, or an invitation it sent ringing. */
+function inConference(board: Board, conference: Conference, user: UserKey, ended: string): boolean {
+  for (const callId of conference.links) if (callId !== ended && isPartyTo(board, callId, user)) return true;
+  for (const [callId] of conference.invitations) if (callId !== ended && board.dialogs.get(callId)?.caller === user) return true;
+  return false;
+}
+
+function linkBetween(board: Board, conference: Conference, a: UserKey, b: UserKey): boolean {
+  for (const callId of conference.links) if (isPartyTo(board, callId, a) && isPartyTo(board, callId, b)) return true;
+  return false;
+}
+
+function hasVideo(board: Board, conference: Conference): boolean {
+  for (const callId of [...conference.links, ...conference.invitations.keys()]) if (board.dialogs.get(callId)?.video) return true;
+  return false;
+}
+
+function isPartyTo(board: Board, callId: string, user: UserKey): boolean {
+  const dialog = board.dialogs.get(callId);
+  return dialog !== undefined && isParty(dialog, user);
+}
+
+function namesBut(board: Board, conference: Conference, user: UserKey): string[] {
+  return [...conference.members].filter((member) => member !== user).map((member) => nameOf(board, member));
+}
+
+const nameOf = (board: Board, key: UserKey): string => board.registry.get(key)?.name ?? key;
+
+type Refused = Extract<ConferencePlan, { kind: 'refused' }>;
+const refused = (status: Refused['status'], reason: string): Refused => ({ kind: 'refused', status, reason });
