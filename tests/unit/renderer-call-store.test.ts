@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IceCandidate, Message, Request, Response, SessionDescription } from '../../common/protocol.js';
 import type { HistoryEntry } from '../../renderer/src/lib/history.js';
 import type { Acquired } from '../../renderer/src/rtc/media.js';
-import type { MediaPeer } from '../../renderer/src/rtc/media-session.js';
+import type { MediaPeer, Network } from '../../renderer/src/rtc/media-session.js';
 import type { LocalTracks, PeerCallbacks } from '../../renderer/src/rtc/peer.js';
 import type { LocalIntent } from '../../renderer/src/rtc/sdp.js';
 import type { Tone } from '../../renderer/src/sip/types.js';
@@ -42,9 +42,13 @@ class FakePeer implements MediaPeer {
   readonly offersAccepted: SessionDescription[] = [];
   readonly answersApplied: SessionDescription[] = [];
   readonly remoteCandidates: (IceCandidate | null)[] = [];
+  readonly tonesSent: string[] = [];
   trickling = false;
   closed = false;
-  constructor(readonly callbacks: PeerCallbacks) {}
+  constructor(
+    readonly callbacks: PeerCallbacks,
+    readonly network: Network,
+  ) {}
   get intent(): LocalIntent | undefined {
     return this.locals.at(-1)?.intent;
   }
@@ -74,6 +78,10 @@ class FakePeer implements MediaPeer {
   }
   async quality() {
     return { rttMs: 12, lossPercent: 0, kbps: 900, framesDecoded: 5 };
+  }
+  sendDtmf(tones: string): boolean {
+    this.tonesSent.push(tones);
+    return true;
   }
   close(): void {
     this.closed = true;
@@ -109,8 +117,8 @@ function setup(options: { camera?: () => Acquired } = {}) {
     tones: { play: (tone) => tones.push(tone), unlock: () => undefined },
     network: () => ({ iceServers: [], relayOnly: false }),
     media: {
-      peer: (_network, callbacks) => {
-        const peer = new FakePeer(callbacks);
+      peer: (network, callbacks) => {
+        const peer = new FakePeer(callbacks, network);
         peers.push(peer);
         return peer;
       },
@@ -485,5 +493,46 @@ describe('transfer', () => {
     expect(phone.cameras).toHaveLength(1);
     expect(phone.tones).not.toContain('waiting');
     expect(phone.store.statusText).toBe('In call with Bob');
+  });
+});
+
+describe('calls to SIP phones', () => {
+  const sipCaller = '"Alice Desk" <sip:alice@pbx.example>';
+
+  it('a call to a SIP address or an extension uses a balanced bundle policy; a call to a user keeps max-bundle', async () => {
+    const policy = async (act: (phone: ReturnType<typeof setup>) => void) => {
+      const phone = setup();
+      act(phone);
+      await settle();
+      return phone.peers[0]!.network.bundlePolicy;
+    };
+    expect(await policy((phone) => phone.store.dial('sip:1001@pbx.example', false))).toBe('balanced');
+    expect(await policy((phone) => phone.store.dial('1001', false))).toBe('balanced');
+    expect(await policy((phone) => (phone.store.receive(invite('alice-call', sipCaller)), phone.store.answer('alice-call', false)))).toBe('balanced');
+    expect(await policy((phone) => phone.store.dial('Ada', false))).toBe('max-bundle');
+    expect(await policy((phone) => (phone.store.receive(invite('ada-call', 'Ada')), phone.store.answer('ada-call', false)))).toBe('max-bundle');
+  });
+
+  it('an incoming SIP call is shown and alerted with the display name and address', () => {
+    const phone = setup();
+    phone.store.receive(invite('alice-call', sipCaller));
+    expect(phone.alerts).toEqual(['alert Alice Desk (sip:alice@pbx.example)']);
+    expect(phone.store.statusText).toBe('Alice Desk (sip:alice@pbx.example) is calling…');
+  });
+
+  it('keypad digits go into the media of an answered SIP call; a call to a user or one not answered sends none', async () => {
+    const phone = setup();
+    phone.store.receive(invite('alice-call', sipCaller));
+    expect(phone.store.sendDtmf('alice-call', '1')).toBe(false);
+    phone.store.answer('alice-call', false);
+    await settle();
+    expect(phone.store.sendDtmf('alice-call', '1')).toBe(true);
+    expect(phone.store.sendDtmf('alice-call', '#')).toBe(true);
+    expect(phone.store.sendDtmf('alice-call', 'x')).toBe(false);
+    expect(phone.peers[0]!.tonesSent).toEqual(['1', '#']);
+    phone.store.hangup('alice-call');
+    await inCallWithAda(phone);
+    expect(phone.store.sendDtmf('ada-call', '1')).toBe(false);
+    expect(phone.peers[1]!.tonesSent).toEqual([]);
   });
 });

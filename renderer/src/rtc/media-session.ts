@@ -13,12 +13,25 @@ import type { LocalIntent, RemoteMedia } from './sdp.js';
 export interface Network {
   iceServers: IceServer[];
   relayOnly: boolean;
+  /** Per call (lib/sip-party.ts): a call that may reach SIP must not demand bundling. */
+  bundlePolicy?: RTCBundlePolicy | undefined;
 }
 
 /** What a call needs of its peer connection (rtc/peer.ts). */
 export type MediaPeer = Pick<
   Peer,
-  'remoteStream' | 'connectionState' | 'setLocal' | 'createOffer' | 'acceptOffer' | 'acceptAnswer' | 'rollback' | 'addRemoteCandidate' | 'startTrickle' | 'quality' | 'close'
+  | 'remoteStream'
+  | 'connectionState'
+  | 'setLocal'
+  | 'createOffer'
+  | 'acceptOffer'
+  | 'acceptAnswer'
+  | 'rollback'
+  | 'addRemoteCandidate'
+  | 'startTrickle'
+  | 'sendDtmf'
+  | 'quality'
+  | 'close'
 >;
 
 /** Where the media comes from: the browser's WebRTC and devices, or a test's stand-ins. */
@@ -72,6 +85,7 @@ export interface CallMediaView {
 export interface CallStart {
   muted?: boolean;
   held?: boolean;
+  bundlePolicy?: RTCBundlePolicy | undefined;
 }
 
 export const NO_MEDIA: CallMediaView = {
@@ -186,6 +200,11 @@ export class MediaSession {
 
   startTrickle(callId: string): void {
     this.#calls.get(callId)?.peer.startTrickle();
+  }
+
+  /** Keypad digits as RFC 4733 events in the call's audio; false when it cannot carry them. */
+  sendDtmf(callId: string, tones: string): boolean {
+    return this.#calls.get(callId)?.peer.sendDtmf(tones) ?? false;
   }
 
   /** The call is answered: quality sampling runs, and a pending media fix-up goes out. */
@@ -332,7 +351,7 @@ export class MediaSession {
     const call: CallMedia = {
       callId,
       owner,
-      peer: this.#deps.boundary.peer(this.#deps.network(), callbacks),
+      peer: this.#deps.boundary.peer({ ...this.#deps.network(), bundlePolicy: start.bundlePolicy }, callbacks),
       held: start.held ?? false,
       muted: start.muted ?? false,
       cameraOn: video,

@@ -34,11 +34,12 @@ export class Peer {
   #sample: Sample | null = null;
   #closed = false;
 
-  constructor(network: { iceServers: readonly IceServer[]; relayOnly: boolean }, callbacks: PeerCallbacks) {
+  constructor(network: { iceServers: readonly IceServer[]; relayOnly: boolean; bundlePolicy?: RTCBundlePolicy | undefined }, callbacks: PeerCallbacks) {
     this.#callbacks = callbacks;
     this.#pc = new RTCPeerConnection({
       iceServers: network.iceServers.map((s) => ({ ...s })),
       iceTransportPolicy: network.relayOnly ? 'relay' : 'all',
+      bundlePolicy: network.bundlePolicy ?? 'balanced',
     });
     this.#pc.onicecandidate = (event) => {
       const candidate = event.candidate ? (event.candidate.toJSON() as IceCandidate) : null;
@@ -126,6 +127,14 @@ export class Peer {
     const queued = this.#localQueue;
     this.#localQueue = [];
     for (const candidate of queued) this.#callbacks.onCandidate(candidate);
+  }
+
+  /** Queues DTMF tones (RFC 4733) on the audio sender; false when it has none to carry them. */
+  sendDtmf(tones: string): boolean {
+    const dtmf = this.#audio?.sender.dtmf;
+    if (!dtmf?.canInsertDTMF) return false;
+    dtmf.insertDTMF(dtmf.toneBuffer + tones, 100, 70); // a new call replaces the buffer: keep what still plays
+    return true;
   }
 
   async quality(): Promise<Quality> {

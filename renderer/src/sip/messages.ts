@@ -4,6 +4,7 @@
  * reason phrase or error text a far end could choose is ever shown.
  */
 import { missingCase } from '../lib/missing-case.js';
+import { partyText } from '../lib/sip-party.js';
 import type { FailureReason, Transfer } from './transfer.js';
 import type { CallState, Outcome } from './types.js';
 
@@ -14,13 +15,14 @@ export function phaseText(state: CallState): string {
       return '';
     case 'preparing':
     case 'inviting':
-      return `Calling ${state.dialog.peer}…`;
+      return `Calling ${partyText(state.dialog.peer)}…`;
     case 'ringback':
-      return `Calling ${state.dialog.peer}… Ringing…`;
+      return `Calling ${partyText(state.dialog.peer)}… Ringing…`;
     case 'cancelling':
       return 'Cancelling…';
     case 'ringing': {
-      const { peer, referredBy, group } = state.dialog;
+      const { referredBy, group } = state.dialog;
+      const peer = partyText(state.dialog.peer);
       if (group !== undefined) return `${peer} calling ${group}…`;
       const caller = referredBy === undefined ? peer : `${peer} (transferred by ${referredBy})`;
       return state.media.video ? `${caller} is video calling…` : `${caller} is calling…`;
@@ -28,14 +30,15 @@ export function phaseText(state: CallState): string {
     case 'answering':
       return 'Connecting…';
     case 'active':
-      return `In call with ${state.dialog.peer}`;
+      return `In call with ${partyText(state.dialog.peer)}`;
     default:
       return missingCase(state);
   }
 }
 
 /** The message shown once a call has ended; null when nothing is worth saying. */
-export function outcomeText(peer: string, outcome: Outcome): string | null {
+export function outcomeText(who: string, outcome: Outcome): string | null {
+  const peer = partyText(who);
   switch (outcome.kind) {
     case 'hangup':
       return 'Call ended';

@@ -5,6 +5,7 @@
  */
 import type { LeanPhoneBridge } from '../../../common/bridge.js';
 import type { HistoryEntry } from '../lib/history.js';
+import { partyText } from '../lib/sip-party.js';
 import type { Outcome } from '../sip/types.js';
 
 export type CallAlerts = Pick<LeanPhoneBridge, 'alertIncomingCall' | 'clearIncomingCall'>;
@@ -38,7 +39,7 @@ export class CallRecorder {
   /** A call rings here: the system is told (a notification when the window is hidden). */
   incoming(callId: string, from: string, video: boolean): void {
     this.#records.set(callId, { video, at: this.#now(), connectedAt: null });
-    this.#alerts.alertIncomingCall({ callId, from, video });
+    this.#alerts.alertIncomingCall({ callId, from: partyText(from), video });
   }
 
   connected(callId: string): void {

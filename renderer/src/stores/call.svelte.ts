@@ -7,6 +7,7 @@
  */
 import type { Message } from '../../../common/protocol.js';
 import { missingCase } from '../lib/missing-case.js';
+import { bundlePolicyFor, isDtmf, takesDtmf } from '../lib/sip-party.js';
 import { browserMedia, MediaSession, NO_MEDIA, type CallMediaView, type CallStart, type MediaBoundary, type Network } from '../rtc/media-session.js';
 import type { Tones } from '../rtc/tones.js';
 import { conferenceLimit, conferenceText, linksOf, unitOf } from '../sip/conference.js';
@@ -235,6 +236,13 @@ export class CallStore {
     this.#dispatch({ type: call.held ? 'resume' : 'hold', callId });
   }
 
+  /** Keypad digits into an answered call with a SIP phone or extension; false when none went. */
+  sendDtmf(callId: string, tones: string): boolean {
+    const call = this.#view(callId);
+    if (call?.state.phase !== 'active' || !isDtmf(tones) || !takesDtmf(call.peer)) return false;
+    return this.#media.sendDtmf(callId, tones);
+  }
+
   /** Mutes or unmutes the call, and every call of its conference with it. */
   toggleMute(callId: string): void {
     const call = this.#view(callId);
@@ -301,9 +309,10 @@ export class CallStore {
   /** How a new call's media starts: a call of a conference as the conference's other calls are. */
   #start(callId: string, video: boolean): { video: boolean } & CallStart {
     const call = this.#call(callId);
+    const bundlePolicy = call ? bundlePolicyFor(call.state.dialog.peer) : undefined;
     const like = this.#mediaOf(callId).find((link) => link.callId !== callId);
-    if (!call?.conference || !like) return { video };
-    return { video: like.cameraOn, muted: like.muted, held: call.held };
+    if (!call?.conference || !like) return { video, bundlePolicy };
+    return { video: like.cameraOn, muted: like.muted, held: call.held, bundlePolicy };
   }
 
   #dispatch(input: PhoneInput): void {
