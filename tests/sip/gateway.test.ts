@@ -3,9 +3,9 @@
  * both ways, the status mapping a real peer produces, digest auth, and the proxy going away.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger, LogFields } from '../../signal-server/log.js';
 import { useServer, newCallId } from '../server/harness.js';
 import type { TestClient } from '../server/client.js';
+import { EventLog } from './event-log.js';
 import { Baresip, Kamailio } from './rig.js';
 
 const USERS = { '1001': 'secret-1001', '1002': 'secret-1002', gateway: 'gateway-secret' };
@@ -13,29 +13,6 @@ const USERS = { '1001': 'secret-1001', '1002': 'secret-1002', gateway: 'gateway-
 /** A plain audio offer baresip accepts (no ICE: the phone's media is not in these tests). */
 const plainSdp = (port: number) =>
   ['v=0', `o=- ${port} 1 IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
-
-/** A logger whose events a test can await. */
-class EventLog implements Logger {
-  readonly events: { event: string; fields: LogFields }[] = [];
-  readonly #waiters = new Set<{ match: (event: string, fields: LogFields) => boolean; resolve: () => void }>();
-  log(_level: string, event: string, fields: LogFields = {}): void {
-    this.events.push({ event, fields });
-    for (const waiter of this.#waiters) {
-      if (!waiter.match(event, fields)) continue;
-      this.#waiters.delete(waiter);
-      waiter.resolve();
-    }
-  }
-  /** Resolves on the `count`th event named `event` (counting those already logged) whose fields match. */
-  until(event: string, fields: LogFields = {}, count = 1): Promise<void> {
-    const matches = (name: string, logged: LogFields) => name === event && Object.entries(fields).every(([key, value]) => logged[key] === value);
-    let seen = this.events.filter((entry) => matches(entry.event, entry.fields)).length;
-    if (seen >= count) return Promise.resolve();
-    return new Promise((resolve) =>
-      this.#waiters.add({ match: (name, logged) => matches(name, logged) && (seen += 1) >= count, resolve }),
-    );
-  }
-}
 
 describe('SIP gateway', () => {
   const harness = useServer();

@@ -249,6 +249,8 @@ export interface BaresipOptions {
   answermode: 'auto' | 'manual';
   /** Calls it takes at once; the next gets 486 Busy Here. Default 4. */
   maxCalls?: number;
+  /** The display name its calls carry in From; none by default. */
+  display?: string;
 }
 
 /** One event or response from baresip's ctrl_tcp. */
@@ -283,7 +285,8 @@ export class Baresip {
     const ctrlPort = await freePort('tcp');
     const { kamailio } = options;
     writeFileSync(join(dir, 'config'), fill('baresip.conf', { SIP_PORT: sipPort, CTRL_PORT: ctrlPort, SND_PATH: dir, MAX_CALLS: options.maxCalls ?? 4 }));
-    const account = `<sip:${options.user}@${kamailio.domain};transport=udp>;auth_pass=${options.password};outbound="${kamailio.outbound}";regint=600;answermode=${options.answermode};mediaenc=;medianat=`;
+    const named = options.display === undefined ? '' : `"${options.display}" `;
+    const account = `${named}<sip:${options.user}@${kamailio.domain};transport=udp>;auth_pass=${options.password};outbound="${kamailio.outbound}";regint=600;answermode=${options.answermode};mediaenc=;medianat=`;
     writeFileSync(join(dir, 'accounts'), `${account}\n`);
     writeFileSync(join(dir, 'contacts'), '');
     const program = new Program('baresip', 'baresip', ['-f', dir, '-v']);

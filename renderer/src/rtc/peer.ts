@@ -163,8 +163,8 @@ export class Peer {
 
   #applyDirections(): void {
     const wanted = localDirections(this.#intent);
-    if (this.#audio && this.#audio.direction !== wanted.audio) this.#audio.direction = wanted.audio;
-    if (this.#video && this.#video.direction !== wanted.video) this.#video.direction = wanted.video;
+    if (live(this.#audio) && this.#audio.direction !== wanted.audio) this.#audio.direction = wanted.audio;
+    if (live(this.#video) && this.#video.direction !== wanted.video) this.#video.direction = wanted.video;
   }
 
   async #attachTracks(): Promise<void> {
@@ -172,8 +172,8 @@ export class Peer {
     const mic = hold || muted ? null : this.#tracks.mic;
     const camera = hold || !cameraOn ? null : this.#tracks.camera;
     const jobs: Promise<void>[] = [];
-    if (this.#audio && this.#audio.sender.track !== mic) jobs.push(this.#audio.sender.replaceTrack(mic));
-    if (this.#video && this.#video.sender.track !== camera) jobs.push(this.#video.sender.replaceTrack(camera));
+    if (live(this.#audio) && this.#audio.sender.track !== mic) jobs.push(this.#audio.sender.replaceTrack(mic));
+    if (live(this.#video) && this.#video.sender.track !== camera) jobs.push(this.#video.sender.replaceTrack(camera));
     await Promise.all(jobs);
   }
 
@@ -197,4 +197,12 @@ export class Peer {
     this.#remote = media;
     this.#callbacks.onRemoteMedia(media);
   }
+}
+
+/**
+ * A transceiver the far end has not rejected. A SIP phone without video answers the video section
+ * with port 0, which stops ours for good: setting its direction or track would throw.
+ */
+function live(transceiver: RTCRtpTransceiver | null): transceiver is RTCRtpTransceiver {
+  return transceiver !== null && transceiver.direction !== 'stopped';
 }
