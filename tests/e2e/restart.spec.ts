@@ -22,7 +22,7 @@ test('a server restart mid-call leaves the media flowing and both phones registe
   await expect(ada.entry('Bob')).toBeVisible();
   await expect(bob.entry('Ada')).toBeVisible();
   // The presence feed of the new server reaches both: a change on one side shows on the other.
-  await bob.doNotDisturb.check();
+  await bob.setDoNotDisturb(true);
   await expect(ada.entry('Bob')).toHaveAccessibleName(/do not disturb|dnd/i);
   await expect(ada.page.getByText('Reconnecting…')).toBeHidden();
 
