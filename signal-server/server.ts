@@ -58,7 +58,15 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     addressLimits.opened(remote);
     const state: SocketState = { heartbeat: new Heartbeat(), registered: false };
     const connection = switchboard.open(
-      { send: (frame) => send(ws, remote, frame), close: (code, reason) => ws.close(code, reason) },
+      {
+        send: (frame) => send(ws, remote, frame),
+        close: (code, reason) => ws.close(code, reason),
+        registered: () => {
+          if (state.registered) return;
+          state.registered = true;
+          addressLimits.registered(remote);
+        },
+      },
       remote,
       registerTimeoutMs,
     );
@@ -72,10 +80,6 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
         return;
       }
       switchboard.receive(connection, data.toString());
-      if (!state.registered && connection.user !== null) {
-        state.registered = true;
-        addressLimits.registered(remote);
-      }
     });
     ws.on('pong', (payload) => state.heartbeat.pong(payload));
     // ws closes with 1009 itself when a frame is over maxPayload, then reports the error here.
