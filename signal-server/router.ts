@@ -145,6 +145,11 @@ export class LocalRouter implements Router {
     return this.#routes.has(key);
   }
 
+  /** Closes `key`'s socket, if it has one here. */
+  close(key: UserKey, code: number, reason: string): void {
+    this.#routes.get(key)?.connection?.link.close(code, reason);
+  }
+
   /** Sends a frame made elsewhere to `key`, held the same way; false when `key` has no route here. */
   send(key: UserKey, frame: string): boolean {
     const route = this.#routes.get(key);

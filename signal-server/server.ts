@@ -9,7 +9,9 @@ import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
+import { randomBytes } from 'node:crypto';
 import { AddressLimits } from './address-limits.js';
+import { ClusterNode, type ClusterConfig } from './cluster/node.js';
 import { fingerprintOf } from '../node-lib/certificate.js';
 import { Heartbeat } from './heartbeat.js';
 import { handleHttp } from './http.js';
@@ -31,7 +33,8 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const config = switchboardConfig(options);
   const { logger, addressLimits } = config;
   const allowedOrigins = (options.allowedOrigins ?? []).map(checkedOrigin);
-  const switchboard = new Switchboard(config);
+  const cluster = options.redis === undefined ? null : await ClusterNode.connect(clusterConfig(options, config));
+  const switchboard = new Switchboard(config, cluster);
   const registerTimeoutMs = options.registerTimeoutMs ?? DEFAULTS.registerTimeoutMs;
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes;
   const staticDir = options.staticDir ? resolve(options.staticDir) : null;
@@ -120,6 +123,9 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const address = http.address() as AddressInfo;
   const host = address.address;
   const origins = new OriginPolicy({ host, port: address.port, tls: tls !== null, allowed: allowedOrigins });
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${host}]` : host;
+  const url = `${tls ? 'wss' : 'ws'}://${urlHost}:${address.port}${SIGNAL_PATH}`;
+  await cluster?.join(url);
 
   // Listening only now, so the origin policy knows the port; no connection can come in between.
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -133,13 +139,12 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     wss.handleUpgrade(request, socket, head, (ws) => accept(ws, remote));
   });
 
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${host}]` : host;
   const fingerprint = tls ? fingerprintOf(tls.cert) : null;
   logger.log('info', 'listening', { host, port: address.port, tls: tls !== null });
 
   let closing: Promise<void> | null = null;
   return {
-    url: `${tls ? 'wss' : 'ws'}://${urlHost}:${address.port}${SIGNAL_PATH}`,
+    url,
     fingerprint,
     host,
     port: address.port,
@@ -147,7 +152,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
       closing ??= new Promise<void>((done) => {
         clearInterval(pingTimer);
         switchboard.stop();
-        http.close(() => done());
+        http.close(() => void (cluster ? cluster.close() : Promise.resolve()).then(done));
         for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, 'Server shutting down');
         http.closeIdleConnections();
         const force = setTimeout(() => {
@@ -199,6 +204,20 @@ function checkedOrigin(text: string): string {
 }
 
 const remoteOf = (request: IncomingMessage): string => request.socket.remoteAddress ?? 'unknown';
+
+function clusterConfig(options: SignalServerOptions, config: SwitchboardConfig): ClusterConfig {
+  return {
+    redisUrl: options.redis ?? '',
+    node: options.nodeId ?? randomBytes(6).toString('hex'),
+    graceMs: config.graceMs,
+    heartbeatMs: options.clusterHeartbeatMs ?? DEFAULTS.clusterHeartbeatMs,
+    nodeTtlMs: options.clusterNodeTtlMs ?? DEFAULTS.clusterNodeTtlMs,
+    streamMaxLen: options.clusterStreamMaxLen ?? DEFAULTS.clusterStreamMaxLen,
+    maxOutbox: options.clusterMaxOutbox ?? DEFAULTS.clusterMaxOutbox,
+    maxRemoteDialogsPerUser: options.maxRemoteDialogsPerUser ?? DEFAULTS.maxRemoteDialogsPerUser,
+    logger: config.logger,
+  };
+}
 
 /** The switchboard's settings: each option, or the protocol's default. */
 export function switchboardConfig(options: SignalServerOptions): SwitchboardConfig {
