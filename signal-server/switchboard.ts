@@ -11,16 +11,20 @@ import { CallGuard, type CallLimits } from './call-guard.js';
 import { ConferenceTable, type ConferenceLimits } from './conference.js';
 import { DialogTable } from './dialog-table.js';
 import type { Board } from './handlers/board.js';
+import { endForLostParty } from './handlers/endings.js';
+import { hostRecords, type HostRecords, type OpenedStore } from './host-records.js';
 import { handleRequest, register, relayResponse, unregister } from './handlers/index.js';
 import { echo, log, nameOf, refuse } from './handlers/replies.js';
 import type { Logger } from './log.js';
+import type { Outside, PeerPort } from './outside.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
-import { LocalRegistry, type NameClaims, type PresenceListener, type Registry } from './registry.js';
+import { LocalRegistry, type LeaveReason, type NameClaims, type PresenceListener, type Registry } from './registry.js';
 import type { RingGroups } from './ring-groups.js';
 import { LocalRouter, type Connection, type Link, type Router } from './router.js';
-import type { UserKey } from './name-key.js';
+import { nameKeys, type UserKey } from './name-key.js';
+import type { Forgotten } from './store/host-store.js';
 
 export type { Connection, Link } from './router.js';
 
@@ -52,6 +56,8 @@ export interface SwitchboardConfig {
   passcodeLimits: PasscodeGuardLimits;
   /** Names and registrations per client address. */
   addressLimits: AddressLimits;
+  /** The host's store, opened in its data folder; null keeps nothing (no directory, messages or voicemail). */
+  store: OpenedStore | null;
   logger: Logger;
 }
 
@@ -69,7 +75,7 @@ export interface ClusterPlug {
   stop(): void;
 }
 
-export class Switchboard {
+export class Switchboard implements PeerPort {
   readonly #board: Board;
   readonly #presence: PresenceFeed;
   readonly #connections = new Set<Connection>();
@@ -84,7 +90,12 @@ export class Switchboard {
     );
     const router = cluster ? cluster.router(local) : local;
     const presence = new PresenceFeed(config.presenceFlushMs, (frame) => router.broadcast(frame));
-    const onPresence: PresenceListener = (key, name, state) => presence.changed(key, name, state);
+    const records = config.store && hostRecords(config.store, router, config.logger);
+    // A user who goes offline stays in a host's directory, shown with when it was last seen.
+    const onPresence: PresenceListener = (key, name, state) => {
+      presence.changed(key, name, state, state === 'offline' ? records?.directory.left(key, Date.now()) : undefined);
+      this.#board.outside?.presence(key, name, state);
+    };
     const registry = cluster ? cluster.registry(onPresence) : new LocalRegistry(onPresence);
     const dialogs = new DialogTable(config, (key, busy) => registry.setBusy(key, busy));
     this.#presence = presence;
@@ -97,9 +108,53 @@ export class Switchboard {
       router,
       callGuard: new CallGuard(config.callLimits),
       passcodeGuard: new PasscodeGuard(config.passcodeLimits),
+      outside: null,
+      records,
     };
     this.#cluster = cluster;
     cluster?.attach(this.#board);
+  }
+
+  /** Callees that are no user or group here go to `outside` from now on (the SIP gateway). */
+  connectOutside(outside: Outside): void {
+    this.#board.outside = outside;
+  }
+
+  openPeer(key: UserKey, name: string, link: Link): Connection {
+    const connection: Connection = { link, remote: 'outside', flood: new FloodGuard(this.#board.config.floodLimits, Date.now()), user: null, registerTimer: null, claiming: false };
+    this.#board.router.attach(key, name, connection);
+    return connection;
+  }
+
+  closePeer(connection: Connection, reason: LeaveReason): void {
+    const key = connection.user;
+    if (key === null) return;
+    connection.user = null;
+    const board = this.#board;
+    for (const dialog of board.dialogs.of(key)) endForLostParty(board, dialog, key, reason);
+    board.router.drop(key);
+    board.callGuard.forget(key);
+  }
+
+  get records(): HostRecords | null {
+    return this.#board.records;
+  }
+
+  /**
+   * Removes `name` from the directory with its messages and voicemail; the phone books drop it once
+   * it is offline (at once if it is). Null when the directory does not know it.
+   */
+  async forget(name: string): Promise<Forgotten | null> {
+    const records = this.#board.records;
+    if (records === null) return null;
+    const key = records.directory.find(nameKeys(name));
+    if (key === undefined) return null;
+    const known = records.directory.nameOf(key) ?? name;
+    const forgotten = await records.directory.forget(key);
+    records.tickets.forget(key, Date.now());
+    if (this.#board.registry.get(key) === undefined) this.#presence.changed(key, known, 'offline');
+    log(this.#board, 'info', 'forgotten', { user: known, messages: forgotten?.messages, voicemails: forgotten?.voicemails });
+    return forgotten;
   }
 
   get connections(): ReadonlySet<Connection> {

@@ -22,6 +22,10 @@ export function register(board: Board, connection: Connection, request: RequestO
     return;
   }
   const existing = board.registry.find(keys);
+  if (existing === undefined && board.records?.directory.clashes(keys)) {
+    refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+    return;
+  }
   if (existing !== undefined) {
     if (resume === undefined || !board.registry.resumeMatches(existing, resume)) {
       refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
@@ -135,9 +139,16 @@ function welcome(board: Board, connection: Connection, key: UserKey, name: strin
       name,
       resume,
       resumed,
-      users: board.registry.presenceExcept(key),
+      users: [
+        ...board.registry.presenceExcept(key),
+        ...(board.records?.directory.offlineExcept(key, (other) => board.registry.get(other) !== undefined) ?? []),
+      ],
       iceServers: board.config.iceServers(name),
       groups: board.config.ringGroups.listing,
     },
   });
+  const records = board.records;
+  if (records === null) return;
+  records.directory.saw(key, name, Date.now());
+  records.mailbox.background('mail-on-register-failed', records.mailbox.registered(key));
 }
