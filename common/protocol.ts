@@ -68,6 +68,8 @@ export interface RegisteredBody {
   iceServers: IceServer[];
   /** The host's ring groups (empty when it has none; absent from servers older than ring groups). */
   groups?: RingGroupEntry[];
+  /** In a cluster, the other live nodes' addresses (ws:// or wss://), to fail over to. */
+  nodes?: string[];
 }
 /** A ring group in the phone book: its members' presence is theirs as users (offline when not listed). */
 export interface RingGroupEntry {

@@ -102,6 +102,8 @@ export interface SignalServerOptions {
   redis?: string;
   /** This node's id in the cluster, unique among live nodes. Default: a random one. */
   nodeId?: string;
+  /** The address a cluster node gives phones to fail over to (ws:// or wss://). Default: the one it listens on. */
+  publicUrl?: string;
   /** How often a cluster node refreshes its heartbeat key. Default 1,000 ms. */
   clusterHeartbeatMs?: number;
   /** The heartbeat key's TTL: a node silent this long is missing, and its users go after graceMs more. Default 3,000 ms. */

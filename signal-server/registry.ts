@@ -52,7 +52,17 @@ export interface NameClaims {
   claim(name: string, keys: NameKeys): Promise<Claim>;
   /** Gives back a name claimed for a socket that closed before it could take it. */
   release(keys: NameKeys): void;
+  /**
+   * Takes `key`, registered on another node, to this one with its resume token (checked in the
+   * cluster, single-use): once it resolves with the next token the user and its calls are here.
+   */
+  resume(key: UserKey, token: string): Promise<Resumption>;
+  /** The other live nodes' addresses, for a phone to fail over to. */
+  otherNodes(): string[];
 }
+
+/** What resuming on another node came to: the user's next token, or why not. */
+export type Resumption = { token: string } | 'taken' | 'unavailable';
 
 interface Entry extends RegisteredUser {
   published: PublishedState;

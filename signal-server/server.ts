@@ -147,7 +147,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const origins = new OriginPolicy({ host, port: address.port, tls: tls !== null, allowed: allowedOrigins });
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${host}]` : host;
   const url = `${tls ? 'wss' : 'ws'}://${urlHost}:${address.port}${SIGNAL_PATH}`;
-  await cluster?.join(url);
+  await cluster?.join(options.publicUrl ?? url);
 
   // Listening only now, so the origin policy knows the port; no connection can come in between.
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -31,7 +31,21 @@ export type Envelope =
   /** Close `to`'s socket (the dialog's home refused too much bad input from it). */
   | { t: 'close'; to: UserKey; code: number; reason: string }
   /** A message `from` sent (on node `node`) in a dialog homed on the receiving node. */
-  | { t: 'dialog'; from: UserKey; node: string; message: string };
+  | { t: 'dialog'; from: UserKey; node: string; message: string }
+  /** `key` resumed on `node`: which of its dialogs is the receiving node home to? */
+  | { t: 'moved'; key: UserKey; node: string }
+  /** The answer to `moved`: the dialogs of `key` homed on `node`. */
+  | { t: 'homed'; key: UserKey; node: string; dialogs: HomedDialog[] };
+
+/** A dialog as its home tells a node that a party resumed on. */
+export interface HomedDialog {
+  readonly callId: string;
+  /** The other party's name and highest request cseq. */
+  readonly peer: string;
+  readonly peerCseq: number;
+  readonly inviteCseq: number;
+  readonly answered: boolean;
+}
 
 export function readEnvelope(text: string): Envelope | null {
   let value: unknown;
@@ -55,6 +69,10 @@ export function readEnvelope(text: string): Envelope | null {
       return strings(envelope, 'to', 'reason') && typeof envelope.code === 'number' ? (envelope as Envelope) : null;
     case 'dialog':
       return strings(envelope, 'from', 'node', 'message') ? (envelope as Envelope) : null;
+    case 'moved':
+      return strings(envelope, 'key', 'node') ? (envelope as Envelope) : null;
+    case 'homed':
+      return strings(envelope, 'key', 'node') && Array.isArray(envelope.dialogs) && envelope.dialogs.every(isHomedDialog) ? (envelope as Envelope) : null;
     default:
       return null;
   }
@@ -64,6 +82,12 @@ export function isMember(value: unknown): value is Member {
   if (typeof value !== 'object' || value === null) return false;
   const member = value as Record<string, unknown>;
   return strings(member, 'name', 'skeleton', 'node') && (member.published === 'online' || member.published === 'dnd') && typeof member.connected === 'boolean';
+}
+
+function isHomedDialog(value: unknown): value is HomedDialog {
+  if (typeof value !== 'object' || value === null) return false;
+  const dialog = value as Record<string, unknown>;
+  return strings(dialog, 'callId', 'peer') && typeof dialog.peerCseq === 'number' && typeof dialog.inviteCseq === 'number' && typeof dialog.answered === 'boolean';
 }
 
 const strings = (value: Record<string, unknown>, ...fields: string[]): boolean => fields.every((field) => typeof value[field] === 'string');

@@ -2,9 +2,10 @@
  * One node of a cluster sharing a Redis: plugs a replica registry, a cluster router and name claims
  * into the switchboard; runs what other nodes send it (frames for its users, messages in dialogs it
  * is home to); heartbeats, and purges a node whose heartbeat stopped once the grace period has
- * passed; after a Redis outage, re-asserts what it owns and reloads what the others own.
+ * passed; after a Redis outage, re-asserts what it owns and reloads what the others own. A user
+ * that resumes here from another node brings its name, and learns its dialogs' homes first.
  */
-import { isResponse, type Message } from '../../common/protocol.js';
+import { CloseCode, isResponse, type Message } from '../../common/protocol.js';
 import { parseMessage } from '../../common/schema.js';
 import type { Board } from '../handlers/board.js';
 import { handleRequest, relayResponse, unregister } from '../handlers/index.js';
@@ -12,10 +13,12 @@ import type { Logger } from '../log.js';
 import { missingCase } from '../missing-case.js';
 import type { NameKeys, UserKey } from '../name-key.js';
 import { FloodGuard } from '../rate-limit.js';
+import { otherParty } from '../dialog.js';
 import { stamped, type Connection, type LocalRouter } from '../router.js';
-import type { Claim, LeaveReason, NameClaims, PresenceListener } from '../registry.js';
+import type { Claim, LeaveReason, NameClaims, PresenceListener, Resumption } from '../registry.js';
+import { newToken, secretHash } from '../secret.js';
 import type { ClusterPlug } from '../switchboard.js';
-import type { Envelope, Member } from './envelope.js';
+import type { Envelope, HomedDialog, Member } from './envelope.js';
 import { ClusterRouter } from './cluster-router.js';
 import { RedisLink } from './redis-link.js';
 import { RemoteDialogs } from './remote-dialogs.js';
@@ -47,6 +50,10 @@ export class ClusterNode implements ClusterPlug {
   readonly #releasedAway = new Map<UserKey, { skeleton: string; reason: LeaveReason }>();
   readonly #unbusiedAway = new Set<UserKey>();
   readonly #registry: ClusterRegistry;
+  /** The other live nodes and their addresses, as of the last heartbeat. */
+  #liveNodes = new Map<string, string>();
+  /** Users resuming here, each awaiting the homes of its dialogs: `key\nhome` -> done. */
+  readonly #awaitingHomes = new Map<string, () => void>();
   /** The switchboard's presence feed, given with registry(): the registry is made first, the router needs it. */
   #onPresence: PresenceListener = () => undefined;
   #router: ClusterRouter | null = null;
@@ -101,6 +108,8 @@ export class ClusterNode implements ClusterPlug {
   readonly claims: NameClaims = {
     claim: (name, keys) => this.#claim(name, keys),
     release: (keys) => void this.#link.release(keys.caseless, keys.skeleton, 'Peer left').catch(() => undefined),
+    resume: (key, token) => this.#resume(key, token),
+    otherNodes: () => [...this.#liveNodes].filter(([node, address]) => node !== this.#config.node && address !== '').map(([, address]) => address),
   };
 
   forwarded(sender: UserKey, message: Message): boolean {
@@ -138,6 +147,8 @@ export class ClusterNode implements ClusterPlug {
         if (!busy) this.#unbusiedAway.add(key);
       });
     },
+    // Lost while Redis is away: the re-assertion after it writes every current token.
+    renewed: (key, token) => void this.#link.renew(key, secretHash(token)).catch(() => undefined),
   };
 
   async #claim(name: string, keys: NameKeys): Promise<Claim> {
@@ -147,12 +158,76 @@ export class ClusterNode implements ClusterPlug {
     for (const key of held) this.#claiming.add(key);
     try {
       const member: Member = { name, skeleton: keys.skeleton, node: this.#config.node, published: 'online', connected: true };
-      return (await this.#link.claim(keys.caseless, member, false)) ? 'claimed' : 'taken';
+      // The token is made once the name is this node's; its hash follows (MemberStore.renewed).
+      return (await this.#link.claim(keys.caseless, member, false, '')) ? 'claimed' : 'taken';
     } catch {
       return 'unavailable';
     } finally {
       for (const key of held) this.#claiming.delete(key);
     }
+  }
+
+  /** Moves `key` here from its node (dead or alive) with its token, then asks the homes of its dialogs which they are. */
+  async #resume(key: UserKey, token: string): Promise<Resumption> {
+    const before = this.#registry.get(key);
+    const member = this.#registry.member(key);
+    if (!before || !member || this.#registry.isLocal(key)) return 'taken';
+    if (!this.#link.up) return 'unavailable';
+    const next = newToken();
+    const moved: Member = { ...member, node: this.#config.node, connected: true };
+    let from: string | null;
+    try {
+      from = await this.#link.takeOver(key, secretHash(token), secretHash(next), moved);
+    } catch {
+      return 'unavailable';
+    }
+    if (from === null) return 'taken';
+    this.#registry.adopt(key, moved, next);
+    const homes = this.#registry.busyOn(key).filter((node) => node !== this.#config.node && this.#liveNodes.get(node));
+    await Promise.all(homes.map((home) => this.#askHome(key, home)));
+    return { token: next };
+  }
+
+  /** Asks `home` for `key`'s dialogs homed there; resolves when they are known here, or after a heartbeat TTL without answer. */
+  #askHome(key: UserKey, home: string): Promise<void> {
+    const waiting = `${key}\n${home}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.#config.nodeTtlMs);
+      const awaiting = this.#awaitingHomes;
+      function done(): void {
+        clearTimeout(timer);
+        awaiting.delete(waiting);
+        resolve();
+      }
+      awaiting.set(waiting, done);
+      this.#link.send(home, { t: 'moved', key, node: this.#config.node });
+    });
+  }
+
+  /** `key` resumed on `node`: tells it every dialog of `key`'s homed here. */
+  #tellHomed(board: Board, key: UserKey, node: string): void {
+    const dialogs: HomedDialog[] = board.dialogs.of(key).map((dialog) => {
+      const peer = otherParty(dialog, key);
+      return {
+        callId: dialog.callId,
+        peer: this.#registry.get(peer)?.name ?? '',
+        peerCseq: dialog.lastCseq.get(peer) ?? 0,
+        inviteCseq: dialog.inviteCseq,
+        answered: dialog.phase === 'confirmed',
+      };
+    });
+    this.#link.send(node, { t: 'homed', key, node: this.#config.node, dialogs });
+  }
+
+  /** This node's user resumed on another node: its socket here is replaced, its calls stay (their homes route to it there). */
+  #movedAway(key: UserKey, member: Member): void {
+    const router = this.#router;
+    this.#registry.movedAway(key, member);
+    this.#remote.forgetUser(key);
+    router?.local.close(key, CloseCode.replaced, 'Replaced');
+    router?.local.drop(key);
+    this.#board?.callGuard.forget(key);
+    this.#board?.config.addressLimits.nameReleased(key);
   }
 
   #receive(envelope: Envelope): void {
@@ -162,7 +237,8 @@ export class ClusterNode implements ClusterPlug {
     if (!board || !registry || !router) return;
     switch (envelope.t) {
       case 'user':
-        registry.applyMember(envelope.key, envelope.user);
+        if (registry.isLocal(envelope.key) && envelope.user.node !== this.#config.node) this.#movedAway(envelope.key, envelope.user);
+        else registry.applyMember(envelope.key, envelope.user);
         return;
       case 'gone':
         if (registry.nodeOf(envelope.key) === envelope.node && !registry.isLocal(envelope.key)) this.#lost(envelope.key, envelope.reason);
@@ -182,6 +258,17 @@ export class ClusterNode implements ClusterPlug {
         return;
       case 'dialog':
         this.#handleForwarded(board, envelope.from, envelope.node, envelope.message);
+        return;
+      case 'moved':
+        if (registry.nodeOf(envelope.key) === envelope.node) this.#tellHomed(board, envelope.key, envelope.node);
+        return;
+      case 'homed':
+        if (!registry.isLocal(envelope.key)) return;
+        for (const dialog of envelope.dialogs) {
+          const { callId, peer, peerCseq, inviteCseq, answered } = dialog;
+          this.#remote.adopt({ callId, home: envelope.node, user: envelope.key, peerName: peer, peerCseq, inviteCseq, answered });
+        }
+        this.#awaitingHomes.get(`${envelope.key}\n${envelope.node}`)?.();
         return;
       default:
         missingCase(envelope);
@@ -228,6 +315,7 @@ export class ClusterNode implements ClusterPlug {
   async #beat(): Promise<void> {
     if (!this.#link.up) return;
     const { added, nodes } = await this.#link.heartbeat(this.#address, this.#config.nodeTtlMs);
+    this.#liveNodes = nodes;
     // Missing from the set: Redis lost its data, or another node purged this one while it was silent.
     if (added) this.#resync();
     const now = Date.now();
@@ -305,9 +393,9 @@ export class ClusterNode implements ClusterPlug {
     if (!registry) return;
     await this.#beat();
     const writes: Promise<unknown>[] = [];
-    for (const [key, member] of registry.localMembers()) {
+    for (const [key, member, token] of registry.localMembers()) {
       writes.push(
-        this.#link.claim(key, member, true).then((claimed) => {
+        this.#link.claim(key, member, true, secretHash(token)).then((claimed) => {
           if (!claimed) this.#config.logger.log('warn', 'cluster-name-conflict', { user: member.name });
         }),
       );

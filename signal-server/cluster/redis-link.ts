@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { UserKey } from '../name-key.js';
 import type { LeaveReason } from '../registry.js';
 import { readEnvelope, type Envelope, type Member } from './envelope.js';
-import { BUSY, CLAIM, HEARTBEAT, PURGE, RELEASE, SNAPSHOT, UPDATE } from './scripts.js';
+import { BUSY, CLAIM, HEARTBEAT, PURGE, RELEASE, RENEW, SNAPSHOT, TAKE_OVER, UPDATE } from './scripts.js';
 
 export interface LinkConfig {
   url: string;
@@ -97,8 +97,19 @@ export class RedisLink {
     void this.#read();
   }
 
-  claim(key: UserKey, member: Member, lenient: boolean): Promise<boolean> {
-    return this.#eval(CLAIM, [key, member.skeleton, JSON.stringify(member), lenient ? '1' : '0']).then((claimed) => claimed === 1);
+  /** `tokenHash`: the SHA-256 of the user's current resume token (secretHash). */
+  claim(key: UserKey, member: Member, lenient: boolean, tokenHash: string): Promise<boolean> {
+    return this.#eval(CLAIM, [key, member.skeleton, JSON.stringify(member), lenient ? '1' : '0', tokenHash]).then((claimed) => claimed === 1);
+  }
+
+  /** Moves `key` to this node when `tokenHash` is its current token's; answers the node it was on, or null. */
+  async takeOver(key: UserKey, tokenHash: string, nextHash: string, member: Member): Promise<string | null> {
+    const from = await this.#eval(TAKE_OVER, [key, tokenHash, nextHash, JSON.stringify(member)]);
+    return typeof from === 'string' ? from : null;
+  }
+
+  renew(key: UserKey, tokenHash: string): Promise<unknown> {
+    return this.#eval(RENEW, [key, tokenHash]);
   }
 
   update(key: UserKey, member: Member): Promise<unknown> {

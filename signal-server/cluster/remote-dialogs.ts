@@ -41,6 +41,15 @@ export class RemoteDialogs {
     if (dialogs.size > this.#maxPerUser) dialogs.delete(dialogs.keys().next().value!);
   }
 
+  /** A dialog `user` was in before it resumed on this node, as its home told. */
+  adopt(dialog: RemoteDialog): void {
+    this.learn(dialog.user, dialog.callId, dialog.home, dialog.peerName, dialog.inviteCseq);
+    const known = this.get(dialog.user, dialog.callId);
+    if (!known) return;
+    known.peerCseq = Math.max(known.peerCseq, dialog.peerCseq);
+    known.answered ||= dialog.answered;
+  }
+
   get(user: UserKey, callId: string): RemoteDialog | undefined {
     return this.#byUser.get(user)?.get(callId);
   }

@@ -14,6 +14,8 @@ export interface MemberStore {
   changed(key: UserKey, member: Member): void;
   released(key: UserKey, skeleton: string, reason: LeaveReason): void;
   busy(key: UserKey, busy: boolean): void;
+  /** This node's user has a new resume token. */
+  renewed(key: UserKey, token: string): void;
 }
 
 export class ClusterRegistry implements Registry {
@@ -46,6 +48,10 @@ export class ClusterRegistry implements Registry {
     return this.#members.get(key)?.node;
   }
 
+  member(key: UserKey): Member | undefined {
+    return this.#members.get(key);
+  }
+
   find(keys: NameKeys): UserKey | undefined {
     return this.#members.has(keys.caseless) ? keys.caseless : this.#lookAlikes.get(keys.skeleton);
   }
@@ -59,7 +65,20 @@ export class ClusterRegistry implements Registry {
     const token = newToken();
     this.#resume.set(keys.caseless, token);
     this.#put(keys.caseless, { name, skeleton: keys.skeleton, node: this.#node, published: 'online', connected: true });
+    this.#store.renewed(keys.caseless, token);
     return token;
+  }
+
+  /** Another node's user resumed here (the cluster moved it already): this node's own from now on. */
+  adopt(key: UserKey, member: Member, token: string): void {
+    this.#resume.set(key, token);
+    this.#put(key, member);
+  }
+
+  /** This node's user resumed on another node: no longer this node's, and not gone either. */
+  movedAway(key: UserKey, member: Member): void {
+    this.#resume.delete(key);
+    this.#put(key, member);
   }
 
   resumeMatches(key: UserKey, token: string): boolean {
@@ -71,6 +90,7 @@ export class ClusterRegistry implements Registry {
     if (!this.#resume.has(key)) throw new Error(`renewResume: ${key} is not registered here`);
     const token = newToken();
     this.#resume.set(key, token);
+    this.#store.renewed(key, token);
     return token;
   }
 
@@ -139,8 +159,14 @@ export class ClusterRegistry implements Registry {
     return nodes;
   }
 
-  localMembers(): [UserKey, Member][] {
-    return [...this.#resume.keys()].map((key) => [key, this.#members.get(key)!]);
+  /** This node's users, with their members and resume tokens. */
+  localMembers(): [UserKey, Member, string][] {
+    return [...this.#resume].map(([key, token]) => [key, this.#members.get(key)!, token]);
+  }
+
+  /** The nodes home to a dialog of `key`'s. */
+  busyOn(key: UserKey): string[] {
+    return [...(this.#busyBy.get(key) ?? [])];
   }
 
   /** The keys this node marks busy. */

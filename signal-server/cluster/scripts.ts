@@ -1,7 +1,8 @@
 /**
  * The Lua scripts that change the cluster's shared state in Redis, each atomic with its fan-out:
  * the change goes to every other node's stream in the order Redis ran it. Keys: `lp:names`
- * (c:CASELESS and s:SKELETON -> node), `lp:users` (key -> Member JSON), `lp:busy` (key\nnode),
+ * (c:CASELESS and s:SKELETON -> node), `lp:users` (key -> Member JSON), `lp:resume` (key -> SHA-256 of
+ * its current resume token, hex), `lp:busy` (key\nnode),
  * `lp:nodes` (set), `lp:node:ID` (its address, with a TTL), `lp:stream:ID` (what ID must read).
  * ARGV[1] is always the calling node, ARGV[2] the streams' approximate maximum length.
  */
@@ -22,8 +23,8 @@ end
 `;
 
 /**
- * ARGV: key, skeleton, member JSON, lenient. Takes both name keys for this node, or answers 0 when
- * either is held (lenient: held by another node; a node re-asserting its users after an outage).
+ * ARGV: key, skeleton, member JSON, lenient, token hash. Takes both name keys for this node, or
+ * answers 0 when either is held (lenient: held by another node; a node re-asserting its users after an outage).
  */
 export const CLAIM = `${PRELUDE}
 local key, member = ARGV[3], ARGV[5]
@@ -34,7 +35,30 @@ if ARGV[6] == '1' then
 elseif heldC or heldS then return 0 end
 redis.call('HSET', 'lp:names', c, self, s, self)
 redis.call('HSET', 'lp:users', key, member)
+redis.call('HSET', 'lp:resume', key, ARGV[7])
 fanout('{"t":"user","key":' .. cjson.encode(key) .. ',"user":' .. member .. '}')
+return 1`;
+
+/**
+ * ARGV: key, hash of the token given, hash of the new token, member JSON (on this node). When the
+ * token is key's current one, key and its names move to this node and the token is replaced; every
+ * other node hears the member. Answers the node key was on, or 0.
+ */
+export const TAKE_OVER = `${PRELUDE}
+local key, member = ARGV[3], ARGV[6]
+if redis.call('HGET', 'lp:resume', key) ~= ARGV[4] then return 0 end
+local ok, before = pcall(cjson.decode, redis.call('HGET', 'lp:users', key) or '')
+if not ok then return 0 end
+redis.call('HSET', 'lp:names', 'c:' .. key, self, 's:' .. before.skeleton, self)
+redis.call('HSET', 'lp:users', key, member)
+redis.call('HSET', 'lp:resume', key, ARGV[5])
+fanout('{"t":"user","key":' .. cjson.encode(key) .. ',"user":' .. member .. '}')
+return before.node`;
+
+/** ARGV: key, token hash. This node's user resumed here: its next token. */
+export const RENEW = `${PRELUDE}
+if redis.call('HGET', 'lp:names', 'c:' .. ARGV[3]) ~= self then return 0 end
+redis.call('HSET', 'lp:resume', ARGV[3], ARGV[4])
 return 1`;
 
 /** ARGV: key, member JSON. The owning node's user changed what it published. */
@@ -51,6 +75,7 @@ local key = ARGV[3]
 if redis.call('HGET', 'lp:names', 'c:' .. key) == self then
   redis.call('HDEL', 'lp:names', 'c:' .. key)
   redis.call('HDEL', 'lp:users', key)
+  redis.call('HDEL', 'lp:resume', key)
 end
 if redis.call('HGET', 'lp:names', 's:' .. ARGV[4]) == self then redis.call('HDEL', 'lp:names', 's:' .. ARGV[4]) end
 fanout(gone(key, self, ARGV[5]))
@@ -76,6 +101,7 @@ for i = 1, #users, 2 do
   local ok, member = pcall(cjson.decode, users[i + 1])
   if ok and member.node == dead then
     redis.call('HDEL', 'lp:users', users[i])
+    redis.call('HDEL', 'lp:resume', users[i])
     fanout(gone(users[i], dead, 'Peer lost'))
   end
 end

@@ -27,7 +27,12 @@ export function register(board: Board, connection: Connection, request: RequestO
     return;
   }
   if (existing !== undefined) {
-    if (resume === undefined || !board.registry.resumeMatches(existing, resume)) {
+    const matches = resume !== undefined && board.registry.resumeMatches(existing, resume);
+    if (!matches && resume !== undefined && board.claims !== null) {
+      resumeFromAnotherNode(board, connection, existing, request, resume);
+      return;
+    }
+    if (!matches) {
       refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
       return;
     }
@@ -55,6 +60,34 @@ export function register(board: Board, connection: Connection, request: RequestO
     else if (claim === 'claimed') board.claims?.release(keys);
     else if (claim === 'taken') refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
     else board.router.reply(connection, { ...echo(request), status: 503, reason: 'Directory unavailable: try again' });
+  });
+}
+
+/** In a cluster, a token this node does not hold may be one for a user of another node (lost, or left behind). */
+function resumeFromAnotherNode(board: Board, connection: Connection, key: UserKey, request: RequestOf<'REGISTER'>, token: string): void {
+  if (board.registry.size >= board.config.maxClients) {
+    board.router.reply(connection, { ...echo(request), status: 503, reason: 'Server full' });
+    return;
+  }
+  if (limitedByAddress(board, connection, request, true)) return;
+  connection.claiming = true;
+  void board.claims!.resume(key, token).then((resumption) => {
+    const stillWaiting = connection.claiming;
+    connection.claiming = false;
+    if (resumption === 'taken') refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+    else if (resumption === 'unavailable') board.router.reply(connection, { ...echo(request), status: 503, reason: 'Directory unavailable: try again' });
+    else if (!stillWaiting) {
+      // The socket closed meanwhile: the user is this node's now, in its grace period as any lost socket.
+      board.router.attach(key, board.registry.get(key)?.name ?? key, connection);
+      board.router.detach(key, connection);
+    } else {
+      const name = board.registry.get(key)?.name ?? key;
+      board.config.addressLimits.nameTaken(key, connection.remote);
+      board.router.attach(key, name, connection);
+      registered(connection);
+      welcome(board, connection, key, name, request, resumption.token, true);
+      log(board, 'info', 'resume', { user: name, from: 'another node' });
+    }
   });
 }
 
@@ -145,6 +178,7 @@ function welcome(board: Board, connection: Connection, key: UserKey, name: strin
       ],
       iceServers: board.config.iceServers(name),
       groups: board.config.ringGroups.listing,
+      ...(board.claims === null ? {} : { nodes: board.claims.otherNodes() }),
     },
   });
   const records = board.records;

@@ -68,6 +68,18 @@ describe('serve options', () => {
     expect(parseCli(['--node-id', 'a'])).toEqual({ kind: 'error', message: '--node-id goes with --redis' });
   });
 
+  it('reads --public-url, the address a cluster node gives phones, and refuses one that is no ws:// or wss:// address', () => {
+    expect(parseCli(['--redis', 'redis://h:1', '--public-url', 'wss://a.example:8443/signal'])).toMatchObject({
+      kind: 'serve',
+      options: { publicUrl: 'wss://a.example:8443/signal' },
+    });
+    expect(parseCli(['--redis', 'redis://h:1', '--public-url', 'http://a'])).toEqual({
+      kind: 'error',
+      message: '--public-url must look like wss://host:port/signal, not "http://a"',
+    });
+    expect(parseCli(['--public-url', 'ws://a:1/signal'])).toEqual({ kind: 'error', message: '--public-url goes with --redis' });
+  });
+
   it('takes the passcode from LEANPHONE_PASSCODE so it stays out of the process list', () => {
     expect(parseCli([], { LEANPHONE_PASSCODE: 'pw' })).toMatchObject({ options: { passcode: 'pw' } });
   });

@@ -58,6 +58,13 @@ function notifyProblem(body: unknown): string | null {
   }
 }
 
+/** A cluster node's REGISTER 200 lists the other nodes to fail over to; absent on one server. */
+function nodesProblem(v: unknown): string | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v) || !v.every((url) => isStr(url) && /^wss?:\/\//.test(url))) return 'nodes must be ws:// or wss:// addresses';
+  return null;
+}
+
 /** The ring groups of a REGISTER 200: absent from older servers. */
 function groupsProblem(v: unknown): string | null {
   if (v === undefined) return null;
@@ -151,7 +158,7 @@ export function checkIncoming(text: string): Checked {
       if (!isObj(b) || !isStr(b.name) || !isStr(b.resume) || typeof b.resumed !== 'boolean' || !Array.isArray(b.iceServers)) {
         return { ok: false, reason: 'REGISTER 200 body is malformed' };
       }
-      const problem = usersProblem(b.users) ?? groupsProblem(b.groups);
+      const problem = usersProblem(b.users) ?? groupsProblem(b.groups) ?? nodesProblem(b.nodes);
       if (problem) return { ok: false, reason: problem };
     }
     if (raw.method === 'INVITE' && raw.status === 200 && raw.body !== undefined) {
