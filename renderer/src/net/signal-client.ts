@@ -1,6 +1,7 @@
 /**
  * The signalling connection: one WebSocket to `<server>/signal` (subprotocol leanphone.1), the
- * REGISTER handshake, and reconnection with backoff and the resume token. It knows nothing of
+ * REGISTER handshake, and reconnection with backoff and the resume token, in a cluster failing over
+ * to the other nodes its last REGISTER 200 named. It knows nothing of
  * calls: every other message goes to `onMessage` once checked. Messages sent while the socket is
  * down wait in a bounded queue and leave once registered again.
  */
@@ -99,7 +100,10 @@ export function refusalFor(response: Response): Refusal {
 
 export class SignalClient {
   readonly #options: SignalClientOptions;
-  readonly #url: string | null;
+  /** Where it registered last (at first, the address typed), and the other nodes that node named. */
+  #url: string | null;
+  #nodes: string[] = [];
+  #socketUrl: string | null = null;
   #socket: SocketLike | null = null;
   #state: ConnectionState = 'disconnected';
   #stopped = false;
@@ -185,8 +189,9 @@ export class SignalClient {
   }
 
   #open(): void {
-    const url = this.#url;
+    const url = this.#target();
     if (url === null) return;
+    this.#socketUrl = url;
     this.#setState(this.#everRegistered ? 'reconnecting' : 'connecting');
     const create = this.#options.createSocket ?? ((u: string, p: string) => new WebSocket(u, p) as unknown as SocketLike);
     let socket: SocketLike;
@@ -279,6 +284,8 @@ export class SignalClient {
     this.#guardTimer = null;
     // The token is single-use: the next resume needs the one this answer carries.
     this.#resume = body.resume;
+    this.#url = this.#socketUrl;
+    this.#nodes = body.nodes ?? [];
     this.#everRegistered = true;
     this.#attempt = 0;
     this.#setState('registered');
@@ -321,6 +328,12 @@ export class SignalClient {
       this.#retryTimer = null;
       if (!this.#stopped) this.#open();
     }, delay);
+  }
+
+  /** Its own server first, and again on the first retry; each retry after that the next node in turn. */
+  #target(): string | null {
+    const candidates = [this.#url, ...this.#nodes.filter((node) => node !== this.#url)];
+    return candidates[Math.max(0, this.#attempt - 1) % candidates.length] ?? null;
   }
 
   #giveUp(refusal: Refusal): void {
