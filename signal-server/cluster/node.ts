@@ -169,9 +169,8 @@ export class ClusterNode implements ClusterPlug {
 
   /** Moves `key` here from its node (dead or alive) with its token, then asks the homes of its dialogs which they are. */
   async #resume(key: UserKey, token: string): Promise<Resumption> {
-    const before = this.#registry.get(key);
     const member = this.#registry.member(key);
-    if (!before || !member || this.#registry.isLocal(key)) return 'taken';
+    if (!member || this.#registry.isLocal(key)) return 'taken';
     if (!this.#link.up) return 'unavailable';
     const next = newToken();
     const moved: Member = { ...member, node: this.#config.node, connected: true };
