@@ -57,6 +57,11 @@ export interface RegisterBody {
   name: string;
   passcode?: string;
   resume?: string;
+  /**
+   * The phone's long-lived secret for this name on this host. A host that keeps a directory keeps
+   * its hash with the name, and from then on refuses the name to anyone without it.
+   */
+  ownerKey?: string;
 }
 export interface RegisteredBody {
   name: string;
@@ -192,6 +197,8 @@ export interface VoicemailTicketBody {
 }
 export const MAX_RECEIPT_IDS = 200;
 export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+/** A REGISTER's ownerKey: a phone makes 32 random bytes in base64url (43 characters). */
+export const OWNER_KEY_PATTERN = /^[A-Za-z0-9_-]{32,128}$/;
 /** HTTP on the signalling origin: POST a recording, GET or DELETE `/voicemail/ID`. */
 export const VOICEMAIL_PATH = '/voicemail';
 

@@ -8,6 +8,7 @@ import { nameProblem, normalizeName, type IceServer, type Message, type Register
 import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
 import { PhoneBook, type Entry } from '../lib/phonebook.js';
+import { ownerKeyFor } from '../lib/owner-keys.js';
 import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
 import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
 import { Tones } from '../rtc/tones.js';
@@ -161,6 +162,7 @@ export class PhoneStore {
       server: this.server,
       name,
       passcode: this.passcode,
+      ownerKey: ownerKeyFor(localStorage, this.server, name),
       log: (level, text) => (level === 'warn' ? console.warn(`LeanPhone: ${text}`) : console.info(`LeanPhone: ${text}`)),
       onState: (state) => this.#stateChanged(state),
       onRegistered: (body) => this.#registered(body),
