@@ -73,6 +73,8 @@ export interface RegisteredBody {
   iceServers: IceServer[];
   /** The host's ring groups (empty when it has none; absent from servers older than ring groups). */
   groups?: RingGroupEntry[];
+  /** The longest text message the host keeps, in UTF-8 bytes; absent from a host that keeps none. */
+  maxMessageBytes?: number;
 }
 /** A ring group in the phone book: its members' presence is theirs as users (offline when not listed). */
 export interface RingGroupEntry {

@@ -132,6 +132,7 @@ function welcome(
       ],
       iceServers: board.config.iceServers(name),
       groups: board.config.ringGroups.listing,
+      ...(board.records ? { maxMessageBytes: board.records.storeLimits.maxMessageBytes } : {}),
     },
   });
   const records = board.records;

@@ -151,6 +151,7 @@ export function checkIncoming(text: string): Checked {
       if (!isObj(b) || !isStr(b.name) || !isStr(b.resume) || typeof b.resumed !== 'boolean' || !Array.isArray(b.iceServers)) {
         return { ok: false, reason: 'REGISTER 200 body is malformed' };
       }
+      if (b.maxMessageBytes !== undefined && !(isInt(b.maxMessageBytes) && b.maxMessageBytes > 0)) return { ok: false, reason: 'maxMessageBytes must be a whole number above 0' };
       const problem = usersProblem(b.users) ?? groupsProblem(b.groups);
       if (problem) return { ok: false, reason: problem };
     }

@@ -14,7 +14,7 @@ import { activeCall, callIdOf, idlePhone, step, waitingCall, type PhoneCall, typ
 import { sameName } from '../sip/machine.js';
 import { outcomeText, phaseText, transferText } from '../sip/messages.js';
 import type { Transfer } from '../sip/transfer.js';
-import type { InCall, TimerName } from '../sip/types.js';
+import type { InCall, Outcome, TimerName } from '../sip/types.js';
 import { CallRecorder, type CallAlerts, type HistorySink } from './call-recorder.js';
 import type { DeviceKind, DeviceStore } from './devices.svelte.js';
 
@@ -30,6 +30,8 @@ export interface CallDeps {
   media?: MediaBoundary;
   /** A number in [0, 1) for the 491 retry delay. */
   random?: () => number;
+  /** A call ended (after history has it): the phone may offer voicemail. */
+  ended?: (peer: string, outgoing: boolean, outcome: Outcome) => void;
 }
 
 /** One call as the UI shows it. */
@@ -419,6 +421,7 @@ export class CallStore {
         this.#stopTimers(callId);
         media.close(callId);
         this.#recorder.ended(callId, peer, effect.outgoing, outcome);
+        this.#deps.ended?.(peer, effect.outgoing, outcome);
         // Nothing to tell when the peer's call to us took its place (glare), or a transfer ended it.
         const text = outcomeText(peer, outcome);
         if (text === null) return;

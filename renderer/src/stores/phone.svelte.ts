@@ -15,6 +15,7 @@ import { Tones } from '../rtc/tones.js';
 import { CallStore } from './call.svelte.js';
 import { DeviceStore } from './devices.svelte.js';
 import { HistoryStore } from './history.svelte.js';
+import { MessagesStore, offersVoicemail } from './messages.svelte.js';
 
 /** The address of the server that served this page, when it is a web page. */
 export function defaultServer(location: { protocol: string; host: string }): string {
@@ -28,6 +29,7 @@ export class PhoneStore {
   readonly history: HistoryStore;
   readonly devices: DeviceStore;
   readonly call: CallStore;
+  readonly messages = new MessagesStore(() => typeof document === 'undefined' || document.visibilityState === 'visible');
 
   server = $state('');
   name = $state('');
@@ -69,6 +71,9 @@ export class PhoneStore {
       devices: this.devices,
       tones: this.tones,
       network: () => ({ iceServers: [...this.#serverIceServers, ...this.ownIceServers], relayOnly: this.relayOnly }),
+      ended: (peer, outgoing, outcome) => {
+        if (outgoing && offersVoicemail(outcome, this.users.some((user) => user.name === peer))) this.messages.offerVoicemail(peer);
+      },
     });
   }
 
@@ -179,6 +184,7 @@ export class PhoneStore {
     this.#client?.stop();
     this.#client = null;
     this.signedIn = false;
+    this.messages.signedOut();
     this.#showBook(null);
   }
 
@@ -215,12 +221,14 @@ export class PhoneStore {
     // A server that did not know us (restarted) forgot our do-not-disturb.
     if (!body.resumed && this.dnd) this.#client?.publish('dnd');
     this.call.connectionChanged(true, body.resumed);
+    if (this.#client) this.messages.connected(this.#client, body.maxMessageBytes);
     void this.bridge.updateSettings({ serverUrl: this.server.trim(), name: body.name, passcode: this.passcode }).catch(() => undefined);
   }
 
   #refused(refusal: Refusal): void {
     this.error = refusal.text;
     this.signedIn = false;
+    this.messages.signedOut();
     this.#showBook(null);
     this.call.shutdown();
   }
@@ -242,6 +250,7 @@ export class PhoneStore {
       }
       return;
     }
+    if (this.messages.receive(message)) return;
     this.call.receive(message);
   }
 }
