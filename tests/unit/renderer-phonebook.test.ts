@@ -52,3 +52,15 @@ describe('PhoneBook', () => {
     expect(book.list('zzz')).toEqual([]);
   });
 });
+
+describe('offline people a host keeps', () => {
+  it('lists someone gone offline with lastSeen among people, not among those online; offline without it removes', () => {
+    const book = new PhoneBook('Ada');
+    book.reset([{ name: 'Bob', state: 'online' }, { name: 'Cy', state: 'offline', lastSeen: 5 }]);
+    expect(book.people()).toEqual([{ name: 'Bob', state: 'online' }, { name: 'Cy', state: 'offline', lastSeen: 5 }]);
+    expect(book.list()).toEqual([{ name: 'Bob', state: 'online' }]);
+    book.apply([{ name: 'Bob', state: 'offline', lastSeen: 9 }, { name: 'Cy', state: 'offline' }]);
+    expect(book.people()).toEqual([{ name: 'Bob', state: 'offline', lastSeen: 9 }]);
+    expect(book.get('bob')).toEqual({ name: 'Bob', state: 'offline', lastSeen: 9 });
+  });
+});

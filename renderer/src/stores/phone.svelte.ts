@@ -7,7 +7,7 @@ import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus } fro
 import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
 import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
-import { PhoneBook, type Entry } from '../lib/phonebook.js';
+import { PhoneBook, type Entry, type Person } from '../lib/phonebook.js';
 import { ownerKeyFor } from '../lib/owner-keys.js';
 import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
 import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
@@ -42,6 +42,8 @@ export class PhoneStore {
   me = $state('');
   dnd = $state(false);
   users = $state.raw<Entry[]>([]);
+  /** The phone book as shown: those online and the offline people the host's directory keeps. */
+  people = $state.raw<Person[]>([]);
   /** The server's ring groups, with their members' presence. */
   groups = $state.raw<GroupEntry[]>([]);
   /** The desktop app's embedded server; null in a browser. */
@@ -72,7 +74,7 @@ export class PhoneStore {
       tones: this.tones,
       network: () => ({ iceServers: [...this.#serverIceServers, ...this.ownIceServers], relayOnly: this.relayOnly }),
       ended: (peer, outgoing, outcome) => {
-        if (outgoing && offersVoicemail(outcome, this.users.some((user) => user.name === peer))) this.messages.offerVoicemail(peer);
+        if (outgoing && offersVoicemail(outcome, this.people.some((person) => person.name === peer))) this.messages.offerVoicemail(peer);
       },
     });
   }
@@ -237,6 +239,7 @@ export class PhoneStore {
   #showBook(book: PhoneBook | null): void {
     this.#book = book;
     this.users = book?.list() ?? [];
+    this.people = book?.people() ?? [];
     this.groups = book ? ringGroupEntries(this.#ringGroups, book, this.me) : [];
   }
 
