@@ -99,6 +99,15 @@ describe('messages store', () => {
     expect(store.unread('Bob')).toBe(1);
   });
 
+  it('tells the bridge of each new message once (a repeat is not news)', () => {
+    const alerts: { from: string; text: string }[] = [];
+    const store = new MessagesStore(() => false, (alert) => alerts.push(alert));
+    store.connected(fakePort(), 100);
+    store.receive(delivered('Bob', 'msg-00006', 'ping'));
+    store.receive(delivered('Bob', 'msg-00006', 'ping'));
+    expect(alerts).toEqual([{ from: 'Bob', text: 'ping' }]);
+  });
+
   it('answers a voicemail ticket request with the host ticket, or its refusal in words', async () => {
     const { port, store } = setUp();
     const upload = store.ticket('upload', 'Bob');

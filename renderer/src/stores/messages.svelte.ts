@@ -3,6 +3,7 @@
  * sent -> delivered -> read, theirs unread until shown), receipts both ways, the host's message
  * summary, and voicemail tickets. Knows nothing of the DOM: the page says what is open and visible.
  */
+import type { MessageAlert } from '../../../common/bridge.js';
 import type { Outcome } from '../sip/types.js';
 import type { Message, ReceiptState, Request, Response, VoicemailEntry, VoicemailTicketBody, VoicemailTicketPurpose } from '../../../common/protocol.js';
 
@@ -45,14 +46,17 @@ export class MessagesStore {
   voicemailOffer = $state<string | null>(null);
 
   #port: MailPort | null = null;
-  #visible: () => boolean;
+  readonly #visible: () => boolean;
+  readonly #arrived: (alert: MessageAlert) => void;
   /** My MESSAGEs awaiting the host's answer: cseq to the line's key. */
   readonly #sending = new Map<number, { peer: string; key: string }>();
   readonly #tickets = new Map<number, Ticket>();
   #nextKey = 0;
 
-  constructor(visible: () => boolean) {
+  /** `arrived` hears of each new message from someone (the bridge's notification). */
+  constructor(visible: () => boolean, arrived: (alert: MessageAlert) => void = () => undefined) {
     this.#visible = visible;
+    this.#arrived = arrived;
   }
 
   /** A new registration: the connection to use, and the host's limit (absent: it keeps no messages). */
@@ -200,6 +204,7 @@ export class MessagesStore {
     if (!repeat) this.#append(from, { kind: 'theirs', key: id, id, text, at: sentAt, read: false });
     this.#port?.reportReceipt('delivered', [id]);
     if (this.open !== null && person(this.open) === person(from)) this.seen();
+    if (!repeat) this.#arrived({ from, text });
   }
 
   #receipt(notify: Request & { method: 'NOTIFY' }): void {

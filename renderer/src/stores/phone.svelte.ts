@@ -29,7 +29,7 @@ export class PhoneStore {
   readonly history: HistoryStore;
   readonly devices: DeviceStore;
   readonly call: CallStore;
-  readonly messages = new MessagesStore(() => typeof document === 'undefined' || document.visibilityState === 'visible');
+  readonly messages: MessagesStore;
 
   server = $state('');
   name = $state('');
@@ -66,6 +66,10 @@ export class PhoneStore {
     this.bridge = bridge;
     this.history = new HistoryStore(storage);
     this.devices = new DeviceStore(bridge);
+    this.messages = new MessagesStore(
+      () => typeof document === 'undefined' || document.visibilityState === 'visible',
+      (alert) => bridge.alertMessage(alert),
+    );
     this.call = new CallStore({
       send: (message) => this.#client?.send(message),
       alerts: bridge,
@@ -125,7 +129,13 @@ export class PhoneStore {
   }
 
   get status(): PhoneStatus {
-    return { connection: this.connection, dnd: this.dnd, inCall: this.call.calls.length > 0, missedCalls: this.history.missed };
+    return {
+      connection: this.connection,
+      dnd: this.dnd,
+      inCall: this.call.calls.length > 0,
+      missedCalls: this.history.missed,
+      unreadMessages: this.messages.totalUnread,
+    };
   }
 
   connect(): void {
