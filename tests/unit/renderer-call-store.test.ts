@@ -11,7 +11,7 @@ import type { MediaPeer } from '../../renderer/src/rtc/media-session.js';
 import type { LocalTracks, PeerCallbacks } from '../../renderer/src/rtc/peer.js';
 import type { LocalIntent } from '../../renderer/src/rtc/sdp.js';
 import type { Tone } from '../../renderer/src/sip/types.js';
-import { CallStore } from '../../renderer/src/stores/call.svelte.js';
+import { CallStore, NOTICE_MS } from '../../renderer/src/stores/call.svelte.js';
 
 const ANSWER: SessionDescription = { type: 'answer', sdp: 'v=0 far answer' };
 const OFFER: SessionDescription = { type: 'offer', sdp: 'v=0 far offer' };
@@ -189,6 +189,23 @@ describe('one call', () => {
     expect(phone.history).toEqual([{ id: callId, peer: 'Ada', kind: 'outgoing', video: false, at: 1_000_000, seconds: 5 }]);
     expect(phone.store.calls).toEqual([]);
     expect(phone.store.statusText).toBe('Call ended');
+  });
+
+  it('the end message fades after a few seconds, and a new call clears it at once', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.hangup('ada-call');
+    expect(phone.store.statusText).toBe('Call ended');
+    await vi.advanceTimersByTimeAsync(NOTICE_MS - 1);
+    expect(phone.store.statusText).toBe('Call ended');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(phone.store.statusText).toBe('');
+
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.decline('cy-call');
+    expect(phone.store.statusText).toBe('Call declined');
+    phone.store.dial('Ada', false);
+    expect(phone.store.statusText).toBe('Calling Ada…');
   });
 
   it('an incoming call rings and alerts; remote candidates that came first reach its peer', async () => {

@@ -47,6 +47,9 @@ export interface CallView extends CallMediaView {
 /** Whether Add person can add someone now, and if not because the conference is full, its limit. */
 export type AddPersonState = { can: false; full: null } | { can: true; full: null } | { can: false; full: number };
 
+/** How long an end message ("Call ended", "Ada declined the call") stays on the status line. */
+export const NOTICE_MS = 6000;
+
 export function newCallId(): string {
   const bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);
@@ -59,10 +62,11 @@ export class CallStore {
   readonly #recorder: CallRecorder;
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #random: () => number;
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
   phone = $state.raw<PhoneState>(idlePhone);
   /** Every call, in the order they began. */
   calls = $state.raw<readonly CallView[]>([]);
-  /** How the last call ended, shown while there is no call. */
+  /** How the last call ended, shown while there is no call, for NOTICE_MS or until the next call. */
   notice = $state('');
   /** A device problem worth telling (camera refused, microphone missing). */
   mediaNote = $state('');
@@ -268,9 +272,10 @@ export class CallStore {
     this.#dispatch({ type: up ? 'connectionRestored' : 'connectionLost' });
   }
 
-  /** The page is going away: end every call, as well as the page can. */
+  /** The page is going away or the user signs out: end every call, and say nothing of how. */
   shutdown(): void {
     for (const call of this.phone.calls) this.hangup(callIdOf(call));
+    this.#tell('');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -351,7 +356,7 @@ export class CallStore {
         const { callId } = effect;
         const { video, ...start } = this.#start(callId, effect.video);
         const tag = this.#call(callId)?.conference;
-        this.notice = '';
+        this.#tell('');
         // A link the server introduced is part of the conference, not a call of its own in the history.
         if (!tag || tag.from !== undefined) this.#recorder.placed(callId, video);
         media.offer(callId, video, start).then(
@@ -407,7 +412,7 @@ export class CallStore {
         media.setHeld(effect.callId, effect.held);
         return;
       case 'incoming':
-        this.notice = '';
+        this.#tell('');
         this.#recorder.incoming(effect.callId, effect.from, effect.video);
         return;
       case 'connected':
@@ -422,7 +427,7 @@ export class CallStore {
         // Nothing to tell when the peer's call to us took its place (glare), or a transfer ended it.
         const text = outcomeText(peer, outcome);
         if (text === null) return;
-        this.notice = text;
+        this.#tell(text);
         if (outcome.kind === 'failed') console.warn(`LeanPhone call: failed (${outcome.cause}): ${outcome.detail}`);
         return;
       }
@@ -439,6 +444,13 @@ export class CallStore {
       default:
         missingCase(effect);
     }
+  }
+
+  /** Shows `text` as the end message until NOTICE_MS have passed ('' clears it now). */
+  #tell(text: string): void {
+    clearTimeout(this.#noticeTimer);
+    this.notice = text;
+    this.#noticeTimer = text === '' ? undefined : setTimeout(() => (this.notice = ''), NOTICE_MS);
   }
 
   #startTimer(callId: string, timer: TimerName, ms: number): void {
