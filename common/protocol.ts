@@ -23,6 +23,11 @@ export type Method = (typeof METHODS)[number];
 
 export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
 export type PublishedState = 'online' | 'dnd';
+/** `inCall`: the phone is in a call its server does not know of (the server restarted): shown busy. */
+export interface PublishBody {
+  state: PublishedState;
+  inCall?: boolean;
+}
 export interface UserPresence {
   name: string;
   state: PresenceState;
@@ -142,7 +147,7 @@ interface RequestBase<M extends Method, B> {
 /** Requests as they travel; the body type follows the method. */
 export type Request =
   | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
-  | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
+  | (RequestBase<'PUBLISH', PublishBody> & { body: PublishBody })
   | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
   | (RequestBase<'NOTIFY', ConferenceBody> & { body: ConferenceBody })
   | (RequestBase<'NOTIFY', ReferNotifyBody> & { callId: string; body: ReferNotifyBody })

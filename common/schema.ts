@@ -49,7 +49,7 @@ export const requestSchemas = {
       resume: z.string().max(128).optional(),
     }),
   }),
-  PUBLISH: z.object({ ...common, body: z.object({ state: z.enum(['online', 'dnd']) }) }),
+  PUBLISH: z.object({ ...common, body: z.object({ state: z.enum(['online', 'dnd']), inCall: z.boolean().optional() }) }),
   NOTIFY: z
     .object({
       ...common,

@@ -15,6 +15,8 @@ export interface RegisteredUser {
   readonly published: PublishedState;
   /** In at least one dialog: shown as `busy` whatever it published. */
   readonly busy: boolean;
+  /** Says it is in a call this server does not know of (published `inCall`): shown as `busy` too. */
+  readonly inCall: boolean;
 }
 
 export type PresenceListener = (key: UserKey, name: string, state: PresenceState) => void;
@@ -30,7 +32,7 @@ export interface Registry {
   resumeMatches(key: UserKey, token: string): boolean;
   /** Replaces `key`'s resume token (the old one stops working) and answers the new one. */
   renewResume(key: UserKey): string;
-  publish(key: UserKey, state: PublishedState): void;
+  publish(key: UserKey, state: PublishedState, inCall: boolean): void;
   setBusy(key: UserKey, busy: boolean): void;
   /** Unregisters `key`, shown `offline`. */
   remove(key: UserKey): void;
@@ -41,6 +43,7 @@ export interface Registry {
 interface Entry extends RegisteredUser {
   published: PublishedState;
   busy: boolean;
+  inCall: boolean;
   readonly skeleton: string;
   resume: string;
 }
@@ -65,11 +68,11 @@ export class LocalRegistry implements Registry {
 
   get(key: UserKey): RegisteredUser | undefined {
     const entry = this.#users.get(key);
-    return entry && { key: entry.key, name: entry.name, published: entry.published, busy: entry.busy };
+    return entry && { key: entry.key, name: entry.name, published: entry.published, busy: entry.busy, inCall: entry.inCall };
   }
 
   add(name: string, keys: NameKeys): string {
-    const entry: Entry = { key: keys.caseless, name, skeleton: keys.skeleton, published: 'online', busy: false, resume: newToken() };
+    const entry: Entry = { key: keys.caseless, name, skeleton: keys.skeleton, published: 'online', busy: false, inCall: false, resume: newToken() };
     this.#users.set(entry.key, entry);
     this.#lookAlikes.set(entry.skeleton, entry.key);
     this.#onPresence(entry.key, name, 'online');
@@ -88,9 +91,10 @@ export class LocalRegistry implements Registry {
     return entry.resume;
   }
 
-  publish(key: UserKey, state: PublishedState): void {
+  publish(key: UserKey, state: PublishedState, inCall: boolean): void {
     this.#change(key, (entry) => {
       entry.published = state;
+      entry.inCall = inCall;
     });
   }
 
@@ -125,4 +129,4 @@ export class LocalRegistry implements Registry {
   }
 }
 
-const stateOf = (user: RegisteredUser): PresenceState => (user.busy ? 'busy' : user.published);
+const stateOf = (user: RegisteredUser): PresenceState => (user.busy || user.inCall ? 'busy' : user.published);

@@ -78,6 +78,10 @@ class FakePeer implements MediaPeer {
   close(): void {
     this.closed = true;
   }
+  /** The far end closed its peer connection (DTLS close_notify). */
+  farEndClosed(): void {
+    this.callbacks.onFarEndClosed();
+  }
   /** The ICE/DTLS path changes state. */
   path(state: RTCPeerConnectionState): void {
     this.connectionState = state;
@@ -90,7 +94,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i += 1) await Promise.resolve();
 }
 
-function setup(options: { camera?: () => Acquired } = {}) {
+function setup(options: { camera?: () => Acquired; connected?: () => boolean } = {}) {
   const sent: Message[] = [];
   const tones: Tone[] = [];
   const alerts: string[] = [];
@@ -98,8 +102,11 @@ function setup(options: { camera?: () => Acquired } = {}) {
   const peers: FakePeer[] = [];
   const mics: FakeTrack[] = [];
   const cameras: FakeTrack[] = [];
+  const idle: number[] = [];
   const store = new CallStore({
     send: (message) => sent.push(message),
+    connected: options.connected ?? (() => true),
+    idle: () => idle.push(sent.length),
     alerts: {
       alertIncomingCall: (alert) => alerts.push(`alert ${alert.from}`),
       clearIncomingCall: (callId) => alerts.push(`clear ${callId}`),
@@ -130,7 +137,7 @@ function setup(options: { camera?: () => Acquired } = {}) {
   });
   const requests = (method: string) => sent.filter((m): m is Request & { callId: string } => !('status' in m) && m.method === method);
   const responses = (status: number) => sent.filter((m): m is Response => 'status' in m && m.status === status);
-  return { store, sent, tones, alerts, history, peers, mics, cameras, requests, responses };
+  return { store, sent, tones, alerts, history, peers, mics, cameras, requests, responses, idle };
 }
 
 const invite = (callId: string, from: string, video = false): Message =>
@@ -206,6 +213,32 @@ describe('one call', () => {
     expect(phone.store.statusText).toBe('Call declined');
     phone.store.dial('Ada', false);
     expect(phone.store.statusText).toBe('Calling Ada…');
+  });
+
+  it('calling while the server cannot be reached is refused at once, saying so; nothing is sent later', async () => {
+    let connected = false;
+    const phone = setup({ connected: () => connected });
+    expect(phone.store.canDial('Ada')).toBe(false);
+    phone.store.dial('Ada', false);
+    await settle();
+    expect(phone.store.statusText).toBe('Not connected to the server');
+    expect(phone.sent).toEqual([]);
+    expect(phone.peers).toEqual([]);
+    connected = true;
+    expect(phone.store.canDial('Ada')).toBe(true);
+    phone.store.dial('Ada', false);
+    await settle();
+    expect(phone.requests('INVITE')).toHaveLength(1);
+  });
+
+  it('tells when the last call is over, once', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.decline('cy-call');
+    expect(phone.idle).toEqual([]);
+    phone.store.hangup('ada-call');
+    expect(phone.idle).toHaveLength(1);
   });
 
   it('an incoming call rings and alerts; remote candidates that came first reach its peer', async () => {
@@ -339,6 +372,18 @@ describe('media recovery', () => {
     phone.store.connectionChanged(false);
     phone.store.connectionChanged(true, false);
     phone.peers[0]!.path('disconnected');
+    expect(phone.requests('BYE')).toMatchObject([{ callId: 'ada-call', body: { reason: 'Media ended' } }]);
+    expect(phone.store.statusText).toBe('Call ended');
+  });
+
+  it('after the server restarted, a far end that closes its connection has hung up: the call ends at once', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.peers[0]!.farEndClosed();
+    expect(phone.requests('BYE'), 'a server that knows the call brings the BYE').toEqual([]);
+    phone.store.connectionChanged(false);
+    phone.store.connectionChanged(true, false);
+    phone.peers[0]!.farEndClosed();
     expect(phone.requests('BYE')).toMatchObject([{ callId: 'ada-call', body: { reason: 'Media ended' } }]);
     expect(phone.store.statusText).toBe('Call ended');
   });

@@ -148,8 +148,9 @@ export class SignalClient {
     if (this.#queue.length < MAX_QUEUE) this.#queue.push(message);
   }
 
-  publish(state: PublishedState): void {
-    this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: { state } });
+  /** `inCall`: this phone is in a call the server does not know of (it restarted). */
+  publish(state: PublishedState, inCall = false): void {
+    this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: inCall ? { state, inCall } : { state } });
   }
 
   #open(): void {

@@ -20,6 +20,10 @@ import type { DeviceKind, DeviceStore } from './devices.svelte.js';
 
 export interface CallDeps {
   send(message: Message): void;
+  /** Whether the server can be reached now: a call is placed only then. */
+  connected(): boolean;
+  /** The phone's last call is over. */
+  idle?(): void;
   alerts: CallAlerts;
   history: HistorySink;
   devices: Pick<DeviceStore, 'current' | 'refresh' | 'onChange'>;
@@ -49,6 +53,7 @@ export type AddPersonState = { can: false; full: null } | { can: true; full: nul
 
 /** How long an end message ("Call ended", "Ada declined the call") stays on the status line. */
 export const NOTICE_MS = 6000;
+export const NOT_CONNECTED = 'Not connected to the server';
 
 export function newCallId(): string {
   const bytes = new Uint8Array(12);
@@ -168,10 +173,13 @@ export class CallStore {
 
   /** Whether calling `peer` now means something (no call, or answering that peer's ringing call). */
   canDial(peer: string): boolean {
+    if (!this.#deps.connected()) return false;
     return this.calls.length === 0 || this.calls.some((call) => call.state.phase === 'ringing' && sameName(call.peer, peer));
   }
 
   dial(peer: string, video: boolean): void {
+    // Said at once: a call queued until the server is back would ring long after the user gave up.
+    if (!this.#deps.connected()) this.#tell(NOT_CONNECTED);
     if (!this.canDial(peer)) return;
     this.#deps.tones.unlock();
     this.#dispatch({ type: 'dial', callId: newCallId(), to: peer, video });
@@ -320,6 +328,7 @@ export class CallStore {
 
   #refresh(): void {
     const media = this.#media;
+    const had = this.calls.length;
     this.calls = this.phone.calls.map((call) => {
       const callId = callIdOf(call);
       return {
@@ -335,6 +344,7 @@ export class CallStore {
     this.mediaNote = media.note;
     this.camera = media.camera;
     this.now = Date.now();
+    if (had > 0 && this.calls.length === 0) this.#deps.idle?.();
   }
 
   #run(effect: PhoneEffect): void {

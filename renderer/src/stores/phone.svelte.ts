@@ -11,7 +11,7 @@ import { PhoneBook, type Entry } from '../lib/phonebook.js';
 import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
 import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
 import { Tones } from '../rtc/tones.js';
-import { CallStore } from './call.svelte.js';
+import { CallStore, NOT_CONNECTED } from './call.svelte.js';
 import { DeviceStore } from './devices.svelte.js';
 import { HistoryStore } from './history.svelte.js';
 
@@ -49,6 +49,8 @@ export class PhoneStore {
   servers = $state.raw<DiscoveredServer[]>([]);
 
   #client: SignalClient | null = null;
+  /** This phone told a server that knew none of its calls (it restarted) that it is in one. */
+  #claimsCall = false;
   #book: PhoneBook | null = null;
   #ringGroups: RingGroupEntry[] = [];
   /** The user's own STUN/TURN servers from settings, added to the server's. */
@@ -63,6 +65,8 @@ export class PhoneStore {
     this.devices = new DeviceStore(bridge);
     this.call = new CallStore({
       send: (message) => this.#client?.send(message),
+      connected: () => this.connection === 'registered',
+      idle: () => this.#callsOver(),
       alerts: bridge,
       history: this.history,
       devices: this.devices,
@@ -114,6 +118,14 @@ export class PhoneStore {
       this.server = state.url;
       this.connect();
     }
+  }
+
+  /** The status line: the call's, else why calls cannot be placed, else that it is connecting. */
+  get statusText(): string {
+    const call = this.call.statusText;
+    if (call) return call;
+    if (this.signedIn && this.connection !== 'registered') return NOT_CONNECTED;
+    return this.connection === 'connecting' ? 'Connecting…' : '';
   }
 
   get status(): PhoneStatus {
@@ -192,7 +204,18 @@ export class PhoneStore {
   setDnd(dnd: boolean): void {
     if (this.dnd === dnd) return;
     this.dnd = dnd;
-    this.#client?.publish(dnd ? 'dnd' : 'online');
+    this.#publish();
+  }
+
+  #publish(): void {
+    this.#client?.publish(this.dnd ? 'dnd' : 'online', this.#claimsCall);
+  }
+
+  /** The calls a restarted server never knew are over: it may show this phone free again. */
+  #callsOver(): void {
+    if (!this.#claimsCall) return;
+    this.#claimsCall = false;
+    this.#publish();
   }
 
   #stateChanged(state: ConnectionState): void {
@@ -210,8 +233,9 @@ export class PhoneStore {
     const book = new PhoneBook(body.name);
     book.reset(body.users);
     this.#showBook(book);
-    // A server that did not know us (restarted) forgot our do-not-disturb.
-    if (!body.resumed && this.dnd) this.#client?.publish('dnd');
+    // A server that did not know us (restarted) forgot our do-not-disturb, and knows none of our calls.
+    this.#claimsCall = !body.resumed && this.call.calls.length > 0;
+    if (!body.resumed && (this.dnd || this.#claimsCall)) this.#publish();
     this.call.connectionChanged(true, body.resumed);
     void this.bridge.updateSettings({ serverUrl: this.server.trim(), name: body.name, passcode: this.passcode }).catch(() => undefined);
   }
