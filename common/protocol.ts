@@ -107,6 +107,13 @@ export interface PresenceBody {
   event: 'presence';
   users: UserPresence[];
 }
+/** The server tells a callee in dnd or with a full phone of a call it refused for it (the phone keeps a record). */
+export interface RefusedBody {
+  event: 'refused';
+  caller: string;
+  why: 'busy' | 'dnd';
+  video: boolean;
+}
 /** The server tells a member who is in its conference now: everyone but the member, and who joined or left. */
 export interface ConferenceBody {
   event: 'conference';
@@ -150,6 +157,7 @@ export type Request =
   | (RequestBase<'PUBLISH', PublishBody> & { body: PublishBody })
   | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
   | (RequestBase<'NOTIFY', ConferenceBody> & { body: ConferenceBody })
+  | (RequestBase<'NOTIFY', RefusedBody> & { body: RefusedBody })
   | (RequestBase<'NOTIFY', ReferNotifyBody> & { callId: string; body: ReferNotifyBody })
   | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody; group?: string })
   | (RequestBase<'ACK', never> & { callId: string })

@@ -193,7 +193,7 @@ describe('one call', () => {
     expect(phone.requests('BYE')).toEqual([{ method: 'BYE', cseq: 2, callId, body: { reason: 'Hang up' } }]);
     expect(phone.peers[0]!.closed).toBe(true);
     expect(phone.mics[0]!.readyState).toBe('ended');
-    expect(phone.history).toEqual([{ id: callId, peer: 'Ada', kind: 'outgoing', video: false, at: 1_000_000, seconds: 5 }]);
+    expect(phone.history).toEqual([{ id: callId, peer: 'Ada', direction: 'outgoing', outcome: 'answered', endedBy: 'me', video: false, at: 1_000_000, seconds: 5 }]);
     expect(phone.store.calls).toEqual([]);
     expect(phone.store.statusText).toBe('Call ended');
   });
@@ -229,6 +229,38 @@ describe('one call', () => {
     phone.store.dial('Ada', false);
     await settle();
     expect(phone.requests('INVITE')).toHaveLength(1);
+  });
+
+  it.each([
+    ['the far end hangs up', 'answered', 'peer', { method: 'BYE', cseq: 2, body: { reason: 'Hang up' } }],
+    ['the far end declines', 'declined', null, { status: 603, reason: 'Decline', method: 'INVITE', cseq: 1 }],
+    ['the far end is busy', 'busy', null, { status: 486, reason: 'Busy Here', method: 'INVITE', cseq: 1 }],
+    ['the far end is unavailable', 'unavailable', null, { status: 480, reason: 'Temporarily Unavailable', method: 'INVITE', cseq: 1 }],
+    ['nobody is there by that name', 'unavailable', null, { status: 404, reason: 'Not Found', method: 'INVITE', cseq: 1 }],
+    ['nobody answers', 'noAnswer', null, { status: 408, reason: 'Request Timeout', method: 'INVITE', cseq: 1 }],
+    ['the server fails', 'failed', null, { status: 500, reason: 'Server Error', method: 'INVITE', cseq: 1 }],
+  ] as const)('an outgoing call where %s is recorded %s', async (_what, outcome, endedBy, last) => {
+    const phone = setup();
+    phone.store.dial('Ada', false);
+    await settle();
+    const callId = phone.requests('INVITE')[0]!.callId;
+    if (outcome === 'answered') phone.store.receive(ok(callId, 1, 'Ada'));
+    phone.store.receive({ ...last, callId, from: 'Ada' } as Message);
+    expect(phone.history).toMatchObject([{ id: callId, peer: 'Ada', direction: 'outgoing', outcome, endedBy }]);
+  });
+
+  it('an incoming call declined here, and an outgoing one cancelled, say so', async () => {
+    const phone = setup();
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.decline('cy-call');
+    phone.store.dial('Ada', false);
+    await settle();
+    phone.store.cancel(phone.requests('INVITE')[0]!.callId);
+    phone.store.receive({ status: 487, reason: 'Request Terminated', method: 'INVITE', cseq: 1, callId: phone.requests('INVITE')[0]!.callId, from: 'Ada' });
+    expect(phone.history.map((entry) => [entry.peer, entry.direction, entry.outcome])).toEqual([
+      ['Cy', 'incoming', 'declined'],
+      ['Ada', 'outgoing', 'cancelled'],
+    ]);
   });
 
   it('tells when the last call is over, once', async () => {
@@ -316,7 +348,7 @@ describe('call waiting', () => {
     expect(cy!.closed).toBe(true);
     expect(ada!.closed).toBe(false);
     expect(phone.mics[0]!.readyState).toBe('live');
-    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', kind: 'incoming' }]);
+    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', direction: 'incoming', outcome: 'answered', endedBy: 'me' }]);
     expect(phone.store.onHold).toEqual([]);
     expect(phone.store.statusText).toBe('In call with Ada');
   });
@@ -327,7 +359,7 @@ describe('call waiting', () => {
     phone.store.receive(invite('cy-call', 'Cy'));
     phone.store.receive({ method: 'CANCEL', cseq: 1, callId: 'cy-call', from: 'Cy' } as Request);
     expect(phone.tones.slice(-2)).toEqual(['waiting', null]);
-    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', kind: 'missed' }]);
+    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', direction: 'incoming', outcome: 'missed' }]);
     expect(phone.store.calls.map((call) => call.peer)).toEqual(['Ada']);
   });
 });
@@ -468,9 +500,9 @@ describe('conference', () => {
     phone.store.hangup('ada-call');
     expect(phone.requests('BYE').map((bye) => bye.callId)).toEqual(['ada-call', toCy, 'dee-call']);
     expect(phone.peers.every((peer) => peer.closed)).toBe(true);
-    expect(phone.history.map((entry) => [entry.peer, entry.kind])).toEqual([
-      ['Ada', 'incoming'],
-      ['Cy', 'outgoing'],
+    expect(phone.history.map((entry) => [entry.peer, entry.direction, entry.outcome])).toEqual([
+      ['Ada', 'incoming', 'answered'],
+      ['Cy', 'outgoing', 'answered'],
     ]);
   });
 

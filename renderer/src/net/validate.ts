@@ -45,6 +45,9 @@ function notifyProblem(body: unknown): string | null {
       return usersProblem(body.users);
     case 'refer':
       return isStatus(body.status) ? null : 'body.status is out of range';
+    case 'refused':
+      if (!isStr(body.caller) || (body.why !== 'busy' && body.why !== 'dnd') || typeof body.video !== 'boolean') return 'refused needs caller, why and video';
+      return null;
     case 'conference':
       if (!Array.isArray(body.members)) return 'conference members must be a list of names';
       if ((body.join !== undefined && !isStr(body.join)) || (body.leave !== undefined && !isStr(body.leave))) return 'conference join and leave must be names';

@@ -4,14 +4,14 @@
  * history, the devices and the bridge. Components read its state and call its methods.
  */
 import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus } from '../../../common/bridge.js';
-import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
+import { nameProblem, normalizeName, type IceServer, type Message, type RefusedBody, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
 import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
 import { PhoneBook, type Entry } from '../lib/phonebook.js';
 import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
 import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
 import { Tones } from '../rtc/tones.js';
-import { CallStore, NOT_CONNECTED } from './call.svelte.js';
+import { CallStore, newCallId, NOT_CONNECTED } from './call.svelte.js';
 import { DeviceStore } from './devices.svelte.js';
 import { HistoryStore } from './history.svelte.js';
 
@@ -190,6 +190,7 @@ export class PhoneStore {
     this.#client = null;
     this.signedIn = false;
     this.#showBook(null);
+    this.history.open(null);
   }
 
   async setOwnIceServers(servers: IceServer[]): Promise<void> {
@@ -226,6 +227,7 @@ export class PhoneStore {
 
   #registered(body: RegisteredBody): void {
     this.error = '';
+    if (!this.signedIn || body.name !== this.me) this.history.open(body.name);
     this.me = body.name;
     this.signedIn = true;
     this.#serverIceServers = body.iceServers;
@@ -245,6 +247,7 @@ export class PhoneStore {
     this.signedIn = false;
     this.#showBook(null);
     this.call.shutdown();
+    this.history.open(null);
   }
 
   /** The phone book (null: none, signed out) and the ring groups with its presence. */
@@ -252,6 +255,12 @@ export class PhoneStore {
     this.#book = book;
     this.users = book?.list() ?? [];
     this.groups = book ? ringGroupEntries(this.#ringGroups, book, this.me) : [];
+  }
+
+  /** The server refused a call for this phone (busy, do not disturb): it is kept as a missed call. */
+  #missedWhileRefused({ caller, why, video }: RefusedBody): void {
+    const outcome = why === 'dnd' ? 'missedDnd' : 'missedBusy';
+    this.history.add({ id: newCallId(), peer: caller, direction: 'incoming', outcome, endedBy: null, video, at: Date.now(), seconds: 0 });
   }
 
   #message(message: Message): void {
@@ -262,6 +271,10 @@ export class PhoneStore {
         this.#book.apply(message.body.users);
         this.#showBook(this.#book);
       }
+      return;
+    } else if (message.method === 'NOTIFY' && message.body.event === 'refused') {
+      // Only the server tells this; a NOTIFY relayed from a peer carries `from`.
+      if (message.from === undefined) this.#missedWhileRefused(message.body);
       return;
     }
     this.call.receive(message);
