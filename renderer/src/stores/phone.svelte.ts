@@ -7,6 +7,7 @@ import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus } fro
 import { nameProblem, normalizeName, type IceServer, type Message, type RefusedBody, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
 import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
+import { PeopleMemory } from '../lib/people-memory.js';
 import { PhoneBook, type Entry } from '../lib/phonebook.js';
 import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
 import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
@@ -48,10 +49,12 @@ export class PhoneStore {
   /** LeanPhone hosts found on the LAN (desktop only: a page cannot browse mDNS). */
   servers = $state.raw<DiscoveredServer[]>([]);
 
+  readonly #storage: Storage;
   #client: SignalClient | null = null;
   /** This phone told a server that knew none of its calls (it restarted) that it is in one. */
   #claimsCall = false;
   #book: PhoneBook | null = null;
+  #people: PeopleMemory | null = null;
   #ringGroups: RingGroupEntry[] = [];
   /** The user's own STUN/TURN servers from settings, added to the server's. */
   ownIceServers = $state.raw<IceServer[]>([]);
@@ -61,6 +64,7 @@ export class PhoneStore {
 
   constructor(bridge: LeanPhoneBridge, storage: Storage) {
     this.bridge = bridge;
+    this.#storage = storage;
     this.history = new HistoryStore(storage);
     this.devices = new DeviceStore(bridge);
     this.call = new CallStore({
@@ -232,7 +236,8 @@ export class PhoneStore {
     this.signedIn = true;
     this.#serverIceServers = body.iceServers;
     this.#ringGroups = body.groups ?? [];
-    const book = new PhoneBook(body.name);
+    this.#people = new PeopleMemory(this.#storage, body.name);
+    const book = new PhoneBook(body.name, this.#people.load());
     book.reset(body.users);
     this.#showBook(book);
     // A server that did not know us (restarted) forgot our do-not-disturb, and knows none of our calls.
@@ -250,11 +255,26 @@ export class PhoneStore {
     this.history.open(null);
   }
 
-  /** The phone book (null: none, signed out) and the ring groups with its presence. */
+  /** The people in the phone book who can be called now (in a call's Add person). */
+  get reachable(): Entry[] {
+    return this.users.filter((user) => user.state !== 'offline');
+  }
+
+  /** Pins `name` on top of the phone book, or takes it back; kept for this user. */
+  toggleFavourite(name: string): void {
+    const book = this.#book;
+    const entry = book?.get(name);
+    if (!book || !entry) return;
+    book.setFavourite(name, !entry.favourite);
+    this.#showBook(book);
+  }
+
+  /** The phone book (null: none, signed out) and the ring groups with its presence; remembered for this user. */
   #showBook(book: PhoneBook | null): void {
     this.#book = book;
     this.users = book?.list() ?? [];
     this.groups = book ? ringGroupEntries(this.#ringGroups, book, this.me) : [];
+    if (book) this.#people?.save({ known: book.known, favourites: book.favourites });
   }
 
   /** The server refused a call for this phone (busy, do not disturb): it is kept as a missed call. */
