@@ -30,7 +30,7 @@ test('missed calls are counted until seen, history survives a reload, and Call b
   await expect(bob.page).toHaveTitle('LeanPhone');
 
   await bob.page.reload();
-  await bob.connect();
+  await bob.expectSignedIn();
   await expect(ada.entry('Bob')).toBeVisible();
   await bob.page.getByText('Recent calls').click();
   await expect(bob.page.getByRole('list', { name: 'Call history' }).getByRole('listitem')).toHaveCount(2);

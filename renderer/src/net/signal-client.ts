@@ -32,6 +32,8 @@ export interface SignalClientOptions {
   server: string;
   name: string;
   passcode: string;
+  /** A resume token kept from an earlier page of this tab (a reload): the first REGISTER carries it. */
+  resume?: string;
   createSocket?: (url: string, protocol: string) => SocketLike;
   random?: () => number;
   log?: (level: 'warn' | 'info', text: string) => void;
@@ -105,6 +107,7 @@ export class SignalClient {
   constructor(options: SignalClientOptions) {
     this.#options = options;
     this.#url = signalUrl(options.server);
+    this.#resume = options.resume;
   }
 
   get state(): ConnectionState {

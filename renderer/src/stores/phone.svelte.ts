@@ -8,6 +8,7 @@ import { nameProblem, normalizeName, type IceServer, type Message, type RefusedB
 import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
 import { PeopleMemory } from '../lib/people-memory.js';
+import { SignInMemory } from '../lib/sign-in-memory.js';
 import { PhoneBook, type Entry } from '../lib/phonebook.js';
 import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
 import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
@@ -50,6 +51,8 @@ export class PhoneStore {
   servers = $state.raw<DiscoveredServer[]>([]);
 
   readonly #storage: Storage;
+  /** The browser phone's memory of who is signed in (null in the desktop app, which signs in by itself). */
+  readonly #signIns: SignInMemory | null;
   #client: SignalClient | null = null;
   /** This phone told a server that knew none of its calls (it restarted) that it is in one. */
   #claimsCall = false;
@@ -62,9 +65,10 @@ export class PhoneStore {
   relayOnly = $state(false);
   #serverIceServers: IceServer[] = [];
 
-  constructor(bridge: LeanPhoneBridge, storage: Storage) {
+  constructor(bridge: LeanPhoneBridge, storage: Storage, tabStorage: Storage | null = null) {
     this.bridge = bridge;
     this.#storage = storage;
+    this.#signIns = bridge.kind === 'browser' && tabStorage ? new SignInMemory(tabStorage, storage) : null;
     this.history = new HistoryStore(storage);
     this.devices = new DeviceStore(bridge);
     this.call = new CallStore({
@@ -81,7 +85,8 @@ export class PhoneStore {
 
   async init(location: { protocol: string; host: string }): Promise<void> {
     const settings = await this.bridge.getSettings();
-    this.server = settings.serverUrl || defaultServer(location);
+    // A page may only reach the server that served it (its Content-Security-Policy says so).
+    this.server = this.bridge.kind === 'browser' ? defaultServer(location) : settings.serverUrl || defaultServer(location);
     this.name = settings.name;
     this.passcode = settings.passcode;
     this.ownIceServers = settings.iceServers;
@@ -95,6 +100,13 @@ export class PhoneStore {
       else if (action === 'decline') this.call.decline(callId);
     });
     this.bridge.onDndChange((dnd) => this.setDnd(dnd));
+    const again = this.#signIns?.autoSignIn();
+    if (again) {
+      // A reload or a reopened tab: the browser phone signs back in by itself.
+      this.name = again.name;
+      this.passcode = again.passcode;
+      void this.#connect(again.resume);
+    }
     if (this.bridge.kind === 'desktop') {
       this.bridge.onDiscoveredServers((servers) => (this.servers = servers));
       this.servers = await this.bridge.getDiscoveredServers();
@@ -146,7 +158,7 @@ export class PhoneStore {
     this.connect();
   }
 
-  async #connect(): Promise<void> {
+  async #connect(resume?: string): Promise<void> {
     const name = normalizeName(this.name);
     const problem = nameProblem(name);
     if (problem) {
@@ -177,6 +189,7 @@ export class PhoneStore {
       server: this.server,
       name,
       passcode: this.passcode,
+      ...(resume === undefined ? {} : { resume }),
       log: (level, text) => (level === 'warn' ? console.warn(`LeanPhone: ${text}`) : console.info(`LeanPhone: ${text}`)),
       onState: (state) => this.#stateChanged(state),
       onRegistered: (body) => this.#registered(body),
@@ -187,8 +200,14 @@ export class PhoneStore {
     client.start();
   }
 
-  /** Signs out: hangs up, closes the connection (the server marks this phone offline). */
+  /** Sign out: as leaving, and the phone no longer signs in by itself. */
   disconnect(): void {
+    this.#signIns?.signedOut();
+    this.leave();
+  }
+
+  /** The page goes away (or signs out): hangs up, closes the connection (the server marks this phone offline). */
+  leave(): void {
     this.call.shutdown();
     this.#client?.stop();
     this.#client = null;
@@ -240,6 +259,7 @@ export class PhoneStore {
     const book = new PhoneBook(body.name, this.#people.load());
     book.reset(body.users);
     this.#showBook(book);
+    this.#signIns?.signedIn({ name: body.name, passcode: this.passcode, resume: body.resume });
     // A server that did not know us (restarted) forgot our do-not-disturb, and knows none of our calls.
     this.#claimsCall = !body.resumed && this.call.calls.length > 0;
     if (!body.resumed && (this.dnd || this.#claimsCall)) this.#publish();
