@@ -18,7 +18,7 @@ export const CloseCode = {
   replaced: 4001,
 } as const;
 
-export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER'] as const;
+export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER', 'MESSAGE', 'VOICEMAIL'] as const;
 export type Method = (typeof METHODS)[number];
 
 export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
@@ -31,6 +31,11 @@ export interface PublishBody {
 export interface UserPresence {
   name: string;
   state: PresenceState;
+  /**
+   * On `offline` entries from a host that keeps a directory: when the user was last online (ms since
+   * the epoch, host clock). Such a user stays in the phone book; an `offline` entry without it is removed.
+   */
+  lastSeen?: number;
 }
 
 export interface SessionDescription {
@@ -142,6 +147,66 @@ export interface ReferNotifyBody {
   status: number;
 }
 
+/** MESSAGE from a phone: text for `to`, kept by the host until delivered. */
+export interface MessageBody {
+  text: string;
+}
+/** MESSAGE from the server: one kept message, `from` and `to` stamped. */
+export interface DeliveredMessageBody {
+  id: string;
+  text: string;
+  sentAt: number;
+}
+/** The 200 to a phone's MESSAGE: the host has it on disk. */
+export interface MessageSentBody {
+  id: string;
+  sentAt: number;
+}
+export type ReceiptState = 'delivered' | 'read';
+/**
+ * A receipt. From a recipient's phone: these messages reached it, or were shown. From the server to
+ * the sender (`from` the recipient, with `at`): these of your messages changed state.
+ */
+export interface ReceiptBody {
+  event: 'receipt';
+  state: ReceiptState;
+  ids: string[];
+  at?: number;
+}
+export interface UnreadEntry {
+  name: string;
+  count: number;
+}
+export interface VoicemailEntry {
+  id: string;
+  from: string;
+  durationMs: number;
+  createdAt: number;
+  heard: boolean;
+}
+/** Message waiting (after RFC 3842): what the host keeps for this user, on registration and on each new voicemail. */
+export interface MessageSummaryBody {
+  event: 'message-summary';
+  unread: UnreadEntry[];
+  voicemails: VoicemailEntry[];
+}
+/** VOICEMAIL: ask for a short-lived ticket, to upload a recording for `to`, or to play and delete one's own. */
+export type VoicemailTicketPurpose = 'upload' | 'mailbox';
+export interface VoicemailRequestBody {
+  ticket: VoicemailTicketPurpose;
+}
+export interface VoicemailTicketBody {
+  ticket: string;
+  expiresAt: number;
+  /** On upload tickets: the recording's caps. */
+  maxBytes?: number;
+  maxMs?: number;
+}
+export const MAX_RECEIPT_IDS = 200;
+export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+/** HTTP on the signalling origin: POST a recording, GET or DELETE `/voicemail/ID`. */
+export const VOICEMAIL_PATH = '/voicemail';
+
 interface RequestBase<M extends Method, B> {
   method: M;
   cseq: number;
@@ -164,7 +229,12 @@ export type Request =
   | (RequestBase<'CANCEL', CancelBody> & { callId: string })
   | (RequestBase<'BYE', ByeBody> & { callId: string })
   | (RequestBase<'INFO', InfoBody> & { callId: string; body: InfoBody })
-  | (RequestBase<'REFER', ReferBody> & { callId: string; body: ReferBody });
+  | (RequestBase<'REFER', ReferBody> & { callId: string; body: ReferBody })
+  | (RequestBase<'NOTIFY', ReceiptBody> & { body: ReceiptBody })
+  | (RequestBase<'NOTIFY', MessageSummaryBody> & { body: MessageSummaryBody })
+  | (RequestBase<'MESSAGE', MessageBody> & { to: string; body: MessageBody })
+  | (RequestBase<'MESSAGE', DeliveredMessageBody> & { from: string; to: string; body: DeliveredMessageBody })
+  | (RequestBase<'VOICEMAIL', VoicemailRequestBody> & { body: VoicemailRequestBody });
 
 export interface Response {
   status: number;
@@ -176,7 +246,7 @@ export interface Response {
   to?: string;
   /** On the 200 to an INVITE to a ring group: the group, answered by `from`. Stamped by the server. */
   group?: string;
-  body?: RegisteredBody | AnswerBody | Record<string, never>;
+  body?: RegisteredBody | AnswerBody | MessageSentBody | VoicemailTicketBody | Record<string, never>;
 }
 
 export type Message = Request | Response;
@@ -201,6 +271,7 @@ export const REASONS: Readonly<Record<number, string>> = {
   487: 'Request Terminated',
   488: 'Not Acceptable Here',
   491: 'Request Pending',
+  500: 'Server Internal Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
   603: 'Decline',
@@ -234,3 +305,10 @@ export function nameProblem(name: string): string | null {
 export const nameKey = (name: string): string => name.toLocaleLowerCase('und');
 
 export const CALL_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/**
+ * A callee beyond this server, for its SIP gateway (PROTOCOL.md, SIP gateway): a SIP address
+ * (`sip:1001@pbx.example`) or an extension's digits (`1001`, `*97`, `+4930123`). Digits alone are
+ * also a valid name: a user registered under it is rung first.
+ */
+export const DIAL_TARGET_PATTERN = /^(?:sips?:[^\s"<>\\]{3,128}|\+?[0-9*#]{1,32})$/;

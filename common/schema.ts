@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import {
   CALL_ID_PATTERN,
+  DIAL_TARGET_PATTERN,
+  MAX_FRAME_BYTES,
+  MAX_RECEIPT_IDS,
+  MESSAGE_ID_PATTERN,
   METHODS,
   nameProblem,
   normalizeName,
@@ -18,14 +22,17 @@ import {
 
 const cseq = z.number().int().positive().max(2 ** 31 - 1);
 const callId = z.string().regex(CALL_ID_PATTERN, 'callId must be 8 to 64 characters of A-Z a-z 0-9 _ -');
-const name = z
-  .string()
-  .max(256, 'name is longer than 32 characters')
-  .transform(normalizeName)
-  .superRefine((value, ctx) => {
-    const problem = nameProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+/** A name, normalised; with `dialTarget`, a SIP address or digits (an INVITE's callee) pass as written. */
+const nameLike = (dialTarget: boolean) =>
+  z
+    .string()
+    .max(256, 'name is longer than 32 characters')
+    .transform((value) => (dialTarget && DIAL_TARGET_PATTERN.test(value) ? value : normalizeName(value)))
+    .superRefine((value, ctx) => {
+      const problem = dialTarget && DIAL_TARGET_PATTERN.test(value) ? null : nameProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+const name = nameLike(false);
 const sdp = (type: 'offer' | 'answer') =>
   z.object({ type: z.literal(type), sdp: z.string().min(1).max(60_000) });
 const shortText = z.string().max(128).regex(/^[^\p{Cc}]*$/u, 'text may not hold control characters');
@@ -36,6 +43,14 @@ const candidate = z.object({
   sdpMLineIndex: z.number().int().min(0).max(255).nullable().optional(),
   usernameFragment: z.string().max(256).nullable().optional(),
 });
+
+/** A message's text: any Unicode but control characters other than tab and newline (it is shown as text, never as markup). */
+const messageText = z
+  .string()
+  .min(1, 'text is empty')
+  .max(MAX_FRAME_BYTES)
+  .regex(/^(?:[^\p{Cc}]|[\t\n])*$/u, 'text may not hold control characters but tab and newline');
+const messageId = z.string().regex(MESSAGE_ID_PATTERN, 'id must be 8 to 64 characters of A-Z a-z 0-9 _ -');
 
 const common = { cseq, from: z.unknown().optional() };
 const inDialog = { ...common, callId };
@@ -60,12 +75,13 @@ export const requestSchemas = {
           users: z.array(z.object({ name: z.string(), state: z.enum(['online', 'busy', 'dnd', 'offline']) })),
         }),
         z.object({ event: z.literal('refer'), status: z.number().int().min(100).max(699) }),
+        z.object({ event: z.literal('receipt'), state: z.enum(['delivered', 'read']), ids: z.array(messageId).min(1).max(MAX_RECEIPT_IDS) }),
       ]),
     })
     .refine((notify) => notify.body.event !== 'refer' || notify.callId !== undefined, { path: ['callId'], message: 'is required' }),
   INVITE: z.object({
     ...inDialog,
-    to: name.optional(),
+    to: nameLike(true).optional(),
     body: z.object({
       sdp: sdp('offer'),
       media: z.object({ audio: z.boolean(), video: z.boolean() }),
@@ -81,6 +97,13 @@ export const requestSchemas = {
   BYE: z.object({ ...inDialog, body: z.object({ reason: shortText }).optional() }),
   INFO: z.object({ ...inDialog, body: z.object({ candidate: candidate.nullable() }) }),
   REFER: z.object({ ...inDialog, body: z.object({ target: name, replaces: callId.optional() }) }),
+  MESSAGE: z.object({ ...common, to: name, body: z.object({ text: messageText }) }),
+  VOICEMAIL: z
+    .object({ ...common, to: name.optional(), body: z.object({ ticket: z.enum(['upload', 'mailbox']) }) })
+    .refine((request) => (request.body.ticket === 'upload') === (request.to !== undefined), {
+      path: ['to'],
+      message: 'is required for an upload ticket, and only for one',
+    }),
 } satisfies Record<Method, z.ZodType>;
 
 const responseSchema = z.object({

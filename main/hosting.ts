@@ -9,6 +9,7 @@ import { lanAddresses } from '../node-lib/addresses.js';
 import type { TlsIdentity } from '../node-lib/certificate.js';
 import type { Advertisement, Discovery } from '../node-lib/discovery.js';
 import type { RunningSignalServer, SignalServerOptions } from '../signal-server/options.js';
+import type { Forgotten } from '../signal-server/store/host-store.js';
 import { qrSvg } from './qr.js';
 
 export type StartSignalServer = (options: SignalServerOptions) => Promise<RunningSignalServer>;
@@ -60,18 +61,30 @@ export class HostingService {
 
   /** Starts (on the given port, with these ring groups; restarting if either changed) or stops; answers the state once that is done. */
   set(enabled: boolean, port: number, ringGroups: readonly RingGroupDefinition[] = []): Promise<HostingState> {
-    return this.#serialise(() => (enabled ? this.#start(port, ringGroups) : this.#stop()));
+    return this.#serialise(() => (enabled ? this.#start(port, ringGroups) : this.#stop())).then(() => this.state);
+  }
+
+  /**
+   * Removes `name` from the running server's directory with its messages and voicemail (the hosting
+   * panel's "Forget"); null when the directory does not hold it. Refused while not hosting: the
+   * store is only open while the server runs.
+   */
+  forget(name: string): Promise<Forgotten | null> {
+    return this.#serialise(async () => {
+      if (this.#server === null) throw new Error('Not hosting: start the LAN phone system to forget a name');
+      return this.#server.forget(name);
+    });
   }
 
   /** Stops the server if it runs; for quitting. */
   close(): Promise<HostingState> {
-    return this.#serialise(() => this.#stop());
+    return this.#serialise(() => this.#stop()).then(() => this.state);
   }
 
-  #serialise(task: () => Promise<void>): Promise<HostingState> {
+  #serialise<T>(task: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(task);
     this.#queue = run.catch(() => undefined);
-    return run.then(() => this.state);
+    return run;
   }
 
   async #start(port: number, ringGroups: readonly RingGroupDefinition[]): Promise<void> {

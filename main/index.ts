@@ -70,7 +70,8 @@ async function run(): Promise<void> {
     advertise: mdns ? advertise : offline,
     name: `LeanPhone on ${hostname()}`,
     appOrigins,
-    serverOptions: { logger: createLogger('info') },
+    // The directory, messages and voicemail live beside the settings, in <userData>/host.
+    serverOptions: { logger: createLogger('info'), dataDir: app.getPath('userData') },
   });
   const discovery = new ServerDiscovery(mdns ? (onChange) => browse(onChange) : offline);
   const trust = new ServerTrust({

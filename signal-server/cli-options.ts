@@ -7,10 +7,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIceServer } from '../common/ice.js';
-import type { IceServer } from '../common/protocol.js';
+import { nameProblem, normalizeName, type IceServer } from '../common/protocol.js';
 import { parseRingGroup, type RingGroupDefinition } from '../common/ring-groups.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
-import { DEFAULTS, type SignalServerOptions } from './options.js';
+import { DEFAULTS, type SignalServerOptions, type SipOptions } from './options.js';
 import { normaliseOrigin } from './origins.js';
 import { RingGroups } from './ring-groups.js';
 import { DEFAULT_TURN_TTL_SECONDS } from './turn.js';
@@ -41,15 +41,27 @@ export const USAGE = `Usage: npm run serve -- [options]
   --registrations-per-minute N
                              registrations from one address a minute (default ${DEFAULTS.registrationsPerMinute})
   --registration-burst N     of those, how many may come at once (default ${DEFAULTS.registrationBurst})
+  --redis URL                join a cluster of nodes sharing this Redis (redis://host:6379)
+  --node-id ID               this node's id in the cluster (default: a random one)
   --ice-server URL           a STUN/TURN server handed to clients; repeatable.
                              TURN credentials go before the host: turn:USER:PASSWORD@host:3478
   --turn-url URL             a TURN relay sharing --turn-secret (turn:host:3478); repeatable
   --turn-secret X            coturn's static-auth-secret: clients get short-lived credentials
                              (or set LEANPHONE_TURN_SECRET)
   --turn-ttl-seconds N       how long those credentials stay valid (default ${DEFAULT_TURN_TTL_SECONDS})
+  --sip-proxy URL            a SIP proxy over WebSocket (ws://host:port): users are registered there
+                             as NAME@--sip-domain and can call SIP addresses and extensions
+  --sip-domain DOMAIN        the SIP domain (goes with --sip-proxy)
+  --sip-auth-user U          digest credentials the proxy asks for
+  --sip-auth-password P      (or set LEANPHONE_SIP_PASSWORD)
   --tls                      serve https/wss with a certificate made on first run and kept in --data-dir
   --cert FILE --key FILE     serve https/wss with this certificate and key (PEM)
-  --data-dir DIR             where the made certificate is kept (default ${defaultDataDir()})
+  --data-dir DIR             where the made certificate, the directory, messages and voicemail
+                             are kept (default ${defaultDataDir()})
+  --forget NAME              remove NAME from the directory with its messages and voicemail, and exit
+                             (while the server runs it holds the folder: stop it first)
+  --max-message-bytes N      longest text message, in UTF-8 bytes (default ${DEFAULTS.storeLimits.maxMessageBytes})
+  --voicemails-per-minute N  voicemails one caller may leave a minute (default ${DEFAULTS.voicemailsPerMinute}, ${DEFAULTS.voicemailBurst} at once)
   --no-mdns                  do not advertise on the LAN (mDNS is on unless --host is loopback)
   --qr                       print a QR code of the browser phone's https address (needs --tls or --cert)
   --static-dir DIR           browser phone build served at / (default dist/renderer when built)
@@ -63,6 +75,7 @@ export type TlsSource = { kind: 'none' } | { kind: 'files'; cert: string; key: s
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'serve'; options: SignalServerOptions; tls: TlsSource; mdns: boolean; qr: boolean; logLevel: LogLevel }
+  | { kind: 'forget'; name: string; dataDir: string }
   | { kind: 'error'; message: string };
 
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
@@ -92,14 +105,23 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'max-names-per-address': { type: 'string' },
         'registrations-per-minute': { type: 'string' },
         'registration-burst': { type: 'string' },
+        redis: { type: 'string' },
+        'node-id': { type: 'string' },
         'ice-server': { type: 'string', multiple: true },
         'turn-url': { type: 'string', multiple: true },
         'turn-secret': { type: 'string' },
         'turn-ttl-seconds': { type: 'string' },
+        'sip-proxy': { type: 'string' },
+        'sip-domain': { type: 'string' },
+        'sip-auth-user': { type: 'string' },
+        'sip-auth-password': { type: 'string' },
         tls: { type: 'boolean' },
         cert: { type: 'string' },
         key: { type: 'string' },
         'data-dir': { type: 'string' },
+        forget: { type: 'string' },
+        'max-message-bytes': { type: 'string' },
+        'voicemails-per-minute': { type: 'string' },
         'no-mdns': { type: 'boolean' },
         qr: { type: 'boolean' },
         'static-dir': { type: 'string' },
@@ -111,6 +133,12 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
   }
   if (values.help) return { kind: 'help' };
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  if (values.forget !== undefined) {
+    const name = normalizeName(values.forget);
+    const problem = nameProblem(name);
+    return problem === null ? { kind: 'forget', name, dataDir } : { kind: 'error', message: `--forget: ${problem}` };
+  }
 
   const options: SignalServerOptions = {};
   try {
@@ -154,6 +182,18 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     for (const [option, text, key] of limits) {
       if (text !== undefined) options[key] = integer(option, text, 1, 1_000_000);
     }
+    if (values.redis !== undefined) options.redis = redisUrl(values.redis);
+    if (values['node-id'] !== undefined) {
+      if (values.redis === undefined) throw new Error('--node-id goes with --redis');
+      options.nodeId = nodeId(values['node-id']);
+    }
+    if (values['max-message-bytes'] !== undefined) {
+      options.storeLimits = { maxMessageBytes: integer('--max-message-bytes', values['max-message-bytes'], 1, 60_000) };
+    }
+    if (values['voicemails-per-minute'] !== undefined) {
+      options.voicemailsPerMinute = integer('--voicemails-per-minute', values['voicemails-per-minute'], 1, 1_000);
+    }
+    options.dataDir = dataDir;
     if (values['ice-server'] !== undefined) options.iceServers = values['ice-server'].map(iceServer);
     const turnSecret = values['turn-secret'] ?? env.LEANPHONE_TURN_SECRET;
     const turnUrls = values['turn-url'] ?? [];
@@ -166,6 +206,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         options.turn.ttlSeconds = integer('--turn-ttl-seconds', values['turn-ttl-seconds'], 1, 7 * 24 * 3600);
       }
     }
+    const sip = sipOptions(values['sip-proxy'], values['sip-domain'], values['sip-auth-user'], values['sip-auth-password'] ?? env.LEANPHONE_SIP_PASSWORD);
+    if (sip !== null) options.sip = sip;
     const staticDir = values['static-dir'] ?? (existsSync('dist/renderer/index.html') ? 'dist/renderer' : undefined);
     if (staticDir !== undefined) {
       if (!existsSync(staticDir)) throw new Error(`--static-dir: ${staticDir} does not exist`);
@@ -185,7 +227,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     values.cert !== undefined && values.key !== undefined
       ? { kind: 'files', cert: values.cert, key: values.key }
       : values.tls
-        ? { kind: 'kept', dir: values['data-dir'] ?? defaultDataDir() }
+        ? { kind: 'kept', dir: dataDir }
         : { kind: 'none' };
   if (values.qr && tls.kind === 'none') {
     return { kind: 'error', message: '--qr needs --tls (or --cert and --key): browsers give a phone its camera and microphone only over https' };
@@ -232,6 +274,31 @@ function ringGroups(texts: readonly string[]): RingGroupDefinition[] {
   });
   new RingGroups(groups);
   return groups;
+}
+
+function redisUrl(text: string): string {
+  if (!/^rediss?:\/\/[^\s/]+(\/\d+)?$/.test(text)) throw new Error(`--redis must look like redis://host:6379, not "${text}"`);
+  return text;
+}
+
+function nodeId(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(text)) throw new Error(`--node-id must be 1 to 64 letters, digits, ".", "_" or "-", not "${text}"`);
+  return text;
+}
+
+/** The SIP gateway's options: proxy and domain go together, and so do the credentials, which need them. */
+function sipOptions(proxy: string | undefined, domain: string | undefined, user: string | undefined, password: string | undefined): SipOptions | null {
+  if ((proxy === undefined) !== (domain === undefined)) throw new Error('--sip-proxy and --sip-domain go together');
+  if ((user === undefined) !== (password === undefined)) throw new Error('--sip-auth-user and --sip-auth-password go together');
+  if (proxy === undefined || domain === undefined) {
+    if (user !== undefined) throw new Error('--sip-auth-user needs --sip-proxy');
+    return null;
+  }
+  if (!/^wss?:\/\/[^\s/]+\/?$/.test(proxy)) throw new Error(`--sip-proxy must look like ws://host:port or wss://host:port, not "${proxy}"`);
+  if (!/^[A-Za-z0-9.-]+$/.test(domain)) throw new Error(`--sip-domain must be a domain like pbx.example, not "${domain}"`);
+  return user === undefined || password === undefined
+    ? { proxy, domain }
+    : { proxy, domain, authUser: nonEmpty('--sip-auth-user', user), authPassword: nonEmpty('--sip-auth-password', password) };
 }
 
 function turnUrl(text: string): string {

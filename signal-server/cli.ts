@@ -10,7 +10,9 @@ import { loadOrCreateIdentity, readIdentity, type TlsIdentity } from '../node-li
 import { USAGE, parseCli, type TlsSource } from './cli-options.js';
 import { advertise } from '../node-lib/discovery.js';
 import { createLogger } from './log.js';
-import { startSignalServer } from './server.js';
+import { startSignalServer, storeDir } from './server.js';
+import { StoreError, userKey } from './store/host-store.js';
+import { openSqliteStore } from './store/sqlite-store.js';
 
 const command = parseCli(process.argv.slice(2), process.env);
 if (command.kind === 'help') {
@@ -21,6 +23,8 @@ if (command.kind === 'error') {
   process.stderr.write(`leanphone serve: ${command.message}\n\n${USAGE}`);
   process.exit(2);
 }
+
+if (command.kind === 'forget') process.exit(await forget(command.name, command.dataDir));
 
 const logger = createLogger(command.logLevel);
 try {
@@ -63,6 +67,28 @@ try {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`leanphone serve: cannot start: ${message}\n`);
   process.exit(1);
+}
+
+/** `--forget NAME`: removes it from the store in `dataDir` and says what went; 1 when unknown or the folder is in use. */
+async function forget(name: string, dataDir: string): Promise<number> {
+  try {
+    const store = await openSqliteStore({ dir: storeDir(dataDir) });
+    try {
+      const forgotten = await store.forget(userKey(name));
+      if (forgotten === null) {
+        process.stderr.write(`leanphone serve: ${name} is not in the directory in ${dataDir}\n`);
+        return 1;
+      }
+      console.log(`Forgot ${forgotten.user.name}: ${forgotten.messages} messages and ${forgotten.voicemails} voicemails removed.`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    const message = error instanceof StoreError && error.code === 'in-use' ? `${error.message}: stop the server first, or forget the name from the hosting panel` : String(error instanceof Error ? error.message : error);
+    process.stderr.write(`leanphone serve: cannot forget ${name}: ${message}\n`);
+    return 1;
+  }
 }
 
 async function loadIdentity(source: TlsSource): Promise<TlsIdentity | null> {

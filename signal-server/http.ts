@@ -45,8 +45,12 @@ export interface HttpContext {
   health: () => object;
 }
 
-export async function handleHttp(context: HttpContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+export function setSecurityHeaders(response: ServerResponse): void {
   for (const [header, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(header, value);
+}
+
+export async function handleHttp(context: HttpContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  setSecurityHeaders(response);
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     respond(response, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
     return;

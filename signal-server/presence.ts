@@ -18,10 +18,13 @@ export class PresenceFeed {
     this.#broadcast = broadcast;
   }
 
-  /** Records that `key`'s user now shows `state`; a later change to the same user replaces it. */
-  changed(key: string, name: string, state: PresenceState): void {
+  /**
+   * Records that `key`'s user now shows `state`; a later change to the same user replaces it. An
+   * `offline` with `lastSeen` keeps the user in phone books; one without removes it.
+   */
+  changed(key: string, name: string, state: PresenceState, lastSeen?: number): void {
     this.#pending.delete(key);
-    this.#pending.set(key, { name, state });
+    this.#pending.set(key, lastSeen === undefined ? { name, state } : { name, state, lastSeen });
     this.#timer ??= setTimeout(() => this.flush(), Math.max(this.#flushMs, 4 * this.#lastCostMs));
   }
 

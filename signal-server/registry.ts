@@ -19,6 +19,9 @@ export interface RegisteredUser {
   readonly inCall: boolean;
 }
 
+/** Why a user went: it said goodbye, or its socket (or its server) was lost and did not come back. */
+export type LeaveReason = 'Peer left' | 'Peer lost';
+
 export type PresenceListener = (key: UserKey, name: string, state: PresenceState) => void;
 
 export interface Registry {
@@ -35,9 +38,22 @@ export interface Registry {
   publish(key: UserKey, state: PublishedState, inCall: boolean): void;
   setBusy(key: UserKey, busy: boolean): void;
   /** Unregisters `key`, shown `offline`. */
-  remove(key: UserKey): void;
+  remove(key: UserKey, reason: LeaveReason): void;
   /** Everyone but `key`, with their visible state: the phone book of a REGISTER's 200. */
   presenceExcept(key: UserKey): UserPresence[];
+}
+
+/** What claiming a name across a cluster came to; `unavailable` when the cluster cannot be asked. */
+export type Claim = 'claimed' | 'taken' | 'unavailable';
+
+/**
+ * The seam a cluster's name uniqueness plugs into: a name is claimed (both its keys, atomically,
+ * across every node) before the registry adds it. In-process there is none: the registry decides.
+ */
+export interface NameClaims {
+  claim(name: string, keys: NameKeys): Promise<Claim>;
+  /** Gives back a name claimed for a socket that closed before it could take it. */
+  release(keys: NameKeys): void;
 }
 
 interface Entry extends RegisteredUser {
@@ -104,7 +120,7 @@ export class LocalRegistry implements Registry {
     });
   }
 
-  remove(key: UserKey): void {
+  remove(key: UserKey, _reason: LeaveReason): void {
     const entry = this.#users.get(key);
     if (!entry) return;
     this.#users.delete(key);
@@ -129,4 +145,4 @@ export class LocalRegistry implements Registry {
   }
 }
 
-const stateOf = (user: RegisteredUser): PresenceState => (user.busy || user.inCall ? 'busy' : user.published);
+export const stateOf = (user: RegisteredUser): PresenceState => (user.busy || user.inCall ? 'busy' : user.published);

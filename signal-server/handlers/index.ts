@@ -8,6 +8,7 @@ import type { Connection } from '../router.js';
 import type { Board, Handler } from './board.js';
 import { relayInDialog } from './in-dialog.js';
 import { invite } from './invite.js';
+import { message, receiptReport, voicemail } from './mail.js';
 import { publish } from './publish.js';
 import { notify, refer } from './refer.js';
 import { alreadyRegistered } from './register.js';
@@ -18,13 +19,16 @@ export { relayResponse } from './response.js';
 const HANDLERS: { readonly [M in Method]: Handler<M> } = {
   REGISTER: alreadyRegistered,
   PUBLISH: publish,
-  NOTIFY: notify,
+  NOTIFY: (board, connection, sender, request) =>
+    (request.body.event === 'receipt' ? receiptReport : notify)(board, connection, sender, request),
   INVITE: invite,
   ACK: relayInDialog,
   CANCEL: relayInDialog,
   BYE: relayInDialog,
   INFO: relayInDialog,
   REFER: refer,
+  MESSAGE: message,
+  VOICEMAIL: voicemail,
 };
 
 export function handleRequest(board: Board, connection: Connection, sender: UserKey, request: Request): void {

@@ -17,10 +17,10 @@ test('each user sees everyone else, live, with presence, and can search the phon
   await expect(bob.entry('Cy')).toBeVisible();
   await expect(cy.phoneBook.getByRole('listitem')).toHaveCount(2);
 
-  await bob.doNotDisturb.check();
+  await bob.setDoNotDisturb(true);
   await expect(ada.entry('Bob')).toHaveAccessibleName(/dnd|do not disturb/i);
   await expect(cy.entry('Bob')).toHaveAccessibleName(/dnd|do not disturb/i);
-  await bob.doNotDisturb.uncheck();
+  await bob.setDoNotDisturb(false);
   await expect(ada.entry('Bob')).toHaveAccessibleName(/online/i);
 
   await ada.search.fill('c');

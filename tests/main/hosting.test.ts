@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { HostingService } from '../../main/hosting.js';
@@ -50,6 +53,19 @@ async function refused(url: string): Promise<string> {
 }
 
 describe('hosting a LAN phone system', () => {
+  it('keeps its directory in the data folder and forgets a name on request while it runs', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'leanphone-hosting-data-'));
+    const service = new HostingService(hostingOptions({ serverOptions: { dataDir } }));
+    services.push(service);
+    await expect(service.forget('Ada')).rejects.toThrow(/Not hosting/);
+    const state = await service.set(true, 0);
+    if (!state.running) throw new Error(`not running: ${state.error}`);
+    expect(await register(state.url, 'Ada')).toMatchObject({ status: 200 });
+    expect(await register(state.url, 'Bob')).toMatchObject({ status: 200, body: { users: [expect.objectContaining({ name: 'Ada' })] } });
+    expect(await service.forget('ada')).toEqual({ user: { key: 'ada', name: 'Ada' }, messages: 0, voicemails: 0 });
+    expect(await service.forget('Ada')).toBeNull();
+  });
+
   it('starts a real signalling server in this process that a client registers with', async () => {
     const service = hosting();
     const changes: unknown[] = [];

@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { iceServer, parseCli } from '../../signal-server/cli-options.js';
+import { startSignalServer } from '../../signal-server/server.js';
+import { TestClient } from './client.js';
 
 describe('serve options', () => {
   it('reads every option', () => {
@@ -54,6 +57,17 @@ describe('serve options', () => {
     });
   });
 
+  it('reads --redis and --node-id, and refuses a Redis URL that is not one or a node id with odd characters', () => {
+    const command = parseCli(['--redis', 'redis://127.0.0.1:6379', '--node-id', 'site-a.1']);
+    expect(command).toMatchObject({ kind: 'serve', options: { redis: 'redis://127.0.0.1:6379', nodeId: 'site-a.1' } });
+    expect(parseCli(['--redis', 'http://x'])).toEqual({ kind: 'error', message: '--redis must look like redis://host:6379, not "http://x"' });
+    expect(parseCli(['--redis', 'redis://h:1', '--node-id', 'a b'])).toEqual({
+      kind: 'error',
+      message: '--node-id must be 1 to 64 letters, digits, ".", "_" or "-", not "a b"',
+    });
+    expect(parseCli(['--node-id', 'a'])).toEqual({ kind: 'error', message: '--node-id goes with --redis' });
+  });
+
   it('takes the passcode from LEANPHONE_PASSCODE so it stays out of the process list', () => {
     expect(parseCli([], { LEANPHONE_PASSCODE: 'pw' })).toMatchObject({ options: { passcode: 'pw' } });
   });
@@ -82,7 +96,41 @@ describe('serve options', () => {
 });
 
 describe('npm run serve', () => {
-  const run = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The default data folder is under XDG_CONFIG_HOME: a fresh one per run, never the user's own.
+  const run = (args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'leanphone-cli-config-')) },
+    });
+
+  it('--forget NAME removes a name and what was kept for it from --data-dir, and exits; 1 when unknown', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-cli-forget-'));
+    const server = await startSignalServer({ port: 0, host: '127.0.0.1', dataDir });
+    const ada = await TestClient.register(server.url, 'Ada');
+    const bob = await TestClient.register(server.url, 'Bob');
+    await bob.close(1000);
+    expect(await ada.request({ method: 'MESSAGE', to: 'Bob', body: { text: 'hello' } })).toMatchObject({ status: 200 });
+    await ada.close(1000);
+    await server.close();
+
+    const forget = async (name: string) => {
+      const child = run(['--forget', name, '--data-dir', dataDir]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const [code] = (await once(child, 'exit')) as [number];
+      return { code, stdout, stderr };
+    };
+    expect(await forget('bob')).toEqual({ code: 0, stdout: 'Forgot Bob: 1 messages and 0 voicemails removed.\n', stderr: '' });
+    expect(await forget('Bob')).toMatchObject({ code: 1, stderr: `leanphone serve: Bob is not in the directory in ${dataDir}\n` });
+
+    const again = await startSignalServer({ port: 0, host: '127.0.0.1', dataDir });
+    const carol = await TestClient.register(again.url, 'Carol');
+    expect(carol.received[0]?.body.users).toEqual([{ name: 'Ada', state: 'offline', lastSeen: expect.any(Number) }]);
+    await carol.close(1000);
+    await again.close();
+  }, 30_000);
 
   /** Starts the CLI and resolves once it printed its address, with everything printed so far. */
   async function started(args: string[]) {
@@ -151,6 +199,15 @@ describe('npm run serve', () => {
 });
 
 describe('TLS and discovery options', () => {
+  it('keeps the directory, messages and voicemail in --data-dir; --forget takes a valid name', () => {
+    expect(parseCli(['--data-dir', '/tmp/lp', '--max-message-bytes', '500', '--voicemails-per-minute', '2'])).toMatchObject({
+      kind: 'serve',
+      options: { dataDir: '/tmp/lp', storeLimits: { maxMessageBytes: 500 }, voicemailsPerMinute: 2 },
+    });
+    expect(parseCli(['--forget', ' Bob ', '--data-dir', '/tmp/lp'])).toEqual({ kind: 'forget', name: 'Bob', dataDir: '/tmp/lp' });
+    expect(parseCli(['--forget', 'a\u200bb'])).toEqual({ kind: 'error', message: '--forget: name may not hold invisible characters' });
+  });
+
   it('keeps a made certificate in --data-dir with --tls, or uses --cert and --key', () => {
     expect(parseCli(['--tls', '--data-dir', '/tmp/lp'])).toMatchObject({ tls: { kind: 'kept', dir: '/tmp/lp' } });
     expect(parseCli(['--cert', 'c.pem', '--key', 'k.pem'])).toMatchObject({ tls: { kind: 'files', cert: 'c.pem', key: 'k.pem' } });
@@ -188,5 +245,19 @@ describe('TURN options', () => {
     expect(parseCli(['--turn-secret', 's'])).toMatchObject({ kind: 'error', message: '--turn-secret and --turn-url go together' });
     expect(parseCli(['--turn-url', 'turn:x:3478'])).toMatchObject({ kind: 'error', message: '--turn-secret and --turn-url go together' });
     expect(parseCli(['--turn-secret', 's', '--turn-url', 'stun:x'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/--turn-url must look like/) });
+  });
+
+  it('reads the SIP gateway options, with the password from LEANPHONE_SIP_PASSWORD, and refuses half of them', () => {
+    expect(parseCli(['--sip-proxy', 'ws://127.0.0.1:8088', '--sip-domain', 'pbx.example'])).toMatchObject({
+      kind: 'serve',
+      options: { sip: { proxy: 'ws://127.0.0.1:8088', domain: 'pbx.example' } },
+    });
+    const withAuth = parseCli(['--sip-proxy', 'wss://pbx.example:8089', '--sip-domain', 'pbx.example', '--sip-auth-user', 'gw'], { LEANPHONE_SIP_PASSWORD: 'pw' });
+    expect(withAuth).toMatchObject({ kind: 'serve', options: { sip: { proxy: 'wss://pbx.example:8089', authUser: 'gw', authPassword: 'pw' } } });
+    expect(parseCli([])).toMatchObject({ kind: 'serve', options: {} });
+    expect((parseCli([]) as { options: object }).options).not.toHaveProperty('sip');
+    expect(parseCli(['--sip-proxy', 'ws://h:1'])).toMatchObject({ kind: 'error', message: '--sip-proxy and --sip-domain go together' });
+    expect(parseCli(['--sip-proxy', 'http://h:1', '--sip-domain', 'd'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/--sip-proxy must look like/) });
+    expect(parseCli(['--sip-proxy', 'ws://h:1', '--sip-domain', 'd', '--sip-auth-user', 'u'])).toMatchObject({ kind: 'error', message: '--sip-auth-user and --sip-auth-password go together' });
   });
 });

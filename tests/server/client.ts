@@ -114,7 +114,7 @@ export class TestClient {
    */
   async nextPresence(self: string): Promise<Frame[]> {
     for (;;) {
-      const notify = await this.nextRequest('NOTIFY');
+      const notify = await this.next((f) => f.method === 'NOTIFY' && f.status === undefined && f.body?.event === 'presence');
       const others = (notify.body.users as Frame[]).filter((user) => user.name !== self);
       if (others.length > 0) return others;
     }

@@ -97,11 +97,11 @@ describe('presence', () => {
     expect(await ada.nextPresence('Ada')).toEqual([{ name: 'Bob', state: 'busy' }]);
     const cy = await harness.register(server.url, 'Cy');
     expect(cy.received[0]!.body.users).toContainEqual({ name: 'Bob', state: 'busy' });
+    expect(await ada.nextPresence('Ada')).toEqual([{ name: 'Cy', state: 'online' }]);
 
     await bob.request({ method: 'PUBLISH', body: { state: 'dnd', inCall: true } });
     expect(await ada.request(invite(newCallId(), 'Bob'))).toMatchObject({ status: 480 });
     await bob.request({ method: 'PUBLISH', body: { state: 'online' } });
-    expect(await ada.nextPresence('Ada')).toEqual([{ name: 'Cy', state: 'online' }]);
     expect(await ada.nextPresence('Ada')).toEqual([{ name: 'Bob', state: 'online' }]);
   });
 

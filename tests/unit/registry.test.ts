@@ -26,7 +26,7 @@ describe('LocalRegistry', () => {
     users.publish('ada', 'online', false); // hidden by busy
     users.setBusy('ada', false);
     users.publish('ada', 'online', false); // no change
-    users.remove('ada');
+    users.remove('ada', 'Peer left');
     users.setBusy('ada', true); // gone: nothing
     expect(changes).toEqual(['Ada:online', 'Ada:dnd', 'Ada:busy', 'Ada:online', 'Ada:offline']);
   });

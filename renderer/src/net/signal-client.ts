@@ -4,7 +4,18 @@
  * calls: every other message goes to `onMessage` once checked. Messages sent while the socket is
  * down wait in a bounded queue and leave once registered again.
  */
-import { isResponse, SIGNAL_PATH, SUBPROTOCOL, type Message, type PublishedState, type RegisteredBody, type Response } from '../../../common/protocol.js';
+import {
+  isResponse,
+  MAX_RECEIPT_IDS,
+  SIGNAL_PATH,
+  SUBPROTOCOL,
+  type Message,
+  type PublishedState,
+  type ReceiptState,
+  type RegisteredBody,
+  type Response,
+  type VoicemailTicketPurpose,
+} from '../../../common/protocol.js';
 import type { PhoneStatus } from '../../../common/bridge.js';
 import { backoffDelay } from './backoff.js';
 import { checkIncoming } from './validate.js';
@@ -154,6 +165,27 @@ export class SignalClient {
   /** `inCall`: this phone is in a call the server does not know of (it restarted). */
   publish(state: PublishedState, inCall = false): void {
     this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: inCall ? { state, inCall } : { state } });
+  }
+
+  /** Sends a text message; answers its cseq, which the server's 200 ("sent", with the id) echoes. */
+  sendMessage(to: string, text: string): number {
+    const cseq = ++this.#cseq;
+    this.send({ method: 'MESSAGE', cseq, to, body: { text } });
+    return cseq;
+  }
+
+  /** Tells the server (and so each sender) that these received messages reached this phone, or were shown. */
+  reportReceipt(state: ReceiptState, ids: string[]): void {
+    for (let start = 0; start < ids.length; start += MAX_RECEIPT_IDS) {
+      this.send({ method: 'NOTIFY', cseq: ++this.#cseq, body: { event: 'receipt', state, ids: ids.slice(start, start + MAX_RECEIPT_IDS) } });
+    }
+  }
+
+  /** Asks for a voicemail ticket (to upload one for `to`, or to play one's own); answers the cseq its 200 echoes. */
+  askVoicemailTicket(ticket: VoicemailTicketPurpose, to?: string): number {
+    const cseq = ++this.#cseq;
+    this.send(to === undefined ? { method: 'VOICEMAIL', cseq, body: { ticket } } : { method: 'VOICEMAIL', cseq, to, body: { ticket } });
+    return cseq;
   }
 
   #open(): void {

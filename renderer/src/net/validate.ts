@@ -3,7 +3,7 @@
  * phone relies on, nothing more (the server has already validated what peers sent). Kept free
  * of zod to keep the renderer bundle small. Never throws.
  */
-import { CALL_ID_PATTERN, METHODS, type Message, type Method } from '../../../common/protocol.js';
+import { CALL_ID_PATTERN, MESSAGE_ID_PATTERN, METHODS, type Message, type Method } from '../../../common/protocol.js';
 import { missingCase } from '../lib/missing-case.js';
 
 export type Checked = { ok: true; message: Message } | { ok: false; reason: string };
@@ -48,6 +48,10 @@ function notifyProblem(body: unknown): string | null {
     case 'refused':
       if (!isStr(body.caller) || (body.why !== 'busy' && body.why !== 'dnd') || typeof body.video !== 'boolean') return 'refused needs caller, why and video';
       return null;
+    case 'receipt':
+      return receiptProblem(body);
+    case 'message-summary':
+      return summaryProblem(body);
     case 'conference':
       if (!Array.isArray(body.members)) return 'conference members must be a list of names';
       if ((body.join !== undefined && !isStr(body.join)) || (body.leave !== undefined && !isStr(body.leave))) return 'conference join and leave must be names';
@@ -64,6 +68,22 @@ function groupsProblem(v: unknown): string | null {
   for (const g of v) {
     if (!isObj(g) || !isStr(g.name) || !Array.isArray(g.members) || !g.members.every(isStr)) return 'groups holds a bad entry';
   }
+  return null;
+}
+
+const isMessageId = (v: unknown): v is string => isStr(v) && MESSAGE_ID_PATTERN.test(v);
+
+function receiptProblem(body: Obj): string | null {
+  if (body.state !== 'delivered' && body.state !== 'read') return 'body.state must be delivered or read';
+  if (!Array.isArray(body.ids) || !body.ids.every(isMessageId) || !isInt(body.at)) return 'a receipt needs body.ids and body.at';
+  return null;
+}
+
+function summaryProblem(body: Obj): string | null {
+  if (!Array.isArray(body.unread) || !body.unread.every((u) => isObj(u) && isStr(u.name) && isInt(u.count))) return 'body.unread is malformed';
+  const voicemailOk = (v: unknown): boolean =>
+    isObj(v) && isStr(v.id) && isStr(v.from) && isInt(v.durationMs) && isInt(v.createdAt) && typeof v.heard === 'boolean';
+  if (!Array.isArray(body.voicemails) || !body.voicemails.every(voicemailOk)) return 'body.voicemails is malformed';
   return null;
 }
 
@@ -89,6 +109,11 @@ function bodyProblem(method: Method, body: unknown): string | null {
     }
     case 'NOTIFY':
       return notifyProblem(body);
+    case 'MESSAGE':
+      if (!isObj(body) || !isMessageId(body.id) || !isStr(body.text) || !isInt(body.sentAt)) return 'MESSAGE needs body.id, body.text and body.sentAt';
+      return null;
+    case 'VOICEMAIL':
+      return 'VOICEMAIL is sent only by phones';
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
       return null;
@@ -141,8 +166,8 @@ export function checkIncoming(text: string): Checked {
 
   if (!isStr(raw.method) || !(METHODS as readonly string[]).includes(raw.method)) return { ok: false, reason: 'unknown method' };
   const method = raw.method as Method;
-  // Only a transfer report belongs to a call; presence and conference NOTIFYs are the server's own.
-  const callless = method === 'NOTIFY' && isObj(raw.body) && raw.body.event !== 'refer';
+  // Only a transfer report belongs to a call: presence, conference, receipts, summaries and MESSAGE belong to none.
+  const callless = method === 'MESSAGE' || (method === 'NOTIFY' && isObj(raw.body) && raw.body.event !== 'refer');
   if (method !== 'REGISTER' && method !== 'PUBLISH' && !callless && !isStr(raw.callId)) {
     return { ok: false, reason: `${method} needs a callId` };
   }

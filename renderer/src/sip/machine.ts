@@ -67,6 +67,8 @@ export function classify(state: CallState, input: CallInput): KeyedEvent {
       return isReferReport(message) && message.callId === current ? { type: 'NOTIFY', request: message } : { type: 'stray', message };
     case 'REGISTER':
     case 'PUBLISH':
+    case 'MESSAGE':
+    case 'VOICEMAIL':
       return { type: 'stray', message };
     default:
       return missingCase(message);

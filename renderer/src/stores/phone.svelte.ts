@@ -3,7 +3,7 @@
  * the live phone book, do-not-disturb, and the wiring between the connection, the call, the
  * history, the devices and the bridge. Components read its state and call its methods.
  */
-import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus } from '../../../common/bridge.js';
+import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus, Ringtone } from '../../../common/bridge.js';
 import { nameProblem, normalizeName, type IceServer, type Message, type RefusedBody, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
 import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
@@ -63,6 +63,9 @@ export class PhoneStore {
   ownIceServers = $state.raw<IceServer[]>([]);
   /** Media only through TURN relays (settings). */
   relayOnly = $state(false);
+  /** The ringtone and its volume, 0 to 100 (settings). */
+  ringtone = $state<Ringtone>('classic');
+  ringtoneVolume = $state(80);
   #serverIceServers: IceServer[] = [];
 
   constructor(bridge: LeanPhoneBridge, storage: Storage, tabStorage: Storage | null = null) {
@@ -92,6 +95,7 @@ export class PhoneStore {
     this.ownIceServers = settings.iceServers;
     this.relayOnly = settings.relayOnly;
     this.hostedRingGroups = settings.ringGroups;
+    this.#ringtoneSaved(settings.ringtone, settings.ringtoneVolume);
     void this.devices.load().catch(() => undefined);
     this.bridge.onAlertAction(({ callId, action }) => {
       const state = this.call.calls.find((call) => call.callId === callId)?.state;
@@ -223,6 +227,17 @@ export class PhoneStore {
 
   async setRelayOnly(relayOnly: boolean): Promise<void> {
     this.relayOnly = (await this.bridge.updateSettings({ relayOnly })).relayOnly;
+  }
+
+  async setRingtone(ringtone: Ringtone, volume: number): Promise<void> {
+    const saved = await this.bridge.updateSettings({ ringtone, ringtoneVolume: volume });
+    this.#ringtoneSaved(saved.ringtone, saved.ringtoneVolume);
+  }
+
+  #ringtoneSaved(ringtone: Ringtone, volume: number): void {
+    this.ringtone = ringtone;
+    this.ringtoneVolume = volume;
+    this.tones.configure(ringtone, volume);
   }
 
   setDnd(dnd: boolean): void {

@@ -1,0 +1,118 @@
+/**
+ * The host's directory as the switchboard reads it: everyone who has registered and was not
+ * forgotten, with when they were last online. A mirror of the store's, in memory, so a REGISTER's
+ * phone book needs no disk; every change is made here first and then asked of the store, whose
+ * calls run in order, so the two stay alike. Bounded by the store's maxDirectoryUsers.
+ */
+import type { UserPresence } from '../common/protocol.js';
+import type { Logger } from './log.js';
+import type { NameKeys, UserKey } from './name-key.js';
+import { nameKeys } from './name-key.js';
+import type { Forgotten, HostStore, UserKey as StoreKey } from './store/host-store.js';
+
+/** The switchboard's key and the store's are the same caseless key of a name (name-key.ts). */
+export const storeKey = (key: UserKey): StoreKey => key as StoreKey;
+
+interface Entry {
+  name: string;
+  skeleton: string;
+  /** Milliseconds since the epoch: when they registered last, or left, whichever is later. */
+  lastSeen: number;
+}
+
+export class Directory {
+  readonly #store: HostStore;
+  readonly #maxUsers: number;
+  readonly #logger: Logger;
+  readonly #entries = new Map<UserKey, Entry>();
+  /** Skeleton to key, as in the registry: look-alike names are one name. */
+  readonly #lookAlikes = new Map<string, UserKey>();
+
+  private constructor(store: HostStore, maxUsers: number, logger: Logger) {
+    this.#store = store;
+    this.#maxUsers = maxUsers;
+    this.#logger = logger;
+  }
+
+  static async open(store: HostStore, maxUsers: number, logger: Logger): Promise<Directory> {
+    const directory = new Directory(store, maxUsers, logger);
+    for (const entry of await store.directory()) directory.#set(entry.user.key, entry.user.name, entry.lastSeen);
+    return directory;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The key of the user known by this name or one that looks like it. */
+  find(keys: NameKeys): UserKey | undefined {
+    return this.#entries.has(keys.caseless) ? keys.caseless : this.#lookAlikes.get(keys.skeleton);
+  }
+
+  /** True when `keys` is not a known user's but looks like one: registering it would impersonate them. */
+  clashes(keys: NameKeys): boolean {
+    const known = this.find(keys);
+    return known !== undefined && known !== keys.caseless;
+  }
+
+  nameOf(key: UserKey): string | undefined {
+    return this.#entries.get(key)?.name;
+  }
+
+  /** `name` registered now: recorded, or its name and last seen updated. False when the directory is full. */
+  saw(key: UserKey, name: string, now: number): boolean {
+    if (!this.#entries.has(key) && this.#entries.size >= this.#maxUsers) {
+      this.#logger.log('warn', 'directory-full', { user: name, size: this.#entries.size });
+      return false;
+    }
+    this.#set(key, name, now);
+    this.#record(key, name);
+    return true;
+  }
+
+  /** `key` went offline now; answers its last seen, or undefined when it is not in the directory. */
+  left(key: UserKey, now: number): number | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    entry.lastSeen = now;
+    this.#record(key, entry.name);
+    return now;
+  }
+
+  /** Removes `key` and everything kept for it; null when it was not in the directory. */
+  async forget(key: UserKey): Promise<Forgotten | null> {
+    const entry = this.#entries.get(key);
+    if (entry) {
+      this.#entries.delete(key);
+      this.#lookAlikes.delete(entry.skeleton);
+    }
+    return this.#store.forget(storeKey(key));
+  }
+
+  /** Everyone but `key` who is not registered now, as offline entries with their last seen. */
+  offlineExcept(key: UserKey, isRegistered: (key: UserKey) => boolean): UserPresence[] {
+    const users: UserPresence[] = [];
+    for (const [known, entry] of this.#entries) {
+      if (known !== key && !isRegistered(known)) users.push({ name: entry.name, state: 'offline', lastSeen: entry.lastSeen });
+    }
+    return users;
+  }
+
+  #set(key: UserKey, name: string, lastSeen: number): void {
+    const previous = this.#entries.get(key);
+    if (previous) this.#lookAlikes.delete(previous.skeleton);
+    const { skeleton } = nameKeys(name);
+    this.#entries.set(key, { name, skeleton, lastSeen });
+    this.#lookAlikes.set(skeleton, key);
+  }
+
+  /** Stamps last seen in the store; a failure there is logged (the mirror keeps the newer value). */
+  #record(key: UserKey, name: string): void {
+    this.#store.sawUser({ key: storeKey(key), name }).then(
+      (outcome) => {
+        if (outcome.kind === 'refused') this.#logger.log('warn', 'directory-refused', { user: name, reason: outcome.reason });
+      },
+      (error: unknown) => this.#logger.log('error', 'directory-write-failed', { user: name, error: String(error) }),
+    );
+  }
+}
