@@ -12,6 +12,10 @@ export interface DeviceChoice {
   speaker: string | null;
 }
 
+/** The ringtones a user can choose (renderer/src/rtc/tones.ts plays them). */
+export const RINGTONES = ['classic', 'chime', 'pulse'] as const;
+export type Ringtone = (typeof RINGTONES)[number];
+
 export interface Settings {
   /** ws:// or wss:// address of the signalling server; empty until the user gives one. */
   serverUrl: string;
@@ -26,6 +30,9 @@ export interface Settings {
   /** The hosted server's ring groups: calling one rings every member online and free. */
   ringGroups: RingGroupDefinition[];
   startAtLogin: boolean;
+  ringtone: Ringtone;
+  /** Ringtone volume, 0 (silent) to 100. */
+  ringtoneVolume: number;
 }
 
 /** What the tray and the badge show, reported by the renderer whenever it changes. */
@@ -127,4 +134,6 @@ export const DEFAULT_SETTINGS: Settings = {
   hosting: { enabled: false, port: 8080 },
   ringGroups: [],
   startAtLogin: false,
+  ringtone: 'classic',
+  ringtoneVolume: 80,
 };

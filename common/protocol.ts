@@ -23,6 +23,11 @@ export type Method = (typeof METHODS)[number];
 
 export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
 export type PublishedState = 'online' | 'dnd';
+/** `inCall`: the phone is in a call its server does not know of (the server restarted): shown busy. */
+export interface PublishBody {
+  state: PublishedState;
+  inCall?: boolean;
+}
 export interface UserPresence {
   name: string;
   state: PresenceState;
@@ -113,6 +118,13 @@ export interface InfoBody {
 export interface PresenceBody {
   event: 'presence';
   users: UserPresence[];
+}
+/** The server tells a callee in dnd or with a full phone of a call it refused for it (the phone keeps a record). */
+export interface RefusedBody {
+  event: 'refused';
+  caller: string;
+  why: 'busy' | 'dnd';
+  video: boolean;
 }
 /** The server tells a member who is in its conference now: everyone but the member, and who joined or left. */
 export interface ConferenceBody {
@@ -216,9 +228,10 @@ interface RequestBase<M extends Method, B> {
 /** Requests as they travel; the body type follows the method. */
 export type Request =
   | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
-  | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
+  | (RequestBase<'PUBLISH', PublishBody> & { body: PublishBody })
   | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
   | (RequestBase<'NOTIFY', ConferenceBody> & { body: ConferenceBody })
+  | (RequestBase<'NOTIFY', RefusedBody> & { body: RefusedBody })
   | (RequestBase<'NOTIFY', ReferNotifyBody> & { callId: string; body: ReferNotifyBody })
   | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody; group?: string })
   | (RequestBase<'ACK', never> & { callId: string })
@@ -301,3 +314,10 @@ export function nameProblem(name: string): string | null {
 export const nameKey = (name: string): string => name.toLocaleLowerCase('und');
 
 export const CALL_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/**
+ * A callee beyond this server, for its SIP gateway (PROTOCOL.md, SIP gateway): a SIP address
+ * (`sip:1001@pbx.example`) or an extension's digits (`1001`, `*97`, `+4930123`). Digits alone are
+ * also a valid name: a user registered under it is rung first.
+ */
+export const DIAL_TARGET_PATTERN = /^(?:sips?:[^\s"<>\\]{3,128}|\+?[0-9*#]{1,32})$/;

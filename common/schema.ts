@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   CALL_ID_PATTERN,
+  DIAL_TARGET_PATTERN,
   MAX_FRAME_BYTES,
   MAX_RECEIPT_IDS,
   MESSAGE_ID_PATTERN,
@@ -22,14 +23,17 @@ import {
 
 const cseq = z.number().int().positive().max(2 ** 31 - 1);
 const callId = z.string().regex(CALL_ID_PATTERN, 'callId must be 8 to 64 characters of A-Z a-z 0-9 _ -');
-const name = z
-  .string()
-  .max(256, 'name is longer than 32 characters')
-  .transform(normalizeName)
-  .superRefine((value, ctx) => {
-    const problem = nameProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+/** A name, normalised; with `dialTarget`, a SIP address or digits (an INVITE's callee) pass as written. */
+const nameLike = (dialTarget: boolean) =>
+  z
+    .string()
+    .max(256, 'name is longer than 32 characters')
+    .transform((value) => (dialTarget && DIAL_TARGET_PATTERN.test(value) ? value : normalizeName(value)))
+    .superRefine((value, ctx) => {
+      const problem = dialTarget && DIAL_TARGET_PATTERN.test(value) ? null : nameProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+const name = nameLike(false);
 const sdp = (type: 'offer' | 'answer') =>
   z.object({ type: z.literal(type), sdp: z.string().min(1).max(60_000) });
 const shortText = z.string().max(128).regex(/^[^\p{Cc}]*$/u, 'text may not hold control characters');
@@ -62,7 +66,7 @@ export const requestSchemas = {
       ownerKey: z.string().regex(OWNER_KEY_PATTERN, 'ownerKey must be 32 to 128 characters of A-Z a-z 0-9 _ -').optional(),
     }),
   }),
-  PUBLISH: z.object({ ...common, body: z.object({ state: z.enum(['online', 'dnd']) }) }),
+  PUBLISH: z.object({ ...common, body: z.object({ state: z.enum(['online', 'dnd']), inCall: z.boolean().optional() }) }),
   NOTIFY: z
     .object({
       ...common,
@@ -79,7 +83,7 @@ export const requestSchemas = {
     .refine((notify) => notify.body.event !== 'refer' || notify.callId !== undefined, { path: ['callId'], message: 'is required' }),
   INVITE: z.object({
     ...inDialog,
-    to: name.optional(),
+    to: nameLike(true).optional(),
     body: z.object({
       sdp: sdp('offer'),
       media: z.object({ audio: z.boolean(), video: z.boolean() }),

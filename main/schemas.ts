@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { CALL_ID_PATTERN, nameProblem, normalizeName } from '../common/protocol.js';
-import type { Settings } from '../common/bridge.js';
+import { RINGTONES, type Settings } from '../common/bridge.js';
 import { checkRingGroup } from '../common/ring-groups.js';
 
 const noControl = /^[^\p{Cc}]*$/u;
@@ -61,6 +61,8 @@ export const settingsSchema = z
       .strict(),
     ringGroups: z.array(ringGroupSchema).max(64, 'at most 64 ring groups'),
     startAtLogin: z.boolean(),
+    ringtone: z.enum(RINGTONES),
+    ringtoneVolume: z.number().int().min(0).max(100),
   })
   .strict();
 

@@ -10,7 +10,7 @@ import { parseIceServer } from '../common/ice.js';
 import { nameProblem, normalizeName, type IceServer } from '../common/protocol.js';
 import { parseRingGroup, type RingGroupDefinition } from '../common/ring-groups.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
-import { DEFAULTS, type SignalServerOptions } from './options.js';
+import { DEFAULTS, type SignalServerOptions, type SipOptions } from './options.js';
 import { normaliseOrigin } from './origins.js';
 import { RingGroups } from './ring-groups.js';
 import { DEFAULT_TURN_TTL_SECONDS } from './turn.js';
@@ -41,12 +41,19 @@ export const USAGE = `Usage: npm run serve -- [options]
   --registrations-per-minute N
                              registrations from one address a minute (default ${DEFAULTS.registrationsPerMinute})
   --registration-burst N     of those, how many may come at once (default ${DEFAULTS.registrationBurst})
+  --redis URL                join a cluster of nodes sharing this Redis (redis://host:6379)
+  --node-id ID               this node's id in the cluster (default: a random one)
   --ice-server URL           a STUN/TURN server handed to clients; repeatable.
                              TURN credentials go before the host: turn:USER:PASSWORD@host:3478
   --turn-url URL             a TURN relay sharing --turn-secret (turn:host:3478); repeatable
   --turn-secret X            coturn's static-auth-secret: clients get short-lived credentials
                              (or set LEANPHONE_TURN_SECRET)
   --turn-ttl-seconds N       how long those credentials stay valid (default ${DEFAULT_TURN_TTL_SECONDS})
+  --sip-proxy URL            a SIP proxy over WebSocket (ws://host:port): users are registered there
+                             as NAME@--sip-domain and can call SIP addresses and extensions
+  --sip-domain DOMAIN        the SIP domain (goes with --sip-proxy)
+  --sip-auth-user U          digest credentials the proxy asks for
+  --sip-auth-password P      (or set LEANPHONE_SIP_PASSWORD)
   --tls                      serve https/wss with a certificate made on first run and kept in --data-dir
   --cert FILE --key FILE     serve https/wss with this certificate and key (PEM)
   --data-dir DIR             where the made certificate, the directory, messages and voicemail
@@ -98,10 +105,16 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'max-names-per-address': { type: 'string' },
         'registrations-per-minute': { type: 'string' },
         'registration-burst': { type: 'string' },
+        redis: { type: 'string' },
+        'node-id': { type: 'string' },
         'ice-server': { type: 'string', multiple: true },
         'turn-url': { type: 'string', multiple: true },
         'turn-secret': { type: 'string' },
         'turn-ttl-seconds': { type: 'string' },
+        'sip-proxy': { type: 'string' },
+        'sip-domain': { type: 'string' },
+        'sip-auth-user': { type: 'string' },
+        'sip-auth-password': { type: 'string' },
         tls: { type: 'boolean' },
         cert: { type: 'string' },
         key: { type: 'string' },
@@ -169,6 +182,11 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     for (const [option, text, key] of limits) {
       if (text !== undefined) options[key] = integer(option, text, 1, 1_000_000);
     }
+    if (values.redis !== undefined) options.redis = redisUrl(values.redis);
+    if (values['node-id'] !== undefined) {
+      if (values.redis === undefined) throw new Error('--node-id goes with --redis');
+      options.nodeId = nodeId(values['node-id']);
+    }
     if (values['max-message-bytes'] !== undefined) {
       options.storeLimits = { maxMessageBytes: integer('--max-message-bytes', values['max-message-bytes'], 1, 60_000) };
     }
@@ -188,6 +206,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         options.turn.ttlSeconds = integer('--turn-ttl-seconds', values['turn-ttl-seconds'], 1, 7 * 24 * 3600);
       }
     }
+    const sip = sipOptions(values['sip-proxy'], values['sip-domain'], values['sip-auth-user'], values['sip-auth-password'] ?? env.LEANPHONE_SIP_PASSWORD);
+    if (sip !== null) options.sip = sip;
     const staticDir = values['static-dir'] ?? (existsSync('dist/renderer/index.html') ? 'dist/renderer' : undefined);
     if (staticDir !== undefined) {
       if (!existsSync(staticDir)) throw new Error(`--static-dir: ${staticDir} does not exist`);
@@ -254,6 +274,31 @@ function ringGroups(texts: readonly string[]): RingGroupDefinition[] {
   });
   new RingGroups(groups);
   return groups;
+}
+
+function redisUrl(text: string): string {
+  if (!/^rediss?:\/\/[^\s/]+(\/\d+)?$/.test(text)) throw new Error(`--redis must look like redis://host:6379, not "${text}"`);
+  return text;
+}
+
+function nodeId(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(text)) throw new Error(`--node-id must be 1 to 64 letters, digits, ".", "_" or "-", not "${text}"`);
+  return text;
+}
+
+/** The SIP gateway's options: proxy and domain go together, and so do the credentials, which need them. */
+function sipOptions(proxy: string | undefined, domain: string | undefined, user: string | undefined, password: string | undefined): SipOptions | null {
+  if ((proxy === undefined) !== (domain === undefined)) throw new Error('--sip-proxy and --sip-domain go together');
+  if ((user === undefined) !== (password === undefined)) throw new Error('--sip-auth-user and --sip-auth-password go together');
+  if (proxy === undefined || domain === undefined) {
+    if (user !== undefined) throw new Error('--sip-auth-user needs --sip-proxy');
+    return null;
+  }
+  if (!/^wss?:\/\/[^\s/]+\/?$/.test(proxy)) throw new Error(`--sip-proxy must look like ws://host:port or wss://host:port, not "${proxy}"`);
+  if (!/^[A-Za-z0-9.-]+$/.test(domain)) throw new Error(`--sip-domain must be a domain like pbx.example, not "${domain}"`);
+  return user === undefined || password === undefined
+    ? { proxy, domain }
+    : { proxy, domain, authUser: nonEmpty('--sip-auth-user', user), authPassword: nonEmpty('--sip-auth-password', password) };
 }
 
 function turnUrl(text: string): string {

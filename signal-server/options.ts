@@ -98,7 +98,45 @@ export interface SignalServerOptions {
   registrationsPerMinute?: number;
   /** Registrations one address may make at once before the rate applies. Default 10. */
   registrationBurst?: number;
+  /** Join a cluster of nodes sharing this Redis (redis://host:port); without it everything stays in this process. */
+  redis?: string;
+  /** This node's id in the cluster, unique among live nodes. Default: a random one. */
+  nodeId?: string;
+  /** How often a cluster node refreshes its heartbeat key. Default 1,000 ms. */
+  clusterHeartbeatMs?: number;
+  /** The heartbeat key's TTL: a node silent this long is missing, and its users go after graceMs more. Default 3,000 ms. */
+  clusterNodeTtlMs?: number;
+  /** Each node's Redis stream is trimmed to about this many entries. Default 100,000. */
+  clusterStreamMaxLen?: number;
+  /** Frames for other nodes kept while Redis is away; past it the oldest go. Default 10,000. */
+  clusterMaxOutbox?: number;
+  /** Dialogs homed on other nodes remembered per user of this node, the oldest forgotten first. Default 16. */
+  maxRemoteDialogsPerUser?: number;
+  /** A SIP gateway: users are registered at this SIP proxy and can call SIP phones, and be called. Off by default. */
+  sip?: SipOptions;
   logger?: Logger;
+}
+
+export interface SipOptions {
+  /** The SIP proxy and registrar, over WebSocket (RFC 7118): ws://host:port or wss://. */
+  proxy: string;
+  /** The SIP domain each user is registered in, as NAME@domain; extensions dialled by digits are in it too. */
+  domain: string;
+  /** Digest credentials the proxy asks for (one account for the whole gateway). */
+  authUser?: string;
+  authPassword?: string;
+  /** How long a registration is asked to last; it is renewed at 90 %. Default 600 s. */
+  registerSeconds?: number;
+  /** How long an offer or answer from a phone waits for its last trickled candidate before it leaves for SIP. Default 3,000 ms. */
+  gatherMs?: number;
+  /** Trickled candidates merged into one SDP; more are dropped. Default 32. */
+  maxCandidates?: number;
+  /** Calls across the gateway at once; beyond it a phone's call gets 480, a SIP call 503. Default 100. */
+  maxCalls?: number;
+  /** The first wait before reconnecting to a lost proxy; it doubles up to maxReconnectMs. Default 1,000 ms. */
+  reconnectMs?: number;
+  /** The longest wait between reconnections (and before retrying a refused registration). Default 30,000 ms. */
+  maxReconnectMs?: number;
 }
 
 export interface RunningSignalServer {
@@ -143,6 +181,19 @@ export const DEFAULTS = {
   maxNamesPerAddress: 32,
   registrationsPerMinute: 20,
   registrationBurst: 10,
+  clusterHeartbeatMs: 1_000,
+  clusterNodeTtlMs: 3_000,
+  clusterStreamMaxLen: 100_000,
+  clusterMaxOutbox: 10_000,
+  maxRemoteDialogsPerUser: 16,
+  sip: {
+    registerSeconds: 600,
+    gatherMs: 3_000,
+    maxCandidates: 32,
+    maxCalls: 100,
+    reconnectMs: 1_000,
+    maxReconnectMs: 30_000,
+  },
   voicemailsPerMinute: 4,
   voicemailBurst: 2,
   uploadTicketMs: 90_000,

@@ -4,8 +4,10 @@
  * calls already, up to the phone limits. An INVITE carrying a conference (conference.ts) invites
  * someone into it, or links two of its members without ringing. An INVITE to a ring group forks to
  * every member who can ring (480 when none can). An INVITE following a transfer must name a
- * referral the server recorded (refer.ts). An INVITE for a live dialog is a re-INVITE, relayed within it.
+ * referral the server recorded (refer.ts). A callee who is no user or group here may be outside,
+ * reached through a peer (outside.ts). An INVITE for a live dialog is a re-INVITE, relayed within it.
  */
+import { nameProblem } from '../../common/protocol.js';
 import { admitted, planConference, type ConferencePlan } from '../conference.js';
 import { nameKeys, type UserKey } from '../name-key.js';
 import type { RingGroup } from '../ring-groups.js';
@@ -27,6 +29,11 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     refuse(board, connection, { ...echo(request), status: 400, reason: 'to: is required' });
     return;
   }
+  const notName = board.outside === null ? nameProblem(request.to) : null;
+  if (notName !== null) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: `to: ${notName}` }); // a SIP address, without a gateway
+    return;
+  }
   const keys = nameKeys(request.to);
   const group = board.config.ringGroups.find(keys);
   if (group) {
@@ -36,7 +43,7 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     else startGroupCall(board, connection, caller, request, group);
     return;
   }
-  const callee = board.registry.find(keys);
+  const callee = board.registry.find(keys) ?? outsidePeer(board, caller, request);
   if (callee === caller) {
     refuse(board, connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
     return;
@@ -64,6 +71,7 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   const unavailable = calleeRefusal(board, callee, plan);
   if (unavailable !== null) {
     refuseCall(board, connection, caller, request, unavailable);
+    if (plan === null) tellRefused(board, caller, callee, unavailable, media.video);
     return;
   }
   const limited = callerRefusal(board, caller, plan);
@@ -86,6 +94,12 @@ function withoutConference(request: RequestOf<'INVITE'>): RequestOf<'INVITE'> {
   if (request.body.conference === undefined) return request;
   const { conference: _dropped, ...body } = request.body;
   return { ...request, body };
+}
+
+/** A peer for a callee outside (through the SIP gateway), unless the call follows a referral or joins a conference (only users here do). */
+function outsidePeer(board: Board, caller: UserKey, request: RequestOf<'INVITE'>): UserKey | undefined {
+  if (request.to === undefined || request.body.referral !== undefined || request.body.conference !== undefined) return undefined;
+  return board.outside?.dial(request.to, caller) ?? undefined;
 }
 
 /** Rings every member of `group` who can ring (the caller excepted) with the same INVITE, naming the group. */
@@ -121,6 +135,17 @@ function freeMembers(board: Board, group: RingGroup, caller: UserKey): UserKey[]
 function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 481 | 486): void {
   reply(board, connection, request, status);
   log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
+}
+
+/**
+ * Tells a callee in dnd (480) or with a full phone (486) of the call refused for it, so its phone
+ * keeps a record; not one that is merely away. At most at the caller's new-call rate.
+ */
+function tellRefused(board: Board, caller: UserKey, callee: UserKey, status: 480 | 486, video: boolean): void {
+  const why = status === 486 ? 'busy' : board.registry.get(callee)?.published === 'dnd' ? 'dnd' : null;
+  const name = nameOf(board, caller);
+  if (why === null || name === undefined || !board.callGuard.mayTellRefused(caller, Date.now())) return;
+  board.router.deliverOwn(callee, { method: 'NOTIFY', cseq: board.conferences.nextCseq(), body: { event: 'refused', caller: name, why, video } });
 }
 
 /**

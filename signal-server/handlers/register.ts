@@ -5,12 +5,13 @@
  * which ends its dialogs for the other parties.
  */
 import type { Request } from '../../common/protocol.js';
-import { nameKeys, type UserKey } from '../name-key.js';
+import { nameKeys, type NameKeys, type UserKey } from '../name-key.js';
 import { ownerHash, type OwnerHash } from '../owner-key.js';
 import type { Connection } from '../router.js';
 import { sameSecret } from '../secret.js';
 import type { Board, Handler, RequestOf } from './board.js';
-import { endForLostParty, type LeaveReason } from './endings.js';
+import type { LeaveReason } from '../registry.js';
+import { endForLostParty } from './endings.js';
 import { echo, log, refuse } from './replies.js';
 
 /** A REGISTER on a connection that has not registered yet. On success `connection.user` is set. */
@@ -46,12 +47,39 @@ export function register(board: Board, connection: Connection, request: RequestO
     return;
   }
   if (limitedByAddress(board, connection, request, true)) return;
+  if (board.claims === null) {
+    addUser(board, connection, request, keys);
+    return;
+  }
+  // In a cluster the name is first claimed across every node; the socket waits, hearing nothing else.
+  connection.claiming = true;
+  void board.claims.claim(name, keys).then((claim) => {
+    // The switchboard clears `claiming` when the socket closes meanwhile: the name goes back.
+    const stillWaiting = connection.claiming;
+    connection.claiming = false;
+    if (claim === 'claimed' && stillWaiting) addUser(board, connection, request, keys);
+    else if (claim === 'claimed') board.claims?.release(keys);
+    else if (claim === 'taken') refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+    else board.router.reply(connection, { ...echo(request), status: 503, reason: 'Directory unavailable: try again' });
+  });
+}
+
+function addUser(board: Board, connection: Connection, request: RequestOf<'REGISTER'>, keys: NameKeys): void {
+  const { name, ownerKey } = request.body;
   const key = keys.caseless;
   const token = board.registry.add(name, keys);
   board.config.addressLimits.nameTaken(key, connection.remote);
   board.router.attach(key, name, connection);
+  registered(connection);
   welcome(board, connection, key, name, request, token, false, ownerKey === undefined ? null : ownerHash(ownerKey));
   log(board, 'info', 'register', { user: name, remote: connection.remote });
+}
+
+/** The socket holds a name now: its registration deadline is off, and its transport is told. */
+function registered(connection: Connection): void {
+  if (connection.registerTimer) clearTimeout(connection.registerTimer);
+  connection.registerTimer = null;
+  connection.link.registered?.();
 }
 
 export const alreadyRegistered: Handler<'REGISTER'> = (board, connection, sender, request) => {
@@ -64,7 +92,7 @@ export function unregister(board: Board, key: UserKey, reason: LeaveReason): voi
   const user = board.registry.get(key);
   if (!user) return;
   for (const dialog of board.dialogs.of(key)) endForLostParty(board, dialog, key, reason);
-  board.registry.remove(key);
+  board.registry.remove(key, reason);
   board.router.drop(key);
   board.callGuard.forget(key);
   board.config.addressLimits.nameReleased(key);
@@ -102,6 +130,7 @@ function resumeRegistration(board: Board, connection: Connection, key: UserKey, 
   // A token resumes once: whoever held the old one (a lost socket, a log) is now shut out.
   const token = board.registry.renewResume(key);
   board.router.attach(key, name, connection);
+  registered(connection);
   welcome(board, connection, key, name, request, token, true, null);
   const held = board.router.releaseHeld(key);
   log(board, 'info', 'resume', { user: name, held });

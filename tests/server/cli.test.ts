@@ -57,6 +57,17 @@ describe('serve options', () => {
     });
   });
 
+  it('reads --redis and --node-id, and refuses a Redis URL that is not one or a node id with odd characters', () => {
+    const command = parseCli(['--redis', 'redis://127.0.0.1:6379', '--node-id', 'site-a.1']);
+    expect(command).toMatchObject({ kind: 'serve', options: { redis: 'redis://127.0.0.1:6379', nodeId: 'site-a.1' } });
+    expect(parseCli(['--redis', 'http://x'])).toEqual({ kind: 'error', message: '--redis must look like redis://host:6379, not "http://x"' });
+    expect(parseCli(['--redis', 'redis://h:1', '--node-id', 'a b'])).toEqual({
+      kind: 'error',
+      message: '--node-id must be 1 to 64 letters, digits, ".", "_" or "-", not "a b"',
+    });
+    expect(parseCli(['--node-id', 'a'])).toEqual({ kind: 'error', message: '--node-id goes with --redis' });
+  });
+
   it('takes the passcode from LEANPHONE_PASSCODE so it stays out of the process list', () => {
     expect(parseCli([], { LEANPHONE_PASSCODE: 'pw' })).toMatchObject({ options: { passcode: 'pw' } });
   });
@@ -234,5 +245,19 @@ describe('TURN options', () => {
     expect(parseCli(['--turn-secret', 's'])).toMatchObject({ kind: 'error', message: '--turn-secret and --turn-url go together' });
     expect(parseCli(['--turn-url', 'turn:x:3478'])).toMatchObject({ kind: 'error', message: '--turn-secret and --turn-url go together' });
     expect(parseCli(['--turn-secret', 's', '--turn-url', 'stun:x'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/--turn-url must look like/) });
+  });
+
+  it('reads the SIP gateway options, with the password from LEANPHONE_SIP_PASSWORD, and refuses half of them', () => {
+    expect(parseCli(['--sip-proxy', 'ws://127.0.0.1:8088', '--sip-domain', 'pbx.example'])).toMatchObject({
+      kind: 'serve',
+      options: { sip: { proxy: 'ws://127.0.0.1:8088', domain: 'pbx.example' } },
+    });
+    const withAuth = parseCli(['--sip-proxy', 'wss://pbx.example:8089', '--sip-domain', 'pbx.example', '--sip-auth-user', 'gw'], { LEANPHONE_SIP_PASSWORD: 'pw' });
+    expect(withAuth).toMatchObject({ kind: 'serve', options: { sip: { proxy: 'wss://pbx.example:8089', authUser: 'gw', authPassword: 'pw' } } });
+    expect(parseCli([])).toMatchObject({ kind: 'serve', options: {} });
+    expect((parseCli([]) as { options: object }).options).not.toHaveProperty('sip');
+    expect(parseCli(['--sip-proxy', 'ws://h:1'])).toMatchObject({ kind: 'error', message: '--sip-proxy and --sip-domain go together' });
+    expect(parseCli(['--sip-proxy', 'http://h:1', '--sip-domain', 'd'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/--sip-proxy must look like/) });
+    expect(parseCli(['--sip-proxy', 'ws://h:1', '--sip-domain', 'd', '--sip-auth-user', 'u'])).toMatchObject({ kind: 'error', message: '--sip-auth-user and --sip-auth-password go together' });
   });
 });

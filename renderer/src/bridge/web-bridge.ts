@@ -3,7 +3,7 @@
  * passcode is never stored), Web Notifications for ringing calls (only while the page is hidden,
  * so they never steal focus), the page title for status. Hosting needs the desktop app.
  */
-import { DEFAULT_SETTINGS, type AlertAction, type HostingState, type IncomingCallAlert, type LeanPhoneBridge, type MessageAlert, type PhoneStatus, type Settings } from '../../../common/bridge.js';
+import { DEFAULT_SETTINGS, RINGTONES, type AlertAction, type HostingState, type IncomingCallAlert, type LeanPhoneBridge, type MessageAlert, type PhoneStatus, type Settings } from '../../../common/bridge.js';
 import type { StorageLike } from '../lib/history.js';
 
 export const SETTINGS_KEY = 'leanphone.settings.v1';
@@ -29,6 +29,10 @@ export function readSettings(storage: StorageLike): Settings {
     }
   }
   if (typeof r.relayOnly === 'boolean') settings.relayOnly = r.relayOnly;
+  if (RINGTONES.some((name) => name === r.ringtone)) settings.ringtone = r.ringtone as Settings['ringtone'];
+  if (Number.isInteger(r.ringtoneVolume) && (r.ringtoneVolume as number) >= 0 && (r.ringtoneVolume as number) <= 100) {
+    settings.ringtoneVolume = r.ringtoneVolume as number;
+  }
   if (Array.isArray(r.iceServers)) {
     settings.iceServers = r.iceServers.filter(
       (s): s is Settings['iceServers'][number] => typeof s === 'object' && s !== null && (typeof s.urls === 'string' || Array.isArray(s.urls)),

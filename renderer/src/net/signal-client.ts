@@ -45,6 +45,8 @@ export interface SignalClientOptions {
   passcode: string;
   /** This phone's key for the name on this server (lib/owner-keys.ts), sent in every REGISTER. */
   ownerKey?: string;
+  /** A resume token kept from an earlier page of this tab (a reload): the first REGISTER carries it. */
+  resume?: string;
   createSocket?: (url: string, protocol: string) => SocketLike;
   random?: () => number;
   log?: (level: 'warn' | 'info', text: string) => void;
@@ -121,6 +123,7 @@ export class SignalClient {
   constructor(options: SignalClientOptions) {
     this.#options = options;
     this.#url = signalUrl(options.server);
+    this.#resume = options.resume;
   }
 
   get state(): ConnectionState {
@@ -164,8 +167,9 @@ export class SignalClient {
     if (this.#queue.length < MAX_QUEUE) this.#queue.push(message);
   }
 
-  publish(state: PublishedState): void {
-    this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: { state } });
+  /** `inCall`: this phone is in a call the server does not know of (it restarted). */
+  publish(state: PublishedState, inCall = false): void {
+    this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: inCall ? { state, inCall } : { state } });
   }
 
   /** Sends a text message; answers its cseq, which the server's 200 ("sent", with the id) echoes. */

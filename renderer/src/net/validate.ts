@@ -45,6 +45,9 @@ function notifyProblem(body: unknown): string | null {
       return usersProblem(body.users);
     case 'refer':
       return isStatus(body.status) ? null : 'body.status is out of range';
+    case 'refused':
+      if (!isStr(body.caller) || (body.why !== 'busy' && body.why !== 'dnd') || typeof body.video !== 'boolean') return 'refused needs caller, why and video';
+      return null;
     case 'receipt':
       return receiptProblem(body);
     case 'message-summary':
