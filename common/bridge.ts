@@ -41,12 +41,20 @@ export interface PhoneStatus {
   dnd: boolean;
   inCall: boolean;
   missedCalls: number;
+  /** Text messages received and not yet shown. */
+  unreadMessages: number;
 }
 
 export interface IncomingCallAlert {
   callId: string;
   from: string;
   video: boolean;
+}
+
+/** A text message that arrived; the desktop side notifies only when the window is not in front. */
+export interface MessageAlert {
+  from: string;
+  text: string;
 }
 
 export type AlertAction = { callId: string; action: 'show' | 'answer' | 'decline' };
@@ -96,6 +104,8 @@ export interface LeanPhoneBridge {
   reportStatus(status: PhoneStatus): void;
   /** A native notification (or a Web Notification) for a ringing call; never steals focus. */
   alertIncomingCall(alert: IncomingCallAlert): void;
+  /** A native (or Web) notification for a new text message, unless the window is in front. */
+  alertMessage(alert: MessageAlert): void;
   /** The call stopped ringing (answered, cancelled, declined): withdraw its alert. */
   clearIncomingCall(callId: string): void;
   onAlertAction(listener: (action: AlertAction) => void): Unsubscribe;

@@ -15,6 +15,8 @@ export interface RegisteredUser {
   readonly published: PublishedState;
   /** In at least one dialog: shown as `busy` whatever it published. */
   readonly busy: boolean;
+  /** Says it is in a call this server does not know of (published `inCall`): shown as `busy` too. */
+  readonly inCall: boolean;
 }
 
 /** Why a user went: it said goodbye, or its socket (or its server) was lost and did not come back. */
@@ -33,7 +35,7 @@ export interface Registry {
   resumeMatches(key: UserKey, token: string): boolean;
   /** Replaces `key`'s resume token (the old one stops working) and answers the new one. */
   renewResume(key: UserKey): string;
-  publish(key: UserKey, state: PublishedState): void;
+  publish(key: UserKey, state: PublishedState, inCall: boolean): void;
   setBusy(key: UserKey, busy: boolean): void;
   /** Unregisters `key`, shown `offline`. */
   remove(key: UserKey, reason: LeaveReason): void;
@@ -67,6 +69,7 @@ export type Resumption = { token: string } | 'taken' | 'unavailable';
 interface Entry extends RegisteredUser {
   published: PublishedState;
   busy: boolean;
+  inCall: boolean;
   readonly skeleton: string;
   resume: string;
 }
@@ -91,11 +94,11 @@ export class LocalRegistry implements Registry {
 
   get(key: UserKey): RegisteredUser | undefined {
     const entry = this.#users.get(key);
-    return entry && { key: entry.key, name: entry.name, published: entry.published, busy: entry.busy };
+    return entry && { key: entry.key, name: entry.name, published: entry.published, busy: entry.busy, inCall: entry.inCall };
   }
 
   add(name: string, keys: NameKeys): string {
-    const entry: Entry = { key: keys.caseless, name, skeleton: keys.skeleton, published: 'online', busy: false, resume: newToken() };
+    const entry: Entry = { key: keys.caseless, name, skeleton: keys.skeleton, published: 'online', busy: false, inCall: false, resume: newToken() };
     this.#users.set(entry.key, entry);
     this.#lookAlikes.set(entry.skeleton, entry.key);
     this.#onPresence(entry.key, name, 'online');
@@ -114,9 +117,10 @@ export class LocalRegistry implements Registry {
     return entry.resume;
   }
 
-  publish(key: UserKey, state: PublishedState): void {
+  publish(key: UserKey, state: PublishedState, inCall: boolean): void {
     this.#change(key, (entry) => {
       entry.published = state;
+      entry.inCall = inCall;
     });
   }
 
@@ -151,4 +155,4 @@ export class LocalRegistry implements Registry {
   }
 }
 
-export const stateOf = (user: RegisteredUser): PresenceState => (user.busy ? 'busy' : user.published);
+export const stateOf = (user: RegisteredUser): PresenceState => (user.busy || user.inCall ? 'busy' : user.published);

@@ -14,6 +14,8 @@ export interface Member {
   readonly published: PublishedState;
   /** False while its socket is lost (its grace period): a new call to it gets 480, as on one server. */
   readonly connected: boolean;
+  /** Says it is in a call no server knows of (published `inCall`, after a restart): shown busy. */
+  readonly inCall: boolean;
 }
 
 export type Envelope =
@@ -81,7 +83,7 @@ export function readEnvelope(text: string): Envelope | null {
 export function isMember(value: unknown): value is Member {
   if (typeof value !== 'object' || value === null) return false;
   const member = value as Record<string, unknown>;
-  return strings(member, 'name', 'skeleton', 'node') && (member.published === 'online' || member.published === 'dnd') && typeof member.connected === 'boolean';
+  return strings(member, 'name', 'skeleton', 'node') && (member.published === 'online' || member.published === 'dnd') && typeof member.connected === 'boolean' && typeof member.inCall === 'boolean';
 }
 
 function isHomedDialog(value: unknown): value is HomedDialog {

@@ -157,7 +157,7 @@ export class ClusterNode implements ClusterPlug {
     if (!this.#link.up) return 'unavailable';
     for (const key of held) this.#claiming.add(key);
     try {
-      const member: Member = { name, skeleton: keys.skeleton, node: this.#config.node, published: 'online', connected: true };
+      const member: Member = { name, skeleton: keys.skeleton, node: this.#config.node, published: 'online', connected: true, inCall: false };
       // The token is made once the name is this node's; its hash follows (MemberStore.renewed).
       return (await this.#link.claim(keys.caseless, member, false, '')) ? 'claimed' : 'taken';
     } catch {

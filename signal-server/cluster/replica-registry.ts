@@ -58,13 +58,13 @@ export class ClusterRegistry implements Registry {
 
   get(key: UserKey): RegisteredUser | undefined {
     const member = this.#members.get(key);
-    return member && { key, name: member.name, published: member.published, busy: this.#isBusy(key) };
+    return member && { key, name: member.name, published: member.published, busy: this.#isBusy(key), inCall: member.inCall };
   }
 
   add(name: string, keys: NameKeys): string {
     const token = newToken();
     this.#resume.set(keys.caseless, token);
-    this.#put(keys.caseless, { name, skeleton: keys.skeleton, node: this.#node, published: 'online', connected: true });
+    this.#put(keys.caseless, { name, skeleton: keys.skeleton, node: this.#node, published: 'online', connected: true, inCall: false });
     this.#store.renewed(keys.caseless, token);
     return token;
   }
@@ -94,8 +94,8 @@ export class ClusterRegistry implements Registry {
     return token;
   }
 
-  publish(key: UserKey, state: PublishedState): void {
-    this.#update(key, { published: state });
+  publish(key: UserKey, state: PublishedState, inCall: boolean): void {
+    this.#update(key, { published: state, inCall });
   }
 
   /** This node's user lost its socket (false) or has one again. */
@@ -175,7 +175,7 @@ export class ClusterRegistry implements Registry {
   }
 
   /** Changes this node's own user, and tells the cluster. */
-  #update(key: UserKey, change: Partial<Pick<Member, 'published' | 'connected'>>): void {
+  #update(key: UserKey, change: Partial<Pick<Member, 'published' | 'connected' | 'inCall'>>): void {
     const member = this.#members.get(key);
     if (!member || !this.isLocal(key)) return;
     const changed = { ...member, ...change };
@@ -211,6 +211,6 @@ export class ClusterRegistry implements Registry {
   }
 
   #visible(key: UserKey, member: Member): PresenceState {
-    return stateOf({ key, name: member.name, published: member.published, busy: this.#isBusy(key) });
+    return stateOf({ key, name: member.name, published: member.published, busy: this.#isBusy(key), inCall: member.inCall });
   }
 }

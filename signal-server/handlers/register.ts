@@ -1,10 +1,12 @@
 /**
  * REGISTER: a new name, or taking back one the server still holds with its single-use resume
- * token; refused while registered. And unregistering (the user left, or its grace period ended),
+ * token; refused while registered, and refused without its owner key when the directory knows it
+ * as someone else's. And unregistering (the user left, or its grace period ended),
  * which ends its dialogs for the other parties.
  */
 import type { Request } from '../../common/protocol.js';
 import { nameKeys, type NameKeys, type UserKey } from '../name-key.js';
+import { ownerHash, type OwnerHash } from '../owner-key.js';
 import type { Connection } from '../router.js';
 import { sameSecret } from '../secret.js';
 import type { Board, Handler, RequestOf } from './board.js';
@@ -14,7 +16,7 @@ import { echo, log, refuse } from './replies.js';
 
 /** A REGISTER on a connection that has not registered yet. On success `connection.user` is set. */
 export function register(board: Board, connection: Connection, request: RequestOf<'REGISTER'>): void {
-  const { name, passcode, resume } = request.body;
+  const { name, passcode, resume, ownerKey } = request.body;
   if (passcodeRefused(board, connection, request, passcode)) return;
   const keys = nameKeys(name);
   if (board.config.ringGroups.find(keys)) {
@@ -24,6 +26,10 @@ export function register(board: Board, connection: Connection, request: RequestO
   const existing = board.registry.find(keys);
   if (existing === undefined && board.records?.directory.clashes(keys)) {
     refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+    return;
+  }
+  if (existing === undefined && board.records?.directory.ownedByAnother(keys.caseless, ownerKey)) {
+    refuse(board, connection, { ...echo(request), status: 409, reason: 'That name belongs to someone else on this host' });
     return;
   }
   if (existing !== undefined) {
@@ -85,20 +91,20 @@ function resumeFromAnotherNode(board: Board, connection: Connection, key: UserKe
       board.config.addressLimits.nameTaken(key, connection.remote);
       board.router.attach(key, name, connection);
       registered(connection);
-      welcome(board, connection, key, name, request, resumption.token, true);
+      welcome(board, connection, key, name, request, resumption.token, true, null);
       log(board, 'info', 'resume', { user: name, from: 'another node' });
     }
   });
 }
 
 function addUser(board: Board, connection: Connection, request: RequestOf<'REGISTER'>, keys: NameKeys): void {
-  const { name } = request.body;
+  const { name, ownerKey } = request.body;
   const key = keys.caseless;
   const token = board.registry.add(name, keys);
   board.config.addressLimits.nameTaken(key, connection.remote);
   board.router.attach(key, name, connection);
   registered(connection);
-  welcome(board, connection, key, name, request, token, false);
+  welcome(board, connection, key, name, request, token, false, ownerKey === undefined ? null : ownerHash(ownerKey));
   log(board, 'info', 'register', { user: name, remote: connection.remote });
 }
 
@@ -158,12 +164,22 @@ function resumeRegistration(board: Board, connection: Connection, key: UserKey, 
   const token = board.registry.renewResume(key);
   board.router.attach(key, name, connection);
   registered(connection);
-  welcome(board, connection, key, name, request, token, true);
+  welcome(board, connection, key, name, request, token, true, null);
   const held = board.router.releaseHeld(key);
   log(board, 'info', 'resume', { user: name, held });
 }
 
-function welcome(board: Board, connection: Connection, key: UserKey, name: string, request: Request, resume: string, resumed: boolean): void {
+/** Answers 200 with the phone book, records the name (claimed by `owner`, if given) and sends what waits for it. */
+function welcome(
+  board: Board,
+  connection: Connection,
+  key: UserKey,
+  name: string,
+  request: Request,
+  resume: string,
+  resumed: boolean,
+  owner: OwnerHash | null,
+): void {
   board.router.reply(connection, {
     ...echo(request),
     status: 200,
@@ -179,10 +195,11 @@ function welcome(board: Board, connection: Connection, key: UserKey, name: strin
       iceServers: board.config.iceServers(name),
       groups: board.config.ringGroups.listing,
       ...(board.claims === null ? {} : { nodes: board.claims.otherNodes() }),
+      ...(board.records ? { maxMessageBytes: board.records.storeLimits.maxMessageBytes } : {}),
     },
   });
   const records = board.records;
   if (records === null) return;
-  records.directory.saw(key, name, Date.now());
+  records.directory.saw(key, name, Date.now(), owner);
   records.mailbox.background('mail-on-register-failed', records.mailbox.registered(key));
 }

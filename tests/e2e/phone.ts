@@ -83,6 +83,11 @@ export class Phone {
   /** Connects under this phone's name and waits for the phone book (empty while alone). */
   async connect(options: { name?: string; passcode?: string } = {}): Promise<void> {
     await this.submitConnect(options);
+    await this.expectSignedIn();
+  }
+
+  /** Signed in, by itself (after a reload) or not: the phone book is up and the connect form gone. */
+  async expectSignedIn(): Promise<void> {
     await expect(this.phoneBook).toBeAttached();
     await expect(this.nameBox).toBeHidden();
   }

@@ -30,8 +30,37 @@ test('each user sees everyone else, live, with presence, and can search the phon
   await expect(ada.entry('Bob')).toBeVisible();
 
   await cy.page.close();
-  await expect(ada.entry('Cy'), 'a user who leaves drops out of the phone book').toHaveCount(0);
-  await expect(bob.entry('Cy')).toHaveCount(0);
+  await expect(ada.entry('Cy'), 'a user who leaves stays in the phone book, offline').toHaveAccessibleName('Cy, offline');
+  await expect(bob.entry('Cy')).toHaveAccessibleName('Cy, offline');
+});
+
+test('people seen before stay listed offline: calling one says so; favourites are pinned on top and kept', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  const zed = await openPhone('Zed');
+  await connectAll(ada, bob, zed);
+  await bob.button('Sign out').click();
+  await expect(ada.entry('Bob')).toHaveAccessibleName('Bob, offline');
+  await ada.call(bob);
+  await ada.expectCallEnded('Bob is offline');
+
+  const star = ada.entry('Zed').getByRole('button', { name: 'Favourite', exact: true });
+  await expect(star).toHaveAttribute('aria-pressed', 'false');
+  await star.click();
+  await expect(star).toHaveAttribute('aria-pressed', 'true');
+  await expect(ada.phoneBook.getByRole('listitem')).toHaveText([/^\s*Zed/, /^\s*Bob/]);
+
+  // Signed out and in again (the server forgot Bob): Bob is still listed, Zed still first.
+  await ada.button('Sign out').click();
+  await ada.connect();
+  await expect(ada.phoneBook.getByRole('listitem')).toHaveText([/^\s*Zed/, /^\s*Bob/]);
+  await expect(ada.entry('Bob')).toHaveAccessibleName('Bob, offline');
+  await expect(ada.entry('Zed').getByRole('button', { name: 'Favourite', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  // Favourites and the people seen are Ada's: another name on this page starts with none.
+  await ada.button('Sign out').click();
+  await ada.connect({ name: 'Cy' });
+  await expect(ada.entry('Bob')).toHaveCount(0);
+  await expect(ada.entry('Zed').getByRole('button', { name: 'Favourite', exact: true })).toHaveAttribute('aria-pressed', 'false');
 });
 
 test('a taken name is refused with a message, whatever its case', async ({ openPhone }) => {

@@ -44,6 +44,10 @@ export interface SignalClientOptions {
   server: string;
   name: string;
   passcode: string;
+  /** This phone's key for the name on this server (lib/owner-keys.ts), sent in every REGISTER. */
+  ownerKey?: string;
+  /** A resume token kept from an earlier page of this tab (a reload): the first REGISTER carries it. */
+  resume?: string;
   createSocket?: (url: string, protocol: string) => SocketLike;
   random?: () => number;
   log?: (level: 'warn' | 'info', text: string) => void;
@@ -79,13 +83,16 @@ export function signalUrl(server: string): string | null {
   return url.toString();
 }
 
+/** The host's reason for a name its directory keeps for another phone's owner key. */
+const NAME_OWNED = 'That name belongs to someone else on this host';
+
 /** The words for a refused REGISTER. */
 export function refusalFor(response: Response): Refusal {
   // REGISTER answers come from the server itself (never relayed: see #receive), so its words can be shown.
   const reason = response.reason;
   switch (response.status) {
     case 409:
-      return { code: 'name-taken', text: 'That name is taken' };
+      return { code: 'name-taken', text: reason === NAME_OWNED ? reason : 'That name is taken' };
     case 401:
       if (reason.startsWith('Too many wrong passcodes')) return { code: 'throttled', text: reason };
       return { code: 'passcode', text: reason === 'Passcode required' ? 'This server needs a passcode' : 'Wrong passcode' };
@@ -120,6 +127,7 @@ export class SignalClient {
   constructor(options: SignalClientOptions) {
     this.#options = options;
     this.#url = signalUrl(options.server);
+    this.#resume = options.resume;
   }
 
   get state(): ConnectionState {
@@ -163,8 +171,9 @@ export class SignalClient {
     if (this.#queue.length < MAX_QUEUE) this.#queue.push(message);
   }
 
-  publish(state: PublishedState): void {
-    this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: { state } });
+  /** `inCall`: this phone is in a call the server does not know of (it restarted). */
+  publish(state: PublishedState, inCall = false): void {
+    this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: inCall ? { state, inCall } : { state } });
   }
 
   /** Sends a text message; answers its cseq, which the server's 200 ("sent", with the id) echoes. */
@@ -213,6 +222,7 @@ export class SignalClient {
         name: this.#options.name,
         ...(this.#options.passcode ? { passcode: this.#options.passcode } : {}),
         ...(this.#resume ? { resume: this.#resume } : {}),
+        ...(this.#options.ownerKey ? { ownerKey: this.#options.ownerKey } : {}),
       };
       socket.send(JSON.stringify({ method: 'REGISTER', cseq: this.#registerCseq, body }));
     };

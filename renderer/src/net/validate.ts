@@ -45,6 +45,9 @@ function notifyProblem(body: unknown): string | null {
       return usersProblem(body.users);
     case 'refer':
       return isStatus(body.status) ? null : 'body.status is out of range';
+    case 'refused':
+      if (!isStr(body.caller) || (body.why !== 'busy' && body.why !== 'dnd') || typeof body.video !== 'boolean') return 'refused needs caller, why and video';
+      return null;
     case 'receipt':
       return receiptProblem(body);
     case 'message-summary':
@@ -158,6 +161,7 @@ export function checkIncoming(text: string): Checked {
       if (!isObj(b) || !isStr(b.name) || !isStr(b.resume) || typeof b.resumed !== 'boolean' || !Array.isArray(b.iceServers)) {
         return { ok: false, reason: 'REGISTER 200 body is malformed' };
       }
+      if (b.maxMessageBytes !== undefined && !(isInt(b.maxMessageBytes) && b.maxMessageBytes > 0)) return { ok: false, reason: 'maxMessageBytes must be a whole number above 0' };
       const problem = usersProblem(b.users) ?? groupsProblem(b.groups) ?? nodesProblem(b.nodes);
       if (problem) return { ok: false, reason: problem };
     }
