@@ -69,7 +69,7 @@ test("a call refused while in do not disturb is kept as missed on the callee's p
   const ada = await openPhone('Ada');
   const bob = await openPhone('Bob');
   await connectAll(ada, bob);
-  await bob.doNotDisturb.check();
+  await bob.setDoNotDisturb(true);
   await expect(ada.entry('Bob')).toHaveAccessibleName(/do not disturb/);
   await ada.call(bob);
   await ada.expectCallEnded('Bob is unavailable');

@@ -40,7 +40,7 @@ test('a server restart mid-call leaves the media flowing and both phones registe
   await expect(bob.entry('Ada')).toHaveAccessibleName(/online/);
 
   // The presence feed of the new server reaches both: a change on one side shows on the other.
-  await bob.doNotDisturb.check();
+  await bob.setDoNotDisturb(true);
   await expect(ada.entry('Bob')).toHaveAccessibleName(/do not disturb|dnd/i);
 });
 
