@@ -12,6 +12,10 @@ export interface DeviceChoice {
   speaker: string | null;
 }
 
+/** The ringtones a user can choose (renderer/src/rtc/tones.ts plays them). */
+export const RINGTONES = ['classic', 'chime', 'pulse'] as const;
+export type Ringtone = (typeof RINGTONES)[number];
+
 export interface Settings {
   /** ws:// or wss:// address of the signalling server; empty until the user gives one. */
   serverUrl: string;
@@ -26,6 +30,9 @@ export interface Settings {
   /** The hosted server's ring groups: calling one rings every member online and free. */
   ringGroups: RingGroupDefinition[];
   startAtLogin: boolean;
+  ringtone: Ringtone;
+  /** Ringtone volume, 0 (silent) to 100. */
+  ringtoneVolume: number;
 }
 
 /** What the tray and the badge show, reported by the renderer whenever it changes. */
@@ -34,12 +41,20 @@ export interface PhoneStatus {
   dnd: boolean;
   inCall: boolean;
   missedCalls: number;
+  /** Text messages received and not yet shown. */
+  unreadMessages: number;
 }
 
 export interface IncomingCallAlert {
   callId: string;
   from: string;
   video: boolean;
+}
+
+/** A text message that arrived; the desktop side notifies only when the window is not in front. */
+export interface MessageAlert {
+  from: string;
+  text: string;
 }
 
 export type AlertAction = { callId: string; action: 'show' | 'answer' | 'decline' };
@@ -89,6 +104,8 @@ export interface LeanPhoneBridge {
   reportStatus(status: PhoneStatus): void;
   /** A native notification (or a Web Notification) for a ringing call; never steals focus. */
   alertIncomingCall(alert: IncomingCallAlert): void;
+  /** A native (or Web) notification for a new text message, unless the window is in front. */
+  alertMessage(alert: MessageAlert): void;
   /** The call stopped ringing (answered, cancelled, declined): withdraw its alert. */
   clearIncomingCall(callId: string): void;
   onAlertAction(listener: (action: AlertAction) => void): Unsubscribe;
@@ -117,4 +134,6 @@ export const DEFAULT_SETTINGS: Settings = {
   hosting: { enabled: false, port: 8080 },
   ringGroups: [],
   startAtLogin: false,
+  ringtone: 'classic',
+  ringtoneVolume: 80,
 };

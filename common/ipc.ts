@@ -8,6 +8,7 @@ import type {
   DiscoveredServer,
   HostingState,
   IncomingCallAlert,
+  MessageAlert,
   PhoneStatus,
   Settings,
   TrustResult,
@@ -28,6 +29,7 @@ export interface SendChannels {
   'status:report': PhoneStatus;
   'alert:incoming': IncomingCallAlert;
   'alert:clear': string;
+  'alert:message': MessageAlert;
 }
 
 /** Main tells the renderer (webContents.send / ipcRenderer.on). */
@@ -47,7 +49,7 @@ export type InvokeResponse<C extends InvokeChannel> = InvokeChannels[C]['respons
 
 /** Runtime lists of the channel names, checked against the map above. */
 export const INVOKE_CHANNELS = ['settings:get', 'settings:update', 'hosting:get', 'hosting:set', 'server:trust', 'discovery:get'] as const satisfies readonly InvokeChannel[];
-export const SEND_CHANNELS = ['status:report', 'alert:incoming', 'alert:clear'] as const satisfies readonly SendChannel[];
+export const SEND_CHANNELS = ['status:report', 'alert:incoming', 'alert:clear', 'alert:message'] as const satisfies readonly SendChannel[];
 export const EVENT_CHANNELS = ['alert:action', 'dnd:change', 'hosting:change', 'discovery:change'] as const satisfies readonly EventChannel[];
 
 /** Compile-time proof that each runtime list names every channel of its map. */

@@ -23,6 +23,11 @@ export type Method = (typeof METHODS)[number];
 
 export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
 export type PublishedState = 'online' | 'dnd';
+/** `inCall`: the phone is in a call its server does not know of (the server restarted): shown busy. */
+export interface PublishBody {
+  state: PublishedState;
+  inCall?: boolean;
+}
 export interface UserPresence {
   name: string;
   state: PresenceState;
@@ -57,6 +62,11 @@ export interface RegisterBody {
   name: string;
   passcode?: string;
   resume?: string;
+  /**
+   * The phone's long-lived secret for this name on this host. A host that keeps a directory keeps
+   * its hash with the name, and from then on refuses the name to anyone without it.
+   */
+  ownerKey?: string;
 }
 export interface RegisteredBody {
   name: string;
@@ -68,6 +78,10 @@ export interface RegisteredBody {
   iceServers: IceServer[];
   /** The host's ring groups (empty when it has none; absent from servers older than ring groups). */
   groups?: RingGroupEntry[];
+  /** In a cluster, the other live nodes' addresses (ws:// or wss://), to fail over to. */
+  nodes?: string[];
+  /** The longest text message the host keeps, in UTF-8 bytes; absent from a host that keeps none. */
+  maxMessageBytes?: number;
 }
 /** A ring group in the phone book: its members' presence is theirs as users (offline when not listed). */
 export interface RingGroupEntry {
@@ -106,6 +120,13 @@ export interface InfoBody {
 export interface PresenceBody {
   event: 'presence';
   users: UserPresence[];
+}
+/** The server tells a callee in dnd or with a full phone of a call it refused for it (the phone keeps a record). */
+export interface RefusedBody {
+  event: 'refused';
+  caller: string;
+  why: 'busy' | 'dnd';
+  video: boolean;
 }
 /** The server tells a member who is in its conference now: everyone but the member, and who joined or left. */
 export interface ConferenceBody {
@@ -192,6 +213,8 @@ export interface VoicemailTicketBody {
 }
 export const MAX_RECEIPT_IDS = 200;
 export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+/** A REGISTER's ownerKey: a phone makes 32 random bytes in base64url (43 characters). */
+export const OWNER_KEY_PATTERN = /^[A-Za-z0-9_-]{32,128}$/;
 /** HTTP on the signalling origin: POST a recording, GET or DELETE `/voicemail/ID`. */
 export const VOICEMAIL_PATH = '/voicemail';
 
@@ -207,9 +230,10 @@ interface RequestBase<M extends Method, B> {
 /** Requests as they travel; the body type follows the method. */
 export type Request =
   | (RequestBase<'REGISTER', RegisterBody> & { body: RegisterBody })
-  | (RequestBase<'PUBLISH', { state: PublishedState }> & { body: { state: PublishedState } })
+  | (RequestBase<'PUBLISH', PublishBody> & { body: PublishBody })
   | (RequestBase<'NOTIFY', PresenceBody> & { body: PresenceBody })
   | (RequestBase<'NOTIFY', ConferenceBody> & { body: ConferenceBody })
+  | (RequestBase<'NOTIFY', RefusedBody> & { body: RefusedBody })
   | (RequestBase<'NOTIFY', ReferNotifyBody> & { callId: string; body: ReferNotifyBody })
   | (RequestBase<'INVITE', InviteBody> & { callId: string; body: InviteBody; group?: string })
   | (RequestBase<'ACK', never> & { callId: string })

@@ -13,6 +13,7 @@ import {
   METHODS,
   nameProblem,
   normalizeName,
+  OWNER_KEY_PATTERN,
   type IceCandidate,
   type Message,
   type Method,
@@ -62,9 +63,10 @@ export const requestSchemas = {
       name,
       passcode: z.string().max(256).optional(),
       resume: z.string().max(128).optional(),
+      ownerKey: z.string().regex(OWNER_KEY_PATTERN, 'ownerKey must be 32 to 128 characters of A-Z a-z 0-9 _ -').optional(),
     }),
   }),
-  PUBLISH: z.object({ ...common, body: z.object({ state: z.enum(['online', 'dnd']) }) }),
+  PUBLISH: z.object({ ...common, body: z.object({ state: z.enum(['online', 'dnd']), inCall: z.boolean().optional() }) }),
   NOTIFY: z
     .object({
       ...common,

@@ -3,13 +3,13 @@
  * and hosting state, and turns them into tray, badge, notifications and events for the window
  * through the DesktopShell. One alert per ringing call; nothing pops in do-not-disturb.
  */
-import type { AlertAction, HostingState, IncomingCallAlert, PhoneStatus, Settings } from '../common/bridge.js';
+import type { AlertAction, HostingState, IncomingCallAlert, MessageAlert, PhoneStatus, Settings } from '../common/bridge.js';
 import { connectOrigins } from './content-policy.js';
 import type { HostingService } from './hosting.js';
 import type { ServerDiscovery } from './server-discovery.js';
 import type { ServerTrust } from './server-trust.js';
 import type { InvokeHandlers, SendHandlers } from './ipc-handlers.js';
-import { badgeCount, planIncomingAlert } from './notification-policy.js';
+import { badgeCount, planIncomingAlert, planMessageAlert } from './notification-policy.js';
 import type { SettingsStore } from './settings-store.js';
 import type { DesktopShell, NotificationEvent, NotificationHandle } from './shell.js';
 import { INITIAL_STATUS, trayView, unreachable, type TrayCommand, type TrayView } from './tray-model.js';
@@ -42,6 +42,8 @@ export class DesktopController {
   #badge = -1;
   #tray: TrayView;
   readonly #alerts = new Map<string, NotificationHandle | null>();
+  /** The notification of the latest message, while shown. */
+  #messageAlert: NotificationHandle | null = null;
   #origins: string[] = [];
   /** Work started from the tray that shutdown must let finish (a settings write). */
   #pending: Promise<unknown> = Promise.resolve();
@@ -103,6 +105,7 @@ export class DesktopController {
         'status:report': (status) => this.reportStatus(status),
         'alert:incoming': (alert) => this.alertIncoming(alert),
         'alert:clear': (callId) => this.clearIncoming(callId),
+        'alert:message': (alert) => this.alertMessage(alert),
       },
     };
   }
@@ -154,6 +157,27 @@ export class DesktopController {
       default:
         unreachable(plan);
     }
+  }
+
+  /** Notifies a message while the window is not in front; only the latest message's notification stays. */
+  alertMessage(alert: MessageAlert): void {
+    const view = planMessageAlert(alert, {
+      platform: this.#shell.platform,
+      notificationsSupported: this.#shell.notificationsSupported(),
+      windowFocused: this.#shell.isWindowFocused(),
+      dnd: this.#status.dnd,
+    });
+    if (view === null) return;
+    const previous = this.#messageAlert;
+    this.#messageAlert = null;
+    previous?.close();
+    const handle = this.#shell.notify(view, (event) => {
+      if (event === 'click') this.#shell.showWindow();
+      if (event === 'click' || event === 'close') {
+        if (this.#messageAlert === handle) this.#messageAlert = null;
+      }
+    });
+    this.#messageAlert = handle;
   }
 
   clearIncoming(callId: string): void {

@@ -19,6 +19,7 @@ import {
   describeIssues,
   hostingFlagSchema,
   incomingCallAlertSchema,
+  messageAlertSchema,
   noPayloadSchema,
   phoneStatusSchema,
   settingsPatchSchema,
@@ -56,6 +57,7 @@ const sendSchemas: { [C in SendChannel]: z.ZodType } = {
   'status:report': phoneStatusSchema,
   'alert:incoming': incomingCallAlertSchema,
   'alert:clear': callIdSchema,
+  'alert:message': messageAlertSchema,
 };
 
 export class IpcRefusal extends Error {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { CALL_ID_PATTERN, nameProblem, normalizeName } from '../common/protocol.js';
-import type { Settings } from '../common/bridge.js';
+import { RINGTONES, type Settings } from '../common/bridge.js';
 import { checkRingGroup } from '../common/ring-groups.js';
 
 const noControl = /^[^\p{Cc}]*$/u;
@@ -61,6 +61,8 @@ export const settingsSchema = z
       .strict(),
     ringGroups: z.array(ringGroupSchema).max(64, 'at most 64 ring groups'),
     startAtLogin: z.boolean(),
+    ringtone: z.enum(RINGTONES),
+    ringtoneVolume: z.number().int().min(0).max(100),
   })
   .strict();
 
@@ -72,6 +74,7 @@ export const phoneStatusSchema = z
     dnd: z.boolean(),
     inCall: z.boolean(),
     missedCalls: z.number().int().min(0).max(1_000_000),
+    unreadMessages: z.number().int().min(0).max(1_000_000),
   })
   .strict();
 
@@ -86,6 +89,18 @@ export const incomingCallAlertSchema = z
       .transform(normalizeName)
       .refine((value) => nameProblem(value) === null, 'from must be a valid user name'),
     video: z.boolean(),
+  })
+  .strict();
+
+export const messageAlertSchema = z
+  .object({
+    from: z
+      .string()
+      .max(256)
+      .transform(normalizeName)
+      .refine((value) => nameProblem(value) === null, 'from must be a valid user name'),
+    // The host caps a message at --max-message-bytes (60,000 at most); only its start is shown.
+    text: z.string().max(65_536),
   })
   .strict();
 

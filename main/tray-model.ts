@@ -26,7 +26,7 @@ export interface TrayInput {
   hosting: HostingState;
 }
 
-export const INITIAL_STATUS: PhoneStatus = { connection: 'disconnected', dnd: false, inCall: false, missedCalls: 0 };
+export const INITIAL_STATUS: PhoneStatus = { connection: 'disconnected', dnd: false, inCall: false, missedCalls: 0, unreadMessages: 0 };
 
 export function trayIcon({ status, hosting }: TrayInput): TrayIconName {
   if (status.inCall) return 'in-call';
@@ -57,6 +57,7 @@ export function trayView(input: TrayInput): TrayView {
   const { status, hosting } = input;
   const lines = [`LeanPhone: ${headline(icon, status)}`];
   if (icon !== 'missed' && status.missedCalls > 0) lines.push(missedText(status.missedCalls));
+  if (status.unreadMessages > 0) lines.push(`${status.unreadMessages} unread message${status.unreadMessages === 1 ? '' : 's'}`);
   if (icon !== 'dnd' && status.dnd) lines.push('Do not disturb');
   const joins = joinAddresses(hosting);
   if (hosting.running) lines.push(joins.length > 0 ? `Hosting at ${joins[0]}` : `Hosting on port ${hosting.port}`);

@@ -44,6 +44,7 @@ export function createBridge(ipc: IpcRendererLike): LeanPhoneBridge {
     reportStatus: (status) => send('status:report', status),
     alertIncomingCall: (alert) => send('alert:incoming', alert),
     clearIncomingCall: (callId) => send('alert:clear', callId),
+    alertMessage: (alert) => send('alert:message', alert),
     onAlertAction: (listener) => subscribe('alert:action', listener),
     onDndChange: (listener) => subscribe('dnd:change', listener),
     getHosting: () => invoke('hosting:get', null),

@@ -41,6 +41,9 @@ export const USAGE = `Usage: npm run serve -- [options]
   --registrations-per-minute N
                              registrations from one address a minute (default ${DEFAULTS.registrationsPerMinute})
   --registration-burst N     of those, how many may come at once (default ${DEFAULTS.registrationBurst})
+  --redis URL                join a cluster of nodes sharing this Redis (redis://host:6379)
+  --node-id ID               this node's id in the cluster (default: a random one)
+  --public-url URL           the address phones reach this node at (default: the one it listens on)
   --ice-server URL           a STUN/TURN server handed to clients; repeatable.
                              TURN credentials go before the host: turn:USER:PASSWORD@host:3478
   --turn-url URL             a TURN relay sharing --turn-secret (turn:host:3478); repeatable
@@ -103,6 +106,9 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'max-names-per-address': { type: 'string' },
         'registrations-per-minute': { type: 'string' },
         'registration-burst': { type: 'string' },
+        redis: { type: 'string' },
+        'node-id': { type: 'string' },
+        'public-url': { type: 'string' },
         'ice-server': { type: 'string', multiple: true },
         'turn-url': { type: 'string', multiple: true },
         'turn-secret': { type: 'string' },
@@ -177,6 +183,15 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     ] as const;
     for (const [option, text, key] of limits) {
       if (text !== undefined) options[key] = integer(option, text, 1, 1_000_000);
+    }
+    if (values.redis !== undefined) options.redis = redisUrl(values.redis);
+    if (values['node-id'] !== undefined) {
+      if (values.redis === undefined) throw new Error('--node-id goes with --redis');
+      options.nodeId = nodeId(values['node-id']);
+    }
+    if (values['public-url'] !== undefined) {
+      if (values.redis === undefined) throw new Error('--public-url goes with --redis');
+      options.publicUrl = publicUrl(values['public-url']);
     }
     if (values['max-message-bytes'] !== undefined) {
       options.storeLimits = { maxMessageBytes: integer('--max-message-bytes', values['max-message-bytes'], 1, 60_000) };
@@ -265,6 +280,21 @@ function ringGroups(texts: readonly string[]): RingGroupDefinition[] {
   });
   new RingGroups(groups);
   return groups;
+}
+
+function redisUrl(text: string): string {
+  if (!/^rediss?:\/\/[^\s/]+(\/\d+)?$/.test(text)) throw new Error(`--redis must look like redis://host:6379, not "${text}"`);
+  return text;
+}
+
+function publicUrl(text: string): string {
+  if (!/^wss?:\/\/[^\s/]+(\/\S*)?$/.test(text)) throw new Error(`--public-url must look like wss://host:port/signal, not "${text}"`);
+  return text;
+}
+
+function nodeId(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(text)) throw new Error(`--node-id must be 1 to 64 letters, digits, ".", "_" or "-", not "${text}"`);
+  return text;
 }
 
 /** The SIP gateway's options: proxy and domain go together, and so do the credentials, which need them. */

@@ -2,12 +2,14 @@
  * The host's directory as the switchboard reads it: everyone who has registered and was not
  * forgotten, with when they were last online. A mirror of the store's, in memory, so a REGISTER's
  * phone book needs no disk; every change is made here first and then asked of the store, whose
- * calls run in order, so the two stay alike. Bounded by the store's maxDirectoryUsers.
+ * calls run in order, so the two stay alike. Bounded by the store's maxDirectoryUsers. A name
+ * claimed with an owner key (owner-key.ts) is refused to anyone without that key until forgotten.
  */
 import type { UserPresence } from '../common/protocol.js';
 import type { Logger } from './log.js';
 import type { NameKeys, UserKey } from './name-key.js';
 import { nameKeys } from './name-key.js';
+import { holdsKey, type OwnerHash } from './owner-key.js';
 import type { Forgotten, HostStore, UserKey as StoreKey } from './store/host-store.js';
 
 /** The switchboard's key and the store's are the same caseless key of a name (name-key.ts). */
@@ -18,6 +20,7 @@ interface Entry {
   skeleton: string;
   /** Milliseconds since the epoch: when they registered last, or left, whichever is later. */
   lastSeen: number;
+  owner: OwnerHash | null;
 }
 
 export class Directory {
@@ -36,7 +39,7 @@ export class Directory {
 
   static async open(store: HostStore, maxUsers: number, logger: Logger): Promise<Directory> {
     const directory = new Directory(store, maxUsers, logger);
-    for (const entry of await store.directory()) directory.#set(entry.user.key, entry.user.name, entry.lastSeen);
+    for (const entry of await store.directory()) directory.#set(entry.user.key, entry.user.name, entry.lastSeen, entry.owner);
     return directory;
   }
 
@@ -55,18 +58,28 @@ export class Directory {
     return known !== undefined && known !== keys.caseless;
   }
 
+  /** True when `key` is a known name claimed by an owner key other than `ownerKey` (or none given). */
+  ownedByAnother(key: UserKey, ownerKey: string | undefined): boolean {
+    const owner = this.#entries.get(key)?.owner ?? null;
+    return owner !== null && !holdsKey(ownerKey, owner);
+  }
+
   nameOf(key: UserKey): string | undefined {
     return this.#entries.get(key)?.name;
   }
 
-  /** `name` registered now: recorded, or its name and last seen updated. False when the directory is full. */
-  saw(key: UserKey, name: string, now: number): boolean {
-    if (!this.#entries.has(key) && this.#entries.size >= this.#maxUsers) {
+  /**
+   * `name` registered now: recorded, or its name and last seen updated, and claimed by `owner` if
+   * no key has claimed it yet. False when the directory is full.
+   */
+  saw(key: UserKey, name: string, now: number, owner: OwnerHash | null): boolean {
+    const previous = this.#entries.get(key);
+    if (!previous && this.#entries.size >= this.#maxUsers) {
       this.#logger.log('warn', 'directory-full', { user: name, size: this.#entries.size });
       return false;
     }
-    this.#set(key, name, now);
-    this.#record(key, name);
+    this.#set(key, name, now, previous?.owner ?? owner);
+    this.#record(key, name, owner);
     return true;
   }
 
@@ -75,7 +88,7 @@ export class Directory {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     entry.lastSeen = now;
-    this.#record(key, entry.name);
+    this.#record(key, entry.name, null);
     return now;
   }
 
@@ -98,17 +111,17 @@ export class Directory {
     return users;
   }
 
-  #set(key: UserKey, name: string, lastSeen: number): void {
+  #set(key: UserKey, name: string, lastSeen: number, owner: OwnerHash | null): void {
     const previous = this.#entries.get(key);
     if (previous) this.#lookAlikes.delete(previous.skeleton);
     const { skeleton } = nameKeys(name);
-    this.#entries.set(key, { name, skeleton, lastSeen });
+    this.#entries.set(key, { name, skeleton, lastSeen, owner });
     this.#lookAlikes.set(skeleton, key);
   }
 
   /** Stamps last seen in the store; a failure there is logged (the mirror keeps the newer value). */
-  #record(key: UserKey, name: string): void {
-    this.#store.sawUser({ key: storeKey(key), name }).then(
+  #record(key: UserKey, name: string, owner: OwnerHash | null): void {
+    this.#store.sawUser({ key: storeKey(key), name }, owner ?? undefined).then(
       (outcome) => {
         if (outcome.kind === 'refused') this.#logger.log('warn', 'directory-refused', { user: name, reason: outcome.reason });
       },

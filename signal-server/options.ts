@@ -98,6 +98,22 @@ export interface SignalServerOptions {
   registrationsPerMinute?: number;
   /** Registrations one address may make at once before the rate applies. Default 10. */
   registrationBurst?: number;
+  /** Join a cluster of nodes sharing this Redis (redis://host:port); without it everything stays in this process. */
+  redis?: string;
+  /** This node's id in the cluster, unique among live nodes. Default: a random one. */
+  nodeId?: string;
+  /** The address a cluster node gives phones to fail over to (ws:// or wss://). Default: the one it listens on. */
+  publicUrl?: string;
+  /** How often a cluster node refreshes its heartbeat key. Default 1,000 ms. */
+  clusterHeartbeatMs?: number;
+  /** The heartbeat key's TTL: a node silent this long is missing, and its users go after graceMs more. Default 3,000 ms. */
+  clusterNodeTtlMs?: number;
+  /** Each node's Redis stream is trimmed to about this many entries. Default 100,000. */
+  clusterStreamMaxLen?: number;
+  /** Frames for other nodes kept while Redis is away; past it the oldest go. Default 10,000. */
+  clusterMaxOutbox?: number;
+  /** Dialogs homed on other nodes remembered per user of this node, the oldest forgotten first. Default 16. */
+  maxRemoteDialogsPerUser?: number;
   /** A SIP gateway: users are registered at this SIP proxy and can call SIP phones, and be called. Off by default. */
   sip?: SipOptions;
   logger?: Logger;
@@ -167,6 +183,11 @@ export const DEFAULTS = {
   maxNamesPerAddress: 32,
   registrationsPerMinute: 20,
   registrationBurst: 10,
+  clusterHeartbeatMs: 1_000,
+  clusterNodeTtlMs: 3_000,
+  clusterStreamMaxLen: 100_000,
+  clusterMaxOutbox: 10_000,
+  maxRemoteDialogsPerUser: 16,
   sip: {
     registerSeconds: 600,
     gatherMs: 3_000,

@@ -15,7 +15,12 @@ export interface RegisteredUser {
   readonly published: PublishedState;
   /** In at least one dialog: shown as `busy` whatever it published. */
   readonly busy: boolean;
+  /** Says it is in a call this server does not know of (published `inCall`): shown as `busy` too. */
+  readonly inCall: boolean;
 }
+
+/** Why a user went: it said goodbye, or its socket (or its server) was lost and did not come back. */
+export type LeaveReason = 'Peer left' | 'Peer lost';
 
 export type PresenceListener = (key: UserKey, name: string, state: PresenceState) => void;
 
@@ -30,17 +35,41 @@ export interface Registry {
   resumeMatches(key: UserKey, token: string): boolean;
   /** Replaces `key`'s resume token (the old one stops working) and answers the new one. */
   renewResume(key: UserKey): string;
-  publish(key: UserKey, state: PublishedState): void;
+  publish(key: UserKey, state: PublishedState, inCall: boolean): void;
   setBusy(key: UserKey, busy: boolean): void;
   /** Unregisters `key`, shown `offline`. */
-  remove(key: UserKey): void;
+  remove(key: UserKey, reason: LeaveReason): void;
   /** Everyone but `key`, with their visible state: the phone book of a REGISTER's 200. */
   presenceExcept(key: UserKey): UserPresence[];
 }
 
+/** What claiming a name across a cluster came to; `unavailable` when the cluster cannot be asked. */
+export type Claim = 'claimed' | 'taken' | 'unavailable';
+
+/**
+ * The seam a cluster's name uniqueness plugs into: a name is claimed (both its keys, atomically,
+ * across every node) before the registry adds it. In-process there is none: the registry decides.
+ */
+export interface NameClaims {
+  claim(name: string, keys: NameKeys): Promise<Claim>;
+  /** Gives back a name claimed for a socket that closed before it could take it. */
+  release(keys: NameKeys): void;
+  /**
+   * Takes `key`, registered on another node, to this one with its resume token (checked in the
+   * cluster, single-use): once it resolves with the next token the user and its calls are here.
+   */
+  resume(key: UserKey, token: string): Promise<Resumption>;
+  /** The other live nodes' addresses, for a phone to fail over to. */
+  otherNodes(): string[];
+}
+
+/** What resuming on another node came to: the user's next token, or why not. */
+export type Resumption = { token: string } | 'taken' | 'unavailable';
+
 interface Entry extends RegisteredUser {
   published: PublishedState;
   busy: boolean;
+  inCall: boolean;
   readonly skeleton: string;
   resume: string;
 }
@@ -65,11 +94,11 @@ export class LocalRegistry implements Registry {
 
   get(key: UserKey): RegisteredUser | undefined {
     const entry = this.#users.get(key);
-    return entry && { key: entry.key, name: entry.name, published: entry.published, busy: entry.busy };
+    return entry && { key: entry.key, name: entry.name, published: entry.published, busy: entry.busy, inCall: entry.inCall };
   }
 
   add(name: string, keys: NameKeys): string {
-    const entry: Entry = { key: keys.caseless, name, skeleton: keys.skeleton, published: 'online', busy: false, resume: newToken() };
+    const entry: Entry = { key: keys.caseless, name, skeleton: keys.skeleton, published: 'online', busy: false, inCall: false, resume: newToken() };
     this.#users.set(entry.key, entry);
     this.#lookAlikes.set(entry.skeleton, entry.key);
     this.#onPresence(entry.key, name, 'online');
@@ -88,9 +117,10 @@ export class LocalRegistry implements Registry {
     return entry.resume;
   }
 
-  publish(key: UserKey, state: PublishedState): void {
+  publish(key: UserKey, state: PublishedState, inCall: boolean): void {
     this.#change(key, (entry) => {
       entry.published = state;
+      entry.inCall = inCall;
     });
   }
 
@@ -100,7 +130,7 @@ export class LocalRegistry implements Registry {
     });
   }
 
-  remove(key: UserKey): void {
+  remove(key: UserKey, _reason: LeaveReason): void {
     const entry = this.#users.get(key);
     if (!entry) return;
     this.#users.delete(key);
@@ -125,4 +155,4 @@ export class LocalRegistry implements Registry {
   }
 }
 
-const stateOf = (user: RegisteredUser): PresenceState => (user.busy ? 'busy' : user.published);
+export const stateOf = (user: RegisteredUser): PresenceState => (user.busy || user.inCall ? 'busy' : user.published);

@@ -13,6 +13,8 @@ import type { FloodGuard } from './rate-limit.js';
 export interface Link {
   send(frame: string | Buffer): void;
   close(code: number, reason: string): void;
+  /** Told once, when the socket's REGISTER succeeds. */
+  registered?(): void;
 }
 
 /** One socket as the switchboard sees it. */
@@ -22,6 +24,8 @@ export interface Connection {
   readonly flood: FloodGuard;
   /** The user it is registered as; null before REGISTER and once it is closed or replaced. */
   user: UserKey | null;
+  /** A REGISTER on it waits for the cluster to grant its name: nothing else is heard meanwhile. */
+  claiming: boolean;
   registerTimer: NodeJS.Timeout | null;
 }
 
@@ -128,21 +132,29 @@ export class LocalRouter implements Router {
     const route = this.#routes.get(to);
     const sender = this.#routes.get(from);
     if (!route || !sender) return;
-    // `from` and `to` are stamped into the JSON text: copying the message to add them cost more
-    // than everything else on the relay path. Parsed messages carry no `from`; a `to` is the caller's spelling.
-    const unstamped = message.to === undefined && message.from === undefined;
-    const json = JSON.stringify(unstamped ? message : { ...message, from: undefined, to: undefined });
-    const frame = `{"from":${sender.nameJson},"to":${route.nameJson},${json.slice(1)}`;
-    if (route.connection) route.connection.link.send(frame);
-    else route.held.hold(frame);
+    sendOrHold(route, stamped(sender.nameJson, route.nameJson, message));
   }
 
   deliverOwn(to: UserKey, message: Request | Response): void {
     const route = this.#routes.get(to);
-    if (!route) return;
-    const frame = JSON.stringify(message);
-    if (route.connection) route.connection.link.send(frame);
-    else route.held.hold(frame);
+    if (route) sendOrHold(route, JSON.stringify(message));
+  }
+
+  /** True when `key` has a route here (connected, or in its grace period). */
+  has(key: UserKey): boolean {
+    return this.#routes.has(key);
+  }
+
+  /** Closes `key`'s socket, if it has one here. */
+  close(key: UserKey, code: number, reason: string): void {
+    this.#routes.get(key)?.connection?.link.close(code, reason);
+  }
+
+  /** Sends a frame made elsewhere to `key`, held the same way; false when `key` has no route here. */
+  send(key: UserKey, frame: string): boolean {
+    const route = this.#routes.get(key);
+    if (route) sendOrHold(route, frame);
+    return route !== undefined;
   }
 
   reply(connection: Connection, response: ServerResponse): void {
@@ -157,6 +169,22 @@ export class LocalRouter implements Router {
     for (const route of this.#routes.values()) stopGrace(route);
     this.#routes.clear();
   }
+}
+
+/**
+ * `message` with `from` and `to` (JSON strings) stamped into its JSON text: copying the message to
+ * add them cost more than everything else on the relay path. Parsed messages carry no `from`; a
+ * `to` is the caller's spelling.
+ */
+export function stamped(fromJson: string, toJson: string, message: Request | Response): string {
+  const unstamped = message.to === undefined && message.from === undefined;
+  const json = JSON.stringify(unstamped ? message : { ...message, from: undefined, to: undefined });
+  return `{"from":${fromJson},"to":${toJson},${json.slice(1)}`;
+}
+
+function sendOrHold(route: Route, frame: string): void {
+  if (route.connection) route.connection.link.send(frame);
+  else route.held.hold(frame);
 }
 
 function stopGrace(route: Route): void {

@@ -9,7 +9,9 @@ import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
+import { randomBytes } from 'node:crypto';
 import { AddressLimits } from './address-limits.js';
+import type { ClusterConfig } from './cluster/node.js';
 import { fingerprintOf } from '../node-lib/certificate.js';
 import { Heartbeat } from './heartbeat.js';
 import { handleHttp, setSecurityHeaders } from './http.js';
@@ -35,9 +37,14 @@ const TEXT_FRAME = { binary: false } as const;
 
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
   const allowedOrigins = (options.allowedOrigins ?? []).map(checkedOrigin);
-  const config = { ...switchboardConfig(options), store: await openStore(options) };
+  // The gateway registers the users it hears of; a node would register other nodes' users too.
+  if (options.sip && options.redis !== undefined) throw new Error('A SIP gateway cannot run on a cluster node yet: use --sip-proxy without --redis');
+  // The host's records are one process's: a cluster node keeps none yet (MESSAGE and VOICEMAIL get 501).
+  const config = { ...switchboardConfig(options), store: options.redis === undefined ? await openStore(options) : null };
   const { logger, addressLimits } = config;
-  const switchboard = new Switchboard(config);
+  // Loaded only when asked for, as the gateway below: a server on its own never reads the Redis client.
+  const cluster = options.redis === undefined ? null : await (await import('./cluster/node.js')).ClusterNode.connect(clusterConfig(options, config));
+  const switchboard = new Switchboard(config, cluster);
   // Loaded only when asked for: a server without a gateway does not even read the SIP stack.
   const gateway = options.sip ? new (await import('./sip-gateway/gateway.js')).SipGateway(sipGatewayConfig(options.sip), switchboard, logger) : null;
   if (gateway) switchboard.connectOutside(gateway);
@@ -71,7 +78,15 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     addressLimits.opened(remote);
     const state: SocketState = { heartbeat: new Heartbeat(), registered: false };
     const connection = switchboard.open(
-      { send: (frame) => send(ws, remote, frame), close: (code, reason) => ws.close(code, reason) },
+      {
+        send: (frame) => send(ws, remote, frame),
+        close: (code, reason) => ws.close(code, reason),
+        registered: () => {
+          if (state.registered) return;
+          state.registered = true;
+          addressLimits.registered(remote);
+        },
+      },
       remote,
       registerTimeoutMs,
     );
@@ -85,10 +100,6 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
         return;
       }
       switchboard.receive(connection, data.toString());
-      if (!state.registered && connection.user !== null) {
-        state.registered = true;
-        addressLimits.registered(remote);
-      }
     });
     ws.on('pong', (payload) => state.heartbeat.pong(payload));
     // ws closes with 1009 itself when a frame is over maxPayload, then reports the error here.
@@ -134,6 +145,9 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const address = http.address() as AddressInfo;
   const host = address.address;
   const origins = new OriginPolicy({ host, port: address.port, tls: tls !== null, allowed: allowedOrigins });
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${host}]` : host;
+  const url = `${tls ? 'wss' : 'ws'}://${urlHost}:${address.port}${SIGNAL_PATH}`;
+  await cluster?.join(options.publicUrl ?? url);
 
   // Listening only now, so the origin policy knows the port; no connection can come in between.
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -147,14 +161,13 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     wss.handleUpgrade(request, socket, head, (ws) => accept(ws, remote));
   });
 
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${host}]` : host;
   const fingerprint = tls ? fingerprintOf(tls.cert) : null;
   logger.log('info', 'listening', { host, port: address.port, tls: tls !== null });
   gateway?.start();
 
   let closing: Promise<void> | null = null;
   return {
-    url: `${tls ? 'wss' : 'ws'}://${urlHost}:${address.port}${SIGNAL_PATH}`,
+    url,
     fingerprint,
     host,
     port: address.port,
@@ -167,11 +180,11 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
         http.close(() => {
           // The store closes after the last HTTP answer, and after what it was asked has reached the disk.
           const store = config.store?.store;
-          if (store) store.close().then(done, (error: unknown) => {
-            logger.log('error', 'store-close-failed', { error: String(error) });
+          const closed = Promise.all([store?.close(), cluster?.close()]);
+          closed.then(() => done(), (error: unknown) => {
+            logger.log('error', 'close-failed', { error: String(error) });
             done();
           });
-          else done();
         });
         for (const ws of sockets.keys()) ws.close(CloseCode.goingAway, 'Server shutting down');
         http.closeIdleConnections();
@@ -224,6 +237,20 @@ function checkedOrigin(text: string): string {
 }
 
 const remoteOf = (request: IncomingMessage): string => request.socket.remoteAddress ?? 'unknown';
+
+function clusterConfig(options: SignalServerOptions, config: SwitchboardConfig): ClusterConfig {
+  return {
+    redisUrl: options.redis ?? '',
+    node: options.nodeId ?? randomBytes(6).toString('hex'),
+    graceMs: config.graceMs,
+    heartbeatMs: options.clusterHeartbeatMs ?? DEFAULTS.clusterHeartbeatMs,
+    nodeTtlMs: options.clusterNodeTtlMs ?? DEFAULTS.clusterNodeTtlMs,
+    streamMaxLen: options.clusterStreamMaxLen ?? DEFAULTS.clusterStreamMaxLen,
+    maxOutbox: options.clusterMaxOutbox ?? DEFAULTS.clusterMaxOutbox,
+    maxRemoteDialogsPerUser: options.maxRemoteDialogsPerUser ?? DEFAULTS.maxRemoteDialogsPerUser,
+    logger: config.logger,
+  };
+}
 
 function sipGatewayConfig(sip: SipOptions): SipGatewayConfig {
   const defaults = DEFAULTS.sip;

@@ -11,20 +11,19 @@ import { CallGuard, type CallLimits } from './call-guard.js';
 import { ConferenceTable, type ConferenceLimits } from './conference.js';
 import { DialogTable } from './dialog-table.js';
 import type { Board } from './handlers/board.js';
-import { endForLostParty, type LeaveReason } from './handlers/endings.js';
+import { endForLostParty } from './handlers/endings.js';
 import { hostRecords, type HostRecords, type OpenedStore } from './host-records.js';
 import { handleRequest, register, relayResponse, unregister } from './handlers/index.js';
 import { echo, log, nameOf, refuse } from './handlers/replies.js';
 import type { Logger } from './log.js';
-import type { UserKey } from './name-key.js';
 import type { Outside, PeerPort } from './outside.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
-import { LocalRegistry } from './registry.js';
+import { LocalRegistry, type LeaveReason, type NameClaims, type PresenceListener, type Registry } from './registry.js';
 import type { RingGroups } from './ring-groups.js';
-import { LocalRouter, type Connection, type Link } from './router.js';
-import { nameKeys } from './name-key.js';
+import { LocalRouter, type Connection, type Link, type Router } from './router.js';
+import { nameKeys, type UserKey } from './name-key.js';
 import type { Forgotten } from './store/host-store.js';
 
 export type { Connection, Link } from './router.js';
@@ -62,30 +61,48 @@ export interface SwitchboardConfig {
   logger: Logger;
 }
 
+/** What a cluster node (cluster/node.ts) puts in place of the in-process registry and router. */
+export interface ClusterPlug {
+  registry(onPresence: PresenceListener): Registry;
+  router(local: LocalRouter): Router;
+  readonly claims: NameClaims;
+  /** True when `message` belongs to a dialog homed on another node, and was sent there. */
+  forwarded(sender: UserKey, message: Message): boolean;
+  /** Hands the node the board, to run the messages other nodes forward to it. */
+  attach(board: Board): void;
+  health(): { node: string; redis: 'up' | 'down' };
+  /** Stops the node's timers; `close` (its own) ends its Redis connections. */
+  stop(): void;
+}
+
 export class Switchboard implements PeerPort {
   readonly #board: Board;
   readonly #presence: PresenceFeed;
   readonly #connections = new Set<Connection>();
   readonly #startedAt = Date.now();
+  readonly #cluster: ClusterPlug | null;
   #stopped = false;
 
-  constructor(config: SwitchboardConfig) {
-    const router = new LocalRouter(
+  constructor(config: SwitchboardConfig, cluster: ClusterPlug | null = null) {
+    const local = new LocalRouter(
       { graceMs: config.graceMs, held: { maxMessages: config.maxHeldMessages, maxBytes: config.maxHeldBytes } },
       (key) => unregister(this.#board, key, 'Peer lost'),
     );
+    const router = cluster ? cluster.router(local) : local;
     const presence = new PresenceFeed(config.presenceFlushMs, (frame) => router.broadcast(frame));
     const records = config.store && hostRecords(config.store, router, config.logger);
     // A user who goes offline stays in a host's directory, shown with when it was last seen.
-    const registry = new LocalRegistry((key, name, state) => {
+    const onPresence: PresenceListener = (key, name, state) => {
       presence.changed(key, name, state, state === 'offline' ? records?.directory.left(key, Date.now()) : undefined);
       this.#board.outside?.presence(key, name, state);
-    });
+    };
+    const registry = cluster ? cluster.registry(onPresence) : new LocalRegistry(onPresence);
     const dialogs = new DialogTable(config, (key, busy) => registry.setBusy(key, busy));
     this.#presence = presence;
     this.#board = {
       config,
       registry,
+      claims: cluster?.claims ?? null,
       dialogs,
       conferences: new ConferenceTable(),
       router,
@@ -94,6 +111,8 @@ export class Switchboard implements PeerPort {
       outside: null,
       records,
     };
+    this.#cluster = cluster;
+    cluster?.attach(this.#board);
   }
 
   /** Callees that are no user or group here go to `outside` from now on (the SIP gateway). */
@@ -102,7 +121,7 @@ export class Switchboard implements PeerPort {
   }
 
   openPeer(key: UserKey, name: string, link: Link): Connection {
-    const connection: Connection = { link, remote: 'outside', flood: new FloodGuard(this.#board.config.floodLimits, Date.now()), user: null, registerTimer: null };
+    const connection: Connection = { link, remote: 'outside', flood: new FloodGuard(this.#board.config.floodLimits, Date.now()), user: null, registerTimer: null, claiming: false };
     this.#board.router.attach(key, name, connection);
     return connection;
   }
@@ -142,11 +161,12 @@ export class Switchboard implements PeerPort {
     return this.#connections;
   }
 
-  health(): { users: number; calls: number; uptimeSeconds: number } {
+  health(): { users: number; calls: number; uptimeSeconds: number; node?: string; redis?: 'up' | 'down' } {
     return {
       users: this.#board.registry.size,
       calls: this.#board.dialogs.size,
       uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
+      ...this.#cluster?.health(),
     };
   }
 
@@ -156,6 +176,7 @@ export class Switchboard implements PeerPort {
       remote,
       flood: new FloodGuard(this.#board.config.floodLimits, Date.now()),
       user: null,
+      claiming: false,
       registerTimer: null,
     };
     connection.registerTimer = setTimeout(() => {
@@ -183,6 +204,7 @@ export class Switchboard implements PeerPort {
     const message = parsed.message;
     const sender = connection.user;
     if (sender === null) this.#beforeRegistration(connection, message);
+    else if (this.#cluster?.forwarded(sender, message)) return;
     else if (isResponse(message)) relayResponse(board, connection, sender, message);
     else handleRequest(board, connection, sender, message);
   }
@@ -191,6 +213,7 @@ export class Switchboard implements PeerPort {
   closed(connection: Connection, code: number): void {
     this.#connections.delete(connection);
     if (connection.registerTimer) clearTimeout(connection.registerTimer);
+    connection.claiming = false;
     const key = connection.user;
     connection.user = null;
     if (this.#stopped || key === null || !this.#board.router.detach(key, connection)) return;
@@ -207,19 +230,16 @@ export class Switchboard implements PeerPort {
     this.#presence.stop();
     this.#board.dialogs.stop();
     this.#board.router.stop();
+    this.#cluster?.stop();
     for (const connection of this.#connections) if (connection.registerTimer) clearTimeout(connection.registerTimer);
   }
 
-  /** Only REGISTER is heard from a socket that has not registered. */
+  /** Only REGISTER is heard from a socket that has not registered, and only one at a time. */
   #beforeRegistration(connection: Connection, message: Message): void {
-    if (isResponse(message) || message.method !== 'REGISTER') {
+    if (isResponse(message) || message.method !== 'REGISTER' || connection.claiming) {
       refuse(this.#board, connection, { ...echo(message), status: 403, reason: 'Register first' });
       return;
     }
     register(this.#board, connection, message);
-    if (connection.user !== null && connection.registerTimer) {
-      clearTimeout(connection.registerTimer);
-      connection.registerTimer = null;
-    }
   }
 }

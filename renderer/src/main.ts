@@ -11,8 +11,9 @@ import { PhoneStore } from './stores/phone.svelte.js';
 const target = document.getElementById('app');
 if (!target) throw new Error('LeanPhone: #app element is missing');
 
-const phone = new PhoneStore(getBridge(), localStorage);
+const phone = new PhoneStore(getBridge(), localStorage, sessionStorage);
 void phone.init(location);
-window.addEventListener('pagehide', () => phone.disconnect());
+// Leaving is not signing out: a reload or a reopened tab signs back in by itself.
+window.addEventListener('pagehide', () => phone.leave());
 
 export default mount(App, { target, props: { phone } });

@@ -1,7 +1,8 @@
 /**
- * What a handler works with: the registry, the dialog table, the conferences and the router (which
- * speak of users by key), the call guard and passcode guard, the switchboard's settings and its log,
- * the host's records when it keeps them, and the parties outside (the SIP gateway) when there is one.
+ * What a handler works with: the registry (and in a cluster its name claims), the dialog table,
+ * the conferences and the router (which speak of users by key), the call guard and passcode guard,
+ * the switchboard's settings and its log, the host's records when it keeps them, and the parties
+ * outside (the SIP gateway) when there is one.
  */
 import type { Method, Request } from '../../common/protocol.js';
 import type { CallGuard } from '../call-guard.js';
@@ -11,13 +12,15 @@ import type { HostRecords } from '../host-records.js';
 import type { UserKey } from '../name-key.js';
 import type { PasscodeGuard } from '../passcode-guard.js';
 import type { Outside } from '../outside.js';
-import type { Registry } from '../registry.js';
+import type { NameClaims, Registry } from '../registry.js';
 import type { Connection, Router } from '../router.js';
 import type { SwitchboardConfig } from '../switchboard.js';
 
 export interface Board {
   readonly config: SwitchboardConfig;
   readonly registry: Registry;
+  /** Null in-process; in a cluster, where a new name is claimed first. */
+  readonly claims: NameClaims | null;
   readonly dialogs: DialogTable;
   readonly conferences: ConferenceTable;
   readonly router: Router;

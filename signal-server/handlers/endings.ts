@@ -7,10 +7,10 @@ import { REASONS } from '../../common/protocol.js';
 import { linkEnded } from '../conference.js';
 import { otherParty, ringing, type Dialog } from '../dialog.js';
 import type { UserKey } from '../name-key.js';
+import type { LeaveReason } from '../registry.js';
 import type { Board } from './board.js';
 import { log } from './replies.js';
 
-export type LeaveReason = 'Peer left' | 'Peer lost';
 
 export function endDialog(board: Board, dialog: Dialog, why: string): void {
   board.dialogs.end(dialog, Date.now());

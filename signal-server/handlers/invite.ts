@@ -71,6 +71,7 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   const unavailable = calleeRefusal(board, callee, plan);
   if (unavailable !== null) {
     refuseCall(board, connection, caller, request, unavailable);
+    if (plan === null) tellRefused(board, caller, callee, unavailable, media.video);
     return;
   }
   const limited = callerRefusal(board, caller, plan);
@@ -134,6 +135,17 @@ function freeMembers(board: Board, group: RingGroup, caller: UserKey): UserKey[]
 function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 481 | 486): void {
   reply(board, connection, request, status);
   log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
+}
+
+/**
+ * Tells a callee in dnd (480) or with a full phone (486) of the call refused for it, so its phone
+ * keeps a record; not one that is merely away. At most at the caller's new-call rate.
+ */
+function tellRefused(board: Board, caller: UserKey, callee: UserKey, status: 480 | 486, video: boolean): void {
+  const why = status === 486 ? 'busy' : board.registry.get(callee)?.published === 'dnd' ? 'dnd' : null;
+  const name = nameOf(board, caller);
+  if (why === null || name === undefined || !board.callGuard.mayTellRefused(caller, Date.now())) return;
+  board.router.deliverOwn(callee, { method: 'NOTIFY', cseq: board.conferences.nextCseq(), body: { event: 'refused', caller: name, why, video } });
 }
 
 /**

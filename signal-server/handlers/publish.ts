@@ -1,9 +1,9 @@
-/** PUBLISH: a user sets the state it shows (online or dnd). NOTIFY is the server's to send, never a client's. */
+/** PUBLISH: a user sets the state it shows (online or dnd; busy while it says it is in a call). NOTIFY is the server's to send, never a client's. */
 import type { Handler } from './board.js';
 import { echo, refuse, reply } from './replies.js';
 
 export const publish: Handler<'PUBLISH'> = (board, connection, sender, request) => {
-  board.registry.publish(sender, request.body.state);
+  board.registry.publish(sender, request.body.state, request.body.inCall === true);
   reply(board, connection, request, 200);
 };
 

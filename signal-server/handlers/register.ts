@@ -1,19 +1,22 @@
 /**
  * REGISTER: a new name, or taking back one the server still holds with its single-use resume
- * token; refused while registered. And unregistering (the user left, or its grace period ended),
+ * token; refused while registered, and refused without its owner key when the directory knows it
+ * as someone else's. And unregistering (the user left, or its grace period ended),
  * which ends its dialogs for the other parties.
  */
 import type { Request } from '../../common/protocol.js';
-import { nameKeys, type UserKey } from '../name-key.js';
+import { nameKeys, type NameKeys, type UserKey } from '../name-key.js';
+import { ownerHash, type OwnerHash } from '../owner-key.js';
 import type { Connection } from '../router.js';
 import { sameSecret } from '../secret.js';
 import type { Board, Handler, RequestOf } from './board.js';
-import { endForLostParty, type LeaveReason } from './endings.js';
+import type { LeaveReason } from '../registry.js';
+import { endForLostParty } from './endings.js';
 import { echo, log, refuse } from './replies.js';
 
 /** A REGISTER on a connection that has not registered yet. On success `connection.user` is set. */
 export function register(board: Board, connection: Connection, request: RequestOf<'REGISTER'>): void {
-  const { name, passcode, resume } = request.body;
+  const { name, passcode, resume, ownerKey } = request.body;
   if (passcodeRefused(board, connection, request, passcode)) return;
   const keys = nameKeys(name);
   if (board.config.ringGroups.find(keys)) {
@@ -25,8 +28,17 @@ export function register(board: Board, connection: Connection, request: RequestO
     refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
     return;
   }
+  if (existing === undefined && board.records?.directory.ownedByAnother(keys.caseless, ownerKey)) {
+    refuse(board, connection, { ...echo(request), status: 409, reason: 'That name belongs to someone else on this host' });
+    return;
+  }
   if (existing !== undefined) {
-    if (resume === undefined || !board.registry.resumeMatches(existing, resume)) {
+    const matches = resume !== undefined && board.registry.resumeMatches(existing, resume);
+    if (!matches && resume !== undefined && board.claims !== null) {
+      resumeFromAnotherNode(board, connection, existing, request, resume);
+      return;
+    }
+    if (!matches) {
       refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
       return;
     }
@@ -40,12 +52,67 @@ export function register(board: Board, connection: Connection, request: RequestO
     return;
   }
   if (limitedByAddress(board, connection, request, true)) return;
+  if (board.claims === null) {
+    addUser(board, connection, request, keys);
+    return;
+  }
+  // In a cluster the name is first claimed across every node; the socket waits, hearing nothing else.
+  connection.claiming = true;
+  void board.claims.claim(name, keys).then((claim) => {
+    // The switchboard clears `claiming` when the socket closes meanwhile: the name goes back.
+    const stillWaiting = connection.claiming;
+    connection.claiming = false;
+    if (claim === 'claimed' && stillWaiting) addUser(board, connection, request, keys);
+    else if (claim === 'claimed') board.claims?.release(keys);
+    else if (claim === 'taken') refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+    else board.router.reply(connection, { ...echo(request), status: 503, reason: 'Directory unavailable: try again' });
+  });
+}
+
+/** In a cluster, a token this node does not hold may be one for a user of another node (lost, or left behind). */
+function resumeFromAnotherNode(board: Board, connection: Connection, key: UserKey, request: RequestOf<'REGISTER'>, token: string): void {
+  if (board.registry.size >= board.config.maxClients) {
+    board.router.reply(connection, { ...echo(request), status: 503, reason: 'Server full' });
+    return;
+  }
+  if (limitedByAddress(board, connection, request, true)) return;
+  connection.claiming = true;
+  void board.claims!.resume(key, token).then((resumption) => {
+    const stillWaiting = connection.claiming;
+    connection.claiming = false;
+    if (resumption === 'taken') refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+    else if (resumption === 'unavailable') board.router.reply(connection, { ...echo(request), status: 503, reason: 'Directory unavailable: try again' });
+    else if (!stillWaiting) {
+      // The socket closed meanwhile: the user is this node's now, in its grace period as any lost socket.
+      board.router.attach(key, board.registry.get(key)?.name ?? key, connection);
+      board.router.detach(key, connection);
+    } else {
+      const name = board.registry.get(key)?.name ?? key;
+      board.config.addressLimits.nameTaken(key, connection.remote);
+      board.router.attach(key, name, connection);
+      registered(connection);
+      welcome(board, connection, key, name, request, resumption.token, true, null);
+      log(board, 'info', 'resume', { user: name, from: 'another node' });
+    }
+  });
+}
+
+function addUser(board: Board, connection: Connection, request: RequestOf<'REGISTER'>, keys: NameKeys): void {
+  const { name, ownerKey } = request.body;
   const key = keys.caseless;
   const token = board.registry.add(name, keys);
   board.config.addressLimits.nameTaken(key, connection.remote);
   board.router.attach(key, name, connection);
-  welcome(board, connection, key, name, request, token, false);
+  registered(connection);
+  welcome(board, connection, key, name, request, token, false, ownerKey === undefined ? null : ownerHash(ownerKey));
   log(board, 'info', 'register', { user: name, remote: connection.remote });
+}
+
+/** The socket holds a name now: its registration deadline is off, and its transport is told. */
+function registered(connection: Connection): void {
+  if (connection.registerTimer) clearTimeout(connection.registerTimer);
+  connection.registerTimer = null;
+  connection.link.registered?.();
 }
 
 export const alreadyRegistered: Handler<'REGISTER'> = (board, connection, sender, request) => {
@@ -58,7 +125,7 @@ export function unregister(board: Board, key: UserKey, reason: LeaveReason): voi
   const user = board.registry.get(key);
   if (!user) return;
   for (const dialog of board.dialogs.of(key)) endForLostParty(board, dialog, key, reason);
-  board.registry.remove(key);
+  board.registry.remove(key, reason);
   board.router.drop(key);
   board.callGuard.forget(key);
   board.config.addressLimits.nameReleased(key);
@@ -96,12 +163,23 @@ function resumeRegistration(board: Board, connection: Connection, key: UserKey, 
   // A token resumes once: whoever held the old one (a lost socket, a log) is now shut out.
   const token = board.registry.renewResume(key);
   board.router.attach(key, name, connection);
-  welcome(board, connection, key, name, request, token, true);
+  registered(connection);
+  welcome(board, connection, key, name, request, token, true, null);
   const held = board.router.releaseHeld(key);
   log(board, 'info', 'resume', { user: name, held });
 }
 
-function welcome(board: Board, connection: Connection, key: UserKey, name: string, request: Request, resume: string, resumed: boolean): void {
+/** Answers 200 with the phone book, records the name (claimed by `owner`, if given) and sends what waits for it. */
+function welcome(
+  board: Board,
+  connection: Connection,
+  key: UserKey,
+  name: string,
+  request: Request,
+  resume: string,
+  resumed: boolean,
+  owner: OwnerHash | null,
+): void {
   board.router.reply(connection, {
     ...echo(request),
     status: 200,
@@ -116,10 +194,12 @@ function welcome(board: Board, connection: Connection, key: UserKey, name: strin
       ],
       iceServers: board.config.iceServers(name),
       groups: board.config.ringGroups.listing,
+      ...(board.claims === null ? {} : { nodes: board.claims.otherNodes() }),
+      ...(board.records ? { maxMessageBytes: board.records.storeLimits.maxMessageBytes } : {}),
     },
   });
   const records = board.records;
   if (records === null) return;
-  records.directory.saw(key, name, Date.now());
+  records.directory.saw(key, name, Date.now(), owner);
   records.mailbox.background('mail-on-register-failed', records.mailbox.registered(key));
 }

@@ -4,6 +4,7 @@
  * SQLite one. Every read and change names the asking user's key and sees only what is theirs.
  */
 import { nameKeys } from '../name-key.js';
+import type { OwnerHash } from '../owner-key.js';
 
 /** The switchboard's caseless key of a name (name-key.ts): who a stored thing belongs to. */
 export type UserKey = string & { readonly brand: 'UserKey' };
@@ -28,6 +29,8 @@ export interface DirectoryEntry {
   /** Milliseconds since the epoch, by the host's clock. */
   readonly firstSeen: number;
   readonly lastSeen: number;
+  /** The hash of the owner key the name was first registered with; null while no key has claimed it. */
+  readonly owner: OwnerHash | null;
 }
 
 /** sent: kept by the host; delivered: on the recipient's device; read: shown to them. */
@@ -157,8 +160,11 @@ export interface StoreLimits {
  * on disk, so a caller may tell a sender "sent" as soon as storeMessage resolves.
  */
 export interface HostStore {
-  /** Adds the user to the directory or, if known, stamps last seen and takes their name as now written. */
-  sawUser(user: UserRef): Promise<Stored<DirectoryEntry>>;
+  /**
+   * Adds the user to the directory or, if known, stamps last seen and takes their name as now
+   * written. `owner` claims a name no key has claimed yet; a name's first owner is never replaced.
+   */
+  sawUser(user: UserRef, owner?: OwnerHash): Promise<Stored<DirectoryEntry>>;
   /** Everyone who has registered on this host and has not been forgotten, by name. */
   directory(): Promise<DirectoryEntry[]>;
   /** Removes a user from the directory with every message and voicemail to or from them; null when unknown. */

@@ -57,6 +57,8 @@ export const MIGRATIONS: readonly string[] = [
    ) STRICT;
    CREATE INDEX voicemails_to ON voicemails (to_key, seq);
    CREATE INDEX voicemails_from ON voicemails (from_key) WHERE heard_at IS NULL;`,
+  // The hex SHA-256 of the owner key a name was first registered with (owner-key.ts).
+  `ALTER TABLE users ADD COLUMN owner_hash TEXT;`,
 ];
 
 /**

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { BindValues, QueryResult, Statement } from 'node-sqlite3-wasm';
 import { silentLogger, type Logger } from '../log.js';
+import type { OwnerHash } from '../owner-key.js';
 import { DEFAULTS } from '../options.js';
 import {
   MAX_CONVERSATION_PAGE,
@@ -83,10 +84,11 @@ const SQL = {
   rollbackJob: 'ROLLBACK TO job',
 
   userName: 'SELECT name FROM users WHERE key = ?',
-  touchUser: 'UPDATE users SET name = ?, last_seen = ? WHERE key = ? RETURNING first_seen',
+  touchUser: `UPDATE users SET name = ?, last_seen = ?, owner_hash = coalesce(owner_hash, ?) WHERE key = ?
+    RETURNING first_seen, owner_hash`,
   countUsers: 'SELECT count(*) AS n FROM users',
-  addUser: 'INSERT INTO users (key, name, first_seen, last_seen) VALUES (?, ?, ?, ?)',
-  directory: 'SELECT key, name, first_seen, last_seen FROM users ORDER BY key',
+  addUser: 'INSERT INTO users (key, name, first_seen, last_seen, owner_hash) VALUES (?, ?, ?, ?, ?)',
+  directory: 'SELECT key, name, first_seen, last_seen, owner_hash FROM users ORDER BY key',
   deleteUser: 'DELETE FROM users WHERE key = ?',
   countMessagesOf: 'SELECT count(*) AS n FROM messages WHERE from_key = :k OR to_key = :k',
   peersKeepingFrom: 'SELECT DISTINCT to_key FROM messages WHERE from_key = ? AND delivered_at IS NOT NULL',
@@ -175,14 +177,14 @@ class SqliteHostStore implements HostStore {
     this.#q = prepareAll(db);
   }
 
-  sawUser(user: UserRef): Promise<Stored<DirectoryEntry>> {
+  sawUser(user: UserRef, owner?: OwnerHash): Promise<Stored<DirectoryEntry>> {
     return this.#enqueue(() => {
       const at = this.#now();
-      const known = one(this.#q.touchUser, [user.name, at, user.key]);
-      if (known) return stored({ user, firstSeen: integer(known, 'first_seen'), lastSeen: at });
+      const known = one(this.#q.touchUser, [user.name, at, owner ?? null, user.key]);
+      if (known) return stored({ user, firstSeen: integer(known, 'first_seen'), lastSeen: at, owner: ownerOf(known) });
       if (count(one(this.#q.countUsers)) >= this.#limits.maxDirectoryUsers) return refused('directory-full');
-      this.#q.addUser.run([user.key, user.name, at, at]);
-      return stored({ user, firstSeen: at, lastSeen: at });
+      this.#q.addUser.run([user.key, user.name, at, at, owner ?? null]);
+      return stored({ user, firstSeen: at, lastSeen: at, owner: owner ?? null });
     });
   }
 
@@ -192,6 +194,7 @@ class SqliteHostStore implements HostStore {
         user: { key: key(entry, 'key'), name: text(entry, 'name') },
         firstSeen: integer(entry, 'first_seen'),
         lastSeen: integer(entry, 'last_seen'),
+        owner: ownerOf(entry),
       })),
     );
   }
@@ -519,6 +522,8 @@ function voicemailOf(found: QueryResult): VoicemailInfo {
     heardAt: integerOrNull(found, 'heard_at'),
   };
 }
+
+const ownerOf = (found: QueryResult): OwnerHash | null => (row(found)?.owner_hash === null ? null : (text(found, 'owner_hash') as OwnerHash));
 
 const recordingOf = (found: QueryResult): Recording => ({
   id: text(found, 'id') as VoicemailId,

@@ -107,7 +107,7 @@ test('calling someone in do-not-disturb says they are unavailable', async ({ ope
   const ada = await openPhone('Ada');
   const bob = await openPhone('Bob');
   await connectAll(ada, bob);
-  await bob.doNotDisturb.check();
+  await bob.setDoNotDisturb(true);
   await expect(ada.entry('Bob')).toHaveAccessibleName(/dnd|do not disturb/i);
 
   await ada.call(bob);

@@ -23,7 +23,7 @@ test('a chosen camera and microphone are listed and remembered across a reload',
   await boxes.microphone.selectOption(microphoneChoice!);
 
   await page.reload();
-  await ada.connect();
+  await ada.expectSignedIn();
   boxes = await open();
   await expect(boxes.camera).toHaveValue(cameraChoice!);
   await expect(boxes.microphone).toHaveValue(microphoneChoice!);

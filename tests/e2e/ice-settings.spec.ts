@@ -20,7 +20,7 @@ test('own STUN/TURN servers are checked, saved, and kept across a reload', async
   await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
 
   await page.reload();
-  await ada.connect();
+  await ada.expectSignedIn();
   await page.getByText('STUN and TURN servers').click();
   await expect(page.getByRole('textbox', { name: 'Your STUN/TURN servers' })).toHaveValue('stun:127.0.0.1:3478\nturn:alice:s3cret@127.0.0.1:3478');
 });

@@ -62,6 +62,6 @@ test.describe('with a short grace period', () => {
 
     await bob.page.close();
     await ada.expectCallEnded('Call ended');
-    await expect(ada.entry('Bob')).toHaveCount(0);
+    await expect(ada.entry('Bob')).toHaveAccessibleName('Bob, offline');
   });
 });

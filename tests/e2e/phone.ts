@@ -39,8 +39,13 @@ export class Phone {
   get search(): Locator {
     return this.page.getByRole('searchbox', { name: 'Search', exact: true });
   }
+  /** The do-not-disturb toggle button (aria-pressed). */
   get doNotDisturb(): Locator {
-    return this.page.getByRole('checkbox', { name: 'Do not disturb', exact: true }).or(this.page.getByRole('switch', { name: 'Do not disturb', exact: true }));
+    return this.button('Do not disturb');
+  }
+  /** The header: your name and your own state ("Online", "In a call", "Do not disturb", "Reconnecting…"). */
+  get header(): Locator {
+    return this.page.getByRole('banner');
   }
   /** The call state and end messages ("Calling Ada…", "In call with Ada", "Ada declined the call"). */
   get status(): Locator {
@@ -62,6 +67,12 @@ export class Phone {
     return this.phoneBook.getByRole('listitem', { name: startsWithName(name) });
   }
 
+  /** Turns do-not-disturb on or off and waits until the toggle shows it. */
+  async setDoNotDisturb(on: boolean): Promise<void> {
+    if ((await this.doNotDisturb.getAttribute('aria-pressed')) !== String(on)) await this.doNotDisturb.click();
+    await expect(this.doNotDisturb).toHaveAttribute('aria-pressed', String(on));
+  }
+
   /** Fills the form and clicks Connect, without waiting for the outcome. */
   async submitConnect(options: { name?: string; passcode?: string } = {}): Promise<void> {
     await this.nameBox.fill(options.name ?? this.name);
@@ -72,6 +83,11 @@ export class Phone {
   /** Connects under this phone's name and waits for the phone book (empty while alone). */
   async connect(options: { name?: string; passcode?: string } = {}): Promise<void> {
     await this.submitConnect(options);
+    await this.expectSignedIn();
+  }
+
+  /** Signed in, by itself (after a reload) or not: the phone book is up and the connect form gone. */
+  async expectSignedIn(): Promise<void> {
     await expect(this.phoneBook).toBeAttached();
     await expect(this.nameBox).toBeHidden();
   }

@@ -2,7 +2,15 @@
  * Registration and presence in the browser phone: the live phone book, search, do-not-disturb,
  * and the plain message each refusal gets on the connect screen.
  */
+import type { Locator } from '@playwright/test';
 import { connectAll, expect, test } from './fixtures.js';
+
+/** The phone book lists exactly these people, in this order (each item is named "<name>, <state>"). */
+async function expectOrder(book: Locator, names: string[]): Promise<void> {
+  const items = book.getByRole('listitem');
+  await expect(items).toHaveCount(names.length);
+  for (const [at, name] of names.entries()) await expect(items.nth(at)).toHaveAccessibleName(new RegExp(`^${name},`));
+}
 
 test('each user sees everyone else, live, with presence, and can search the phone book', async ({ openPhone }) => {
   const ada = await openPhone('Ada');
@@ -17,10 +25,10 @@ test('each user sees everyone else, live, with presence, and can search the phon
   await expect(bob.entry('Cy')).toBeVisible();
   await expect(cy.phoneBook.getByRole('listitem')).toHaveCount(2);
 
-  await bob.doNotDisturb.check();
+  await bob.setDoNotDisturb(true);
   await expect(ada.entry('Bob')).toHaveAccessibleName(/dnd|do not disturb/i);
   await expect(cy.entry('Bob')).toHaveAccessibleName(/dnd|do not disturb/i);
-  await bob.doNotDisturb.uncheck();
+  await bob.setDoNotDisturb(false);
   await expect(ada.entry('Bob')).toHaveAccessibleName(/online/i);
 
   await ada.search.fill('c');
@@ -30,8 +38,37 @@ test('each user sees everyone else, live, with presence, and can search the phon
   await expect(ada.entry('Bob')).toBeVisible();
 
   await cy.page.close();
-  await expect(ada.entry('Cy'), 'a user who leaves drops out of the phone book').toHaveCount(0);
-  await expect(bob.entry('Cy')).toHaveCount(0);
+  await expect(ada.entry('Cy'), 'a user who leaves stays in the phone book, offline').toHaveAccessibleName('Cy, offline');
+  await expect(bob.entry('Cy')).toHaveAccessibleName('Cy, offline');
+});
+
+test('people seen before stay listed offline: calling one says so; favourites are pinned on top and kept', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  const zed = await openPhone('Zed');
+  await connectAll(ada, bob, zed);
+  await bob.button('Sign out').click();
+  await expect(ada.entry('Bob')).toHaveAccessibleName('Bob, offline');
+  await ada.call(bob);
+  await ada.expectCallEnded('Bob is offline');
+
+  const star = ada.entry('Zed').getByRole('button', { name: 'Favourite', exact: true });
+  await expect(star).toHaveAttribute('aria-pressed', 'false');
+  await star.click();
+  await expect(star).toHaveAttribute('aria-pressed', 'true');
+  await expectOrder(ada.phoneBook, ['Zed', 'Bob']);
+
+  // Signed out and in again (the server forgot Bob): Bob is still listed, Zed still first.
+  await ada.button('Sign out').click();
+  await ada.connect();
+  await expectOrder(ada.phoneBook, ['Zed', 'Bob']);
+  await expect(ada.entry('Bob')).toHaveAccessibleName('Bob, offline');
+  await expect(ada.entry('Zed').getByRole('button', { name: 'Favourite', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  // Favourites and the people seen are Ada's: another name on this page starts with none.
+  await ada.button('Sign out').click();
+  await ada.connect({ name: 'Cy' });
+  await expect(ada.entry('Bob')).toHaveCount(0);
+  await expect(ada.entry('Zed').getByRole('button', { name: 'Favourite', exact: true })).toHaveAttribute('aria-pressed', 'false');
 });
 
 test('a taken name is refused with a message, whatever its case', async ({ openPhone }) => {

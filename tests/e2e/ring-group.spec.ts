@@ -35,5 +35,5 @@ test('a call to a ring group rings every member; the first to answer takes it, t
   await expect(carol.page.getByText(/\d+ missed/), 'a call answered elsewhere is not a missed call').toHaveCount(0);
   await expect(carol.page).toHaveTitle('LeanPhone');
   await carol.page.getByText('Recent calls').click();
-  await expect(carol.page.getByRole('list', { name: 'Call history' }).getByRole('listitem')).toHaveText([/Ada\s*Answered elsewhere video/]);
+  await expect(carol.page.getByRole('list', { name: 'Call history' }).getByRole('listitem')).toHaveText([/Ada\s*Incoming video · Answered elsewhere/]);
 });

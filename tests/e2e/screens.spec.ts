@@ -1,10 +1,13 @@
 /**
- * Screenshots of the main screens for a person to inspect, in test-results/screenshots/: a light
- * desktop window and a dark 360 px phone, through connect, phone book, ringing and a video call.
+ * Screenshots of every screen for a person to inspect, in test-results/screenshots/ (CI keeps
+ * them as artifacts; git does not): each in light and dark, on a 1280x800 desktop and a 390x844
+ * phone, which never scrolls sideways. Connect, phone book, settings and recent calls, ringing,
+ * calling, voice and video calls, both dialogs, call waiting, calls on hold and a conference.
  */
 import type { Phone } from './phone.js';
 import { connectAll, expect, test } from './fixtures.js';
 import { expectRemoteVideoPlaying } from './media.js';
+import { establishCall, startsWithName } from './phone.js';
 
 const DIR = 'test-results/screenshots';
 
@@ -12,47 +15,15 @@ async function shoot(phone: Phone, name: string): Promise<void> {
   await phone.page.screenshot({ path: `${DIR}/${name}.png`, fullPage: true });
 }
 
-/** Nothing sticks out sideways: a 360 px phone never has to scroll horizontally. */
+/** Nothing sticks out sideways: a narrow phone never has to scroll horizontally. */
 async function expectNoSidewaysScroll(phone: Phone): Promise<void> {
   const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, `${phone.name}: horizontal overflow in px`).toBeLessThanOrEqual(0);
 }
 
-test('the main screens, light on a desktop and dark on a 360 px phone', async ({ openPhone }) => {
-  const ada = await openPhone('Ada');
-  const bob = await openPhone('Bob', { viewport: { width: 360, height: 740 }, colorScheme: 'dark' });
-  await expect(ada.nameBox).toBeVisible();
-  await expect(bob.nameBox).toBeVisible();
-  await shoot(ada, 'connect');
-  await shoot(bob, 'connect-dark-360');
-  await expectNoSidewaysScroll(bob);
-
-  await connectAll(ada, bob);
-  await shoot(ada, 'phone-book');
-  await shoot(bob, 'phone-book-dark-360');
-  await expectNoSidewaysScroll(bob);
-
-  await ada.call(bob, 'video');
-  await bob.expectRinging();
-  await expect(ada.button('Cancel')).toBeVisible();
-  await shoot(ada, 'calling');
-  await shoot(bob, 'ringing-dark-360');
-  await expectNoSidewaysScroll(bob);
-
-  await bob.button('Answer with video').click();
-  await ada.expectInCallWith(bob);
-  await bob.expectInCallWith(ada);
-  await expectRemoteVideoPlaying(ada);
-  await expectRemoteVideoPlaying(bob);
-  await shoot(ada, 'in-call');
-  await shoot(bob, 'in-call-dark-360');
-  await expectNoSidewaysScroll(bob);
-  await expect(bob.button('Hang up'), 'the hang-up button is on screen at 360 px').toBeInViewport();
-});
-
-/** One screen in light and dark, on a 1280 px desktop and a 390 px phone. */
+/** One screen in light and dark, on a 1280 px desktop and a 390 px phone; back to the desktop after. */
 async function shootEveryWay(phone: Phone, name: string): Promise<void> {
-  for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+  for (const [width, height] of [[390, 844], [1280, 800]] as const) {
     await phone.page.setViewportSize({ width, height });
     for (const colorScheme of ['light', 'dark'] as const) {
       await phone.page.emulateMedia({ colorScheme });
@@ -62,7 +33,49 @@ async function shootEveryWay(phone: Phone, name: string): Promise<void> {
   }
 }
 
-test('call waiting: a waiting caller, then a call on hold, light and dark, 1280 and 390 px', async ({ openPhone }) => {
+test('connect, phone book, settings and recent calls, ringing, calling, a voice and a video call, both dialogs', async ({ openPhone }) => {
+  test.setTimeout(180_000);
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  await expect(bob.nameBox).toBeVisible();
+  await shootEveryWay(bob, 'connect');
+  await connectAll(ada, bob);
+  await shootEveryWay(bob, 'phone-book');
+
+  await ada.call(bob, 'video');
+  await bob.expectRinging();
+  await shootEveryWay(bob, 'ringing');
+  await shootEveryWay(ada, 'calling');
+  await ada.button('Cancel').click();
+  await bob.expectCallEnded('Missed call from Ada');
+  for (const section of ['Recent calls', 'Devices', 'STUN and TURN servers']) await bob.page.getByText(section, { exact: true }).click();
+  await expect(bob.page.getByRole('list', { name: 'Call history' }).getByRole('listitem')).toHaveCount(1);
+  await shootEveryWay(bob, 'settings-and-recent-calls');
+
+  await establishCall(ada, bob, 'voice');
+  await shootEveryWay(bob, 'voice-call');
+  await expect(bob.button('Hang up'), 'Hang up is on screen at 390 px').toBeInViewport();
+  await bob.button('Hang up').click();
+  await ada.expectCallEnded('Call ended');
+
+  await establishCall(ada, bob, 'video');
+  await expectRemoteVideoPlaying(bob);
+  await shootEveryWay(bob, 'video-call');
+  await ada.button('Camera').click();
+  await expect(bob.page.getByText('Camera off', { exact: true })).toBeVisible();
+  await shootEveryWay(bob, 'video-call-camera-off');
+
+  await bob.button('Transfer').click();
+  await expect(bob.page.getByRole('dialog', { name: 'Transfer', exact: true })).toBeVisible();
+  await shootEveryWay(bob, 'transfer-dialog');
+  await bob.page.keyboard.press('Escape');
+  await bob.button('Add person').click();
+  await expect(bob.page.getByRole('dialog', { name: 'Add person', exact: true })).toBeVisible();
+  await shootEveryWay(bob, 'add-person-dialog');
+});
+
+test('call waiting, then a call on hold, then a conference', async ({ openPhone }) => {
+  test.setTimeout(180_000);
   const ada = await openPhone('Ada');
   const bob = await openPhone('Bob');
   const cy = await openPhone('Cy');
@@ -82,6 +95,17 @@ test('call waiting: a waiting caller, then a call on hold, light and dark, 1280 
   await expect(ada.status).toContainText('Bob put you on hold');
   await expectRemoteVideoPlaying(bob);
   await shootEveryWay(bob, 'calls-on-hold');
-  await shoot(ada, 'put-on-hold');
+  await shootEveryWay(ada, 'put-on-hold');
+  await bob.page.setViewportSize({ width: 390, height: 844 });
   await expect(bob.page.getByRole('button', { name: 'Resume Ada' }), 'Resume is on screen at 390 px').toBeInViewport();
+
+  await bob.page.getByRole('button', { name: 'Hang up Ada' }).click();
+  await ada.expectCallEnded('Call ended');
+  await bob.page.setViewportSize({ width: 1280, height: 800 });
+  await bob.button('Add person').click();
+  const dialog = bob.page.getByRole('dialog', { name: 'Add person', exact: true });
+  await dialog.getByRole('listitem', { name: startsWithName('Ada') }).getByRole('button', { name: 'Add', exact: true }).click();
+  await ada.button('Answer').click();
+  await expect(bob.status).toHaveText('In conference with Ada and Cy', { timeout: 30_000 });
+  await shootEveryWay(bob, 'conference');
 });

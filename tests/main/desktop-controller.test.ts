@@ -9,7 +9,7 @@ import { SettingsStore } from '../../main/settings-store.js';
 import { FakeShell } from './fake-shell.js';
 import { discoveryAndTrust, hostingOptions } from './hosting-fixture.js';
 
-const registered: PhoneStatus = { connection: 'registered', dnd: false, inCall: false, missedCalls: 0 };
+const registered: PhoneStatus = { connection: 'registered', dnd: false, inCall: false, missedCalls: 0, unreadMessages: 0 };
 const ada = { callId: 'call-000000001', from: 'Ada', video: false };
 
 let dir: string;
@@ -111,6 +111,45 @@ describe('an incoming call', () => {
     controller.alertIncoming(ada);
     expect(shell.notifications).toEqual([]);
     expect(shell.attention).toBe(true);
+  });
+});
+
+describe('a new text message', () => {
+  const hi = { from: 'Ada', text: 'Lunch at 12? <b>not bold</b>' };
+
+  it('pops a notification with the sender and the text while the window is in the background, and a click shows the window', () => {
+    controller.alertMessage(hi);
+    expect(shell.notifications.map((n) => n.view)).toEqual([
+      { title: 'Message from Ada', body: 'Lunch at 12? <b>not bold</b>', silent: false, actions: [], urgency: 'normal', timeoutType: 'default' },
+    ]);
+    expect(shell.calls).toEqual([]);
+    shell.notifications[0]?.fire('click');
+    expect(shell.calls).toEqual(['showWindow']);
+  });
+
+  it('pops nothing while the user looks at the window, or in do-not-disturb', () => {
+    shell.focused = true;
+    controller.alertMessage(hi);
+    shell.focused = false;
+    controller.reportStatus({ ...registered, dnd: true });
+    controller.alertMessage(hi);
+    expect(shell.notifications).toEqual([]);
+  });
+
+  it('keeps one message notification: a newer one replaces the last, and a long text is cut', () => {
+    controller.alertMessage(hi);
+    controller.alertMessage({ from: 'Bob', text: 'x'.repeat(500) });
+    expect(shell.notifications.map((n) => n.closed)).toEqual([true, false]);
+    expect(shell.notifications[1]?.view.body).toBe(`${'x'.repeat(199)}…`);
+  });
+
+  it('counts unread messages in the badge and the tray tooltip', () => {
+    controller.reportStatus({ ...registered, missedCalls: 1, unreadMessages: 3 });
+    expect(shell.badge).toBe(4);
+    expect(shell.tray?.tooltip).toContain('3 unread messages');
+    controller.reportStatus({ ...registered, unreadMessages: 1 });
+    expect(shell.tray?.tooltip).toContain('1 unread message');
+    expect(shell.badge).toBe(1);
   });
 });
 

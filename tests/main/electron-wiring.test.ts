@@ -191,7 +191,7 @@ describe('IPC, tray and notifications', () => {
   });
 
   it('the tray shows the state and its menu works', () => {
-    send('status:report', { connection: 'registered', dnd: false, inCall: false, missedCalls: 2 });
+    send('status:report', { connection: 'registered', dnd: false, inCall: false, missedCalls: 2, unreadMessages: 0 });
     const tray = fake.FakeTray.all[0];
     expect(tray?.tooltip).toBe('LeanPhone: 2 missed calls');
     expect(fake.app.badge).toBe(2);

@@ -138,7 +138,7 @@ describe('IPC from the app window', () => {
 
   it('ignores a malformed status or alert, with a warning', () => {
     const bridge = createBridge(ipc.renderer(trusted));
-    bridge.reportStatus({ connection: 'registered', dnd: false, inCall: false, missedCalls: -1 });
+    bridge.reportStatus({ connection: 'registered', dnd: false, inCall: false, missedCalls: -1, unreadMessages: 0 });
     bridge.alertIncomingCall({ callId: 'short', from: 'Ada', video: false });
     bridge.alertIncomingCall({ callId: 'call-000000001', from: '<img src=x onerror=alert(1)>', video: false });
     expect(shell.badge).toBe(0);
@@ -147,9 +147,19 @@ describe('IPC from the app window', () => {
     expect(warnings[0]).toContain('status:report: invalid payload: missedCalls');
   });
 
+  it('passes a message alert through the preload, and refuses one from a bad name or too long a text', () => {
+    const bridge = createBridge(ipc.renderer(trusted));
+    bridge.alertMessage({ from: '<img src=x onerror=alert(1)>', text: 'hi' });
+    bridge.alertMessage({ from: 'Ada', text: 'x'.repeat(65_537) });
+    expect(shell.notifications).toEqual([]);
+    expect(warnings).toHaveLength(2);
+    bridge.alertMessage({ from: 'Ada', text: '<b>hi</b>' });
+    expect(shell.notifications.map((n) => [n.view.title, n.view.body])).toEqual([['Message from Ada', '<b>hi</b>']]);
+  });
+
   it('passes valid status and alerts on to the desktop', () => {
     const bridge = createBridge(ipc.renderer(trusted));
-    bridge.reportStatus({ connection: 'registered', dnd: false, inCall: false, missedCalls: 4 });
+    bridge.reportStatus({ connection: 'registered', dnd: false, inCall: false, missedCalls: 4, unreadMessages: 0 });
     bridge.alertIncomingCall({ callId: 'call-000000001', from: 'Ada Lovelace', video: true });
     expect(shell.badge).toBe(4);
     expect(shell.notifications[0]?.view.body).toBe('Ada Lovelace is calling');
@@ -183,6 +193,7 @@ describe('the preload bridge', () => {
       'updateSettings',
       'reportStatus',
       'alertIncomingCall',
+      'alertMessage',
       'clearIncomingCall',
       'onAlertAction',
       'onDndChange',

@@ -32,6 +32,12 @@ describe('settings store', () => {
     expect(await readdir(dir)).toEqual(['settings.json']);
   });
 
+  it('keeps a chosen ringtone and volume', async () => {
+    const store = await open();
+    await store.update({ ringtone: 'chime', ringtoneVolume: 30 });
+    expect((await open()).get()).toMatchObject({ ringtone: 'chime', ringtoneVolume: 30 });
+  });
+
   it('applies concurrent updates in order, keeping both', async () => {
     const store = await open();
     await Promise.all([store.update({ name: 'Ada' }), store.update({ passcode: 'secret' })]);
@@ -43,6 +49,9 @@ describe('settings store', () => {
     [{ name: '<b>x</b>' }, "name: name may hold only letters, digits, spaces and . _ - '"],
     [{ hosting: { enabled: true, port: 70000 } }, 'hosting.port'],
     [{ startAtLogin: 'yes' }, 'startAtLogin'],
+    [{ ringtone: 'siren' }, 'ringtone'],
+    [{ ringtoneVolume: 101 }, 'ringtoneVolume'],
+    [{ ringtoneVolume: 2.5 }, 'ringtoneVolume'],
     [{ evil: true }, 'evil'],
     [{ iceServers: [{ urls: 'javascript:alert(1)' }] }, 'ICE server urls must start with'],
     ['not an object', 'Invalid settings'],

@@ -29,7 +29,7 @@ describe('notification policy', () => {
   });
 
   it('badge is the missed-call count', () => {
-    expect(badgeCount({ connection: 'registered', dnd: true, inCall: false, missedCalls: 3 })).toBe(3);
+    expect(badgeCount({ connection: 'registered', dnd: true, inCall: false, missedCalls: 3, unreadMessages: 0 })).toBe(3);
   });
 });
 

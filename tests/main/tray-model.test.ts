@@ -3,7 +3,7 @@ import type { HostingState, PhoneStatus } from '../../common/bridge.js';
 import { INITIAL_STATUS, trayIcon, trayView } from '../../main/tray-model.js';
 import { HOSTING_ON_EXAMPLE } from './hosting-fixture.js';
 
-const registered: PhoneStatus = { connection: 'registered', dnd: false, inCall: false, missedCalls: 0 };
+const registered: PhoneStatus = { connection: 'registered', dnd: false, inCall: false, missedCalls: 0, unreadMessages: 0 };
 const off: HostingState = { running: false, error: null };
 const hostingOn: HostingState = { ...HOSTING_ON_EXAMPLE, port: 8080, addresses: ['192.168.1.5', '10.0.0.2'], url: 'wss://127.0.0.1:8080/signal' };
 

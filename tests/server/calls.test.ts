@@ -59,6 +59,26 @@ describe('calls', () => {
     expect(bob.unread((f) => f.method === 'INVITE')).toEqual([]);
   });
 
+  it('tells a callee in dnd or with a full phone of the call it was spared (NOTIFY refused), at the new-call rate', async () => {
+    const { server, ada, bob } = await pair({ maxCallsPerPhone: 1 });
+    await bob.request({ method: 'PUBLISH', body: { state: 'dnd' } });
+    expect(await ada.request(invite(newCallId(), 'Bob'))).toMatchObject({ status: 480 });
+    const refusedNotice = () => bob.next((f) => f.method === 'NOTIFY' && f.body.event === 'refused');
+    const told = await refusedNotice();
+    expect(told).toEqual({ method: 'NOTIFY', cseq: told.cseq, body: { event: 'refused', caller: 'Ada', why: 'dnd', video: true } });
+    await bob.request({ method: 'PUBLISH', body: { state: 'online' } });
+
+    const cy = await harness.register(server.url, 'Cy');
+    await connectCall(ada, bob);
+    expect(await cy.request(invite(newCallId(), 'Bob', { body: { ...offer, media: { audio: true, video: false } } }))).toMatchObject({ status: 486 });
+    expect((await refusedNotice()).body).toEqual({ event: 'refused', caller: 'Cy', why: 'busy', video: false });
+
+    // A caller who keeps trying fills nobody's history: past the burst of new calls, no more notices.
+    for (let i = 0; i < 6; i += 1) expect(await cy.request(invite(newCallId(), 'Bob'))).toMatchObject({ status: 486 });
+    await bob.request({ method: 'PUBLISH', body: { state: 'online' } }); // answered after every notice
+    expect(bob.received.filter((f) => f.method === 'NOTIFY' && f.body.event === 'refused' && f.body.caller === 'Cy')).toHaveLength(5);
+  });
+
   it('ends the dialog on a decline (603) and relays it to the caller', async () => {
     const { ada, bob } = await pair();
     const { callId } = await ring(ada, bob);

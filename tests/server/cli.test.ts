@@ -57,6 +57,29 @@ describe('serve options', () => {
     });
   });
 
+  it('reads --redis and --node-id, and refuses a Redis URL that is not one or a node id with odd characters', () => {
+    const command = parseCli(['--redis', 'redis://127.0.0.1:6379', '--node-id', 'site-a.1']);
+    expect(command).toMatchObject({ kind: 'serve', options: { redis: 'redis://127.0.0.1:6379', nodeId: 'site-a.1' } });
+    expect(parseCli(['--redis', 'http://x'])).toEqual({ kind: 'error', message: '--redis must look like redis://host:6379, not "http://x"' });
+    expect(parseCli(['--redis', 'redis://h:1', '--node-id', 'a b'])).toEqual({
+      kind: 'error',
+      message: '--node-id must be 1 to 64 letters, digits, ".", "_" or "-", not "a b"',
+    });
+    expect(parseCli(['--node-id', 'a'])).toEqual({ kind: 'error', message: '--node-id goes with --redis' });
+  });
+
+  it('reads --public-url, the address a cluster node gives phones, and refuses one that is no ws:// or wss:// address', () => {
+    expect(parseCli(['--redis', 'redis://h:1', '--public-url', 'wss://a.example:8443/signal'])).toMatchObject({
+      kind: 'serve',
+      options: { publicUrl: 'wss://a.example:8443/signal' },
+    });
+    expect(parseCli(['--redis', 'redis://h:1', '--public-url', 'http://a'])).toEqual({
+      kind: 'error',
+      message: '--public-url must look like wss://host:port/signal, not "http://a"',
+    });
+    expect(parseCli(['--public-url', 'ws://a:1/signal'])).toEqual({ kind: 'error', message: '--public-url goes with --redis' });
+  });
+
   it('takes the passcode from LEANPHONE_PASSCODE so it stays out of the process list', () => {
     expect(parseCli([], { LEANPHONE_PASSCODE: 'pw' })).toMatchObject({ options: { passcode: 'pw' } });
   });

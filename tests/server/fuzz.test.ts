@@ -198,7 +198,8 @@ describe('fuzz: hostile clients beside an honest call', () => {
    * What the protocol promises a phone, read from everything it received: every message of the
    * other phone exactly once and in order; inside the call only that phone's messages and the
    * server's 100; from anyone else only messages in a dialog that they opened with an INVITE to this
-   * phone (which it answered 486); from the server only presence and answers to its own requests.
+   * phone (which it answered 486); from the server only presence, notices of calls it refused for
+   * this phone (busy), and answers to its own requests.
    */
   function expectPromisesKept(phone: Phone, peer: Phone, callEnd: (frame: Frame) => boolean): void {
     const received = phone.client.received;
@@ -213,7 +214,8 @@ describe('fuzz: hostile clients beside an honest call', () => {
         const presence = frame.method === 'NOTIFY' && frame.status === undefined && frame.body?.event === 'presence';
         const ownAnswer = frame.status === 200 && (frame.method === 'REGISTER' || frame.method === 'PUBLISH');
         const trying = frame.status === 100 && frame.method === 'INVITE' && frame.callId === CALL_ID && phone.name === 'Ada';
-        expect(presence || ownAnswer || trying, what).toBe(true);
+        const refused = frame.method === 'NOTIFY' && frame.status === undefined && frame.body?.event === 'refused' && frame.body.caller !== peer.name;
+        expect(presence || ownAnswer || trying || refused, what).toBe(true);
         return;
       }
       expect(frame.callId === CALL_ID && index <= end, `${what}: inside the call`).toBe(false);

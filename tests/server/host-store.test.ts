@@ -17,7 +17,8 @@ import {
   type VoicemailFormat,
   type VoicemailId,
 } from '../../signal-server/store/host-store.js';
-import { inspectDatabase, MIGRATIONS } from '../../signal-server/store/sqlite-file.js';
+import { ownerHash } from '../../signal-server/owner-key.js';
+import { closeDatabase, inspectDatabase, MIGRATIONS, openDatabase } from '../../signal-server/store/sqlite-file.js';
 import { openSqliteStore } from '../../signal-server/store/sqlite-store.js';
 import { STORM_RECIPIENTS } from './store-storm.js';
 
@@ -67,16 +68,28 @@ describe('directory', () => {
   it('keeps everyone who registered with first and last seen, under the name as last written', async () => {
     const store = await storeWith([]);
     clock = 5_000;
-    expect(await store.sawUser(bob)).toEqual({ kind: 'stored', value: { user: bob, firstSeen: 5_000, lastSeen: 5_000 } });
+    expect(await store.sawUser(bob)).toEqual({ kind: 'stored', value: { user: bob, firstSeen: 5_000, lastSeen: 5_000, owner: null } });
     await store.sawUser(alice);
     clock = 9_000;
     const bobInCapitals = userRef('BOB');
     expect(bobInCapitals.key).toBe(bob.key);
     await store.sawUser(bobInCapitals);
     expect(await store.directory()).toEqual([
-      { user: alice, firstSeen: 5_000, lastSeen: 5_000 },
-      { user: { key: bob.key, name: 'BOB' }, firstSeen: 5_000, lastSeen: 9_000 },
+      { user: alice, firstSeen: 5_000, lastSeen: 5_000, owner: null },
+      { user: { key: bob.key, name: 'BOB' }, firstSeen: 5_000, lastSeen: 9_000, owner: null },
     ]);
+  });
+
+  it('keeps the first owner hash a name is seen with, and never replaces it', async () => {
+    const store = await storeWith([bob]);
+    const first = ownerHash('first-key-0123456789abcdefghijklmnopqrstuv');
+    expect(await store.sawUser(alice, first)).toMatchObject({ kind: 'stored', value: { owner: first } });
+    expect(await store.sawUser(bob, first)).toMatchObject({ kind: 'stored', value: { owner: first } });
+    expect(await store.sawUser(alice, ownerHash('other-key-0123456789abcdefghijklmnopqrstuv'))).toMatchObject({ value: { owner: first } });
+    expect(await store.sawUser(alice)).toMatchObject({ value: { owner: first } });
+    expect((await store.directory()).map((entry) => entry.owner)).toEqual([first, first]);
+    await store.forget(alice.key);
+    expect(await store.sawUser(alice)).toMatchObject({ value: { owner: null } });
   });
 
   it('refuses a new name past maxDirectoryUsers, and still stamps those it knows', async () => {
@@ -369,7 +382,11 @@ describe('the database file', () => {
     await send(store, alice, alice, 'a note to self');
     await store.close();
     const created = inspectDatabase(dir);
-    expect(created).toEqual({ schemaVersion: MIGRATIONS.length, migrations: [{ version: 1, appliedAt: 42_000 }], integrity: 'ok' });
+    expect(created).toEqual({
+      schemaVersion: MIGRATIONS.length,
+      migrations: MIGRATIONS.map((_, index) => ({ version: index + 1, appliedAt: 42_000 })),
+      integrity: 'ok',
+    });
 
     clock = 99_000;
     store = await openStore(dir);
@@ -389,13 +406,35 @@ describe('the database file', () => {
     store = await openStore(dir, {}, upgraded);
     expect(texts(await store.pendingFor(alice.key))).toEqual(['kept across the upgrade']);
     await store.close();
-    expect(inspectDatabase(dir, upgraded)).toMatchObject({ schemaVersion: 2, integrity: 'ok' });
+    expect(inspectDatabase(dir, upgraded)).toMatchObject({ schemaVersion: upgraded.length, integrity: 'ok' });
 
     const refusal = openSqliteStore({ dir });
     await expect(refusal).rejects.toThrow(StoreError);
     await expect(refusal).rejects.toMatchObject({ code: 'newer-schema' });
     // Refusing left the folder free and the database as it was.
-    expect(inspectDatabase(dir, upgraded)).toMatchObject({ schemaVersion: 2, integrity: 'ok' });
+    expect(inspectDatabase(dir, upgraded)).toMatchObject({ schemaVersion: upgraded.length, integrity: 'ok' });
+  });
+
+  it('migrates a version 1 database to owner hashes: its names unclaimed until a key claims them', async () => {
+    const dir = await freshDir();
+    // A database as the first release left it: today's store cannot write that schema, so by hand.
+    const old = openDatabase(dir, () => 1_000, MIGRATIONS.slice(0, 1));
+    old.run('INSERT INTO users (key, name, first_seen, last_seen) VALUES (?, ?, 1000, 2000)', [alice.key, alice.name]);
+    old.run("INSERT INTO messages (id, from_key, to_key, text, sent_at) VALUES ('m-0000001', ?, ?, 'from before owners', 1500)", [alice.key, alice.key]);
+    closeDatabase(old, dir);
+
+    clock = 77_000;
+    const store = await openStore(dir);
+    expect(await store.directory()).toEqual([{ user: alice, firstSeen: 1_000, lastSeen: 2_000, owner: null }]);
+    expect(texts(await store.pendingFor(alice.key))).toEqual(['from before owners']);
+    const owner = ownerHash('alice-key-0123456789abcdefghijklmnopqrstu');
+    expect(await store.sawUser(alice, owner)).toMatchObject({ value: { owner } });
+    await store.close();
+    expect(inspectDatabase(dir)).toEqual({
+      schemaVersion: 2,
+      migrations: [{ version: 1, appliedAt: 1_000 }, { version: 2, appliedAt: 77_000 }],
+      integrity: 'ok',
+    });
   });
 
   it('belongs to one store at a time: a second open is refused while the first works on', async () => {

@@ -41,6 +41,15 @@ describe('directory', () => {
     expect(await back.request({ method: 'REGISTER', body: { name: 'ALICE' } })).toMatchObject({ status: 200, body: { name: 'ALICE' } });
   });
 
+  it('tells a registering phone the longest message it keeps, and says nothing of it without a data folder', async () => {
+    const keeping = await harness.start({ dataDir: await dataDir(), storeLimits: { maxMessageBytes: 321 } });
+    const ada = await harness.connect(keeping.url);
+    expect(await ada.request({ method: 'REGISTER', body: { name: 'Ada' } })).toMatchObject({ status: 200, body: { maxMessageBytes: 321 } });
+    const plain = await harness.start();
+    const bob = await harness.connect(plain.url);
+    expect((await bob.request({ method: 'REGISTER', body: { name: 'Bob' } })).body).not.toHaveProperty('maxMessageBytes');
+  });
+
   it('keeps no directory without a data folder: offline means gone, MESSAGE gets 501', async () => {
     const server = await harness.start();
     const ada = await harness.register(server.url, 'Ada');

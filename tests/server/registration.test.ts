@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { useServer } from './harness.js';
+import { invite, newCallId, useServer } from './harness.js';
 
 describe('registration', () => {
   const harness = useServer();
@@ -86,6 +86,24 @@ describe('registration', () => {
 
 describe('presence', () => {
   const harness = useServer();
+
+  it('shows a phone that says it is in a call (after a restart the server knows none) busy until it stops saying so; dnd still refuses calls', async () => {
+    const server = await harness.start();
+    const ada = await harness.register(server.url, 'Ada');
+    const bob = await harness.register(server.url, 'Bob');
+    expect(await ada.nextPresence('Ada')).toEqual([{ name: 'Bob', state: 'online' }]);
+
+    expect(await bob.request({ method: 'PUBLISH', body: { state: 'online', inCall: true } })).toMatchObject({ status: 200 });
+    expect(await ada.nextPresence('Ada')).toEqual([{ name: 'Bob', state: 'busy' }]);
+    const cy = await harness.register(server.url, 'Cy');
+    expect(cy.received[0]!.body.users).toContainEqual({ name: 'Bob', state: 'busy' });
+    expect(await ada.nextPresence('Ada')).toEqual([{ name: 'Cy', state: 'online' }]);
+
+    await bob.request({ method: 'PUBLISH', body: { state: 'dnd', inCall: true } });
+    expect(await ada.request(invite(newCallId(), 'Bob'))).toMatchObject({ status: 480 });
+    await bob.request({ method: 'PUBLISH', body: { state: 'online' } });
+    expect(await ada.nextPresence('Ada')).toEqual([{ name: 'Bob', state: 'online' }]);
+  });
 
   it('pushes changes only: a newcomer, dnd, busy during a call, online after, offline on leaving', async () => {
     const server = await harness.start();

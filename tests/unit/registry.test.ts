@@ -21,12 +21,12 @@ describe('LocalRegistry', () => {
   it('tells of each visible presence change once: busy hides dnd, and the published state returns after', () => {
     const { users, changes } = registry();
     users.add('Ada', nameKeys('Ada'));
-    users.publish('ada', 'dnd');
+    users.publish('ada', 'dnd', false);
     users.setBusy('ada', true);
-    users.publish('ada', 'online'); // hidden by busy
+    users.publish('ada', 'online', false); // hidden by busy
     users.setBusy('ada', false);
-    users.publish('ada', 'online'); // no change
-    users.remove('ada');
+    users.publish('ada', 'online', false); // no change
+    users.remove('ada', 'Peer left');
     users.setBusy('ada', true); // gone: nothing
     expect(changes).toEqual(['Ada:online', 'Ada:dnd', 'Ada:busy', 'Ada:online', 'Ada:offline']);
   });

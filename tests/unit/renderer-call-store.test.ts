@@ -11,7 +11,7 @@ import type { MediaPeer, Network } from '../../renderer/src/rtc/media-session.js
 import type { LocalTracks, PeerCallbacks } from '../../renderer/src/rtc/peer.js';
 import type { LocalIntent } from '../../renderer/src/rtc/sdp.js';
 import type { Tone } from '../../renderer/src/sip/types.js';
-import { CallStore } from '../../renderer/src/stores/call.svelte.js';
+import { CallStore, NOTICE_MS } from '../../renderer/src/stores/call.svelte.js';
 
 const ANSWER: SessionDescription = { type: 'answer', sdp: 'v=0 far answer' };
 const OFFER: SessionDescription = { type: 'offer', sdp: 'v=0 far offer' };
@@ -86,6 +86,10 @@ class FakePeer implements MediaPeer {
   close(): void {
     this.closed = true;
   }
+  /** The far end closed its peer connection (DTLS close_notify). */
+  farEndClosed(): void {
+    this.callbacks.onFarEndClosed();
+  }
   /** The ICE/DTLS path changes state. */
   path(state: RTCPeerConnectionState): void {
     this.connectionState = state;
@@ -98,7 +102,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i += 1) await Promise.resolve();
 }
 
-function setup(options: { camera?: () => Acquired } = {}) {
+function setup(options: { camera?: () => Acquired; connected?: () => boolean } = {}) {
   const sent: Message[] = [];
   const tones: Tone[] = [];
   const alerts: string[] = [];
@@ -106,8 +110,11 @@ function setup(options: { camera?: () => Acquired } = {}) {
   const peers: FakePeer[] = [];
   const mics: FakeTrack[] = [];
   const cameras: FakeTrack[] = [];
+  const idle: number[] = [];
   const store = new CallStore({
     send: (message) => sent.push(message),
+    connected: options.connected ?? (() => true),
+    idle: () => idle.push(sent.length),
     alerts: {
       alertIncomingCall: (alert) => alerts.push(`alert ${alert.from}`),
       clearIncomingCall: (callId) => alerts.push(`clear ${callId}`),
@@ -138,7 +145,7 @@ function setup(options: { camera?: () => Acquired } = {}) {
   });
   const requests = (method: string) => sent.filter((m): m is Request & { callId: string } => !('status' in m) && m.method === method);
   const responses = (status: number) => sent.filter((m): m is Response => 'status' in m && m.status === status);
-  return { store, sent, tones, alerts, history, peers, mics, cameras, requests, responses };
+  return { store, sent, tones, alerts, history, peers, mics, cameras, requests, responses, idle };
 }
 
 const invite = (callId: string, from: string, video = false): Message =>
@@ -194,9 +201,84 @@ describe('one call', () => {
     expect(phone.requests('BYE')).toEqual([{ method: 'BYE', cseq: 2, callId, body: { reason: 'Hang up' } }]);
     expect(phone.peers[0]!.closed).toBe(true);
     expect(phone.mics[0]!.readyState).toBe('ended');
-    expect(phone.history).toEqual([{ id: callId, peer: 'Ada', kind: 'outgoing', video: false, at: 1_000_000, seconds: 5 }]);
+    expect(phone.history).toEqual([{ id: callId, peer: 'Ada', direction: 'outgoing', outcome: 'answered', endedBy: 'me', video: false, at: 1_000_000, seconds: 5 }]);
     expect(phone.store.calls).toEqual([]);
     expect(phone.store.statusText).toBe('Call ended');
+  });
+
+  it('the end message fades after a few seconds, and a new call clears it at once', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.hangup('ada-call');
+    expect(phone.store.statusText).toBe('Call ended');
+    await vi.advanceTimersByTimeAsync(NOTICE_MS - 1);
+    expect(phone.store.statusText).toBe('Call ended');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(phone.store.statusText).toBe('');
+
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.decline('cy-call');
+    expect(phone.store.statusText).toBe('Call declined');
+    phone.store.dial('Ada', false);
+    expect(phone.store.statusText).toBe('Calling Ada…');
+  });
+
+  it('calling while the server cannot be reached is refused at once, saying so; nothing is sent later', async () => {
+    let connected = false;
+    const phone = setup({ connected: () => connected });
+    expect(phone.store.canDial('Ada')).toBe(false);
+    phone.store.dial('Ada', false);
+    await settle();
+    expect(phone.store.statusText).toBe('Not connected to the server');
+    expect(phone.sent).toEqual([]);
+    expect(phone.peers).toEqual([]);
+    connected = true;
+    expect(phone.store.canDial('Ada')).toBe(true);
+    phone.store.dial('Ada', false);
+    await settle();
+    expect(phone.requests('INVITE')).toHaveLength(1);
+  });
+
+  it.each([
+    ['the far end hangs up', 'answered', 'peer', { method: 'BYE', cseq: 2, body: { reason: 'Hang up' } }],
+    ['the far end declines', 'declined', null, { status: 603, reason: 'Decline', method: 'INVITE', cseq: 1 }],
+    ['the far end is busy', 'busy', null, { status: 486, reason: 'Busy Here', method: 'INVITE', cseq: 1 }],
+    ['the far end is unavailable', 'unavailable', null, { status: 480, reason: 'Temporarily Unavailable', method: 'INVITE', cseq: 1 }],
+    ['nobody is there by that name', 'unavailable', null, { status: 404, reason: 'Not Found', method: 'INVITE', cseq: 1 }],
+    ['nobody answers', 'noAnswer', null, { status: 408, reason: 'Request Timeout', method: 'INVITE', cseq: 1 }],
+    ['the server fails', 'failed', null, { status: 500, reason: 'Server Error', method: 'INVITE', cseq: 1 }],
+  ] as const)('an outgoing call where %s is recorded %s', async (_what, outcome, endedBy, last) => {
+    const phone = setup();
+    phone.store.dial('Ada', false);
+    await settle();
+    const callId = phone.requests('INVITE')[0]!.callId;
+    if (outcome === 'answered') phone.store.receive(ok(callId, 1, 'Ada'));
+    phone.store.receive({ ...last, callId, from: 'Ada' } as Message);
+    expect(phone.history).toMatchObject([{ id: callId, peer: 'Ada', direction: 'outgoing', outcome, endedBy }]);
+  });
+
+  it('an incoming call declined here, and an outgoing one cancelled, say so', async () => {
+    const phone = setup();
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.decline('cy-call');
+    phone.store.dial('Ada', false);
+    await settle();
+    phone.store.cancel(phone.requests('INVITE')[0]!.callId);
+    phone.store.receive({ status: 487, reason: 'Request Terminated', method: 'INVITE', cseq: 1, callId: phone.requests('INVITE')[0]!.callId, from: 'Ada' });
+    expect(phone.history.map((entry) => [entry.peer, entry.direction, entry.outcome])).toEqual([
+      ['Cy', 'incoming', 'declined'],
+      ['Ada', 'outgoing', 'cancelled'],
+    ]);
+  });
+
+  it('tells when the last call is over, once', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.decline('cy-call');
+    expect(phone.idle).toEqual([]);
+    phone.store.hangup('ada-call');
+    expect(phone.idle).toHaveLength(1);
   });
 
   it('an incoming call rings and alerts; remote candidates that came first reach its peer', async () => {
@@ -274,7 +356,7 @@ describe('call waiting', () => {
     expect(cy!.closed).toBe(true);
     expect(ada!.closed).toBe(false);
     expect(phone.mics[0]!.readyState).toBe('live');
-    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', kind: 'incoming' }]);
+    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', direction: 'incoming', outcome: 'answered', endedBy: 'me' }]);
     expect(phone.store.onHold).toEqual([]);
     expect(phone.store.statusText).toBe('In call with Ada');
   });
@@ -285,7 +367,7 @@ describe('call waiting', () => {
     phone.store.receive(invite('cy-call', 'Cy'));
     phone.store.receive({ method: 'CANCEL', cseq: 1, callId: 'cy-call', from: 'Cy' } as Request);
     expect(phone.tones.slice(-2)).toEqual(['waiting', null]);
-    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', kind: 'missed' }]);
+    expect(phone.history).toMatchObject([{ id: 'cy-call', peer: 'Cy', direction: 'incoming', outcome: 'missed' }]);
     expect(phone.store.calls.map((call) => call.peer)).toEqual(['Ada']);
   });
 });
@@ -330,6 +412,18 @@ describe('media recovery', () => {
     phone.store.connectionChanged(false);
     phone.store.connectionChanged(true, false);
     phone.peers[0]!.path('disconnected');
+    expect(phone.requests('BYE')).toMatchObject([{ callId: 'ada-call', body: { reason: 'Media ended' } }]);
+    expect(phone.store.statusText).toBe('Call ended');
+  });
+
+  it('after the server restarted, a far end that closes its connection has hung up: the call ends at once', async () => {
+    const phone = setup();
+    await inCallWithAda(phone);
+    phone.peers[0]!.farEndClosed();
+    expect(phone.requests('BYE'), 'a server that knows the call brings the BYE').toEqual([]);
+    phone.store.connectionChanged(false);
+    phone.store.connectionChanged(true, false);
+    phone.peers[0]!.farEndClosed();
     expect(phone.requests('BYE')).toMatchObject([{ callId: 'ada-call', body: { reason: 'Media ended' } }]);
     expect(phone.store.statusText).toBe('Call ended');
   });
@@ -414,9 +508,9 @@ describe('conference', () => {
     phone.store.hangup('ada-call');
     expect(phone.requests('BYE').map((bye) => bye.callId)).toEqual(['ada-call', toCy, 'dee-call']);
     expect(phone.peers.every((peer) => peer.closed)).toBe(true);
-    expect(phone.history.map((entry) => [entry.peer, entry.kind])).toEqual([
-      ['Ada', 'incoming'],
-      ['Cy', 'outgoing'],
+    expect(phone.history.map((entry) => [entry.peer, entry.direction, entry.outcome])).toEqual([
+      ['Ada', 'incoming', 'answered'],
+      ['Cy', 'outgoing', 'answered'],
     ]);
   });
 

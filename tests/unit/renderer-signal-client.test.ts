@@ -31,7 +31,7 @@ async function start(options: SignalServerOptions = {}): Promise<RunningSignalSe
 }
 
 /** A client whose events are recorded and can be awaited. */
-function phone(server: string, name: string, passcode = '') {
+function phone(server: string, name: string, passcode = '', resume?: string) {
   const sockets: WebSocket[] = [];
   const states: ConnectionState[] = [];
   const registrations: { body: RegisteredBody; resumed: boolean }[] = [];
@@ -44,6 +44,7 @@ function phone(server: string, name: string, passcode = '') {
     server,
     name,
     passcode,
+    ...(resume === undefined ? {} : { resume }),
     random: () => 0,
     log: (level, text) => void (level === 'warn' && warnings.push(text)),
     createSocket: (url, protocol) => {
@@ -184,6 +185,27 @@ describe('SignalClient', () => {
     await ada.until(() => ada.registrations.length === 3);
     expect(ada.registrations[2]).toMatchObject({ resumed: true, body: { name: 'Ada' } });
     expect(ada.refusals).toEqual([]);
+  });
+
+  it('a new page starts with the token its tab kept: it takes its registration back; a used token falls back to the name', async () => {
+    const server = await start();
+    const first = phone(server.url, 'Ada');
+    first.client.start();
+    await first.until(() => first.registrations.length === 1);
+    first.sockets[0]?.terminate(); // the page went away without a close (its grace period runs)
+    first.client.stop();
+    const token = first.registrations[0]!.body.resume;
+
+    const reloaded = phone(server.url, 'Ada', '', token);
+    reloaded.client.start();
+    await reloaded.until(() => reloaded.registrations.length === 1);
+    expect(reloaded.registrations[0]).toMatchObject({ resumed: true, body: { name: 'Ada' } });
+
+    reloaded.client.stop(); // signed out: the name is free
+    const stale = phone(server.url, 'Ada', '', token);
+    stale.client.start();
+    await stale.until(() => stale.registrations.length === 1 || stale.refusals.length === 1);
+    expect(stale.registrations[0]).toMatchObject({ resumed: false, body: { name: 'Ada' } });
   });
 
   it('after a server restart it registers afresh under the same name', async () => {

@@ -13,6 +13,7 @@ describe('checkIncoming', () => {
     for (const frame of [
       { method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'Ada', resume: 'r', resumed: false, users: [{ name: 'Bob', state: 'busy' }], iceServers: [] } },
       { method: 'NOTIFY', cseq: 3, body: { event: 'presence', users: [{ name: 'Bob', state: 'offline' }] } },
+      { method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'Ada', resume: 'r', resumed: true, users: [], iceServers: [], nodes: ['wss://b.example/signal'] } },
       { method: 'INVITE', cseq: 1, callId: CALL, from: 'Bob', body: { sdp: { type: 'offer', sdp: 'v=0' }, media: { audio: true, video: false } } },
       { status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'answer', sdp: 'v=0' } } },
       { method: 'INFO', cseq: 2, callId: CALL, body: { candidate: null } },
@@ -42,6 +43,7 @@ describe('checkIncoming', () => {
     ['an INVITE without media', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' } } }), 'body.media is malformed'],
     ['an INVITE carrying an answer', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'answer', sdp: 'v' }, media: { audio: true, video: true } } }), 'body.sdp must be an offer'],
     ['a REGISTER 200 without users', JSON.stringify({ method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'A', resume: 'r', resumed: false, iceServers: [] } }), 'users must be a list'],
+    ['a REGISTER 200 whose nodes are no addresses', JSON.stringify({ method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'A', resume: 'r', resumed: false, users: [], iceServers: [], nodes: ['http://x', 3] } }), 'nodes must be ws:// or wss:// addresses'],
     ['a REGISTER 200 without resumed', JSON.stringify({ method: 'REGISTER', cseq: 1, status: 200, reason: 'OK', body: { name: 'A', resume: 'r', users: [], iceServers: [] } }), 'REGISTER 200 body is malformed'],
     ['a NOTIFY with a bad state', JSON.stringify({ method: 'NOTIFY', cseq: 1, body: { event: 'presence', users: [{ name: 'A', state: 'away' }] } }), 'users holds a bad entry'],
     ['a 200 to INVITE with an offer', JSON.stringify({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' } } }), 'body.sdp must be an answer'],

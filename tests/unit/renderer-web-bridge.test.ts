@@ -44,6 +44,17 @@ describe('web bridge settings', () => {
     });
   });
 
+  it('keeps a chosen ringtone and volume, and ignores unknown ones', async () => {
+    const storage = memory();
+    const bridge = createWebBridge(storage);
+    expect(await bridge.updateSettings({ ringtone: 'pulse', ringtoneVolume: 0 })).toMatchObject({ ringtone: 'pulse', ringtoneVolume: 0 });
+    expect(await createWebBridge(storage).getSettings()).toMatchObject({ ringtone: 'pulse', ringtoneVolume: 0 });
+    for (const bad of [{ ringtone: 'siren' }, { ringtone: 3 }, { ringtoneVolume: 101 }, { ringtoneVolume: -1 }, { ringtoneVolume: '50' }, { ringtoneVolume: 0.5 }]) {
+      storage.setItem(SETTINGS_KEY, JSON.stringify(bad));
+      expect(readSettings(storage), JSON.stringify(bad)).toMatchObject({ ringtone: 'classic', ringtoneVolume: 80 });
+    }
+  });
+
   it('hosting needs the desktop app', async () => {
     expect(await createWebBridge(memory()).setHosting(true)).toEqual({ running: false, error: 'Hosting needs the LeanPhone desktop app' });
   });

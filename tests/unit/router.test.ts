@@ -10,6 +10,7 @@ function connection() {
     remote: '127.0.0.1',
     flood: new FloodGuard(DEFAULT_FLOOD_LIMITS, 0),
     user: null,
+    claiming: false,
     registerTimer: null,
   };
   return { conn, sent, closes };

@@ -6,27 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConferenceBody, Message, Request, Response } from '../../common/protocol.js';
-import { idlePhone, step, type PhoneEffect, type PhoneInput, type PhoneState } from '../../renderer/src/sip/coordinator.js';
+import { idlePhone, type PhoneEffect, type PhoneInput, type PhoneState } from '../../renderer/src/sip/coordinator.js';
+import { ANSWER, media, msg, OFFER, runPhone, type Run } from './phone-steps.js';
 import { conferenceText } from '../../renderer/src/sip/conference.js';
 
 const ctx = { random: () => 0.5, newCallId: () => 'new-call' };
-const OFFER = { type: 'offer' as const, sdp: 'v=0 offer' };
-const ANSWER = { type: 'answer' as const, sdp: 'v=0 answer' };
-const media = { audio: true, video: true };
-
-interface Run {
-  phone: PhoneState;
-  effects: PhoneEffect[];
-}
-function run(phone: PhoneState, ...inputs: PhoneInput[]): Run {
-  let result: Run = { phone, effects: [] };
-  for (const input of inputs) {
-    const next = step(result.phone, input, ctx);
-    result = { phone: next.phone, effects: [...result.effects, ...next.effects] };
-  }
-  return result;
-}
-const msg = (message: Message): PhoneInput => ({ type: 'message', message });
+const run = (phone: PhoneState, ...inputs: PhoneInput[]): Run => runPhone(ctx, phone, inputs, 'all');
 const invite = (callId: string, from: string, conference?: { id: string; members: string[] }): PhoneInput =>
   msg({ method: 'INVITE', cseq: 1, callId, from, to: 'Me', body: { sdp: OFFER, media, ...(conference ? { conference } : {}) } } as Request);
 const res = (callId: string, status: number, method: string, cseq: number, extra: Partial<Response> = {}): PhoneInput =>

@@ -5,23 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Message, Request, Response } from '../../common/protocol.js';
-import { activeCall, idlePhone, step, waitingCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../../renderer/src/sip/coordinator.js';
+import { activeCall, idlePhone, waitingCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../../renderer/src/sip/coordinator.js';
+import { ANSWER, media, msg, OFFER, runPhone, type Run } from './phone-steps.js';
 
 const ctx = { random: () => 0.5, newCallId: () => 'new-call' };
-const OFFER = { type: 'offer' as const, sdp: 'v=0 offer' };
-const ANSWER = { type: 'answer' as const, sdp: 'v=0 answer' };
-const media = { audio: true, video: true };
-
-interface Run {
-  phone: PhoneState;
-  effects: PhoneEffect[];
-}
-function run(phone: PhoneState, ...inputs: PhoneInput[]): Run {
-  let result: Run = { phone, effects: [] };
-  for (const input of inputs) result = step(result.phone, input, ctx);
-  return result;
-}
-const msg = (message: Message): PhoneInput => ({ type: 'message', message });
+const run = (phone: PhoneState, ...inputs: PhoneInput[]): Run => runPhone(ctx, phone, inputs, 'last');
 const invite = (callId: string, from: string, cseq = 1): PhoneInput =>
   msg({ method: 'INVITE', cseq, callId, from, to: 'Me', body: { sdp: OFFER, media } } as Request);
 const res = (callId: string, status: number, method: string, cseq: number, extra: Partial<Response> = {}): PhoneInput =>

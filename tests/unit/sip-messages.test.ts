@@ -28,7 +28,7 @@ describe('outcomeText', () => {
     [{ kind: 'rejected', status: 486, reason: 'Busy Here' }, 'Ada is busy'],
     [{ kind: 'rejected', status: 603, reason: 'Decline' }, 'Ada declined the call'],
     [{ kind: 'rejected', status: 480, reason: 'Temporarily Unavailable' }, 'Ada is unavailable'],
-    [{ kind: 'rejected', status: 404, reason: 'Not Found' }, 'No such user'],
+    [{ kind: 'rejected', status: 404, reason: 'Not Found' }, 'Ada is offline'],
     [{ kind: 'rejected', status: 408, reason: 'Request Timeout' }, 'No answer'],
     [{ kind: 'rejected', status: 400 }, 'Call failed: the server refused the call'],
     [{ kind: 'rejected', status: 503 }, 'Call failed: the server is busy'],

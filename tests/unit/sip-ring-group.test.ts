@@ -131,7 +131,8 @@ describe('the phone and its history', () => {
 
   it('records a call answered elsewhere as such, never as missed, whether or not this phone had answered too', () => {
     const storage = new Map<string, string>();
-    const history = new CallHistory({ getItem: (key) => storage.get(key) ?? null, setItem: (key, value) => storage.set(key, value) });
+    const kept = { getItem: (key: string) => storage.get(key) ?? null, setItem: (key: string, value: string) => void storage.set(key, value), removeItem: () => undefined };
+    const history = new CallHistory(kept, 'Bob');
     const alerts = { alertIncomingCall: () => undefined, clearIncomingCall: () => undefined };
     const recorder = new CallRecorder(alerts, history, () => 1000);
     recorder.incoming('rung', 'Ada', true);
@@ -141,14 +142,14 @@ describe('the phone and its history', () => {
     recorder.ended('crossed', 'Ada', false, { kind: 'answeredElsewhere' });
     recorder.incoming('missed', 'Cy', false);
     recorder.ended('missed', 'Cy', false, { kind: 'missed' });
-    expect(history.entries.map((entry) => [entry.id, entry.kind])).toEqual([
+    expect(history.entries.map((entry) => [entry.id, entry.outcome])).toEqual([
       ['missed', 'missed'],
-      ['crossed', 'elsewhere'],
-      ['rung', 'elsewhere'],
+      ['crossed', 'answeredElsewhere'],
+      ['rung', 'answeredElsewhere'],
     ]);
     expect(history.unseenMissed).toBe(1);
     // Kept across restarts.
-    expect(new CallHistory({ getItem: (key) => storage.get(key) ?? null, setItem: () => undefined }).entries).toHaveLength(3);
+    expect(new CallHistory(kept, 'Bob').entries).toHaveLength(3);
   });
 });
 

@@ -3,7 +3,7 @@
  * passcode is never stored), Web Notifications for ringing calls (only while the page is hidden,
  * so they never steal focus), the page title for status. Hosting needs the desktop app.
  */
-import { DEFAULT_SETTINGS, type AlertAction, type HostingState, type IncomingCallAlert, type LeanPhoneBridge, type PhoneStatus, type Settings } from '../../../common/bridge.js';
+import { DEFAULT_SETTINGS, RINGTONES, type AlertAction, type HostingState, type IncomingCallAlert, type LeanPhoneBridge, type MessageAlert, type PhoneStatus, type Settings } from '../../../common/bridge.js';
 import type { StorageLike } from '../lib/history.js';
 
 export const SETTINGS_KEY = 'leanphone.settings.v1';
@@ -29,6 +29,10 @@ export function readSettings(storage: StorageLike): Settings {
     }
   }
   if (typeof r.relayOnly === 'boolean') settings.relayOnly = r.relayOnly;
+  if (RINGTONES.some((name) => name === r.ringtone)) settings.ringtone = r.ringtone as Settings['ringtone'];
+  if (Number.isInteger(r.ringtoneVolume) && (r.ringtoneVolume as number) >= 0 && (r.ringtoneVolume as number) <= 100) {
+    settings.ringtoneVolume = r.ringtoneVolume as number;
+  }
   if (Array.isArray(r.iceServers)) {
     settings.iceServers = r.iceServers.filter(
       (s): s is Settings['iceServers'][number] => typeof s === 'object' && s !== null && (typeof s.urls === 'string' || Array.isArray(s.urls)),
@@ -54,7 +58,8 @@ export function createWebBridge(storage: StorageLike = localStorage): LeanPhoneB
     },
     reportStatus(status: PhoneStatus) {
       if (typeof document === 'undefined') return;
-      const prefix = status.missedCalls > 0 ? `(${status.missedCalls}) ` : '';
+      const waiting = status.missedCalls + status.unreadMessages;
+      const prefix = waiting > 0 ? `(${waiting}) ` : '';
       document.title = `${prefix}${baseTitle}`;
     },
     alertIncomingCall(alert: IncomingCallAlert) {
@@ -71,6 +76,16 @@ export function createWebBridge(storage: StorageLike = localStorage): LeanPhoneB
         notification.close();
       };
       notifications.set(alert.callId, notification);
+    },
+    alertMessage(alert: MessageAlert) {
+      if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+      if (typeof document !== 'undefined' && document.visibilityState === 'visible') return;
+      // One tag: a newer message replaces the last one's notification.
+      const notification = new Notification(`Message from ${alert.from}`, { body: alert.text.slice(0, 200), tag: 'leanphone-message' });
+      notification.onclick = () => {
+        window.focus();
+        notification.close();
+      };
     },
     clearIncomingCall(callId: string) {
       notifications.get(callId)?.close();

@@ -1,6 +1,7 @@
 /**
  * The signalling connection: one WebSocket to `<server>/signal` (subprotocol leanphone.1), the
- * REGISTER handshake, and reconnection with backoff and the resume token. It knows nothing of
+ * REGISTER handshake, and reconnection with backoff and the resume token, in a cluster failing over
+ * to the other nodes its last REGISTER 200 named. It knows nothing of
  * calls: every other message goes to `onMessage` once checked. Messages sent while the socket is
  * down wait in a bounded queue and leave once registered again.
  */
@@ -43,6 +44,10 @@ export interface SignalClientOptions {
   server: string;
   name: string;
   passcode: string;
+  /** This phone's key for the name on this server (lib/owner-keys.ts), sent in every REGISTER. */
+  ownerKey?: string;
+  /** A resume token kept from an earlier page of this tab (a reload): the first REGISTER carries it. */
+  resume?: string;
   createSocket?: (url: string, protocol: string) => SocketLike;
   random?: () => number;
   log?: (level: 'warn' | 'info', text: string) => void;
@@ -78,13 +83,16 @@ export function signalUrl(server: string): string | null {
   return url.toString();
 }
 
+/** The host's reason for a name its directory keeps for another phone's owner key. */
+const NAME_OWNED = 'That name belongs to someone else on this host';
+
 /** The words for a refused REGISTER. */
 export function refusalFor(response: Response): Refusal {
   // REGISTER answers come from the server itself (never relayed: see #receive), so its words can be shown.
   const reason = response.reason;
   switch (response.status) {
     case 409:
-      return { code: 'name-taken', text: 'That name is taken' };
+      return { code: 'name-taken', text: reason === NAME_OWNED ? reason : 'That name is taken' };
     case 401:
       if (reason.startsWith('Too many wrong passcodes')) return { code: 'throttled', text: reason };
       return { code: 'passcode', text: reason === 'Passcode required' ? 'This server needs a passcode' : 'Wrong passcode' };
@@ -99,7 +107,10 @@ export function refusalFor(response: Response): Refusal {
 
 export class SignalClient {
   readonly #options: SignalClientOptions;
-  readonly #url: string | null;
+  /** Where it registered last (at first, the address typed), and the other nodes that node named. */
+  #url: string | null;
+  #nodes: string[] = [];
+  #socketUrl: string | null = null;
   #socket: SocketLike | null = null;
   #state: ConnectionState = 'disconnected';
   #stopped = false;
@@ -116,6 +127,7 @@ export class SignalClient {
   constructor(options: SignalClientOptions) {
     this.#options = options;
     this.#url = signalUrl(options.server);
+    this.#resume = options.resume;
   }
 
   get state(): ConnectionState {
@@ -159,8 +171,9 @@ export class SignalClient {
     if (this.#queue.length < MAX_QUEUE) this.#queue.push(message);
   }
 
-  publish(state: PublishedState): void {
-    this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: { state } });
+  /** `inCall`: this phone is in a call the server does not know of (it restarted). */
+  publish(state: PublishedState, inCall = false): void {
+    this.send({ method: 'PUBLISH', cseq: ++this.#cseq, body: inCall ? { state, inCall } : { state } });
   }
 
   /** Sends a text message; answers its cseq, which the server's 200 ("sent", with the id) echoes. */
@@ -185,8 +198,9 @@ export class SignalClient {
   }
 
   #open(): void {
-    const url = this.#url;
+    const url = this.#target();
     if (url === null) return;
+    this.#socketUrl = url;
     this.#setState(this.#everRegistered ? 'reconnecting' : 'connecting');
     const create = this.#options.createSocket ?? ((u: string, p: string) => new WebSocket(u, p) as unknown as SocketLike);
     let socket: SocketLike;
@@ -208,6 +222,7 @@ export class SignalClient {
         name: this.#options.name,
         ...(this.#options.passcode ? { passcode: this.#options.passcode } : {}),
         ...(this.#resume ? { resume: this.#resume } : {}),
+        ...(this.#options.ownerKey ? { ownerKey: this.#options.ownerKey } : {}),
       };
       socket.send(JSON.stringify({ method: 'REGISTER', cseq: this.#registerCseq, body }));
     };
@@ -279,6 +294,8 @@ export class SignalClient {
     this.#guardTimer = null;
     // The token is single-use: the next resume needs the one this answer carries.
     this.#resume = body.resume;
+    this.#url = this.#socketUrl;
+    this.#nodes = body.nodes ?? [];
     this.#everRegistered = true;
     this.#attempt = 0;
     this.#setState('registered');
@@ -321,6 +338,12 @@ export class SignalClient {
       this.#retryTimer = null;
       if (!this.#stopped) this.#open();
     }, delay);
+  }
+
+  /** Its own server first, and again on the first retry; each retry after that the next node in turn. */
+  #target(): string | null {
+    const candidates = [this.#url, ...this.#nodes.filter((node) => node !== this.#url)];
+    return candidates[Math.max(0, this.#attempt - 1) % candidates.length] ?? null;
   }
 
   #giveUp(refusal: Refusal): void {

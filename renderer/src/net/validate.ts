@@ -45,6 +45,9 @@ function notifyProblem(body: unknown): string | null {
       return usersProblem(body.users);
     case 'refer':
       return isStatus(body.status) ? null : 'body.status is out of range';
+    case 'refused':
+      if (!isStr(body.caller) || (body.why !== 'busy' && body.why !== 'dnd') || typeof body.video !== 'boolean') return 'refused needs caller, why and video';
+      return null;
     case 'receipt':
       return receiptProblem(body);
     case 'message-summary':
@@ -56,6 +59,13 @@ function notifyProblem(body: unknown): string | null {
     default:
       return 'NOTIFY event is unknown';
   }
+}
+
+/** A cluster node's REGISTER 200 lists the other nodes to fail over to; absent on one server. */
+function nodesProblem(v: unknown): string | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v) || !v.every((url) => isStr(url) && /^wss?:\/\//.test(url))) return 'nodes must be ws:// or wss:// addresses';
+  return null;
 }
 
 /** The ring groups of a REGISTER 200: absent from older servers. */
@@ -151,7 +161,8 @@ export function checkIncoming(text: string): Checked {
       if (!isObj(b) || !isStr(b.name) || !isStr(b.resume) || typeof b.resumed !== 'boolean' || !Array.isArray(b.iceServers)) {
         return { ok: false, reason: 'REGISTER 200 body is malformed' };
       }
-      const problem = usersProblem(b.users) ?? groupsProblem(b.groups);
+      if (b.maxMessageBytes !== undefined && !(isInt(b.maxMessageBytes) && b.maxMessageBytes > 0)) return { ok: false, reason: 'maxMessageBytes must be a whole number above 0' };
+      const problem = usersProblem(b.users) ?? groupsProblem(b.groups) ?? nodesProblem(b.nodes);
       if (problem) return { ok: false, reason: problem };
     }
     if (raw.method === 'INVITE' && raw.status === 200 && raw.body !== undefined) {

@@ -347,6 +347,10 @@ export class MediaSession {
         call.remote = media;
         this.#deps.hooks.changed();
       },
+      onFarEndClosed: () => {
+        // Its BYE tells the rest, unless the server that would carry it forgot the call.
+        if (this.#isOpen(call) && call.orphaned) this.#deps.hooks.ended(callId);
+      },
     };
     const call: CallMedia = {
       callId,

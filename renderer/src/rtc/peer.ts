@@ -12,6 +12,8 @@ export interface PeerCallbacks {
   onCandidate(candidate: IceCandidate | null): void;
   onConnectionState(state: RTCPeerConnectionState): void;
   onRemoteMedia(media: RemoteMedia): void;
+  /** The far end closed its connection (its DTLS close_notify): it hung up, whether or not a BYE can reach us. */
+  onFarEndClosed(): void;
 }
 
 export interface LocalTracks {
@@ -33,6 +35,7 @@ export class Peer {
   #remoteQueue: (IceCandidate | null)[] = [];
   #sample: Sample | null = null;
   #closed = false;
+  #watched: RTCDtlsTransport | null = null;
 
   constructor(network: { iceServers: readonly IceServer[]; relayOnly: boolean; bundlePolicy?: RTCBundlePolicy | undefined }, callbacks: PeerCallbacks) {
     this.#callbacks = callbacks;
@@ -97,12 +100,14 @@ export class Peer {
     await this.#flushRemoteCandidates();
     const answer = await this.#pc.createAnswer();
     await this.#pc.setLocalDescription(answer);
+    this.#watchTransport();
     this.#setRemote(remoteFromOffer(offer.sdp));
     return { type: 'answer', sdp: this.#pc.localDescription?.sdp ?? answer.sdp ?? '' };
   }
 
   async acceptAnswer(answer: SessionDescription): Promise<void> {
     await this.#pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    this.#watchTransport();
     await this.#flushRemoteCandidates();
     this.#setRemote(remoteFromAnswer(answer.sdp, this.#remote.holding));
   }
@@ -151,7 +156,22 @@ export class Peer {
     this.#closed = true;
     this.#pc.onicecandidate = null;
     this.#pc.onconnectionstatechange = null;
+    if (this.#watched) this.#watched.onstatechange = null;
     this.#pc.close();
+  }
+
+  /**
+   * Watches the (bundled) DTLS transport once it exists. A far end that closes sends close_notify
+   * at once, while the connection state only turns 'disconnected' seconds later.
+   */
+  #watchTransport(): void {
+    const transport = this.#audio?.receiver.transport ?? null;
+    if (!transport || transport === this.#watched) return;
+    if (this.#watched) this.#watched.onstatechange = null;
+    this.#watched = transport;
+    transport.onstatechange = () => {
+      if (transport.state === 'closed' && !this.#closed) this.#callbacks.onFarEndClosed();
+    };
   }
 
   #collectRemoteTracks(): void {

@@ -50,3 +50,19 @@ export function measure(stats: Iterable<Stat>, now: number, previous: Sample | n
   }
   return { quality: { rttMs: rtt, lossPercent, kbps, framesDecoded }, sample };
 }
+
+export type QualityGrade = 'good' | 'fair' | 'poor';
+
+/**
+ * Quality in plain words, from the worst of round-trip time and packet loss: poor from 400 ms or
+ * 5 % loss (speech breaks up), fair from 150 ms or 1 % (noticeable), good below; null until measured.
+ */
+export function qualityGrade(quality: Pick<Quality, 'rttMs' | 'lossPercent'>): QualityGrade | null {
+  const { rttMs, lossPercent } = quality;
+  if (rttMs === null && lossPercent === null) return null;
+  const rtt = rttMs ?? 0;
+  const loss = lossPercent ?? 0;
+  if (rtt >= 400 || loss >= 5) return 'poor';
+  if (rtt >= 150 || loss >= 1) return 'fair';
+  return 'good';
+}

@@ -69,7 +69,8 @@ function rejectionText(peer: string, status: number): string {
     case 400:
       return 'Call failed: the server refused the call';
     case 404:
-      return 'No such user';
+      // Nobody of that name is signed in now: on a LAN phone, someone who has gone offline.
+      return `${peer} is offline`;
     case 408:
       return 'No answer';
     case 480:

@@ -1,10 +1,11 @@
 /**
  * What the phone keeps and tells of its calls: the alert (notification) while a call rings, when
- * each call was answered, and an entry in the history when it ends (outgoing, incoming, missed, or
- * answered elsewhere in a ring group, with its length). One record per call, forgotten when the call ends.
+ * each call was answered, and an entry in the history when it ends (its direction, outcome, who
+ * ended it, and its length). One record per call, forgotten when the call ends.
  */
 import type { LeanPhoneBridge } from '../../../common/bridge.js';
-import type { HistoryEntry } from '../lib/history.js';
+import type { CallOutcome, HistoryEntry } from '../lib/history.js';
+import { missingCase } from '../lib/missing-case.js';
 import { partyText } from '../lib/sip-party.js';
 import type { Outcome } from '../sip/types.js';
 
@@ -58,10 +59,47 @@ export class CallRecorder {
     const record = this.#records.get(callId);
     this.#records.delete(callId);
     // A superseded call gave way to the peer's call to us, which is recorded in its place.
-    if (!record || outcome.kind === 'superseded') return;
-    const answered = record.connectedAt !== null;
-    const kind = outgoing ? 'outgoing' : outcome.kind === 'answeredElsewhere' ? 'elsewhere' : answered || outcome.kind === 'declined' ? 'incoming' : 'missed';
+    const ending = record && endingOf(outcome, record.connectedAt !== null);
+    if (!record || !ending) return;
     const seconds = record.connectedAt === null ? 0 : Math.round((this.#now() - record.connectedAt) / 1000);
-    this.#history.add({ id: callId, peer, kind, video: record.video, at: record.at, seconds });
+    const direction = outgoing ? 'outgoing' : 'incoming';
+    this.#history.add({ id: callId, peer, direction, ...ending, video: record.video, at: record.at, seconds });
   }
+}
+
+type Ending = Pick<HistoryEntry, 'outcome' | 'endedBy'>;
+
+/** The history's words for how a call ended; null for a call recorded in its place (glare). */
+function endingOf(outcome: Outcome, answered: boolean): Ending | null {
+  switch (outcome.kind) {
+    case 'hangup':
+      return { outcome: 'answered', endedBy: outcome.by === 'local' ? 'me' : 'peer' };
+    case 'transferred':
+      return { outcome: 'answered', endedBy: 'me' };
+    case 'replaced':
+      return answered ? { outcome: 'answered', endedBy: 'peer' } : { outcome: 'cancelled', endedBy: null };
+    case 'cancelled':
+    case 'missed':
+    case 'declined':
+    case 'answeredElsewhere':
+      return { outcome: outcome.kind, endedBy: null };
+    case 'failed':
+      return { outcome: 'failed', endedBy: null };
+    case 'rejected':
+      return { outcome: rejectionOutcome(outcome.status), endedBy: null };
+    case 'superseded':
+      return null;
+    default:
+      return missingCase(outcome);
+  }
+}
+
+/** A final answer to our INVITE; 404 is "nobody of that name is signed in now". */
+function rejectionOutcome(status: number): CallOutcome {
+  if (status === 603 || status === 600) return 'declined';
+  if (status === 486) return 'busy';
+  if (status === 480 || status === 404) return 'unavailable';
+  if (status === 408) return 'noAnswer';
+  if (status === 487) return 'cancelled';
+  return 'failed';
 }

@@ -15,12 +15,16 @@ import { activeCall, callIdOf, idlePhone, step, waitingCall, type PhoneCall, typ
 import { sameName } from '../sip/machine.js';
 import { outcomeText, phaseText, transferText } from '../sip/messages.js';
 import type { Transfer } from '../sip/transfer.js';
-import type { InCall, TimerName } from '../sip/types.js';
+import type { InCall, Outcome, TimerName } from '../sip/types.js';
 import { CallRecorder, type CallAlerts, type HistorySink } from './call-recorder.js';
 import type { DeviceKind, DeviceStore } from './devices.svelte.js';
 
 export interface CallDeps {
   send(message: Message): void;
+  /** Whether the server can be reached now: a call is placed only then. */
+  connected(): boolean;
+  /** The phone's last call is over. */
+  idle?(): void;
   alerts: CallAlerts;
   history: HistorySink;
   devices: Pick<DeviceStore, 'current' | 'refresh' | 'onChange'>;
@@ -31,6 +35,8 @@ export interface CallDeps {
   media?: MediaBoundary;
   /** A number in [0, 1) for the 491 retry delay. */
   random?: () => number;
+  /** A call ended (after history has it): the phone may offer voicemail. */
+  ended?: (peer: string, outgoing: boolean, outcome: Outcome) => void;
 }
 
 /** One call as the UI shows it. */
@@ -48,6 +54,10 @@ export interface CallView extends CallMediaView {
 /** Whether Add person can add someone now, and if not because the conference is full, its limit. */
 export type AddPersonState = { can: false; full: null } | { can: true; full: null } | { can: false; full: number };
 
+/** How long an end message ("Call ended", "Ada declined the call") stays on the status line. */
+export const NOTICE_MS = 6000;
+export const NOT_CONNECTED = 'Not connected to the server';
+
 export function newCallId(): string {
   const bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);
@@ -60,10 +70,11 @@ export class CallStore {
   readonly #recorder: CallRecorder;
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #random: () => number;
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
   phone = $state.raw<PhoneState>(idlePhone);
   /** Every call, in the order they began. */
   calls = $state.raw<readonly CallView[]>([]);
-  /** How the last call ended, shown while there is no call. */
+  /** How the last call ended, shown while there is no call, for NOTICE_MS or until the next call. */
   notice = $state('');
   /** A device problem worth telling (camera refused, microphone missing). */
   mediaNote = $state('');
@@ -165,10 +176,13 @@ export class CallStore {
 
   /** Whether calling `peer` now means something (no call, or answering that peer's ringing call). */
   canDial(peer: string): boolean {
+    if (!this.#deps.connected()) return false;
     return this.calls.length === 0 || this.calls.some((call) => call.state.phase === 'ringing' && sameName(call.peer, peer));
   }
 
   dial(peer: string, video: boolean): void {
+    // Said at once: a call queued until the server is back would ring long after the user gave up.
+    if (!this.#deps.connected()) this.#tell(NOT_CONNECTED);
     if (!this.canDial(peer)) return;
     this.#deps.tones.unlock();
     this.#dispatch({ type: 'dial', callId: newCallId(), to: peer, video });
@@ -276,9 +290,10 @@ export class CallStore {
     this.#dispatch({ type: up ? 'connectionRestored' : 'connectionLost' });
   }
 
-  /** The page is going away: end every call, as well as the page can. */
+  /** The page is going away or the user signs out: end every call, and say nothing of how. */
   shutdown(): void {
     for (const call of this.phone.calls) this.hangup(callIdOf(call));
+    this.#tell('');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -324,6 +339,7 @@ export class CallStore {
 
   #refresh(): void {
     const media = this.#media;
+    const had = this.calls.length;
     this.calls = this.phone.calls.map((call) => {
       const callId = callIdOf(call);
       return {
@@ -339,6 +355,7 @@ export class CallStore {
     this.mediaNote = media.note;
     this.camera = media.camera;
     this.now = Date.now();
+    if (had > 0 && this.calls.length === 0) this.#deps.idle?.();
   }
 
   #run(effect: PhoneEffect): void {
@@ -360,7 +377,7 @@ export class CallStore {
         const { callId } = effect;
         const { video, ...start } = this.#start(callId, effect.video);
         const tag = this.#call(callId)?.conference;
-        this.notice = '';
+        this.#tell('');
         // A link the server introduced is part of the conference, not a call of its own in the history.
         if (!tag || tag.from !== undefined) this.#recorder.placed(callId, video);
         media.offer(callId, video, start).then(
@@ -416,7 +433,7 @@ export class CallStore {
         media.setHeld(effect.callId, effect.held);
         return;
       case 'incoming':
-        this.notice = '';
+        this.#tell('');
         this.#recorder.incoming(effect.callId, effect.from, effect.video);
         return;
       case 'connected':
@@ -428,10 +445,11 @@ export class CallStore {
         this.#stopTimers(callId);
         media.close(callId);
         this.#recorder.ended(callId, peer, effect.outgoing, outcome);
+        this.#deps.ended?.(peer, effect.outgoing, outcome);
         // Nothing to tell when the peer's call to us took its place (glare), or a transfer ended it.
         const text = outcomeText(peer, outcome);
         if (text === null) return;
-        this.notice = text;
+        this.#tell(text);
         if (outcome.kind === 'failed') console.warn(`LeanPhone call: failed (${outcome.cause}): ${outcome.detail}`);
         return;
       }
@@ -448,6 +466,13 @@ export class CallStore {
       default:
         missingCase(effect);
     }
+  }
+
+  /** Shows `text` as the end message until NOTICE_MS have passed ('' clears it now). */
+  #tell(text: string): void {
+    clearTimeout(this.#noticeTimer);
+    this.notice = text;
+    this.#noticeTimer = text === '' ? undefined : setTimeout(() => (this.notice = ''), NOTICE_MS);
   }
 
   #startTimer(callId: string, timer: TimerName, ms: number): void {

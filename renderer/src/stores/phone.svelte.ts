@@ -3,17 +3,21 @@
  * the live phone book, do-not-disturb, and the wiring between the connection, the call, the
  * history, the devices and the bridge. Components read its state and call its methods.
  */
-import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus } from '../../../common/bridge.js';
-import { nameProblem, normalizeName, type IceServer, type Message, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
+import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus, Ringtone } from '../../../common/bridge.js';
+import { nameProblem, normalizeName, type IceServer, type Message, type RefusedBody, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
 import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
+import { ownerKeyFor } from '../lib/owner-keys.js';
+import { PeopleMemory } from '../lib/people-memory.js';
+import { SignInMemory } from '../lib/sign-in-memory.js';
 import { PhoneBook, type Entry } from '../lib/phonebook.js';
 import { ringGroupEntries, type GroupEntry } from '../lib/ring-groups.js';
 import { SignalClient, signalUrl, type ConnectionState, type Refusal } from '../net/signal-client.js';
 import { Tones } from '../rtc/tones.js';
-import { CallStore } from './call.svelte.js';
+import { CallStore, newCallId, NOT_CONNECTED } from './call.svelte.js';
 import { DeviceStore } from './devices.svelte.js';
 import { HistoryStore } from './history.svelte.js';
+import { MessagesStore, offersVoicemail } from './messages.svelte.js';
 
 /** The address of the server that served this page, when it is a web page. */
 export function defaultServer(location: { protocol: string; host: string }): string {
@@ -27,6 +31,7 @@ export class PhoneStore {
   readonly history: HistoryStore;
   readonly devices: DeviceStore;
   readonly call: CallStore;
+  readonly messages: MessagesStore;
 
   server = $state('');
   name = $state('');
@@ -48,37 +53,59 @@ export class PhoneStore {
   /** LeanPhone hosts found on the LAN (desktop only: a page cannot browse mDNS). */
   servers = $state.raw<DiscoveredServer[]>([]);
 
+  readonly #storage: Storage;
+  /** The browser phone's memory of who is signed in (null in the desktop app, which signs in by itself). */
+  readonly #signIns: SignInMemory | null;
   #client: SignalClient | null = null;
+  /** This phone told a server that knew none of its calls (it restarted) that it is in one. */
+  #claimsCall = false;
   #book: PhoneBook | null = null;
+  #people: PeopleMemory | null = null;
   #ringGroups: RingGroupEntry[] = [];
   /** The user's own STUN/TURN servers from settings, added to the server's. */
   ownIceServers = $state.raw<IceServer[]>([]);
   /** Media only through TURN relays (settings). */
   relayOnly = $state(false);
+  /** The ringtone and its volume, 0 to 100 (settings). */
+  ringtone = $state<Ringtone>('classic');
+  ringtoneVolume = $state(80);
   #serverIceServers: IceServer[] = [];
 
-  constructor(bridge: LeanPhoneBridge, storage: Storage) {
+  constructor(bridge: LeanPhoneBridge, storage: Storage, tabStorage: Storage | null = null) {
     this.bridge = bridge;
+    this.#storage = storage;
+    this.#signIns = bridge.kind === 'browser' && tabStorage ? new SignInMemory(tabStorage, storage) : null;
     this.history = new HistoryStore(storage);
     this.devices = new DeviceStore(bridge);
+    this.messages = new MessagesStore(
+      () => typeof document === 'undefined' || document.visibilityState === 'visible',
+      (alert) => bridge.alertMessage(alert),
+    );
     this.call = new CallStore({
       send: (message) => this.#client?.send(message),
+      connected: () => this.connection === 'registered',
+      idle: () => this.#callsOver(),
       alerts: bridge,
       history: this.history,
       devices: this.devices,
       tones: this.tones,
       network: () => ({ iceServers: [...this.#serverIceServers, ...this.ownIceServers], relayOnly: this.relayOnly }),
+      ended: (peer, outgoing, outcome) => {
+        if (outgoing && offersVoicemail(outcome, this.users.some((person) => person.name === peer))) this.messages.offerVoicemail(peer);
+      },
     });
   }
 
   async init(location: { protocol: string; host: string }): Promise<void> {
     const settings = await this.bridge.getSettings();
-    this.server = settings.serverUrl || defaultServer(location);
+    // A page may only reach the server that served it (its Content-Security-Policy says so).
+    this.server = this.bridge.kind === 'browser' ? defaultServer(location) : settings.serverUrl || defaultServer(location);
     this.name = settings.name;
     this.passcode = settings.passcode;
     this.ownIceServers = settings.iceServers;
     this.relayOnly = settings.relayOnly;
     this.hostedRingGroups = settings.ringGroups;
+    this.#ringtoneSaved(settings.ringtone, settings.ringtoneVolume);
     void this.devices.load().catch(() => undefined);
     this.bridge.onAlertAction(({ callId, action }) => {
       const state = this.call.calls.find((call) => call.callId === callId)?.state;
@@ -87,6 +114,13 @@ export class PhoneStore {
       else if (action === 'decline') this.call.decline(callId);
     });
     this.bridge.onDndChange((dnd) => this.setDnd(dnd));
+    const again = this.#signIns?.autoSignIn();
+    if (again) {
+      // A reload or a reopened tab: the browser phone signs back in by itself.
+      this.name = again.name;
+      this.passcode = again.passcode;
+      void this.#connect(again.resume);
+    }
     if (this.bridge.kind === 'desktop') {
       this.bridge.onDiscoveredServers((servers) => (this.servers = servers));
       this.servers = await this.bridge.getDiscoveredServers();
@@ -116,8 +150,22 @@ export class PhoneStore {
     }
   }
 
+  /** The status line: the call's, else why calls cannot be placed, else that it is connecting. */
+  get statusText(): string {
+    const call = this.call.statusText;
+    if (call) return call;
+    if (this.signedIn && this.connection !== 'registered') return NOT_CONNECTED;
+    return this.connection === 'connecting' ? 'Connecting…' : '';
+  }
+
   get status(): PhoneStatus {
-    return { connection: this.connection, dnd: this.dnd, inCall: this.call.calls.length > 0, missedCalls: this.history.missed };
+    return {
+      connection: this.connection,
+      dnd: this.dnd,
+      inCall: this.call.calls.length > 0,
+      missedCalls: this.history.missed,
+      unreadMessages: this.messages.totalUnread,
+    };
   }
 
   connect(): void {
@@ -130,7 +178,7 @@ export class PhoneStore {
     this.connect();
   }
 
-  async #connect(): Promise<void> {
+  async #connect(resume?: string): Promise<void> {
     const name = normalizeName(this.name);
     const problem = nameProblem(name);
     if (problem) {
@@ -161,6 +209,8 @@ export class PhoneStore {
       server: this.server,
       name,
       passcode: this.passcode,
+      ownerKey: ownerKeyFor(this.#storage, this.server, name),
+      ...(resume === undefined ? {} : { resume }),
       log: (level, text) => (level === 'warn' ? console.warn(`LeanPhone: ${text}`) : console.info(`LeanPhone: ${text}`)),
       onState: (state) => this.#stateChanged(state),
       onRegistered: (body) => this.#registered(body),
@@ -171,13 +221,21 @@ export class PhoneStore {
     client.start();
   }
 
-  /** Signs out: hangs up, closes the connection (the server marks this phone offline). */
+  /** Sign out: as leaving, and the phone no longer signs in by itself. */
   disconnect(): void {
+    this.#signIns?.signedOut();
+    this.leave();
+  }
+
+  /** The page goes away (or signs out): hangs up, closes the connection (the server marks this phone offline). */
+  leave(): void {
     this.call.shutdown();
     this.#client?.stop();
     this.#client = null;
     this.signedIn = false;
+    this.messages.signedOut();
     this.#showBook(null);
+    this.history.open(null);
   }
 
   async setOwnIceServers(servers: IceServer[]): Promise<void> {
@@ -189,10 +247,32 @@ export class PhoneStore {
     this.relayOnly = (await this.bridge.updateSettings({ relayOnly })).relayOnly;
   }
 
+  async setRingtone(ringtone: Ringtone, volume: number): Promise<void> {
+    const saved = await this.bridge.updateSettings({ ringtone, ringtoneVolume: volume });
+    this.#ringtoneSaved(saved.ringtone, saved.ringtoneVolume);
+  }
+
+  #ringtoneSaved(ringtone: Ringtone, volume: number): void {
+    this.ringtone = ringtone;
+    this.ringtoneVolume = volume;
+    this.tones.configure(ringtone, volume);
+  }
+
   setDnd(dnd: boolean): void {
     if (this.dnd === dnd) return;
     this.dnd = dnd;
-    this.#client?.publish(dnd ? 'dnd' : 'online');
+    this.#publish();
+  }
+
+  #publish(): void {
+    this.#client?.publish(this.dnd ? 'dnd' : 'online', this.#claimsCall);
+  }
+
+  /** The calls a restarted server never knew are over: it may show this phone free again. */
+  #callsOver(): void {
+    if (!this.#claimsCall) return;
+    this.#claimsCall = false;
+    this.#publish();
   }
 
   #stateChanged(state: ConnectionState): void {
@@ -203,31 +283,59 @@ export class PhoneStore {
 
   #registered(body: RegisteredBody): void {
     this.error = '';
+    if (!this.signedIn || body.name !== this.me) this.history.open(body.name);
     this.me = body.name;
     this.signedIn = true;
     this.#serverIceServers = body.iceServers;
     this.#ringGroups = body.groups ?? [];
-    const book = new PhoneBook(body.name);
+    this.#people = new PeopleMemory(this.#storage, body.name);
+    const book = new PhoneBook(body.name, this.#people.load());
     book.reset(body.users);
     this.#showBook(book);
-    // A server that did not know us (restarted) forgot our do-not-disturb.
-    if (!body.resumed && this.dnd) this.#client?.publish('dnd');
+    this.#signIns?.signedIn({ name: body.name, passcode: this.passcode, resume: body.resume });
+    // A server that did not know us (restarted) forgot our do-not-disturb, and knows none of our calls.
+    this.#claimsCall = !body.resumed && this.call.calls.length > 0;
+    if (!body.resumed && (this.dnd || this.#claimsCall)) this.#publish();
     this.call.connectionChanged(true, body.resumed);
+    if (this.#client) this.messages.connected(this.#client, body.maxMessageBytes);
     void this.bridge.updateSettings({ serverUrl: this.server.trim(), name: body.name, passcode: this.passcode }).catch(() => undefined);
   }
 
   #refused(refusal: Refusal): void {
     this.error = refusal.text;
     this.signedIn = false;
+    this.messages.signedOut();
     this.#showBook(null);
     this.call.shutdown();
+    this.history.open(null);
   }
 
-  /** The phone book (null: none, signed out) and the ring groups with its presence. */
+  /** The people in the phone book who can be called now (in a call's Add person). */
+  get reachable(): Entry[] {
+    return this.users.filter((user) => user.state !== 'offline');
+  }
+
+  /** Pins `name` on top of the phone book, or takes it back; kept for this user. */
+  toggleFavourite(name: string): void {
+    const book = this.#book;
+    const entry = book?.get(name);
+    if (!book || !entry) return;
+    book.setFavourite(name, !entry.favourite);
+    this.#showBook(book);
+  }
+
+  /** The phone book (null: none, signed out) and the ring groups with its presence; remembered for this user. */
   #showBook(book: PhoneBook | null): void {
     this.#book = book;
     this.users = book?.list() ?? [];
     this.groups = book ? ringGroupEntries(this.#ringGroups, book, this.me) : [];
+    if (book) this.#people?.save({ known: book.known, favourites: book.favourites });
+  }
+
+  /** The server refused a call for this phone (busy, do not disturb): it is kept as a missed call. */
+  #missedWhileRefused({ caller, why, video }: RefusedBody): void {
+    const outcome = why === 'dnd' ? 'missedDnd' : 'missedBusy';
+    this.history.add({ id: newCallId(), peer: caller, direction: 'incoming', outcome, endedBy: null, video, at: Date.now(), seconds: 0 });
   }
 
   #message(message: Message): void {
@@ -239,7 +347,12 @@ export class PhoneStore {
         this.#showBook(this.#book);
       }
       return;
+    } else if (message.method === 'NOTIFY' && message.body.event === 'refused') {
+      // Only the server tells this; a NOTIFY relayed from a peer carries `from`.
+      if (message.from === undefined) this.#missedWhileRefused(message.body);
+      return;
     }
+    if (this.messages.receive(message)) return;
     this.call.receive(message);
   }
 }

@@ -1,0 +1,270 @@
+/**
+ * Text messages and voicemail as this phone sees them: a conversation per person (own messages
+ * sent -> delivered -> read, theirs unread until shown), receipts both ways, the host's message
+ * summary, and voicemail tickets. Knows nothing of the DOM: the page says what is open and visible.
+ */
+import type { MessageAlert } from '../../../common/bridge.js';
+import type { Outcome } from '../sip/types.js';
+import type { Message, ReceiptState, Request, Response, VoicemailEntry, VoicemailTicketBody, VoicemailTicketPurpose } from '../../../common/protocol.js';
+
+/** What this store needs of the signalling connection (SignalClient's methods). */
+export interface MailPort {
+  sendMessage(to: string, text: string): number;
+  reportReceipt(state: ReceiptState, ids: string[]): void;
+  askVoicemailTicket(purpose: VoicemailTicketPurpose, to?: string): number;
+}
+
+/** sending: not yet on the host; failed: the host refused it (`error` says why). */
+export type OwnState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export type ChatLine =
+  | { readonly kind: 'mine'; readonly key: string; readonly id: string | null; readonly text: string; readonly at: number; readonly state: OwnState; readonly error: string }
+  | { readonly kind: 'theirs'; readonly key: string; readonly id: string; readonly text: string; readonly at: number; readonly read: boolean };
+
+/** The host's cap without a word from it (its default `maxMessageBytes`). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4096;
+/** Lines kept per conversation in memory; the oldest go first. */
+export const MAX_LINES = 500;
+
+const RANK: Record<OwnState, number> = { failed: -1, sending: 0, sent: 1, delivered: 2, read: 3 };
+const person = (name: string): string => name.normalize('NFC').toLowerCase();
+export const byteLength = (text: string): number => new TextEncoder().encode(text).length;
+
+type Ticket = { resolve(ticket: VoicemailTicketBody): void; reject(error: Error): void };
+
+export class MessagesStore {
+  /** Conversations by the person's caseless name. */
+  conversations = $state.raw<ReadonlyMap<string, readonly ChatLine[]>>(new Map());
+  /** Whose conversation is open, as the phone book writes the name; null when none. */
+  open = $state<string | null>(null);
+  maxBytes = $state(DEFAULT_MAX_MESSAGE_BYTES);
+  /** False without a host that keeps messages (it answered 501, or never said its limit). */
+  available = $state(false);
+  /** This user's voicemails, newest first, from the host's last message summary. */
+  voicemails = $state.raw<readonly VoicemailEntry[]>([]);
+  /** Whom "Leave a message" is offered for, after a call to them got no answer; null when none. */
+  voicemailOffer = $state<string | null>(null);
+
+  #port: MailPort | null = null;
+  readonly #visible: () => boolean;
+  readonly #arrived: (alert: MessageAlert) => void;
+  /** My MESSAGEs awaiting the host's answer: cseq to the line's key. */
+  readonly #sending = new Map<number, { peer: string; key: string }>();
+  readonly #tickets = new Map<number, Ticket>();
+  #nextKey = 0;
+
+  /** `arrived` hears of each new message from someone (the bridge's notification). */
+  constructor(visible: () => boolean, arrived: (alert: MessageAlert) => void = () => undefined) {
+    this.#visible = visible;
+    this.#arrived = arrived;
+  }
+
+  /** A new registration: the connection to use, and the host's limit (absent: it keeps no messages). */
+  connected(port: MailPort, maxBytes: number | undefined): void {
+    this.#port = port;
+    this.available = maxBytes !== undefined;
+    this.maxBytes = maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  signedOut(): void {
+    this.#port = null;
+    this.conversations = new Map();
+    this.open = null;
+    this.voicemails = [];
+    this.voicemailOffer = null;
+    this.#sending.clear();
+    for (const ticket of this.#tickets.values()) ticket.reject(new Error('Signed out'));
+    this.#tickets.clear();
+  }
+
+  lines(peer: string): readonly ChatLine[] {
+    return this.conversations.get(person(peer)) ?? [];
+  }
+
+  unread(peer: string): number {
+    return this.lines(peer).filter((line) => line.kind === 'theirs' && !line.read).length;
+  }
+
+  get totalUnread(): number {
+    let total = 0;
+    for (const lines of this.conversations.values()) total += lines.filter((line) => line.kind === 'theirs' && !line.read).length;
+    return total;
+  }
+
+  /** Why `text` cannot be sent now, or null when it can. */
+  problem(text: string): string | null {
+    if (!this.available) return 'This host keeps no messages';
+    if (text.trim() === '') return 'Write a message first';
+    const bytes = byteLength(text);
+    return bytes > this.maxBytes ? `Too long: ${bytes} of ${this.maxBytes} bytes` : null;
+  }
+
+  send(peer: string, text: string): boolean {
+    if (this.#port === null || this.problem(text) !== null) return false;
+    const key = `m${(this.#nextKey += 1)}`;
+    const cseq = this.#port.sendMessage(peer, text);
+    this.#sending.set(cseq, { peer: person(peer), key });
+    this.#append(peer, { kind: 'mine', key, id: null, text, at: Date.now(), state: 'sending', error: '' });
+    return true;
+  }
+
+  openConversation(peer: string): void {
+    this.open = peer;
+    this.seen();
+  }
+
+  closeConversation(): void {
+    this.open = null;
+  }
+
+  /** The open conversation may have become visible: its unread messages are now read. */
+  seen(): void {
+    const peer = this.open;
+    if (peer === null || !this.#visible()) return;
+    const lines = this.lines(peer);
+    const ids = lines.flatMap((line) => (line.kind === 'theirs' && !line.read ? [line.id] : []));
+    if (ids.length === 0) return;
+    this.#set(peer, lines.map((line) => (line.kind === 'theirs' && !line.read ? { ...line, read: true } : line)));
+    this.#port?.reportReceipt('read', ids);
+  }
+
+  /** A voicemail ticket from the host, or an Error with its reason. */
+  ticket(purpose: VoicemailTicketPurpose, to?: string): Promise<VoicemailTicketBody> {
+    if (this.#port === null) return Promise.reject(new Error('Not signed in'));
+    const cseq = this.#port.askVoicemailTicket(purpose, to);
+    return new Promise((resolve, reject) => this.#tickets.set(cseq, { resolve, reject }));
+  }
+
+  /** Takes what is this store's; false for anything else (calls, presence). */
+  receive(message: Message): boolean {
+    if ('status' in message) return this.#response(message);
+    if (message.method === 'MESSAGE' && 'id' in message.body && message.from !== undefined) {
+      this.#delivered(message.from, message.body.id, message.body.text, message.body.sentAt);
+      return true;
+    }
+    if (message.method === 'NOTIFY' && message.body.event === 'receipt') {
+      this.#receipt(message);
+      return true;
+    }
+    if (message.method === 'NOTIFY' && message.body.event === 'message-summary') {
+      this.voicemails = message.body.voicemails;
+      return true;
+    }
+    return false;
+  }
+
+  offerVoicemail(peer: string): void {
+    if (this.available) this.voicemailOffer = peer;
+  }
+
+  dismissVoicemailOffer(): void {
+    this.voicemailOffer = null;
+  }
+
+  /** Forgets a voicemail the host has deleted. */
+  removeVoicemail(id: string): void {
+    this.voicemails = this.voicemails.filter((voicemail) => voicemail.id !== id);
+  }
+
+  markVoicemailHeard(id: string): void {
+    this.voicemails = this.voicemails.map((voicemail) => (voicemail.id === id ? { ...voicemail, heard: true } : voicemail));
+  }
+
+  #response(response: Response): boolean {
+    if (response.method === 'MESSAGE') {
+      const pending = this.#sending.get(response.cseq);
+      if (pending === undefined || response.status < 200) return true;
+      this.#sending.delete(response.cseq);
+      const body = response.body;
+      const sent = response.status === 200 && body !== undefined && 'id' in body && 'sentAt' in body ? body : null;
+      this.#update(pending.peer, (line) =>
+        line.kind !== 'mine' || line.key !== pending.key
+          ? line
+          : sent
+            ? { ...line, id: sent.id, at: sent.sentAt, state: later(line.state, 'sent') }
+            : { ...line, state: 'failed', error: sendError(response.status) },
+      );
+      return true;
+    }
+    if (response.method === 'VOICEMAIL') {
+      const ticket = this.#tickets.get(response.cseq);
+      if (ticket === undefined || response.status < 200) return true;
+      this.#tickets.delete(response.cseq);
+      const body = response.body as Partial<VoicemailTicketBody> | undefined;
+      if (response.status === 200 && typeof body?.ticket === 'string') ticket.resolve(body as VoicemailTicketBody);
+      else ticket.reject(new Error(ticketError(response.status)));
+      return true;
+    }
+    return false;
+  }
+
+  #delivered(from: string, id: string, text: string, sentAt: number): void {
+    // At least once: a repeat of a message already here is only acknowledged again.
+    const repeat = this.lines(from).some((line) => line.kind === 'theirs' && line.id === id);
+    if (!repeat) this.#append(from, { kind: 'theirs', key: id, id, text, at: sentAt, read: false });
+    this.#port?.reportReceipt('delivered', [id]);
+    if (this.open !== null && person(this.open) === person(from)) this.seen();
+    if (!repeat) this.#arrived({ from, text });
+  }
+
+  #receipt(notify: Request & { method: 'NOTIFY' }): void {
+    if (notify.body.event !== 'receipt' || notify.from === undefined) return;
+    const ids = new Set(notify.body.ids);
+    const state = notify.body.state;
+    this.#update(person(notify.from), (line) => (line.kind === 'mine' && line.id !== null && ids.has(line.id) ? { ...line, state: later(line.state, state) } : line));
+  }
+
+  #append(peer: string, line: ChatLine): void {
+    this.#set(peer, [...this.lines(peer), line].slice(-MAX_LINES));
+  }
+
+  #update(peer: string, change: (line: ChatLine) => ChatLine): void {
+    this.#set(peer, this.lines(peer).map(change));
+  }
+
+  #set(peer: string, lines: readonly ChatLine[]): void {
+    const next = new Map(this.conversations);
+    next.set(person(peer), lines);
+    this.conversations = next;
+  }
+}
+
+/**
+ * Whether a call of ours that ended so may be followed by a voicemail: no answer (408), busy (486,
+ * 600), do not disturb or unavailable (480), or not online (404) when the callee is in the phone book.
+ */
+export function offersVoicemail(outcome: Outcome, inPhoneBook: boolean): boolean {
+  if (outcome.kind !== 'rejected') return false;
+  return [408, 480, 486, 600].includes(outcome.status) || (outcome.status === 404 && inPhoneBook);
+}
+
+/** States only move forward: a late "delivered" never undoes "read". */
+const later = (current: OwnState, reported: OwnState): OwnState => (RANK[reported] > RANK[current] ? reported : current);
+
+function sendError(status: number): string {
+  switch (status) {
+    case 404:
+      return 'Not sent: no such person on this host';
+    case 480:
+      return 'Not sent: their mailbox is full';
+    case 503:
+      return 'Not sent: too many of your messages are waiting';
+    case 501:
+      return 'Not sent: this host keeps no messages';
+    default:
+      return `Not sent (${status})`;
+  }
+}
+
+function ticketError(status: number): string {
+  switch (status) {
+    case 404:
+      return 'No such person on this host';
+    case 503:
+      return 'Too many voicemails lately: try again in a minute';
+    case 501:
+      return 'This host keeps no voicemail';
+    default:
+      return `The host refused (${status})`;
+  }
+}

@@ -1,0 +1,410 @@
+/**
+ * One node of a cluster sharing a Redis: plugs a replica registry, a cluster router and name claims
+ * into the switchboard; runs what other nodes send it (frames for its users, messages in dialogs it
+ * is home to); heartbeats, and purges a node whose heartbeat stopped once the grace period has
+ * passed; after a Redis outage, re-asserts what it owns and reloads what the others own. A user
+ * that resumes here from another node brings its name, and learns its dialogs' homes first.
+ */
+import { CloseCode, isResponse, type Message } from '../../common/protocol.js';
+import { parseMessage } from '../../common/schema.js';
+import type { Board } from '../handlers/board.js';
+import { handleRequest, relayResponse, unregister } from '../handlers/index.js';
+import type { Logger } from '../log.js';
+import { missingCase } from '../missing-case.js';
+import type { NameKeys, UserKey } from '../name-key.js';
+import { FloodGuard } from '../rate-limit.js';
+import { otherParty } from '../dialog.js';
+import { stamped, type Connection, type LocalRouter } from '../router.js';
+import type { Claim, LeaveReason, NameClaims, PresenceListener, Resumption } from '../registry.js';
+import { newToken, secretHash } from '../secret.js';
+import type { ClusterPlug } from '../switchboard.js';
+import type { Envelope, HomedDialog, Member } from './envelope.js';
+import { ClusterRouter } from './cluster-router.js';
+import { RedisLink } from './redis-link.js';
+import { RemoteDialogs } from './remote-dialogs.js';
+import { ClusterRegistry, type MemberStore } from './replica-registry.js';
+
+export interface ClusterConfig {
+  redisUrl: string;
+  node: string;
+  graceMs: number;
+  heartbeatMs: number;
+  nodeTtlMs: number;
+  streamMaxLen: number;
+  maxOutbox: number;
+  maxRemoteDialogsPerUser: number;
+  logger: Logger;
+}
+
+export class ClusterNode implements ClusterPlug {
+  readonly #config: ClusterConfig;
+  readonly #link: RedisLink;
+  readonly #remote: RemoteDialogs;
+  /** The connections standing in, at a dialog's home, for users of other nodes. */
+  readonly #proxies = new Map<UserKey, Connection>();
+  /** Name keys being claimed by sockets of this node: a second claim of one waits for no Redis to refuse it. */
+  readonly #claiming = new Set<string>();
+  /** Other nodes whose heartbeat key is gone, since when. */
+  readonly #missing = new Map<string, number>();
+  /** What this node released, or stopped marking busy, while Redis was away: redone when it is back. */
+  readonly #releasedAway = new Map<UserKey, { skeleton: string; reason: LeaveReason }>();
+  readonly #unbusiedAway = new Set<UserKey>();
+  readonly #registry: ClusterRegistry;
+  /** The other live nodes and their addresses, as of the last heartbeat. */
+  #liveNodes = new Map<string, string>();
+  /** Users resuming here, each awaiting the homes of its dialogs: `key\nhome` -> done. */
+  readonly #awaitingHomes = new Map<string, () => void>();
+  /** The switchboard's presence feed, given with registry(): the registry is made first, the router needs it. */
+  #onPresence: PresenceListener = () => undefined;
+  #router: ClusterRouter | null = null;
+  #board: Board | null = null;
+  #address = '';
+  #beatTimer: NodeJS.Timeout | null = null;
+  #resyncing: Promise<void> | null = null;
+  #resyncAgain = false;
+
+  private constructor(config: ClusterConfig, link: RedisLink) {
+    this.#config = config;
+    this.#link = link;
+    this.#remote = new RemoteDialogs(config.maxRemoteDialogsPerUser);
+    this.#registry = new ClusterRegistry(config.node, (key, name, state) => this.#onPresence(key, name, state), this.#store);
+  }
+
+  static async connect(config: ClusterConfig): Promise<ClusterNode> {
+    const link = await RedisLink.connect({
+      url: config.redisUrl,
+      node: config.node,
+      streamMaxLen: config.streamMaxLen,
+      maxOutbox: config.maxOutbox,
+      logger: config.logger,
+    });
+    return new ClusterNode(config, link);
+  }
+
+  registry(onPresence: PresenceListener): ClusterRegistry {
+    this.#onPresence = onPresence;
+    return this.#registry;
+  }
+
+  router(local: LocalRouter): ClusterRouter {
+    this.#router = new ClusterRouter(this.#config.node, local, this.#registry, this.#link);
+    return this.#router;
+  }
+
+  attach(board: Board): void {
+    this.#board = board;
+  }
+
+  /** Loads who is registered, starts reading this node's stream and heartbeating; `address` is handed to phones. */
+  async join(address: string): Promise<void> {
+    this.#address = address;
+    this.#link.listen({ envelope: (envelope) => this.#receive(envelope), reconnected: () => this.#resync() });
+    await this.#beat();
+    await this.#load();
+    this.#beatTimer = setInterval(() => void this.#beat().catch(() => undefined), this.#config.heartbeatMs);
+    this.#beatTimer.unref();
+  }
+
+  readonly claims: NameClaims = {
+    claim: (name, keys) => this.#claim(name, keys),
+    release: (keys) => void this.#link.release(keys.caseless, keys.skeleton, 'Peer left').catch(() => undefined),
+    resume: (key, token) => this.#resume(key, token),
+    otherNodes: () => [...this.#liveNodes].filter(([node, address]) => node !== this.#config.node && address !== '').map(([, address]) => address),
+  };
+
+  forwarded(sender: UserKey, message: Message): boolean {
+    const callId = message.callId;
+    if (callId === undefined || this.#board?.dialogs.get(callId)) return false;
+    const dialog = this.#remote.get(sender, callId);
+    if (!dialog) return false;
+    if (isResponse(message) && message.method === 'INVITE' && message.status >= 200 && message.status < 300) dialog.answered = true;
+    this.#link.send(dialog.home, { t: 'dialog', from: sender, node: this.#config.node, message: JSON.stringify(message) });
+    return true;
+  }
+
+  health(): { node: string; redis: 'up' | 'down' } {
+    return { node: this.#config.node, redis: this.#link.up ? 'up' : 'down' };
+  }
+
+  stop(): void {
+    if (this.#beatTimer) clearInterval(this.#beatTimer);
+    this.#beatTimer = null;
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await this.#link.close();
+  }
+
+  readonly #store: MemberStore = {
+    changed: (key, member) => void this.#link.update(key, member).catch(() => undefined),
+    released: (key, skeleton, reason) => {
+      this.#remote.forgetUser(key);
+      this.#link.release(key, skeleton, reason).catch(() => this.#releasedAway.set(key, { skeleton, reason }));
+    },
+    busy: (key, busy) => {
+      this.#link.busy(key, busy).catch(() => {
+        if (!busy) this.#unbusiedAway.add(key);
+      });
+    },
+    // Lost while Redis is away: the re-assertion after it writes every current token.
+    renewed: (key, token) => void this.#link.renew(key, secretHash(token)).catch(() => undefined),
+  };
+
+  async #claim(name: string, keys: NameKeys): Promise<Claim> {
+    const held = [`c:${keys.caseless}`, `s:${keys.skeleton}`];
+    if (held.some((key) => this.#claiming.has(key))) return 'taken';
+    if (!this.#link.up) return 'unavailable';
+    for (const key of held) this.#claiming.add(key);
+    try {
+      const member: Member = { name, skeleton: keys.skeleton, node: this.#config.node, published: 'online', connected: true, inCall: false };
+      // The token is made once the name is this node's; its hash follows (MemberStore.renewed).
+      return (await this.#link.claim(keys.caseless, member, false, '')) ? 'claimed' : 'taken';
+    } catch {
+      return 'unavailable';
+    } finally {
+      for (const key of held) this.#claiming.delete(key);
+    }
+  }
+
+  /** Moves `key` here from its node (dead or alive) with its token, then asks the homes of its dialogs which they are. */
+  async #resume(key: UserKey, token: string): Promise<Resumption> {
+    const member = this.#registry.member(key);
+    if (!member || this.#registry.isLocal(key)) return 'taken';
+    if (!this.#link.up) return 'unavailable';
+    const next = newToken();
+    const moved: Member = { ...member, node: this.#config.node, connected: true };
+    let from: string | null;
+    try {
+      from = await this.#link.takeOver(key, secretHash(token), secretHash(next), moved);
+    } catch {
+      return 'unavailable';
+    }
+    if (from === null) return 'taken';
+    this.#registry.adopt(key, moved, next);
+    const homes = this.#registry.busyOn(key).filter((node) => node !== this.#config.node && this.#liveNodes.get(node));
+    await Promise.all(homes.map((home) => this.#askHome(key, home)));
+    return { token: next };
+  }
+
+  /** Asks `home` for `key`'s dialogs homed there; resolves when they are known here, or after a heartbeat TTL without answer. */
+  #askHome(key: UserKey, home: string): Promise<void> {
+    const waiting = `${key}\n${home}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.#config.nodeTtlMs);
+      const awaiting = this.#awaitingHomes;
+      function done(): void {
+        clearTimeout(timer);
+        awaiting.delete(waiting);
+        resolve();
+      }
+      awaiting.set(waiting, done);
+      this.#link.send(home, { t: 'moved', key, node: this.#config.node });
+    });
+  }
+
+  /** `key` resumed on `node`: tells it every dialog of `key`'s homed here. */
+  #tellHomed(board: Board, key: UserKey, node: string): void {
+    const dialogs: HomedDialog[] = board.dialogs.of(key).map((dialog) => {
+      const peer = otherParty(dialog, key);
+      return {
+        callId: dialog.callId,
+        peer: this.#registry.get(peer)?.name ?? '',
+        peerCseq: dialog.lastCseq.get(peer) ?? 0,
+        inviteCseq: dialog.inviteCseq,
+        answered: dialog.phase === 'confirmed',
+      };
+    });
+    this.#link.send(node, { t: 'homed', key, node: this.#config.node, dialogs });
+  }
+
+  /** This node's user resumed on another node: its socket here is replaced, its calls stay (their homes route to it there). */
+  #movedAway(key: UserKey, member: Member): void {
+    const router = this.#router;
+    this.#registry.movedAway(key, member);
+    this.#remote.forgetUser(key);
+    router?.local.close(key, CloseCode.replaced, 'Replaced');
+    router?.local.drop(key);
+    this.#board?.callGuard.forget(key);
+    this.#board?.config.addressLimits.nameReleased(key);
+  }
+
+  #receive(envelope: Envelope): void {
+    const board = this.#board;
+    const registry = this.#registry;
+    const router = this.#router;
+    if (!board || !registry || !router) return;
+    switch (envelope.t) {
+      case 'user':
+        if (registry.isLocal(envelope.key) && envelope.user.node !== this.#config.node) this.#movedAway(envelope.key, envelope.user);
+        else registry.applyMember(envelope.key, envelope.user);
+        return;
+      case 'gone':
+        if (registry.nodeOf(envelope.key) === envelope.node && !registry.isLocal(envelope.key)) this.#lost(envelope.key, envelope.reason);
+        return;
+      case 'busy':
+        registry.applyBusy(envelope.key, envelope.node, envelope.busy);
+        return;
+      case 'frame':
+        if (envelope.home !== undefined && envelope.callId !== undefined && router.local.has(envelope.to)) {
+          const peer = envelope.from === undefined ? null : (registry.get(envelope.from)?.name ?? null);
+          this.#remote.learn(envelope.to, envelope.callId, envelope.home, peer, envelope.cseq);
+        }
+        router.local.send(envelope.to, envelope.frame);
+        return;
+      case 'close':
+        router.local.close(envelope.to, envelope.code, envelope.reason);
+        return;
+      case 'dialog':
+        this.#handleForwarded(board, envelope.from, envelope.node, envelope.message);
+        return;
+      case 'moved':
+        if (registry.nodeOf(envelope.key) === envelope.node) this.#tellHomed(board, envelope.key, envelope.node);
+        return;
+      case 'homed':
+        if (!registry.isLocal(envelope.key)) return;
+        for (const dialog of envelope.dialogs) {
+          const { callId, peer, peerCseq, inviteCseq, answered } = dialog;
+          this.#remote.adopt({ callId, home: envelope.node, user: envelope.key, peerName: peer, peerCseq, inviteCseq, answered });
+        }
+        this.#awaitingHomes.get(`${envelope.key}\n${envelope.node}`)?.();
+        return;
+      default:
+        missingCase(envelope);
+    }
+  }
+
+  /** A message from another node's user in a dialog homed here: the same handlers as for a local one. */
+  #handleForwarded(board: Board, sender: UserKey, node: string, text: string): void {
+    if (this.#registry.nodeOf(sender) !== node) return;
+    const parsed = parseMessage(text);
+    if (!parsed.ok) return;
+    const connection = this.#proxyFor(sender);
+    if (isResponse(parsed.message)) relayResponse(board, connection, sender, parsed.message);
+    else handleRequest(board, connection, sender, parsed.message);
+  }
+
+  #proxyFor(key: UserKey): Connection {
+    let proxy = this.#proxies.get(key);
+    if (proxy) return proxy;
+    proxy = {
+      link: {
+        send: (frame) => this.#router?.sendFrame(key, String(frame)),
+        close: (code, reason) => {
+          const node = this.#registry.nodeOf(key);
+          if (node !== undefined) this.#link.send(node, { t: 'close', to: key, code, reason });
+        },
+      },
+      remote: `node ${this.#registry.nodeOf(key) ?? '?'}`,
+      flood: new FloodGuard(this.#board!.config.floodLimits, Date.now()),
+      user: key,
+      claiming: false,
+      registerTimer: null,
+    };
+    this.#proxies.set(key, proxy);
+    return proxy;
+  }
+
+  /** Another node's user is gone: dialogs homed here end for the other party, and it goes offline. */
+  #lost(key: UserKey, reason: LeaveReason): void {
+    if (this.#board) unregister(this.#board, key, reason);
+    this.#proxies.delete(key);
+  }
+
+  async #beat(): Promise<void> {
+    if (!this.#link.up) return;
+    const { added, nodes } = await this.#link.heartbeat(this.#address, this.#config.nodeTtlMs);
+    this.#liveNodes = nodes;
+    // Missing from the set: Redis lost its data, or another node purged this one while it was silent.
+    if (added) this.#resync();
+    const now = Date.now();
+    const suspects = new Set([...nodes.keys(), ...(this.#registry.nodes() ?? []), ...this.#remote.homes()]);
+    suspects.delete(this.#config.node);
+    for (const node of suspects) {
+      if (nodes.get(node)) {
+        this.#missing.delete(node);
+        continue;
+      }
+      const since = this.#missing.get(node) ?? now;
+      this.#missing.set(node, since);
+      if (now - since >= this.#config.graceMs) this.#purge(node);
+    }
+  }
+
+  /**
+   * `node` stopped heartbeating a grace period ago: its users go offline (dialogs homed here end
+   * for their parties with BYE "Peer lost"), and so do the dialogs it was home to for users here.
+   */
+  #purge(node: string): void {
+    this.#missing.delete(node);
+    const registry = this.#registry;
+    const router = this.#router;
+    if (!registry || !router) return;
+    this.#config.logger.log('warn', 'node-lost', { node, users: registry.membersOf(node).length });
+    for (const dialog of this.#remote.takeHomedOn(node)) {
+      const user = registry.get(dialog.user);
+      if (!user) continue;
+      const ending = dialog.answered
+        ? { method: 'BYE' as const, cseq: dialog.peerCseq + 1, callId: dialog.callId, body: { reason: 'Peer lost' } }
+        : { method: 'CANCEL' as const, cseq: dialog.inviteCseq, callId: dialog.callId };
+      const from = JSON.stringify(dialog.peerName ?? '');
+      router.local.send(dialog.user, stamped(from, JSON.stringify(user.name), ending));
+    }
+    for (const key of registry.membersOf(node)) this.#lost(key, 'Peer lost');
+    registry.dropNode(node);
+    this.#link.purge(node).catch(() => undefined);
+  }
+
+  async #load(): Promise<void> {
+    const snapshot = await this.#link.snapshot();
+    const registry = this.#registry;
+    if (!registry) return;
+    for (const [key, member] of snapshot.members) {
+      if (member.node === this.#config.node) {
+        // Left over from before an outage: released now unless it is still this node's.
+        if (!registry.isLocal(key)) this.#link.release(key, member.skeleton, 'Peer lost').catch(() => undefined);
+      } else registry.applyMember(key, member);
+    }
+    for (const { key, node } of snapshot.busy) registry.applyBusy(key, node, true);
+  }
+
+  /** Redis is back (or lost this node's state): redo what this node owns, then reload the others'. */
+  #resync(): void {
+    if (this.#resyncing) {
+      this.#resyncAgain = true;
+      return;
+    }
+    this.#resyncing = this.#reassert()
+      .then(() => this.#load())
+      .then(() => this.#link.flush())
+      .catch((error: unknown) => this.#config.logger.log('warn', 'cluster-resync-failed', { message: String(error) }))
+      .finally(() => {
+        this.#resyncing = null;
+        if (this.#resyncAgain) {
+          this.#resyncAgain = false;
+          this.#resync();
+        }
+      });
+  }
+
+  async #reassert(): Promise<void> {
+    const registry = this.#registry;
+    if (!registry) return;
+    await this.#beat();
+    const writes: Promise<unknown>[] = [];
+    for (const [key, member, token] of registry.localMembers()) {
+      writes.push(
+        this.#link.claim(key, member, true, secretHash(token)).then((claimed) => {
+          if (!claimed) this.#config.logger.log('warn', 'cluster-name-conflict', { user: member.name });
+        }),
+      );
+    }
+    for (const [key, { skeleton, reason }] of this.#releasedAway) writes.push(this.#link.release(key, skeleton, reason));
+    this.#releasedAway.clear();
+    const busy = new Set(registry.ownBusy());
+    for (const key of busy) writes.push(this.#link.busy(key, true));
+    for (const key of this.#unbusiedAway) if (!busy.has(key)) writes.push(this.#link.busy(key, false));
+    this.#unbusiedAway.clear();
+    await Promise.all(writes);
+  }
+}

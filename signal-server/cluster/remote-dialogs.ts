@@ -1,0 +1,78 @@
+/**
+ * The dialogs this node's users are in whose home is another node (the caller's): learnt from the
+ * frames the home sends, so what a user sends in them goes back to the home. At most `maxPerUser`
+ * a user, the oldest forgotten first (a forgotten dialog's messages are answered here, 481).
+ */
+import type { UserKey } from '../name-key.js';
+
+export interface RemoteDialog {
+  readonly callId: string;
+  readonly home: string;
+  /** This node's user in it. */
+  readonly user: UserKey;
+  /** The other party's name, from its frames, for the BYE this node sends if the home is lost. */
+  peerName: string | null;
+  /** The other party's highest request cseq, and the INVITE's. */
+  peerCseq: number;
+  readonly inviteCseq: number;
+  /** The user answered the INVITE 2xx: losing the home ends it with BYE, not CANCEL. */
+  answered: boolean;
+}
+
+export class RemoteDialogs {
+  readonly #maxPerUser: number;
+  readonly #byUser = new Map<UserKey, Map<string, RemoteDialog>>();
+
+  constructor(maxPerUser: number) {
+    this.#maxPerUser = maxPerUser;
+  }
+
+  /** A frame in dialog `callId` reached `user` from its home. */
+  learn(user: UserKey, callId: string, home: string, peerName: string | null, cseq: number | undefined): void {
+    let dialogs = this.#byUser.get(user);
+    if (!dialogs) this.#byUser.set(user, (dialogs = new Map()));
+    const known = dialogs.get(callId);
+    if (known) {
+      known.peerCseq = Math.max(known.peerCseq, cseq ?? 0);
+      known.peerName ??= peerName;
+      return;
+    }
+    dialogs.set(callId, { callId, home, user, peerName, peerCseq: cseq ?? 0, inviteCseq: cseq ?? 0, answered: false });
+    if (dialogs.size > this.#maxPerUser) dialogs.delete(dialogs.keys().next().value!);
+  }
+
+  /** A dialog `user` was in before it resumed on this node, as its home told. */
+  adopt(dialog: RemoteDialog): void {
+    this.learn(dialog.user, dialog.callId, dialog.home, dialog.peerName, dialog.inviteCseq);
+    const known = this.get(dialog.user, dialog.callId);
+    if (!known) return;
+    known.peerCseq = Math.max(known.peerCseq, dialog.peerCseq);
+    known.answered ||= dialog.answered;
+  }
+
+  get(user: UserKey, callId: string): RemoteDialog | undefined {
+    return this.#byUser.get(user)?.get(callId);
+  }
+
+  forgetUser(user: UserKey): void {
+    this.#byUser.delete(user);
+  }
+
+  /** The home nodes of every dialog known. */
+  homes(): Set<string> {
+    const homes = new Set<string>();
+    for (const dialogs of this.#byUser.values()) for (const dialog of dialogs.values()) homes.add(dialog.home);
+    return homes;
+  }
+
+  /** Forgets and answers every dialog homed on `node`. */
+  takeHomedOn(node: string): RemoteDialog[] {
+    const taken: RemoteDialog[] = [];
+    for (const [user, dialogs] of this.#byUser) {
+      for (const dialog of dialogs.values()) if (dialog.home === node) taken.push(dialog);
+      for (const dialog of taken) dialogs.delete(dialog.callId);
+      if (dialogs.size === 0) this.#byUser.delete(user);
+    }
+    return taken;
+  }
+}

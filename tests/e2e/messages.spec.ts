@@ -1,0 +1,96 @@
+/**
+ * Messages and voicemail by role, on a host that keeps them (a data folder per test): a message
+ * to someone offline reaches them when they sign in and its sender sees it read; a voicemail left
+ * after a call got no answer is played by its callee.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator } from '@playwright/test';
+import { connectAll, expect, test } from './fixtures.js';
+import type { Phone } from './phone.js';
+
+test.use({
+  serverOptions: async ({}, use) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-e2e-mail-'));
+    await use({ dataDir, ringTimeoutMs: 1_500 });
+    await rm(dataDir, { recursive: true, force: true });
+  },
+});
+
+const conversation = (phone: Phone, peer: string): Locator => phone.page.getByRole('dialog', { name: peer, exact: true });
+
+test('a message to someone offline reaches them at sign-in, shown as text, and its sender sees it read', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  await connectAll(ada, bob);
+  await bob.button('Sign out').click();
+  await expect(ada.entry('Bob')).toHaveAccessibleName(/^Bob, offline/);
+
+  await ada.entry('Bob').getByRole('button', { name: 'Message', exact: true }).click();
+  const toBob = conversation(ada, 'Bob');
+  await toBob.getByRole('textbox', { name: 'Message', exact: true }).fill('<b>hi</b> Bob');
+  await toBob.getByRole('button', { name: 'Send', exact: true }).click();
+  const mine = toBob.getByRole('log').getByRole('listitem');
+  await expect(mine).toHaveCount(1);
+  await expect(mine).toContainText('Sent');
+  await expect(toBob.getByRole('textbox', { name: 'Message', exact: true })).toHaveValue('');
+
+  await bob.connect();
+  await expect(bob.entry('Ada')).toHaveAccessibleName('Ada, online, 1 unread');
+  await expect(bob.page).toHaveTitle(/^\(1\) /);
+  await expect(mine).toContainText('Delivered');
+
+  await bob.entry('Ada').getByRole('button', { name: 'Message', exact: true }).click();
+  const fromAda = conversation(bob, 'Ada');
+  await expect(fromAda.getByRole('log').getByRole('listitem')).toHaveText(/^<b>hi<\/b> Bob/);
+  await expect(fromAda.locator('b')).toHaveCount(0);
+  await expect(mine).toContainText('Read');
+  await expect(bob.page).not.toHaveTitle(/^\(/);
+  await fromAda.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(bob.entry('Ada')).toHaveAccessibleName('Ada, online');
+});
+
+test('the message box holds the host limit: too long is said, and Send stays off', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  await connectAll(ada, bob);
+  await ada.entry('Bob').getByRole('button', { name: 'Message', exact: true }).click();
+  const toBob = conversation(ada, 'Bob');
+  await toBob.getByRole('textbox', { name: 'Message', exact: true }).fill('é'.repeat(2049));
+  await expect(toBob).toContainText('Too long: 4098 of 4096 bytes');
+  await expect(toBob.getByRole('button', { name: 'Send', exact: true })).toBeDisabled();
+});
+
+test('a voicemail left after no answer is played by the callee', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  await connectAll(ada, bob);
+
+  await ada.call(bob);
+  await bob.expectRinging();
+  await ada.expectCallEnded('No answer');
+  const offer = ada.page.getByRole('region', { name: 'Voicemail for Bob' });
+  await offer.getByRole('button', { name: 'Leave a message', exact: true }).click();
+  await expect(offer.getByRole('timer')).toHaveText('0:02', { timeout: 10_000 });
+  await offer.getByRole('button', { name: 'Stop and send', exact: true }).click();
+  await expect(offer).toContainText('Message left for Bob.');
+
+  const recent = bob.page.locator('details', { has: bob.page.getByRole('heading', { name: 'Recent calls' }) });
+  await expect(recent).toContainText('1 new voicemail');
+  await bob.page.getByRole('heading', { name: 'Recent calls' }).click();
+  await expect(recent.getByRole('listitem', { name: 'Voicemail from Ada, new', exact: true })).toBeVisible();
+  const voicemail = recent.getByRole('listitem', { name: /^Voicemail from Ada/ });
+  await voicemail.getByRole('button', { name: 'Play', exact: true }).click();
+  const audio = voicemail.locator('audio');
+  await expect.poll(() => audio.evaluate((element: HTMLAudioElement) => element.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.3);
+  const played = await audio.evaluate((element: HTMLAudioElement) => ({ duration: element.duration, time: element.currentTime, paused: element.paused }));
+  expect(played.duration).toBeGreaterThan(0);
+  await expect.poll(() => audio.evaluate((element: HTMLAudioElement) => element.currentTime)).toBeGreaterThan(played.time);
+  console.log(`voicemail played: duration ${played.duration} s`);
+  await expect(recent).not.toContainText('new voicemail');
+  await expect(voicemail).toHaveAccessibleName('Voicemail from Ada');
+
+  await voicemail.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(recent.getByRole('list', { name: 'Voicemail' })).toHaveCount(0);
+});

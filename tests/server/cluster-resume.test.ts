@@ -1,0 +1,105 @@
+/** Resume tokens across a cluster: a phone whose node died, or that moved, takes its name and calls to another node. */
+import { createClient } from 'redis';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './cluster-harness.js';
+import { answeredCall } from './harness.js';
+import { TestClient } from './client.js';
+
+const cluster = useCluster();
+/** Short timers: a killed node is missing after 600 ms, its users gone 300 ms later. */
+const FAST = { clusterHeartbeatMs: 100, clusterNodeTtlMs: 600, graceMs: 300 };
+
+describe('a resume token works on any node', () => {
+  it('the REGISTER 200 lists the other live nodes, each by its public address when it has one', async () => {
+    const publicUrl = 'wss://c.example:8443/signal';
+    const [a, b] = await Promise.all([cluster.node('a', FAST), cluster.node('b', FAST), cluster.node('c', { ...FAST, publicUrl: publicUrl })]);
+    // A node learns the others from its heartbeats: the nodes started together may take one to appear.
+    for (let attempt = 0; ; attempt += 1) {
+      const phone = await cluster.connect(a!.url);
+      const welcome = await phone.request({ method: 'REGISTER', body: { name: `Ada${attempt}` } });
+      if (welcome.body.nodes.length < 2 && attempt < 50) continue;
+      expect([...welcome.body.nodes].sort()).toEqual([b!.url, publicUrl].sort());
+      return;
+    }
+  });
+
+  it('a node killed mid-call: its phone resumes on another node, keeps its name past the purge, and the call goes on (INFO both ways, BYE)', async () => {
+    const [a, b, c] = await cluster.three(FAST);
+    const ada = await cluster.register(a!.url, 'Ada');
+    const bob = await cluster.register(b!.url, 'Bob');
+    await ada.nextPresence('Ada');
+    // Homed on Bob's node, the caller's: it outlives Ada's node.
+    const callId = await answeredCall(bob, ada, 'Ada');
+
+    await a!.close();
+    const moved = await TestClient.connect(c!.url);
+    const welcome = await moved.request({ method: 'REGISTER', body: { name: 'Ada', resume: ada.resume } });
+    expect(welcome).toMatchObject({ status: 200, body: { name: 'Ada', resumed: true } });
+    // Its own address never; a's until a's heartbeat key expires.
+    expect(welcome.body.nodes).toContain(b!.url);
+    expect(welcome.body.nodes).not.toContain(c!.url);
+    await untilPurged('a');
+
+    moved.send({ method: 'INFO', cseq: 2, callId, body: { candidate: null } });
+    expect(await bob.nextRequest('INFO')).toMatchObject({ from: 'Ada', to: 'Bob', cseq: 2, callId });
+    bob.send({ method: 'INFO', cseq: 2, callId, body: { candidate: null } });
+    expect(await moved.nextRequest('INFO')).toMatchObject({ from: 'Bob', to: 'Ada', cseq: 2, callId });
+    bob.send({ method: 'BYE', cseq: 3, callId });
+    expect(await moved.nextRequest('BYE')).toMatchObject({ from: 'Bob', callId });
+    moved.send({ status: 200, reason: 'OK', method: 'BYE', cseq: 3, callId });
+    expect(await bob.nextResponse(200, 'BYE')).toMatchObject({ callId });
+
+    // The name is still Ada's, and she is still reachable.
+    const copy = await cluster.connect(b!.url);
+    expect(await copy.request({ method: 'REGISTER', body: { name: 'ADA' } })).toMatchObject({ status: 409, reason: 'Name taken' });
+    await moved.close();
+  });
+
+  it('a token is single-use across nodes, and a wrong one changes nothing', async () => {
+    const [a, b, c] = await cluster.three(FAST);
+    const ada = await cluster.register(a!.url, 'Ada');
+    const thief = await cluster.connect(b!.url);
+    expect(await thief.request({ method: 'REGISTER', body: { name: 'Ada', resume: 'x'.repeat(43) } })).toMatchObject({ status: 409, reason: 'Name taken' });
+    // Ada is untouched: still connected on her node.
+    expect(await ada.request({ method: 'PUBLISH', body: { state: 'online' } })).toMatchObject({ status: 200 });
+
+    const moved = await cluster.connect(c!.url);
+    expect(await moved.request({ method: 'REGISTER', body: { name: 'Ada', resume: ada.resume } })).toMatchObject({ status: 200 });
+    const again = await cluster.connect(b!.url);
+    expect(await again.request({ method: 'REGISTER', body: { name: 'Ada', resume: ada.resume } })).toMatchObject({ status: 409, reason: 'Name taken' });
+  });
+
+  it('a phone that moves while its node lives: the old socket is replaced, and a call homed on the old node goes on', async () => {
+    const [a, b, c] = await cluster.three(FAST);
+    const ada = await cluster.register(a!.url, 'Ada');
+    const cyd = await cluster.register(c!.url, 'Cyd');
+    await ada.nextPresence('Ada');
+    const callId = await answeredCall(ada, cyd, 'Cyd');
+
+    const moved = await cluster.connect(b!.url);
+    expect(await moved.request({ method: 'REGISTER', body: { name: 'Ada', resume: ada.resume } })).toMatchObject({ status: 200, body: { resumed: true } });
+    expect(await ada.closed).toEqual({ code: 4001, reason: 'Replaced' });
+
+    moved.send({ method: 'INFO', cseq: 2, callId, body: { candidate: null } });
+    expect(await cyd.nextRequest('INFO')).toMatchObject({ from: 'Ada', cseq: 2, callId });
+    cyd.send({ method: 'INFO', cseq: 2, callId, body: { candidate: null } });
+    expect(await moved.nextRequest('INFO')).toMatchObject({ from: 'Cyd', cseq: 2, callId });
+    moved.send({ method: 'BYE', cseq: 3, callId });
+    expect(await cyd.nextRequest('BYE')).toMatchObject({ from: 'Ada', callId });
+  });
+});
+
+/** Polls Redis until the cluster has purged `node` (another node saw it silent past the grace period). */
+async function untilPurged(node: string): Promise<void> {
+  const redis = createClient({ url: cluster.redis.url });
+  await redis.connect();
+  try {
+    const deadline = Date.now() + 10_000;
+    while (Number(await redis.sendCommand(['SISMEMBER', 'lp:nodes', node])) === 1) {
+      if (Date.now() > deadline) throw new Error(`node ${node} not purged within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await redis.destroy();
+  }
+}

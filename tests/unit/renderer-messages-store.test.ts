@@ -1,0 +1,120 @@
+/**
+ * The messages store between the page and the connection: own messages go sent -> delivered ->
+ * read as the host and the peer report, theirs are acknowledged and read only while shown, and
+ * the host's size limit is enforced before anything is sent.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Message, ReceiptState, VoicemailTicketPurpose } from '../../common/protocol.js';
+import { MessagesStore } from '../../renderer/src/stores/messages.svelte.js';
+
+function fakePort() {
+  let cseq = 0;
+  const sent: { to: string; text: string; cseq: number }[] = [];
+  const receipts: { state: ReceiptState; ids: string[] }[] = [];
+  const tickets: { purpose: VoicemailTicketPurpose; to: string | undefined; cseq: number }[] = [];
+  return {
+    sent,
+    receipts,
+    tickets,
+    sendMessage: (to: string, text: string) => (sent.push({ to, text, cseq: ++cseq }), cseq),
+    reportReceipt: (state: ReceiptState, ids: string[]) => void receipts.push({ state, ids }),
+    askVoicemailTicket: (purpose: VoicemailTicketPurpose, to?: string) => (tickets.push({ purpose, to, cseq: ++cseq }), cseq),
+  };
+}
+
+const delivered = (from: string, id: string, text: string): Message => ({ method: 'MESSAGE', cseq: 9, from, to: 'Ada', body: { id, text, sentAt: 5 } });
+const receipt = (from: string, state: ReceiptState, ids: string[]): Message => ({ method: 'NOTIFY', cseq: 9, from, body: { event: 'receipt', state, ids, at: 6 } });
+
+function setUp(visible = { now: true }, maxBytes: number | undefined = 10) {
+  const port = fakePort();
+  const store = new MessagesStore(() => visible.now);
+  store.connected(port, maxBytes);
+  return { port, store, visible };
+}
+
+describe('messages store', () => {
+  it('shows an own message sending, then sent with the host id, delivered and read; never backwards', () => {
+    const { port, store } = setUp();
+    expect(store.send('Bob', 'hi')).toBe(true);
+    expect(store.lines('bob')).toMatchObject([{ kind: 'mine', text: 'hi', state: 'sending', id: null }]);
+    store.receive({ status: 200, reason: 'OK', method: 'MESSAGE', cseq: port.sent[0]!.cseq, body: { id: 'msg-00001', sentAt: 7 } });
+    expect(store.lines('Bob')).toMatchObject([{ state: 'sent', id: 'msg-00001', at: 7 }]);
+    store.receive(receipt('Bob', 'delivered', ['msg-00001']));
+    expect(store.lines('Bob')[0]).toMatchObject({ state: 'delivered' });
+    store.receive(receipt('BOB', 'read', ['msg-00001']));
+    store.receive(receipt('Bob', 'delivered', ['msg-00001']));
+    expect(store.lines('Bob')[0]).toMatchObject({ state: 'read' });
+    // Someone else's receipt for Bob's message id changes nothing.
+    store.receive(receipt('Mallory', 'read', ['msg-00001']));
+    expect(store.lines('Mallory')).toEqual([]);
+  });
+
+  it('marks a refused message failed, with why', () => {
+    const { port, store } = setUp();
+    store.send('Bob', 'hi');
+    store.receive({ status: 480, reason: 'Temporarily Unavailable', method: 'MESSAGE', cseq: port.sent[0]!.cseq });
+    expect(store.lines('Bob')[0]).toMatchObject({ state: 'failed', error: 'Not sent: their mailbox is full' });
+  });
+
+  it('refuses text over the host limit in UTF-8 bytes, or empty, and sends nothing', () => {
+    const { port, store } = setUp();
+    expect(store.problem('ééééé')).toBeNull();
+    expect(store.problem('éééééé')).toBe('Too long: 12 of 10 bytes');
+    expect(store.send('Bob', 'éééééé')).toBe(false);
+    expect(store.send('Bob', '   ')).toBe(false);
+    expect(port.sent).toEqual([]);
+    const none = new MessagesStore(() => true);
+    none.connected(fakePort(), undefined);
+    expect(none.problem('hi')).toBe('This host keeps no messages');
+  });
+
+  it('acknowledges a message at once, counts it unread until its conversation is open and visible, then reports it read', () => {
+    const { port, store, visible } = setUp();
+    store.receive(delivered('Bob', 'msg-00002', '<b>hi</b>'));
+    store.receive(delivered('Bob', 'msg-00003', 'again'));
+    store.receive(delivered('Bob', 'msg-00002', '<b>hi</b>'));
+    expect(port.receipts).toEqual([
+      { state: 'delivered', ids: ['msg-00002'] },
+      { state: 'delivered', ids: ['msg-00003'] },
+      { state: 'delivered', ids: ['msg-00002'] },
+    ]);
+    expect(store.unread('bob')).toBe(2);
+    expect(store.totalUnread).toBe(2);
+
+    visible.now = false;
+    store.openConversation('Bob');
+    expect(store.unread('Bob')).toBe(2);
+    visible.now = true;
+    store.seen();
+    expect(port.receipts.at(-1)).toEqual({ state: 'read', ids: ['msg-00002', 'msg-00003'] });
+    expect(store.totalUnread).toBe(0);
+
+    store.receive(delivered('Bob', 'msg-00004', 'while open'));
+    expect(port.receipts.slice(-2)).toEqual([
+      { state: 'delivered', ids: ['msg-00004'] },
+      { state: 'read', ids: ['msg-00004'] },
+    ]);
+    store.closeConversation();
+    store.receive(delivered('Bob', 'msg-00005', 'closed'));
+    expect(store.unread('Bob')).toBe(1);
+  });
+
+  it('tells the bridge of each new message once (a repeat is not news)', () => {
+    const alerts: { from: string; text: string }[] = [];
+    const store = new MessagesStore(() => false, (alert) => alerts.push(alert));
+    store.connected(fakePort(), 100);
+    store.receive(delivered('Bob', 'msg-00006', 'ping'));
+    store.receive(delivered('Bob', 'msg-00006', 'ping'));
+    expect(alerts).toEqual([{ from: 'Bob', text: 'ping' }]);
+  });
+
+  it('answers a voicemail ticket request with the host ticket, or its refusal in words', async () => {
+    const { port, store } = setUp();
+    const upload = store.ticket('upload', 'Bob');
+    store.receive({ status: 200, reason: 'OK', method: 'VOICEMAIL', cseq: port.tickets[0]!.cseq, body: { ticket: 't-1', expiresAt: 9, maxBytes: 10, maxMs: 60_000 } });
+    await expect(upload).resolves.toEqual({ ticket: 't-1', expiresAt: 9, maxBytes: 10, maxMs: 60_000 });
+    const refused = store.ticket('upload', 'Bob');
+    store.receive({ status: 503, reason: 'Too many', method: 'VOICEMAIL', cseq: port.tickets[1]!.cseq });
+    await expect(refused).rejects.toThrow('Too many voicemails lately: try again in a minute');
+  });
+});
