@@ -35,7 +35,7 @@ test('a live microphone level, a microphone test that plays back, and a ringtone
   await ada.button('Stop ringtone').click();
 
   await page.reload();
-  await ada.connect();
+  await ada.expectSignedIn(); // by itself, with this tab's resume token
   await page.getByText('Devices', { exact: true }).click();
   await expect(ringtone).toHaveValue('chime');
   await expect(volume).toHaveValue('30');
