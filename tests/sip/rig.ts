@@ -279,7 +279,22 @@ export class Baresip {
     return `sip:${this.user}@${this.domain}`;
   }
 
+  /**
+   * Starts baresip on ports free a moment ago. baresip binds SIP on UDP and TCP and TLS on the
+   * next port too, so another suite can take one of them between our look and its bind; then it
+   * exits with "Address already in use" and we start it again on new ports.
+   */
   static async start(options: BaresipOptions): Promise<Baresip> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await Baresip.#startOnce(options);
+      } catch (error) {
+        if (attempt === 3 || !String(error).includes('Address already in use')) throw error;
+      }
+    }
+  }
+
+  static async #startOnce(options: BaresipOptions): Promise<Baresip> {
     const dir = mkdtempSync(join(tmpdir(), 'leanphone-baresip-'));
     const sipPort = await freePort('udp');
     const ctrlPort = await freePort('tcp');
@@ -290,7 +305,11 @@ export class Baresip {
     writeFileSync(join(dir, 'accounts'), `${account}\n`);
     writeFileSync(join(dir, 'contacts'), '');
     const program = new Program('baresip', 'baresip', ['-f', dir, '-v']);
-    await program.until('baresip', tcpOpen(ctrlPort));
+    await program.until('baresip', tcpOpen(ctrlPort)).catch(async (error: unknown) => {
+      await program.stop();
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    });
     const socket = createConnection({ host: '127.0.0.1', port: ctrlPort });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
