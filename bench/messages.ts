@@ -1,21 +1,28 @@
 /**
- * `npm run bench:messages`: text messages through a real server with its store, over real sockets:
- * 1,000 users online, each sending to others with a few messages waiting for "sent" at once, each
- * recipient reporting delivery as it gets one. Prints messages stored (200 "sent") and delivered a
- * second, and delivery latency (send to arrival). One process: clients and server share the CPU.
+ * `npm run bench:messages`: text messages through a real server with its store, over real sockets.
+ * The server runs alone in a child process (bench/host.ts) on a fresh data folder; 1,000 users
+ * online here, each recipient reporting delivery as it gets a message. Two phases:
+ * - capacity: every user keeps a few messages waiting for "sent" at once; messages stored (200
+ *   "sent") and delivered a second, and the server's CPU per message;
+ * - latency: messages offered at a fixed rate (BENCH_RATE a second, default 5,000), spread over
+ *   the users; send to "sent" and send to arrival p50/p99, and whether the server kept up.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { SUBPROTOCOL } from '../common/protocol.js';
-import { startSignalServer } from '../signal-server/server.js';
-import { summarizeLatencies } from './stats.js';
+import { killAll, startHost, stopHost, type Host } from './children.js';
+import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 const USERS = 1_000;
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30_000);
-/** Messages each user has waiting for "sent" at once. */
+const CAPACITY_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30_000);
+/** Messages each user has waiting for "sent" at once in the capacity phase. */
 const IN_FLIGHT = 2;
+const RATE = Number(process.env.BENCH_RATE ?? 5_000);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 6);
+/** The fixed-rate phase sends a batch this often. */
+const TICK_MS = 5;
 
 interface User {
   readonly name: string;
@@ -23,7 +30,81 @@ interface User {
   cseq: number;
 }
 
-async function connect(url: string, name: string, onFrame: (user: User, frame: Record<string, any>) => void): Promise<User> {
+/** What one message went through, by the text that names it. */
+interface Timing {
+  readonly asked: number;
+  stored?: number;
+  arrived?: number;
+}
+
+class Traffic {
+  readonly timings = new Map<string, Timing>();
+  readonly #sent = new Map<string, () => void>();
+  stored = 0;
+  delivered = 0;
+  #allArrived: (() => void) | null = null;
+  #expected = 0;
+
+  onFrame = (user: User, frame: Record<string, any>): void => {
+    if (frame.method !== 'MESSAGE') return;
+    if (frame.status === undefined) {
+      const timing = this.timings.get(frame.body.text as string);
+      if (timing) timing.arrived = performance.now();
+      user.cseq += 1;
+      user.ws.send(JSON.stringify({ method: 'NOTIFY', cseq: user.cseq, body: { event: 'receipt', state: 'delivered', ids: [frame.body.id] } }));
+      this.delivered += 1;
+      if (this.delivered === this.#expected) this.#allArrived?.();
+      return;
+    }
+    if (frame.status !== 200) throw new Error(`MESSAGE ${frame.status} ${frame.reason}`);
+    this.stored += 1;
+    const key = `${user.name}/${frame.cseq}`;
+    this.#sent.get(key)?.();
+    this.#sent.delete(key);
+  };
+
+  /** Sends message `index` from `user` to another user; resolves when it is "sent". */
+  send(users: readonly User[], user: User, index: number, phase: string): Promise<void> {
+    const target = users[(index * 7919 + 1) % USERS]!;
+    const to = target === user ? users[(index + 1) % USERS]! : target;
+    user.cseq += 1;
+    const text = `${phase} ${index} from ${user.name}: see you at the stand-up`;
+    const timing: Timing = { asked: performance.now() };
+    this.timings.set(text, timing);
+    const sent = new Promise<void>((resolve) =>
+      this.#sent.set(`${user.name}/${user.cseq}`, () => {
+        timing.stored = performance.now();
+        resolve();
+      }),
+    );
+    user.ws.send(JSON.stringify({ method: 'MESSAGE', cseq: user.cseq, to: to.name, body: { text } }));
+    return sent;
+  }
+
+  /** Resolves once `total` messages have arrived since the counters were last reset. */
+  arrivals(total: number): Promise<void> {
+    this.#expected = total;
+    return this.delivered >= total ? Promise.resolve() : new Promise((resolve) => (this.#allArrived = resolve));
+  }
+
+  reset(): void {
+    this.timings.clear();
+    this.stored = 0;
+    this.delivered = 0;
+  }
+
+  latencies(): { stored: LatencySummary; arrived: LatencySummary } {
+    const stored: number[] = [];
+    const arrived: number[] = [];
+    for (const timing of this.timings.values()) {
+      if (timing.stored !== undefined) stored.push(timing.stored - timing.asked);
+      if (timing.arrived !== undefined) arrived.push(timing.arrived - timing.asked);
+    }
+    return { stored: summarizeLatencies(stored), arrived: summarizeLatencies(arrived) };
+  }
+}
+
+async function connect(url: string, name: string, traffic: Traffic): Promise<User> {
   const ws = new WebSocket(url, SUBPROTOCOL, { perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -35,7 +116,7 @@ async function connect(url: string, name: string, onFrame: (user: User, frame: R
       const frame = JSON.parse(data.toString()) as Record<string, any>;
       if (frame.status === 200) resolve();
       else reject(new Error(`REGISTER ${name}: ${frame.status} ${frame.reason}`));
-      ws.on('message', (more) => onFrame(user, JSON.parse(more.toString()) as Record<string, any>));
+      ws.on('message', (more) => traffic.onFrame(user, JSON.parse(more.toString()) as Record<string, any>));
     });
   });
   ws.send(JSON.stringify({ method: 'REGISTER', cseq: 1, body: { name } }));
@@ -43,79 +124,86 @@ async function connect(url: string, name: string, onFrame: (user: User, frame: R
   return user;
 }
 
-async function main(): Promise<void> {
-  console.log(`node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
-  const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-bench-messages-'));
-  const server = await startSignalServer({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    maxSocketsPerAddress: USERS + 10,
-    maxUnregisteredPerAddress: USERS + 10,
-    maxNamesPerAddress: USERS + 10,
-    registrationsPerMinute: 1_000_000,
-    registrationBurst: USERS + 10,
-  });
-  const sentAt = new Map<string, number>();
-  const deliveries: number[] = [];
-  const pendingSent = new Map<string, () => void>();
-  let stored = 0;
-  let delivered = 0;
-  let allDelivered: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (allDelivered = resolve));
+async function serverCpuMicros(host: Host): Promise<number> {
+  const cpu = await host.request({ kind: 'cpu' }, 'cpu', 10_000);
+  return cpu.userMicros + cpu.systemMicros;
+}
 
-  const onFrame = (user: User, frame: Record<string, any>): void => {
-    if (frame.method === 'MESSAGE' && frame.status === undefined) {
-      const asked = sentAt.get(frame.body.text as string);
-      if (asked !== undefined) deliveries.push(performance.now() - asked);
-      user.cseq += 1;
-      user.ws.send(JSON.stringify({ method: 'NOTIFY', cseq: user.cseq, body: { event: 'receipt', state: 'delivered', ids: [frame.body.id] } }));
-      delivered += 1;
-      if (delivered === MESSAGES) allDelivered();
-    } else if (frame.method === 'MESSAGE' && frame.status !== undefined) {
-      if (frame.status !== 200) throw new Error(`MESSAGE ${frame.status} ${frame.reason}`);
-      stored += 1;
-      pendingSent.get(`${user.name}/${frame.cseq}`)?.();
-    }
-  };
-  const users: User[] = [];
-  for (let index = 0; index < USERS; index += 50) {
-    users.push(...(await Promise.all(Array.from({ length: Math.min(50, USERS - index) }, (_, offset) => connect(server.url, `User ${index + offset}`, onFrame)))));
-  }
-  console.log(`${USERS} users registered`);
+const ms = (summary: LatencySummary): string => `p50 ${summary.p50.toFixed(1)} ms, p99 ${summary.p99.toFixed(1)} ms, max ${summary.max.toFixed(1)} ms`;
 
-  let next = 0;
-  const sendOne = (user: User, index: number): Promise<void> =>
-    new Promise((resolve) => {
-      const to = users[(index * 7919 + 1) % USERS] === user ? users[(index + 1) % USERS]! : users[(index * 7919 + 1) % USERS]!;
-      user.cseq += 1;
-      const text = `message ${index} from ${user.name}: see you at the stand-up`;
-      const key = `${user.name}/${user.cseq}`;
-      pendingSent.set(key, () => {
-        pendingSent.delete(key);
-        resolve();
-      });
-      sentAt.set(text, performance.now());
-      user.ws.send(JSON.stringify({ method: 'MESSAGE', cseq: user.cseq, to: to.name, body: { text } }));
-    });
+/** Every user keeps IN_FLIGHT messages waiting for "sent" until CAPACITY_MESSAGES are sent. */
+async function capacity(host: Host, users: readonly User[], traffic: Traffic): Promise<void> {
+  traffic.reset();
+  const cpuBefore = await serverCpuMicros(host);
   const started = performance.now();
+  let next = 0;
   const sender = async (user: User): Promise<void> => {
-    while (next < MESSAGES) {
+    while (next < CAPACITY_MESSAGES) {
       const index = next;
       next += 1;
-      await sendOne(user, index);
+      await traffic.send(users, user, index, 'capacity');
     }
   };
   await Promise.all(users.flatMap((user) => Array.from({ length: IN_FLIGHT }, () => sender(user))));
   const storedSeconds = (performance.now() - started) / 1000;
-  await done;
+  await traffic.arrivals(CAPACITY_MESSAGES);
   const deliveredSeconds = (performance.now() - started) / 1000;
-  const latency = summarizeLatencies(deliveries);
-  console.log(`stored: ${Math.round(stored / storedSeconds)} messages/s (${stored} in ${storedSeconds.toFixed(1)} s)`);
-  console.log(`delivered: ${Math.round(delivered / deliveredSeconds)} messages/s; latency p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`);
-  for (const user of users) user.ws.terminate();
-  await server.close();
-  await rm(dataDir, { recursive: true, force: true });
+  const cpuEach = (await serverCpuMicros(host)) - cpuBefore;
+  console.log(`capacity (${IN_FLIGHT * USERS} waiting for "sent" at once, ${CAPACITY_MESSAGES} messages):`);
+  console.log(`  stored: ${Math.round(CAPACITY_MESSAGES / storedSeconds)} messages/s; delivered: ${Math.round(CAPACITY_MESSAGES / deliveredSeconds)} messages/s`);
+  console.log(`  server CPU: ${Math.round(cpuEach / CAPACITY_MESSAGES)} µs a message (store, delivery and receipt together)`);
 }
 
-await main();
+/** RATE messages a second for RATE_SECONDS, a batch every TICK_MS, from users in turn. */
+async function fixedRate(users: readonly User[], traffic: Traffic): Promise<void> {
+  traffic.reset();
+  const total = Math.round(RATE * RATE_SECONDS);
+  const started = performance.now();
+  let sent = 0;
+  const allSent = new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      // As many as the schedule owes by now, so a late tick catches up instead of lowering the rate.
+      const owed = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
+      for (; sent < owed; sent += 1) void traffic.send(users, users[sent % USERS]!, sent, 'rate');
+      if (sent === total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, TICK_MS);
+  });
+  await allSent;
+  const offeredSeconds = (performance.now() - started) / 1000;
+  await traffic.arrivals(total);
+  const lastArrival = Math.max(...[...traffic.timings.values()].map((timing) => timing.arrived ?? 0));
+  const { stored, arrived } = traffic.latencies();
+  console.log(`fixed rate (${RATE} messages/s offered for ${RATE_SECONDS} s, ${total} messages):`);
+  console.log(`  offered ${Math.round(total / offeredSeconds)} messages/s; all arrived ${((lastArrival - started) / 1000 - offeredSeconds).toFixed(2)} s after the last was sent`);
+  console.log(`  send -> "sent": ${ms(stored)}`);
+  console.log(`  send -> arrival: ${ms(arrived)}`);
+}
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+  const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-bench-messages-'));
+  const host = await startHost('server', { dataDir });
+  try {
+    const traffic = new Traffic();
+    const users: User[] = [];
+    for (let index = 0; index < USERS; index += 50) {
+      users.push(...(await Promise.all(Array.from({ length: Math.min(50, USERS - index) }, (_, offset) => connect(host.url, `User ${index + offset}`, traffic)))));
+    }
+    console.log(`${USERS} users registered; the server runs in its own process`);
+    await capacity(host, users, traffic);
+    await fixedRate(users, traffic);
+    for (const user of users) user.ws.terminate();
+  } finally {
+    await stopHost(host);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  killAll();
+  process.exitCode = 1;
+});
