@@ -87,6 +87,8 @@ async function main(): Promise<void> {
       }
     })();
   });
+  // The bench that started us is gone (it failed or was stopped): nobody will ask us to close.
+  process.on('disconnect', () => process.exit());
   reply({ kind: 'ready', url: hosted.url });
 }
 

@@ -65,8 +65,8 @@ class Traffic {
 
   /** Sends message `index` from `user` to another user; resolves when it is "sent". */
   send(users: readonly User[], user: User, index: number, phase: string): Promise<void> {
-    const target = users[(index * 7919 + 1) % USERS]!;
-    const to = target === user ? users[(index + 1) % USERS]! : target;
+    const spread = (index * 7919 + 1) % USERS;
+    const to = users[users[spread] === user ? (spread + 1) % USERS : spread]!;
     user.cseq += 1;
     const text = `${phase} ${index} from ${user.name}: see you at the stand-up`;
     const timing: Timing = { asked: performance.now() };
