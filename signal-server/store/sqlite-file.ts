@@ -3,7 +3,7 @@
  * journal up for durability, and brings the schema to the current version. Only the store's
  * modules import this; no SQL lives outside signal-server/store/.
  */
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sqlite from 'node-sqlite3-wasm';
 import type { Database, QueryResult, SQLiteValue } from 'node-sqlite3-wasm';
@@ -81,8 +81,9 @@ export function openDatabase(dir: string, now: () => number, migrations: readonl
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     const mode = text(db.get('PRAGMA journal_mode = WAL'), 'journal_mode');
     if (mode !== 'wal') throw new Error(`SQLite would not use WAL (journal_mode is ${mode})`);
-    // Every commit waits for the WAL to reach the disk: a message is "sent" only once it is there.
-    db.exec('PRAGMA synchronous = FULL');
+    // A commit writes the WAL without waiting for the disk; the store then syncs the WAL off the
+    // event loop (WalSync) before it answers, so nothing is "sent" before it is on disk.
+    db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
     // 16 MiB of pages held in memory (the default is 2 MiB), so hot indexes are not read back from disk.
     db.exec('PRAGMA cache_size = -16384');
@@ -97,6 +98,34 @@ export function openDatabase(dir: string, now: () => number, migrations: readonl
       throw new StoreError('in-use', `${dir} is in use by another process`);
     }
     throw error;
+  }
+}
+
+/**
+ * The WAL file's fsync, on libuv's thread pool: a commit's frames are on disk once `sync` resolves.
+ * SQLite's own sync would block the event loop, and every call and message with it, for each
+ * commit (6 ms at the median and 60 ms at p99 on the loaded test machine).
+ */
+export class WalSync {
+  readonly #fd: number;
+
+  private constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  /** Opens `host.db-wal` in `dir`, creating it empty if SQLite has not yet, and makes its name durable. */
+  static open(dir: string): WalSync {
+    const fd = openSync(join(dir, `${DATABASE_FILE}-wal`), 'a', 0o600);
+    syncFolder(dir);
+    return new WalSync(fd);
+  }
+
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => fsync(this.#fd, (error) => (error ? reject(error) : resolve())));
+  }
+
+  close(): void {
+    closeSync(this.#fd);
   }
 }
 

@@ -31,7 +31,7 @@ import {
   type VoicemailId,
   type VoicemailInfo,
 } from './host-store.js';
-import { closeDatabase, integer, integerOrNull, openDatabase, row, text, type Database } from './sqlite-file.js';
+import { closeDatabase, integer, integerOrNull, openDatabase, row, text, WalSync, type Database } from './sqlite-file.js';
 import { VoicemailFiles, type Recording } from './voicemail-files.js';
 
 export interface SqliteStoreOptions {
@@ -51,14 +51,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Host
   }
   const now = options.now ?? Date.now;
   const db = openDatabase(options.dir, now, options.migrations);
+  let wal: WalSync | undefined;
   let files: VoicemailFiles;
   try {
+    wal = WalSync.open(options.dir);
     files = await VoicemailFiles.open(join(options.dir, 'voicemail'));
   } catch (error) {
     closeDatabase(db, options.dir);
+    wal?.close();
     throw error;
   }
-  const store = new SqliteHostStore(db, options.dir, files, limits, now, options.logger ?? silentLogger);
+  const store = new SqliteHostStore(db, wal, options.dir, files, limits, now, options.logger ?? silentLogger);
   try {
     await store.reconcileRecordings();
   } catch (error) {
@@ -158,17 +161,21 @@ class SqliteHostStore implements HostStore {
   readonly #db: Database;
   readonly #dir: string;
   readonly #files: VoicemailFiles;
+  readonly #wal: WalSync;
   readonly #limits: StoreLimits;
   readonly #now: () => number;
   readonly #logger: Logger;
   #q: Queries;
   #jobs: Job[] = [];
+  /** Settles once the last commit's callers are answered (never rejects). */
+  #answered: Promise<void> = Promise.resolve();
   /** Work that continues after its transaction (recording files), finished before close. */
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
 
-  constructor(db: Database, dir: string, files: VoicemailFiles, limits: StoreLimits, now: () => number, logger: Logger) {
+  constructor(db: Database, wal: WalSync, dir: string, files: VoicemailFiles, limits: StoreLimits, now: () => number, logger: Logger) {
     this.#db = db;
+    this.#wal = wal;
     this.#dir = dir;
     this.#files = files;
     this.#limits = limits;
@@ -381,6 +388,7 @@ class SqliteHostStore implements HostStore {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     finalizeAll(this.#q);
     closeDatabase(this.#db, this.#dir);
+    this.#wal.close();
   }
 
   /** Drops recording files no row names (a crash between the two) and rows whose file is gone. */
@@ -417,7 +425,10 @@ class SqliteHostStore implements HostStore {
 
   #track<T>(work: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
-    const running = work();
+    return this.#finishBeforeClose(work());
+  }
+
+  #finishBeforeClose<T>(running: Promise<T>): Promise<T> {
     const settled = running.then(
       () => undefined,
       () => undefined,
@@ -448,11 +459,24 @@ class SqliteHostStore implements HostStore {
       for (const job of jobs) job.reject(error);
       return;
     }
-    jobs.forEach((job, index) => {
-      const outcome = outcomes[index];
-      if (outcome?.ok) job.resolve(outcome.value);
-      else job.reject(outcome?.error);
-    });
+    // Answered only once the commit is on disk, while the event loop goes on. Syncs may finish out
+    // of order; answers keep the order of commits, so messages go out in the order they came.
+    const synced = this.#wal.sync();
+    this.#answered = this.#answered
+      .then(() => synced)
+      .then(
+        () =>
+          jobs.forEach((job, index) => {
+            const outcome = outcomes[index];
+            if (outcome?.ok) job.resolve(outcome.value);
+            else job.reject(outcome?.error);
+          }),
+        (error: unknown) => {
+          this.#logger.log('error', 'store.sync-failed', { jobs: jobs.length, error: String(error) });
+          for (const job of jobs) job.reject(error);
+        },
+      );
+    void this.#finishBeforeClose(this.#answered);
   }
 
   #runJob(job: Job): Outcome {

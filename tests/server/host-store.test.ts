@@ -206,6 +206,21 @@ describe('messages', () => {
     expect(texts(await pending)).toEqual(['same turn']);
     expect(await stored).toMatchObject({ kind: 'stored' });
   });
+
+  it('answers calls made over many turns in the order made, though each turn is synced to disk on its own', async () => {
+    const store = await storeWith([alice, bob], { maxUndeliveredPerRecipient: 1_000, maxUndeliveredPerSender: 1_000 });
+    const answered: number[] = [];
+    const calls: Promise<unknown>[] = [];
+    for (let turn = 0; turn < 40; turn += 1) {
+      for (let index = turn * 5; index < turn * 5 + 5; index += 1) {
+        calls.push(store.storeMessage(alice.key, bob.key, `message ${index}`).then(() => answered.push(index)));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(calls);
+    expect(answered).toEqual(Array.from({ length: 200 }, (_, index) => index));
+    expect(texts(await store.pendingFor(bob.key))).toEqual(answered.map((index) => `message ${index}`));
+  });
 });
 
 describe('a stranger', () => {
