@@ -17,6 +17,7 @@ import { Heartbeat } from './heartbeat.js';
 import { handleHttp, setSecurityHeaders } from './http.js';
 import { Directory } from './directory.js';
 import type { OpenedStore } from './host-records.js';
+import { PingRounds } from './ping-rounds.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import { handleVoicemail, isVoicemailPath } from './voicemail-http.js';
 import type { Logger } from './log.js';
@@ -34,6 +35,8 @@ export type { RunningSignalServer, SignalServerOptions } from './options.js';
 
 /** Every frame is text, including NOTIFYs broadcast from one shared Buffer. */
 const TEXT_FRAME = { binary: false } as const;
+/** The heartbeat pings a fifteenth of the sockets at a time (ping-rounds.ts). */
+const PING_ROUNDS = 15;
 
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
   const allowedOrigins = (options.allowedOrigins ?? []).map(checkedOrigin);
@@ -66,6 +69,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const tls = options.tls ?? null;
   const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
   const sockets = new Map<WebSocket, SocketState>();
+  const pingRounds = new PingRounds<WebSocket>(PING_ROUNDS);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
@@ -91,6 +95,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
       registerTimeoutMs,
     );
     sockets.set(ws, state);
+    pingRounds.add(ws);
     ws.on('message', (data, isBinary) => {
       // Once closing has begun (we refused the socket, or the client said goodbye), the frames
       // still in the pipe behind it are not handled: a refused socket gets nothing more done.
@@ -106,6 +111,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     ws.on('error', (error) => logger.log('debug', 'socket-error', { remote, message: error.message }));
     ws.on('close', (code) => {
       sockets.delete(ws);
+      pingRounds.delete(ws);
       addressLimits.closed(remote, state.registered);
       switchboard.closed(connection, code);
     });
@@ -122,12 +128,12 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   }
 
   const pingTimer = setInterval(() => {
-    for (const [ws, state] of sockets) {
-      const payload = state.heartbeat.beat();
+    for (const ws of pingRounds.take()) {
+      const payload = sockets.get(ws)?.heartbeat.beat();
       if (payload === null) ws.terminate();
-      else ws.ping(payload);
+      else if (payload !== undefined) ws.ping(payload);
     }
-  }, options.pingIntervalMs ?? DEFAULTS.pingIntervalMs);
+  }, (options.pingIntervalMs ?? DEFAULTS.pingIntervalMs) / pingRounds.rounds);
   pingTimer.unref();
 
   await new Promise<void>((done, fail) => {
