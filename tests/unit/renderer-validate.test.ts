@@ -60,6 +60,8 @@ describe('checkIncoming', () => {
     ['a transfer report with a bad status', JSON.stringify({ method: 'NOTIFY', cseq: 2, callId: CALL, body: { event: 'refer', status: 'ok' } }), 'body.status is out of range'],
     ['a receipt without ids', JSON.stringify({ method: 'NOTIFY', cseq: 2, body: { event: 'receipt', state: 'read', at: 1 } }), 'a receipt needs body.ids and body.at'],
     ['a MESSAGE without text', JSON.stringify({ method: 'MESSAGE', cseq: 2, from: 'Ada', to: 'Bob', body: { id: 'abcdefgh-1', sentAt: 1 } }), 'MESSAGE needs body.id, body.text and body.sentAt'],
+    ['a HISTORY page without more', JSON.stringify({ status: 200, reason: 'OK', method: 'HISTORY', cseq: 2, body: { messages: [] } }), 'HISTORY 200 needs body.messages and body.more'],
+    ['a HISTORY page with a bad state', JSON.stringify({ status: 200, reason: 'OK', method: 'HISTORY', cseq: 2, body: { more: false, messages: [{ id: 'abcdefgh-1', from: 'Ada', to: 'Bob', text: 'x', sentAt: 1, state: 'seen' }] } }), 'body.messages holds a bad entry'],
     ['a HISTORY from the server', JSON.stringify({ method: 'HISTORY', cseq: 2, callId: CALL, to: 'Ada', body: {} }), 'HISTORY is sent only by phones'],
     ['a VOICEMAIL from the server', JSON.stringify({ method: 'VOICEMAIL', cseq: 2, callId: CALL, body: { ticket: 'mailbox' } }), 'VOICEMAIL is sent only by phones'],
     ['an INVITE replacing a malformed callId', JSON.stringify({ method: 'INVITE', cseq: 1, callId: CALL, body: { sdp: { type: 'offer', sdp: 'v' }, media: { audio: true, video: true }, replaces: 'x' } }), 'body.replaces must be a callId'],
