@@ -77,6 +77,18 @@ test('after a reload the conversation shows the earlier messages both ways, with
   await expect(lines.nth(1)).toContainText('yes, here');
 });
 
+test('calling someone offline says they are offline and offers to leave them a message', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  await connectAll(ada, bob);
+  await bob.button('Sign out').click();
+  await expect(ada.entry('Bob')).toHaveAccessibleName(/^Bob, offline/);
+  await ada.call(bob);
+  await ada.expectCallEnded('Bob is offline');
+  const offer = ada.page.getByRole('region', { name: 'Voicemail for Bob' });
+  await expect(offer.getByRole('button', { name: 'Leave a message', exact: true })).toBeVisible();
+});
+
 test('the message box holds the host limit: too long is said, and Send stays off', async ({ openPhone }) => {
   const ada = await openPhone('Ada');
   const bob = await openPhone('Bob');
