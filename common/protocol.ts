@@ -18,7 +18,7 @@ export const CloseCode = {
   replaced: 4001,
 } as const;
 
-export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER', 'MESSAGE', 'VOICEMAIL'] as const;
+export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER', 'MESSAGE', 'VOICEMAIL', 'HISTORY'] as const;
 export type Method = (typeof METHODS)[number];
 
 export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
@@ -211,6 +211,28 @@ export interface VoicemailTicketBody {
   maxBytes?: number;
   maxMs?: number;
 }
+/** HISTORY: a page of a conversation with `to`, the latest first asked; `before` (an id from an earlier page) pages back. */
+export interface HistoryRequestBody {
+  before?: string;
+  /** At most this many; the host may give fewer (its page size, and one frame's room). */
+  limit?: number;
+}
+/** One kept message as its sender or recipient sees it, `from` and `to` stamped, with its state now. */
+export interface HistoryEntry {
+  id: string;
+  from: string;
+  to: string;
+  text: string;
+  sentAt: number;
+  state: 'sent' | ReceiptState;
+}
+/** The 200 to HISTORY: oldest first; `more` when older messages are kept. */
+export interface HistoryBody {
+  messages: HistoryEntry[];
+  more: boolean;
+}
+/** The most a HISTORY may ask for (the host's page size caps it further). */
+export const MAX_HISTORY_LIMIT = 200;
 export const MAX_RECEIPT_IDS = 200;
 export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 /** A REGISTER's ownerKey: a phone makes 32 random bytes in base64url (43 characters). */
@@ -245,7 +267,8 @@ export type Request =
   | (RequestBase<'NOTIFY', MessageSummaryBody> & { body: MessageSummaryBody })
   | (RequestBase<'MESSAGE', MessageBody> & { to: string; body: MessageBody })
   | (RequestBase<'MESSAGE', DeliveredMessageBody> & { from: string; to: string; body: DeliveredMessageBody })
-  | (RequestBase<'VOICEMAIL', VoicemailRequestBody> & { body: VoicemailRequestBody });
+  | (RequestBase<'VOICEMAIL', VoicemailRequestBody> & { body: VoicemailRequestBody })
+  | (RequestBase<'HISTORY', HistoryRequestBody> & { to: string; body: HistoryRequestBody });
 
 export interface Response {
   status: number;
@@ -257,7 +280,7 @@ export interface Response {
   to?: string;
   /** On the 200 to an INVITE to a ring group: the group, answered by `from`. Stamped by the server. */
   group?: string;
-  body?: RegisteredBody | AnswerBody | MessageSentBody | VoicemailTicketBody | Record<string, never>;
+  body?: RegisteredBody | AnswerBody | MessageSentBody | VoicemailTicketBody | HistoryBody | Record<string, never>;
 }
 
 export type Message = Request | Response;

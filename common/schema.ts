@@ -8,6 +8,7 @@ import {
   CALL_ID_PATTERN,
   DIAL_TARGET_PATTERN,
   MAX_FRAME_BYTES,
+  MAX_HISTORY_LIMIT,
   MAX_RECEIPT_IDS,
   MESSAGE_ID_PATTERN,
   METHODS,
@@ -106,6 +107,11 @@ export const requestSchemas = {
       path: ['to'],
       message: 'is required for an upload ticket, and only for one',
     }),
+  HISTORY: z.object({
+    ...common,
+    to: name,
+    body: z.object({ before: messageId.optional(), limit: z.number().int().min(1).max(MAX_HISTORY_LIMIT).optional() }),
+  }),
 } satisfies Record<Method, z.ZodType>;
 
 const responseSchema = z.object({

@@ -1,8 +1,8 @@
 /**
  * The window's Content-Security-Policy and the network guard behind it. CSP pins scripts,
- * styles and images to the app's own page; connections are limited by scheme in CSP and to the
- * exact configured signalling server (and the hosted one) by the guard, which main applies to
- * every request, so changing the server address needs no reload.
+ * styles and images to the app's own page; connections are limited by scheme (ws, wss) and to the
+ * signalling servers' own http(s) origins (voicemail) in CSP, and to the exact configured server
+ * (and the hosted one) by the guard, which main applies to every request.
  */
 import type { HostingState, Settings } from '../common/bridge.js';
 import { originOf } from './permission-policy.js';
@@ -47,10 +47,15 @@ export function isRequestAllowed(url: string, allowance: NetworkAllowance): bool
   return allowance.connectOrigins.some((allowed) => httpTwin(allowed) === origin);
 }
 
-/** The CSP header for the app's page. `devOrigin` is the vite dev server, only in development. */
-export function contentSecurityPolicy(devOrigin: string | null = null): string {
+/**
+ * The CSP header for the app's page. `devOrigin` is the vite dev server, only in development;
+ * `servers` are the signalling servers' ws/wss origins, whose http(s) twins the page may fetch
+ * voicemail from. A page keeps the policy it loaded with: a server chosen later is named from
+ * the next load, while the guard already lets it through.
+ */
+export function contentSecurityPolicy(devOrigin: string | null = null, servers: readonly string[] = []): string {
   const self = devOrigin === null ? "'self'" : `'self' ${devOrigin}`;
-  const connect = devOrigin === null ? "'self' ws: wss:" : `'self' ws: wss: ${devOrigin}`;
+  const connect = ["'self' ws: wss:", ...servers.map(httpTwin), ...(devOrigin === null ? [] : [devOrigin])].join(' ');
   return [
     "default-src 'none'",
     `script-src ${self}`,

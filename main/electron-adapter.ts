@@ -34,8 +34,8 @@ export function registerAppScheme(): void {
   ]);
 }
 
-/** Serves the renderer build at app://leanphone/ with the CSP on every response. */
-export function serveRendererBuild(session: Session, rendererDir: string, csp: string): void {
+/** Serves the renderer build at app://leanphone/ with the CSP (as it stands for each response) on every response. */
+export function serveRendererBuild(session: Session, rendererDir: string, csp: () => string): void {
   session.protocol.handle(APP_SCHEME, async (request) => {
     const file = resolveAppPath(request.url, rendererDir);
     if (file === null) return new Response('Not found', { status: 404 });
@@ -44,7 +44,7 @@ export function serveRendererBuild(session: Session, rendererDir: string, csp: s
       return new Response(body, {
         headers: {
           'content-type': contentType(file),
-          'content-security-policy': csp,
+          'content-security-policy': csp(),
           'x-content-type-options': 'nosniff',
         },
       });
@@ -65,13 +65,13 @@ export interface HardeningOptions {
 
 /** CSP, the network guard and the permission handlers for the window's session. */
 export function hardenSession(session: Session, options: HardeningOptions): void {
-  const csp = contentSecurityPolicy(options.devOrigin);
   session.webRequest.onBeforeRequest((details, callback) => {
     const allowed = isRequestAllowed(details.url, options.allowance());
     if (!allowed) options.log(`network: blocked ${details.resourceType} request to ${safeOrigin(details.url)}`);
     callback({ cancel: !allowed });
   });
   session.webRequest.onHeadersReceived((details, callback) => {
+    const csp = contentSecurityPolicy(options.devOrigin, options.allowance().connectOrigins);
     const responseHeaders = { ...details.responseHeaders, 'Content-Security-Policy': [csp] };
     callback({ responseHeaders });
   });

@@ -88,7 +88,7 @@ async function run(): Promise<void> {
     log: (message) => console.warn(message),
     verifyCertificate: (hostname, certificatePem) => trust.verify(hostname, certificatePem),
   });
-  serveRendererBuild(ses, rendererDir, contentSecurityPolicy(devOrigin));
+  serveRendererBuild(ses, rendererDir, () => contentSecurityPolicy(devOrigin, controller.connectOrigins));
   registerIpc(ipcMain, controller.ipcHandlers(), {
     appOrigins: () => appOrigins,
     isAppWindow: (sender) => win !== null && !win.isDestroyed() && sender === win.webContents,

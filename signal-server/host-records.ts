@@ -16,6 +16,8 @@ export interface OpenedStore {
   readonly directory: Directory;
   readonly storeLimits: StoreLimits;
   readonly ticketLimits: TicketLimits;
+  /** Messages in one page of a conversation's history. */
+  readonly historyPageSize: number;
 }
 
 export interface HostRecords extends OpenedStore {
@@ -26,7 +28,7 @@ export interface HostRecords extends OpenedStore {
 export function hostRecords(opened: OpenedStore, router: Router, logger: Logger): HostRecords {
   return {
     ...opened,
-    mailbox: new Mailbox(opened.store, opened.directory, router, logger, opened.storeLimits.maxMessageBytes),
+    mailbox: new Mailbox(opened.store, opened.directory, router, logger, opened.storeLimits.maxMessageBytes, opened.historyPageSize),
     tickets: new VoicemailTickets(opened.ticketLimits),
   };
 }

@@ -3,8 +3,9 @@
  * "sent" (200) only once the store has it on disk; it goes live to a recipient whose socket is up,
  * or waits for their next registration (oldest first). Receipts reach the sender as the recipient's
  * phone reports them. Every `from` is the store's; nobody reads or marks another user's messages.
+ * A conversation's history is paged for its two parties only.
  */
-import type { MessageSummaryBody, ReceiptBody, ReceiptState, Request } from '../common/protocol.js';
+import { MAX_FRAME_BYTES, type HistoryBody, type HistoryEntry, type MessageSummaryBody, type ReceiptBody, type ReceiptState, type Request } from '../common/protocol.js';
 import { Directory, storeKey } from './directory.js';
 import type { Logger } from './log.js';
 import type { UserKey } from './name-key.js';
@@ -21,11 +22,13 @@ export class Mailbox {
   readonly #router: Router;
   readonly #logger: Logger;
   readonly #maxMessageBytes: number;
+  readonly #historyPageSize: number;
   /** The cseq of the server's own MESSAGE and NOTIFY requests from here. */
   #cseq = 0;
 
-  constructor(store: HostStore, directory: Directory, router: Router, logger: Logger, maxMessageBytes: number) {
+  constructor(store: HostStore, directory: Directory, router: Router, logger: Logger, maxMessageBytes: number, historyPageSize: number) {
     this.#maxMessageBytes = maxMessageBytes;
+    this.#historyPageSize = historyPageSize;
     this.#store = store;
     this.#directory = directory;
     this.#router = router;
@@ -53,6 +56,26 @@ export class Mailbox {
       const body: ReceiptBody = { event: 'receipt', state, ids: changed.map((receipt) => receipt.id), at };
       this.#router.deliverOwn(sender, { method: 'NOTIFY', cseq: this.#nextCseq(), from: name, body });
     }
+  }
+
+  /**
+   * The latest messages between `asker` and `peer` (directory keys), oldest first, before the message
+   * `before` when given: at most `limit` and the page size, and no more than fit in one frame.
+   * Asking changes no message's state.
+   */
+  async history(asker: UserKey, peer: UserKey, limit: number, before?: string): Promise<HistoryBody> {
+    const size = Math.min(limit, this.#historyPageSize);
+    const found = await this.#store.conversation(storeKey(asker), storeKey(peer), size + 1, before as MessageId | undefined);
+    const messages: HistoryEntry[] = [];
+    let bytes = 0;
+    // Newest first, so that a page cut short for room keeps the latest and `before` pages back from there.
+    for (const message of found.slice(-size).reverse()) {
+      const entry = historyEntry(message);
+      bytes += Buffer.byteLength(JSON.stringify(entry));
+      if (bytes > HISTORY_PAGE_BYTES && messages.length > 0) break;
+      messages.unshift(entry);
+    }
+    return { messages, more: found.length > messages.length };
   }
 
   /** `key` registered: its waiting messages, oldest first, then its message summary. */
@@ -98,6 +121,14 @@ export class Mailbox {
     this.#cseq = this.#cseq >= 2 ** 31 - 1 ? 1 : this.#cseq + 1;
     return this.#cseq;
   }
+}
+
+/** Room for a page's messages in one frame (MAX_FRAME_BYTES), beside the response's other fields. */
+const HISTORY_PAGE_BYTES = MAX_FRAME_BYTES - 1024;
+
+function historyEntry(message: StoredMessage): HistoryEntry {
+  const { id, from, to, text, sentAt, state } = message;
+  return { id, from: from.name, to: to.name, text, sentAt, state: state.kind };
 }
 
 function groupBySender(receipts: readonly Receipt[]): Map<UserKey, Receipt[]> {

@@ -72,6 +72,8 @@ export interface SignalServerOptions {
   dataDir?: string | null;
   /** Caps on the directory, messages and voicemail the host keeps. */
   storeLimits?: Partial<StoreLimits>;
+  /** Messages in one page of a conversation's history (HISTORY), 1 to 199. Default 50. */
+  historyPageSize?: number;
   /** Voicemails one caller may leave a minute (upload tickets issued), sustained. Default 4. */
   voicemailsPerMinute?: number;
   /** Voicemails one caller may leave at once before voicemailsPerMinute applies. Default 2. */
@@ -196,6 +198,7 @@ export const DEFAULTS = {
     reconnectMs: 1_000,
     maxReconnectMs: 30_000,
   },
+  historyPageSize: 50,
   voicemailsPerMinute: 4,
   voicemailBurst: 2,
   uploadTicketMs: 90_000,

@@ -18,6 +18,7 @@ import { handleHttp, setSecurityHeaders } from './http.js';
 import { Directory } from './directory.js';
 import type { OpenedStore } from './host-records.js';
 import { PingRounds } from './ping-rounds.js';
+import { MAX_CONVERSATION_PAGE } from './store/host-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import { handleVoicemail, isVoicemailPath } from './voicemail-http.js';
 import type { Logger } from './log.js';
@@ -281,6 +282,11 @@ export const storeDir = (dataDir: string): string => resolve(dataDir, 'host');
 /** Opens the store in `options.dataDir` and reads its directory; null without a data folder. */
 async function openStore(options: SignalServerOptions): Promise<OpenedStore | null> {
   if (!options.dataDir) return null;
+  const historyPageSize = options.historyPageSize ?? DEFAULTS.historyPageSize;
+  // One more than a page is read, to tell whether there is more.
+  if (!Number.isSafeInteger(historyPageSize) || historyPageSize < 1 || historyPageSize >= MAX_CONVERSATION_PAGE) {
+    throw new Error(`historyPageSize must be a whole number from 1 to ${MAX_CONVERSATION_PAGE - 1}`);
+  }
   const logger: Logger = options.logger ?? silentLogger;
   const storeLimits = { ...DEFAULTS.storeLimits, ...options.storeLimits };
   const store = await openSqliteStore({ dir: storeDir(options.dataDir), limits: storeLimits, logger });
@@ -292,7 +298,7 @@ async function openStore(options: SignalServerOptions): Promise<OpenedStore | nu
       perMinute: options.voicemailsPerMinute ?? DEFAULTS.voicemailsPerMinute,
       burst: options.voicemailBurst ?? DEFAULTS.voicemailBurst,
     };
-    return { store, directory, storeLimits, ticketLimits };
+    return { store, directory, storeLimits, ticketLimits, historyPageSize };
   } catch (error) {
     await store.close();
     throw error;

@@ -8,7 +8,7 @@ import type { Connection } from '../router.js';
 import type { Board, Handler } from './board.js';
 import { relayInDialog } from './in-dialog.js';
 import { invite } from './invite.js';
-import { message, receiptReport, voicemail } from './mail.js';
+import { history, message, receiptReport, voicemail } from './mail.js';
 import { publish } from './publish.js';
 import { notify, refer } from './refer.js';
 import { alreadyRegistered } from './register.js';
@@ -29,6 +29,7 @@ const HANDLERS: { readonly [M in Method]: Handler<M> } = {
   REFER: refer,
   MESSAGE: message,
   VOICEMAIL: voicemail,
+  HISTORY: history,
 };
 
 export function handleRequest(board: Board, connection: Connection, sender: UserKey, request: Request): void {

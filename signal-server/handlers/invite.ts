@@ -1,5 +1,6 @@
 /**
- * A new INVITE starts a call: the server finds the callee and checks it can ring (404, 480, 486),
+ * A new INVITE starts a call: the server finds the callee and checks it can ring (404; 480 when
+ * away, in dnd, or offline but in the host's directory; 486),
  * checks the caller's limits (503), answers 100 and relays the INVITE. Either party may be in other
  * calls already, up to the phone limits. An INVITE carrying a conference (conference.ts) invites
  * someone into it, or links two of its members without ringing. An INVITE to a ring group forks to
@@ -9,7 +10,7 @@
  */
 import { nameProblem } from '../../common/protocol.js';
 import { admitted, planConference, type ConferencePlan } from '../conference.js';
-import { nameKeys, type UserKey } from '../name-key.js';
+import { nameKeys, type NameKeys, type UserKey } from '../name-key.js';
 import type { RingGroup } from '../ring-groups.js';
 import type { Connection } from '../router.js';
 import type { Board, Handler, RequestOf } from './board.js';
@@ -49,7 +50,9 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
     return;
   }
   if (callee === undefined) {
-    refuseCall(board, connection, caller, request, 404);
+    const offline = offlineName(board, keys);
+    if (offline === undefined) refuseCall(board, connection, caller, request, 404);
+    else refuseCall(board, connection, caller, request, 480, `${offline} is offline`);
     return;
   }
   const { conference, media, referral } = request.body;
@@ -96,6 +99,12 @@ function withoutConference(request: RequestOf<'INVITE'>): RequestOf<'INVITE'> {
   return { ...request, body };
 }
 
+/** The name of a callee the host's directory knows but who is not registered now (480, not 404). */
+function offlineName(board: Board, keys: NameKeys): string | undefined {
+  const key = board.records?.directory.find(keys);
+  return key === undefined ? undefined : board.records?.directory.nameOf(key);
+}
+
 /** A peer for a callee outside (through the SIP gateway), unless the call follows a referral or joins a conference (only users here do). */
 function outsidePeer(board: Board, caller: UserKey, request: RequestOf<'INVITE'>): UserKey | undefined {
   if (request.to === undefined || request.body.referral !== undefined || request.body.conference !== undefined) return undefined;
@@ -132,8 +141,9 @@ function freeMembers(board: Board, group: RingGroup, caller: UserKey): UserKey[]
   return free;
 }
 
-function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 481 | 486): void {
-  reply(board, connection, request, status);
+function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 481 | 486, reason?: string): void {
+  if (reason === undefined) reply(board, connection, request, status);
+  else board.router.reply(connection, { ...echo(request), status, reason });
   log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
 }
 

@@ -1,8 +1,9 @@
 /**
  * MESSAGE (a text for a user in the directory), the recipient's receipt reports (NOTIFY event
  * `receipt`) and VOICEMAIL (a ticket to upload a recording, or to play one's own): the switchboard's
- * side of what mailbox.ts and voicemail-tickets.ts keep. Without a data folder each gets 501.
+ * side of what mailbox.ts and voicemail-tickets.ts keep, and HISTORY (a page of one's own conversation). Without a data folder each gets 501.
  */
+import { MAX_HISTORY_LIMIT } from '../../common/protocol.js';
 import { nameKeys } from '../name-key.js';
 import type { Handler } from './board.js';
 import { echo, log, refuse, reply } from './replies.js';
@@ -51,6 +52,35 @@ export const receiptReport: Handler<'NOTIFY'> = (board, connection, sender, requ
     return;
   }
   board.records.mailbox.background('receipt-failed', board.records.mailbox.report(sender, body.state, body.ids));
+};
+
+/** HISTORY: a page of the sender's own conversation with `to`; nobody else's messages, whatever `before` names. */
+export const history: Handler<'HISTORY'> = (board, connection, sender, request) => {
+  const records = board.records;
+  if (records === null) {
+    refuse(board, connection, { ...echo(request), status: 501, reason: 'This host keeps no messages' });
+    return;
+  }
+  const peer = records.directory.find(nameKeys(request.to));
+  if (peer === undefined) {
+    reply(board, connection, request, 404);
+    return;
+  }
+  if (peer === sender) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: 'to: ask about someone else' });
+    return;
+  }
+  const { limit = MAX_HISTORY_LIMIT, before } = request.body;
+  records.mailbox.background(
+    'history-failed',
+    records.mailbox.history(sender, peer, limit, before).then(
+      (body) => board.router.reply(connection, { ...echo(request), status: 200, reason: 'OK', body }),
+      (error: unknown) => {
+        reply(board, connection, request, 500);
+        throw error;
+      },
+    ),
+  );
 };
 
 export const voicemail: Handler<'VOICEMAIL'> = (board, connection, sender, request) => {

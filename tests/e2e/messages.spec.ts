@@ -51,6 +51,44 @@ test('a message to someone offline reaches them at sign-in, shown as text, and i
   await expect(bob.entry('Ada')).toHaveAccessibleName('Ada, online');
 });
 
+test('after a reload the conversation shows the earlier messages both ways, with their states', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  await connectAll(ada, bob);
+  await ada.entry('Bob').getByRole('button', { name: 'Message', exact: true }).click();
+  const toBob = conversation(ada, 'Bob');
+  await toBob.getByRole('textbox', { name: 'Message', exact: true }).fill('are you there?');
+  await toBob.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(toBob.getByRole('log')).toContainText('Delivered');
+  await bob.entry('Ada').getByRole('button', { name: 'Message', exact: true }).click();
+  const fromAda = conversation(bob, 'Ada');
+  await fromAda.getByRole('textbox', { name: 'Message', exact: true }).fill('yes, here');
+  await fromAda.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(toBob.getByRole('log')).toContainText('yes, here');
+  await expect(toBob.getByRole('log')).toContainText('Read');
+
+  await ada.page.reload();
+  await expect(ada.entry('Bob')).toHaveAccessibleName(/^Bob, online/);
+  await ada.entry('Bob').getByRole('button', { name: 'Message', exact: true }).click();
+  const lines = conversation(ada, 'Bob').getByRole('log').getByRole('listitem');
+  await expect(lines).toHaveCount(2);
+  await expect(lines.nth(0)).toContainText('are you there?');
+  await expect(lines.nth(0)).toContainText('Read');
+  await expect(lines.nth(1)).toContainText('yes, here');
+});
+
+test('calling someone offline says they are offline and offers to leave them a message', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  await connectAll(ada, bob);
+  await bob.button('Sign out').click();
+  await expect(ada.entry('Bob')).toHaveAccessibleName(/^Bob, offline/);
+  await ada.call(bob);
+  await ada.expectCallEnded('Bob is offline');
+  const offer = ada.page.getByRole('region', { name: 'Voicemail for Bob' });
+  await expect(offer.getByRole('button', { name: 'Leave a message', exact: true })).toBeVisible();
+});
+
 test('the message box holds the host limit: too long is said, and Send stays off', async ({ openPhone }) => {
   const ada = await openPhone('Ada');
   const bob = await openPhone('Bob');

@@ -22,6 +22,24 @@ describe('content security policy', () => {
   it('adds the dev server only in development', () => {
     expect(contentSecurityPolicy('http://localhost:5173')).toContain("script-src 'self' http://localhost:5173");
   });
+
+  it("lets the page reach its signalling servers' own http(s) origins (voicemail), and no other", () => {
+    const connect = (origins: string[]) => {
+      const directive = contentSecurityPolicy(null, origins).split('; ').find((d) => d.startsWith('connect-src '));
+      return directive?.split(' ').slice(1);
+    };
+    expect(connect(['wss://phones.lan:8443', 'ws://127.0.0.1:9000'])).toEqual([
+      "'self'",
+      'ws:',
+      'wss:',
+      'https://phones.lan:8443',
+      'http://127.0.0.1:9000',
+    ]);
+    // No scheme-wide http: or https:, and nothing for a server not configured.
+    expect(connect(['wss://phones.lan:8443'])).not.toContain('https:');
+    expect(connect(['wss://phones.lan:8443'])).not.toContain('https://evil.example');
+    expect(connect([])).toEqual(["'self'", 'ws:', 'wss:']);
+  });
 });
 
 describe('network guard', () => {

@@ -114,6 +114,15 @@ describe('the session', () => {
     expect(cancelled('wss://evil.example/signal')).toBe(true);
   });
 
+  it("lets the page fetch from the configured server's http origin (voicemail), named in the CSP it gets from now on", async () => {
+    await invoke('settings:update', { serverUrl: 'ws://10.1.2.4:8080/signal' });
+    let headers: Record<string, string[]> = {};
+    fake.handlers.headersReceived?.({ responseHeaders: {} }, (r) => (headers = r.responseHeaders));
+    const connect = headers['Content-Security-Policy']?.[0]?.split('; ').find((d) => d.startsWith('connect-src '));
+    expect(connect).toBe("connect-src 'self' ws: wss: http://10.1.2.4:8080");
+    await invoke('settings:update', { serverUrl: 'ws://10.1.2.3:8080/signal' });
+  });
+
   it('grants media and notifications to the app page only', () => {
     const ask = (permission: string, details: Record<string, unknown>) => {
       let granted: boolean | null = null;
@@ -156,7 +165,7 @@ describe('the session', () => {
     const { serveRendererBuild } = await import('../../main/electron-adapter.js');
     const dir = await mkdtemp(join(tmpdir(), 'leanphone-build-'));
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>LeanPhone</title>');
-    serveRendererBuild(fake.module.session.defaultSession as never, dir, "default-src 'none'");
+    serveRendererBuild(fake.module.session.defaultSession as never, dir, () => "default-src 'none'");
     const handle = fake.handlers.protocol.get('app');
     if (!handle) throw new Error('app:// not handled');
     const page = await handle({ url: 'app://leanphone/' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useServer } from './harness.js';
+import { invite, newCallId, useServer } from './harness.js';
 import { useDataDirs } from './mail-harness.js';
 import type { TestClient } from './client.js';
 
@@ -50,6 +50,22 @@ describe('directory', () => {
     expect((await bob.request({ method: 'REGISTER', body: { name: 'Bob' } })).body).not.toHaveProperty('maxMessageBytes');
   });
 
+  it('answers a call to someone offline in the directory 480 "NAME is offline", an unknown name 404, and rings no one', async () => {
+    const server = await harness.start({ dataDir: await dataDir() });
+    const ada = await harness.register(server.url, 'Ada');
+    await (await harness.register(server.url, 'Bob')).close(1000);
+    await presenceOf(ada, 'Bob', 'offline');
+    const toBob = newCallId();
+    expect(await ada.request(invite(toBob, 'bob'))).toEqual({ status: 480, reason: 'Bob is offline', method: 'INVITE', cseq: 1, callId: toBob });
+    const toNobody = newCallId();
+    expect(await ada.request(invite(toNobody, 'Nobody'))).toEqual({ status: 404, reason: 'Not Found', method: 'INVITE', cseq: 1, callId: toNobody });
+    // Positive control: Bob back online is rung as ever.
+    const bob = await harness.register(server.url, 'Bob');
+    ada.send(invite(newCallId(), 'Bob'));
+    await ada.nextResponse(100, 'INVITE');
+    expect(await bob.nextRequest('INVITE')).toMatchObject({ from: 'Ada' });
+  });
+
   it('keeps no directory without a data folder: offline means gone, MESSAGE gets 501', async () => {
     const server = await harness.start();
     const ada = await harness.register(server.url, 'Ada');
@@ -57,6 +73,7 @@ describe('directory', () => {
     await bob.close(1000);
     expect(await presenceOf(ada, 'Bob', 'offline')).toEqual({ name: 'Bob', state: 'offline' });
     expect(await ada.request(message('Bob', 'hi'))).toMatchObject({ status: 501 });
+    expect(await ada.request(invite(newCallId(), 'Bob'))).toMatchObject({ status: 404, reason: 'Not Found' });
   });
 });
 

@@ -4,7 +4,7 @@
  * the host's size limit is enforced before anything is sent.
  */
 import { describe, expect, it } from 'vitest';
-import type { Message, ReceiptState, VoicemailTicketPurpose } from '../../common/protocol.js';
+import type { HistoryEntry, Message, ReceiptState, VoicemailTicketPurpose } from '../../common/protocol.js';
 import { MessagesStore } from '../../renderer/src/stores/messages.svelte.js';
 
 function fakePort() {
@@ -12,10 +12,13 @@ function fakePort() {
   const sent: { to: string; text: string; cseq: number }[] = [];
   const receipts: { state: ReceiptState; ids: string[] }[] = [];
   const tickets: { purpose: VoicemailTicketPurpose; to: string | undefined; cseq: number }[] = [];
+  const histories: { peer: string; before: string | undefined; cseq: number }[] = [];
   return {
     sent,
     receipts,
     tickets,
+    histories,
+    askHistory: (peer: string, before?: string) => (histories.push({ peer, before, cseq: ++cseq }), cseq),
     sendMessage: (to: string, text: string) => (sent.push({ to, text, cseq: ++cseq }), cseq),
     reportReceipt: (state: ReceiptState, ids: string[]) => void receipts.push({ state, ids }),
     askVoicemailTicket: (purpose: VoicemailTicketPurpose, to?: string) => (tickets.push({ purpose, to, cseq: ++cseq }), cseq),
@@ -24,6 +27,9 @@ function fakePort() {
 
 const delivered = (from: string, id: string, text: string): Message => ({ method: 'MESSAGE', cseq: 9, from, to: 'Ada', body: { id, text, sentAt: 5 } });
 const receipt = (from: string, state: ReceiptState, ids: string[]): Message => ({ method: 'NOTIFY', cseq: 9, from, body: { event: 'receipt', state, ids, at: 6 } });
+
+const entry = (id: string, from: string, to: string, text: string, sentAt: number, state: HistoryEntry['state']): HistoryEntry => ({ id, from, to, text, sentAt, state });
+const page = (cseq: number, messages: HistoryEntry[], more: boolean): Message => ({ status: 200, reason: 'OK', method: 'HISTORY', cseq, body: { messages, more } });
 
 function setUp(visible = { now: true }, maxBytes: number | undefined = 10) {
   const port = fakePort();
@@ -116,5 +122,50 @@ describe('messages store', () => {
     const refused = store.ticket('upload', 'Bob');
     store.receive({ status: 503, reason: 'Too many', method: 'VOICEMAIL', cseq: port.tickets[1]!.cseq });
     await expect(refused).rejects.toThrow('Too many voicemails lately: try again in a minute');
+  });
+
+  it('loads a conversation from the host when it opens, once a registration, with the states it kept, and reports theirs read', () => {
+    const { port, store } = setUp();
+    store.receive(delivered('Bob', 'msg-00009', 'live one'));
+    store.openConversation('Bob');
+    store.closeConversation();
+    store.openConversation('BOB');
+    expect(port.histories).toEqual([{ peer: 'Bob', before: undefined, cseq: 1 }]);
+    store.receive(
+      page(
+        1,
+        [
+          entry('msg-00001', 'Ada', 'Bob', 'hello', 1, 'read'),
+          entry('msg-00002', 'Bob', 'Ada', 'hi Ada', 2, 'delivered'),
+          entry('msg-00003', 'Ada', 'Bob', 'lunch?', 3, 'delivered'),
+          entry('msg-00009', 'Bob', 'Ada', 'live one', 5, 'sent'),
+        ],
+        true,
+      ),
+    );
+    expect(store.lines('Bob').map((line) => [line.kind, line.text, line.kind === 'mine' ? line.state : line.read])).toEqual([
+      ['mine', 'hello', 'read'],
+      ['theirs', 'hi Ada', true],
+      ['mine', 'lunch?', 'delivered'],
+      ['theirs', 'live one', true],
+    ]);
+    // Open and visible: what was unread of theirs is read now, and the host is told.
+    expect(port.receipts.at(-1)).toEqual({ state: 'read', ids: ['msg-00002'] });
+    expect(store.unread('Bob')).toBe(0);
+
+    // Older pages on request, from the oldest shown; none when the host keeps no more.
+    expect(store.hasEarlier('Bob')).toBe(true);
+    store.loadEarlier('Bob');
+    expect(port.histories.at(-1)).toMatchObject({ peer: 'Bob', before: 'msg-00001' });
+    store.receive(page(port.histories.at(-1)!.cseq, [entry('msg-00000', 'Ada', 'Bob', 'first', 0, 'read')], false));
+    expect(store.lines('Bob').map((line) => line.text)).toEqual(['first', 'hello', 'hi Ada', 'lunch?', 'live one']);
+    expect(store.hasEarlier('Bob')).toBe(false);
+
+    // A new registration asks again the next time it opens; an answer to nothing asked changes nothing.
+    store.connected(port, 10);
+    store.openConversation('Bob');
+    expect(port.histories).toHaveLength(3);
+    store.receive(page(99, [entry('msg-00077', 'Bob', 'Ada', 'injected', 9, 'sent')], false));
+    expect(store.lines('Bob').map((line) => line.text)).not.toContain('injected');
   });
 });

@@ -24,6 +24,14 @@ describe('phaseText', () => {
 });
 
 describe('outcomeText', () => {
+  it('says a callee the phone book shows offline is offline, also when the host answers 480 (it knows the name)', () => {
+    const unavailable = { kind: 'rejected', status: 480 } as const;
+    expect(outcomeText('Ada', unavailable, true)).toBe('Ada is offline');
+    expect(outcomeText('Ada', { kind: 'rejected', status: 404 }, true)).toBe('Ada is offline');
+    // Online but in dnd, or away for a moment: unavailable, as before.
+    expect(outcomeText('Ada', unavailable, false)).toBe('Ada is unavailable');
+  });
+
   it.each([
     [{ kind: 'rejected', status: 486, reason: 'Busy Here' }, 'Ada is busy'],
     [{ kind: 'rejected', status: 603, reason: 'Decline' }, 'Ada declined the call'],

@@ -197,6 +197,13 @@ export class SignalClient {
     return cseq;
   }
 
+  /** Asks for a page of the conversation with `to` (older than `before`); answers the cseq its 200 echoes. */
+  askHistory(to: string, before?: string): number {
+    const cseq = ++this.#cseq;
+    this.send({ method: 'HISTORY', cseq, to, body: before === undefined ? {} : { before } });
+    return cseq;
+  }
+
   #open(): void {
     const url = this.#target();
     if (url === null) return;

@@ -94,6 +94,13 @@ function summaryProblem(body: Obj): string | null {
   return null;
 }
 
+function historyProblem(body: unknown): string | null {
+  if (!isObj(body) || !Array.isArray(body.messages) || typeof body.more !== 'boolean') return 'HISTORY 200 needs body.messages and body.more';
+  const entryOk = (e: unknown): boolean =>
+    isObj(e) && isMessageId(e.id) && isStr(e.from) && isStr(e.to) && isStr(e.text) && isInt(e.sentAt) && (e.state === 'sent' || e.state === 'delivered' || e.state === 'read');
+  return body.messages.every(entryOk) ? null : 'body.messages holds a bad entry';
+}
+
 function bodyProblem(method: Method, body: unknown): string | null {
   switch (method) {
     case 'INVITE': {
@@ -121,6 +128,8 @@ function bodyProblem(method: Method, body: unknown): string | null {
       return null;
     case 'VOICEMAIL':
       return 'VOICEMAIL is sent only by phones';
+    case 'HISTORY':
+      return 'HISTORY is sent only by phones';
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
       return null;
@@ -163,6 +172,10 @@ export function checkIncoming(text: string): Checked {
       }
       if (b.maxMessageBytes !== undefined && !(isInt(b.maxMessageBytes) && b.maxMessageBytes > 0)) return { ok: false, reason: 'maxMessageBytes must be a whole number above 0' };
       const problem = usersProblem(b.users) ?? groupsProblem(b.groups) ?? nodesProblem(b.nodes);
+      if (problem) return { ok: false, reason: problem };
+    }
+    if (raw.method === 'HISTORY' && raw.status === 200) {
+      const problem = historyProblem(raw.body);
       if (problem) return { ok: false, reason: problem };
     }
     if (raw.method === 'INVITE' && raw.status === 200 && raw.body !== undefined) {

@@ -69,6 +69,7 @@ export function classify(state: CallState, input: CallInput): KeyedEvent {
     case 'PUBLISH':
     case 'MESSAGE':
     case 'VOICEMAIL':
+    case 'HISTORY':
       return { type: 'stray', message };
     default:
       return missingCase(message);

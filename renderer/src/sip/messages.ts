@@ -36,8 +36,11 @@ export function phaseText(state: CallState): string {
   }
 }
 
-/** The message shown once a call has ended; null when nothing is worth saying. */
-export function outcomeText(who: string, outcome: Outcome): string | null {
+/**
+ * The message shown once a call has ended; null when nothing is worth saying. `offline`: the phone
+ * book shows the peer offline (a host that keeps a directory answers 480 for them, not 404).
+ */
+export function outcomeText(who: string, outcome: Outcome, offline = false): string | null {
   const peer = partyText(who);
   switch (outcome.kind) {
     case 'hangup':
@@ -58,13 +61,13 @@ export function outcomeText(who: string, outcome: Outcome): string | null {
     case 'failed':
       return outcome.cause === 'network' ? 'Call failed: network' : 'Call failed: the media could not be set up';
     case 'rejected':
-      return rejectionText(peer, outcome.status);
+      return rejectionText(peer, outcome.status, offline);
     default:
       return missingCase(outcome);
   }
 }
 
-function rejectionText(peer: string, status: number): string {
+function rejectionText(peer: string, status: number, offline: boolean): string {
   switch (status) {
     case 400:
       return 'Call failed: the server refused the call';
@@ -74,7 +77,7 @@ function rejectionText(peer: string, status: number): string {
     case 408:
       return 'No answer';
     case 480:
-      return `${peer} is unavailable`;
+      return offline ? `${peer} is offline` : `${peer} is unavailable`;
     case 486:
     case 600:
       return `${peer} is busy`;

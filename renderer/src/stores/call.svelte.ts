@@ -35,6 +35,8 @@ export interface CallDeps {
   media?: MediaBoundary;
   /** A number in [0, 1) for the 491 retry delay. */
   random?: () => number;
+  /** Whether the phone book shows `peer` offline: a call to them then ends "offline". */
+  offline?: (peer: string) => boolean;
   /** A call ended (after history has it): the phone may offer voicemail. */
   ended?: (peer: string, outgoing: boolean, outcome: Outcome) => void;
 }
@@ -447,7 +449,7 @@ export class CallStore {
         this.#recorder.ended(callId, peer, effect.outgoing, outcome);
         this.#deps.ended?.(peer, effect.outgoing, outcome);
         // Nothing to tell when the peer's call to us took its place (glare), or a transfer ended it.
-        const text = outcomeText(peer, outcome);
+        const text = outcomeText(peer, outcome, this.#deps.offline?.(peer) ?? false);
         if (text === null) return;
         this.#tell(text);
         if (outcome.kind === 'failed') console.warn(`LeanPhone call: failed (${outcome.cause}): ${outcome.detail}`);

@@ -1,17 +1,30 @@
 /**
  * Text messages and voicemail as this phone sees them: a conversation per person (own messages
  * sent -> delivered -> read, theirs unread until shown), receipts both ways, the host's message
- * summary, and voicemail tickets. Knows nothing of the DOM: the page says what is open and visible.
+ * summary, and voicemail tickets. A conversation is loaded from the host when it first opens after
+ * a registration, older pages on request. Knows nothing of the DOM: the page says what is open and visible.
  */
 import type { MessageAlert } from '../../../common/bridge.js';
 import type { Outcome } from '../sip/types.js';
-import type { Message, ReceiptState, Request, Response, VoicemailEntry, VoicemailTicketBody, VoicemailTicketPurpose } from '../../../common/protocol.js';
+import type {
+  HistoryBody,
+  HistoryEntry,
+  Message,
+  ReceiptState,
+  Request,
+  Response,
+  VoicemailEntry,
+  VoicemailTicketBody,
+  VoicemailTicketPurpose,
+} from '../../../common/protocol.js';
 
 /** What this store needs of the signalling connection (SignalClient's methods). */
 export interface MailPort {
   sendMessage(to: string, text: string): number;
   reportReceipt(state: ReceiptState, ids: string[]): void;
   askVoicemailTicket(purpose: VoicemailTicketPurpose, to?: string): number;
+  /** Asks the host for a page of the conversation with `peer`; answers the cseq its 200 echoes. */
+  askHistory(peer: string, before?: string): number;
 }
 
 /** sending: not yet on the host; failed: the host refused it (`error` says why). */
@@ -51,6 +64,10 @@ export class MessagesStore {
   /** My MESSAGEs awaiting the host's answer: cseq to the line's key. */
   readonly #sending = new Map<number, { peer: string; key: string }>();
   readonly #tickets = new Map<number, Ticket>();
+  /** Conversations asked of the host this registration: the id to page back from, or null at the start. */
+  readonly #history = new Map<string, { earlier: string | null }>();
+  /** My HISTORY requests awaiting the host's answer: cseq to the conversation. */
+  readonly #paging = new Map<number, string>();
   #nextKey = 0;
 
   /** `arrived` hears of each new message from someone (the bridge's notification). */
@@ -64,6 +81,8 @@ export class MessagesStore {
     this.#port = port;
     this.available = maxBytes !== undefined;
     this.maxBytes = maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#history.clear();
+    this.#paging.clear();
   }
 
   signedOut(): void {
@@ -73,6 +92,8 @@ export class MessagesStore {
     this.voicemails = [];
     this.voicemailOffer = null;
     this.#sending.clear();
+    this.#history.clear();
+    this.#paging.clear();
     for (const ticket of this.#tickets.values()) ticket.reject(new Error('Signed out'));
     this.#tickets.clear();
   }
@@ -110,7 +131,18 @@ export class MessagesStore {
 
   openConversation(peer: string): void {
     this.open = peer;
+    if (this.available && !this.#history.has(person(peer))) this.#askHistory(peer);
     this.seen();
+  }
+
+  /** Whether the host keeps messages with `peer` older than those shown. */
+  hasEarlier(peer: string): boolean {
+    return (this.#history.get(person(peer))?.earlier ?? null) !== null;
+  }
+
+  loadEarlier(peer: string): void {
+    const earlier = this.#history.get(person(peer))?.earlier;
+    if (earlier) this.#askHistory(peer, earlier);
   }
 
   closeConversation(): void {
@@ -186,6 +218,20 @@ export class MessagesStore {
       );
       return true;
     }
+    if (response.method === 'HISTORY') {
+      const peer = this.#paging.get(response.cseq);
+      if (peer === undefined || response.status < 200) return true;
+      this.#paging.delete(response.cseq);
+      const body = response.status === 200 ? (response.body as Partial<HistoryBody> | undefined) : undefined;
+      if (!Array.isArray(body?.messages)) {
+        this.#history.delete(peer); // asked again the next time it opens
+        return true;
+      }
+      this.#history.set(peer, { earlier: body.more === true ? (body.messages[0]?.id ?? null) : null });
+      this.#set(peer, merged(this.lines(peer), body.messages.map((entry) => historyLine(entry, peer))));
+      this.seen();
+      return true;
+    }
     if (response.method === 'VOICEMAIL') {
       const ticket = this.#tickets.get(response.cseq);
       if (ticket === undefined || response.status < 200) return true;
@@ -196,6 +242,13 @@ export class MessagesStore {
       return true;
     }
     return false;
+  }
+
+  #askHistory(peer: string, before?: string): void {
+    if (this.#port === null) return;
+    const key = person(peer);
+    this.#history.set(key, { earlier: null });
+    this.#paging.set(this.#port.askHistory(peer, before), key);
   }
 
   #delivered(from: string, id: string, text: string, sentAt: number): void {
@@ -236,6 +289,27 @@ export class MessagesStore {
 export function offersVoicemail(outcome: Outcome, inPhoneBook: boolean): boolean {
   if (outcome.kind !== 'rejected') return false;
   return [408, 480, 486, 600].includes(outcome.status) || (outcome.status === 404 && inPhoneBook);
+}
+
+/** A kept message as a line of the conversation with `peer` (a caseless name). */
+function historyLine(entry: HistoryEntry, peer: string): ChatLine {
+  const { id, text, sentAt: at, state } = entry;
+  return person(entry.from) === peer ? { kind: 'theirs', key: id, id, text, at, read: state === 'read' } : { kind: 'mine', key: id, id, text, at, state, error: '' };
+}
+
+/** Lines shown and lines loaded, once each by id (the further state wins), in the order they were sent. */
+function merged(shown: readonly ChatLine[], loaded: readonly ChatLine[]): ChatLine[] {
+  const byId = new Map(loaded.map((line) => [line.id, line]));
+  const lines = shown.map((line) => {
+    const kept = line.id === null ? undefined : byId.get(line.id);
+    if (kept === undefined) return line;
+    byId.delete(line.id);
+    if (line.kind === 'mine' && kept.kind === 'mine') return { ...line, state: later(line.state, kept.state) };
+    if (line.kind === 'theirs' && kept.kind === 'theirs') return { ...line, read: line.read || kept.read };
+    return line;
+  });
+  // A stable sort: lines still sending keep their place at the end (they are the newest).
+  return [...byId.values(), ...lines].sort((a, b) => a.at - b.at);
 }
 
 /** States only move forward: a late "delivered" never undoes "read". */

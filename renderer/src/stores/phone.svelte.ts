@@ -4,7 +4,7 @@
  * history, the devices and the bridge. Components read its state and call its methods.
  */
 import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus, Ringtone } from '../../../common/bridge.js';
-import { nameProblem, normalizeName, type IceServer, type Message, type RefusedBody, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
+import { nameKey, nameProblem, normalizeName, type IceServer, type Message, type RefusedBody, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
 import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
 import { ownerKeyFor } from '../lib/owner-keys.js';
@@ -90,6 +90,7 @@ export class PhoneStore {
       devices: this.devices,
       tones: this.tones,
       network: () => ({ iceServers: [...this.#serverIceServers, ...this.ownIceServers], relayOnly: this.relayOnly }),
+      offline: (peer) => this.users.some((person) => nameKey(person.name) === nameKey(peer) && person.state === 'offline'),
       ended: (peer, outgoing, outcome) => {
         if (outgoing && offersVoicemail(outcome, this.users.some((person) => person.name === peer))) this.messages.offerVoicemail(peer);
       },
