@@ -166,11 +166,11 @@ async function main(): Promise<void> {
       console.log(`transfer ${i + 1 - WARMUP_TRANSFERS}/${TRANSFERS}: first frames on the new pair ${times.total.toFixed(0)} ms (Cy rang after ${times.ring.toFixed(0)} ms)`);
     }
     await Promise.all([ada, bob, cy].map((user) => user.page.context().close()));
-    const joins = await conferenceJoins(browser, url, JOINS, 1, (line) => console.log(line));
-    const ofJoins = (key: keyof (typeof joins)[number]): number[] => joins.map((times) => times[key]);
     const sipSkipped = sipUnavailable();
     if (sipSkipped !== null) console.log(sipSkipped);
     const sip = sipSkipped === null ? await sipCalls(browser, BUILD_DIR, SIP_CALLS, 1, (line) => console.log(line)) : null;
+    const joins = await conferenceJoins(browser, url, JOINS, 1, (line) => console.log(line));
+    const ofJoins = (key: keyof (typeof joins)[number]): number[] => joins.map((times) => times[key]);
 
     const of = (key: keyof VideoCallTimes): number[] => video.map((times) => times[key]);
     const ofTransfers = (key: keyof TransferTimes): number[] => transfers.map((times) => times[key]);
