@@ -3,9 +3,10 @@
  * signalling server (in a child process) serving the real build, on loopback. Times click "Call" ->
  * callee rings and click "Answer" -> first remote video frame on each side over many calls, then,
  * with a third phone, click "Transfer" -> first frames on the new pair of a blind transfer, a
- * fourth person joining a conference (conference-join.ts), and sizes the JS. BENCH_CALLS=N
- * (default 25) calls after 2 warm-up, BENCH_TRANSFERS=N (default 10) transfers after 1,
- * BENCH_JOINS=N (default 10) joins after 1; exits 1 if a target is missed.
+ * fourth person joining a conference (conference-join.ts), calls to a SIP softphone when kamailio,
+ * rtpengine and baresip are installed (sip-calls.ts), and sizes the JS. BENCH_CALLS=N (default 25)
+ * calls after 2 warm-up, BENCH_TRANSFERS=N (default 10) transfers after 1, BENCH_JOINS=N (default 10)
+ * joins after 1, BENCH_SIP_CALLS=N (default 10) SIP calls after 1; exits 1 if a target is missed.
  */
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -16,6 +17,7 @@ import { arm, button, clickedAt, entry, marksOf, openUser, since, STEP_TIMEOUT_M
 import { startServerChild } from './call-server.js';
 import { conferenceJoins } from './conference-join.js';
 import { formatTable, gzippedScriptBytes, latencyFigure, sizeFigure, type Figure } from './call-report.js';
+import { sipCalls, sipFigures, sipUnavailable } from './sip-calls.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium.js';
 
 /** The browser build to serve; BENCH_BUILD_DIR points at another (it is then never rebuilt). */
@@ -28,6 +30,8 @@ if (!Number.isInteger(TRANSFERS) || TRANSFERS < 1) throw new Error(`BENCH_TRANSF
 const WARMUP_TRANSFERS = 1;
 const JOINS = Number(process.env.BENCH_JOINS ?? 10);
 if (!Number.isInteger(JOINS) || JOINS < 1) throw new Error(`BENCH_JOINS must be a positive whole number, got "${process.env.BENCH_JOINS}"`);
+const SIP_CALLS = Number(process.env.BENCH_SIP_CALLS ?? 10);
+if (!Number.isInteger(SIP_CALLS) || SIP_CALLS < 1) throw new Error(`BENCH_SIP_CALLS must be a positive whole number, got "${process.env.BENCH_SIP_CALLS}"`);
 
 const firstFrameSeen = (user: User): Promise<unknown> =>
   user.page.waitForFunction(
@@ -162,6 +166,9 @@ async function main(): Promise<void> {
       console.log(`transfer ${i + 1 - WARMUP_TRANSFERS}/${TRANSFERS}: first frames on the new pair ${times.total.toFixed(0)} ms (Cy rang after ${times.ring.toFixed(0)} ms)`);
     }
     await Promise.all([ada, bob, cy].map((user) => user.page.context().close()));
+    const sipSkipped = sipUnavailable();
+    if (sipSkipped !== null) console.log(sipSkipped);
+    const sip = sipSkipped === null ? await sipCalls(browser, BUILD_DIR, SIP_CALLS, 1, (line) => console.log(line)) : null;
     const joins = await conferenceJoins(browser, url, JOINS, 1, (line) => console.log(line));
     const ofJoins = (key: keyof (typeof joins)[number]): number[] => joins.map((times) => times[key]);
 
@@ -183,13 +190,15 @@ async function main(): Promise<void> {
       latencyFigure('  the new member clicks "Answer" -> frames from it on all pages', ofJoins('answerToFrames'), null),
       latencyFigure('    of which: until the others INVITE it (answer, NOTIFY, their offers)', ofJoins('answerToIntroductions'), null),
       latencyFigure('  click "Add" -> the new member has frames from every other', ofJoins('newcomerSeesAll'), null),
+      ...(sip === null ? [] : sipFigures(sip)),
       sizeFigure(gzippedScriptBytes(BUILD_DIR), 150_000),
     ];
     const cpu = cpus();
     console.log(
       `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
         `Node ${process.version}, Chromium ${browser.version()} headless; ${CALLS} calls after ${WARMUP_CALLS} warm-up, ` +
-        `${TRANSFERS} transfers after ${WARMUP_TRANSFERS}, ${JOINS} joins after 1`,
+        `${TRANSFERS} transfers after ${WARMUP_TRANSFERS}, ${JOINS} joins after 1` +
+        (sip === null ? '' : `, ${SIP_CALLS} SIP calls after 1`),
     );
     console.log(formatTable(figures));
     process.exitCode = figures.some((f) => f.verdict === 'FAIL') ? 1 : 0;

@@ -37,6 +37,7 @@ interface LiveDialog extends Dialog {
   callerAlerted: boolean;
   readonly lastCseq: Map<UserKey, number>;
   readonly awaiting: { from: UserKey; method: AnsweredMethod; cseq: number }[];
+  readonly unacked: Map<UserKey, number>;
   ringTimer: NodeJS.Timeout | null;
 }
 
@@ -115,6 +116,7 @@ export class DialogTable {
       callerAlerted: false,
       lastCseq: new Map([[caller, cseq]]),
       awaiting: [{ from: caller, method: 'INVITE', cseq }],
+      unacked: new Map(),
       video,
       conference: invite.conference ?? null,
       ringTimer: null,
@@ -174,6 +176,7 @@ export class DialogTable {
     if (!live) return;
     if (request.method === 'INVITE') live.video = request.body.media.video;
     if (request.method !== 'ACK' && request.method !== 'CANCEL') live.lastCseq.set(sender, request.cseq);
+    if (request.method === 'ACK' && live.unacked.get(sender) === request.cseq) live.unacked.delete(sender);
     if (request.method === 'INVITE' || request.method === 'CANCEL' || request.method === 'BYE' || request.method === 'REFER') {
       // At most one awaiting request per sender and method: a newer one replaces the older.
       const method = request.method;
@@ -183,11 +186,13 @@ export class DialogTable {
     }
   }
 
-  /** `request` had its final answer: it awaits nothing more. */
-  settle(dialog: Dialog, request: Awaiting): void {
-    const awaiting = this.#live(dialog)?.awaiting;
-    const index = awaiting?.indexOf(request) ?? -1;
-    if (index >= 0) awaiting?.splice(index, 1);
+  /** `request` had its final answer `status`: it awaits nothing more; an INVITE's 2xx awaits its sender's ACK. */
+  settle(dialog: Dialog, request: Awaiting, status: number): void {
+    const live = this.#live(dialog);
+    if (!live) return;
+    const index = live.awaiting.indexOf(request);
+    if (index >= 0) live.awaiting.splice(index, 1);
+    if (request.method === 'INVITE' && status >= 200 && status < 300) live.unacked.set(request.from, request.cseq);
   }
 
   end(dialog: Dialog, now: number): void {

@@ -27,6 +27,8 @@ export interface Dialog {
   readonly lastCseq: ReadonlyMap<UserKey, number>;
   /** Relayed requests still awaiting a final answer from the other party: at most one per sender and method. */
   readonly awaiting: readonly Awaiting[];
+  /** Each party's latest INVITE or re-INVITE answered 2xx and not acknowledged yet (its cseq): its sender owes the ACK. */
+  readonly unacked: ReadonlyMap<UserKey, number>;
   /** Whether the latest offer in it (the INVITE or a re-INVITE) carried video. */
   readonly video: boolean;
   /** The conference (conference.ts) it is a link of, or null for a call of its own. */
@@ -78,7 +80,10 @@ export function requestProblem(dialog: Dialog, sender: UserKey, request: DialogR
     case 'INVITE':
       return dialog.phase === 'confirmed' ? cseqProblem(dialog, sender, request.cseq) : { status: 491, reason: 'Request Pending' };
     case 'ACK':
-      return isCaller ? null : { status: 400, reason: 'Only the caller sends ACK' };
+      // RFC 3261: the sender of an INVITE acknowledges its 2xx: the caller the first (however it was answered), either party a re-INVITE.
+      return (isCaller && request.cseq === dialog.inviteCseq) || dialog.unacked.get(sender) === request.cseq
+        ? null
+        : { status: 400, reason: `No INVITE ${request.cseq} of yours awaits ACK` };
     case 'CANCEL':
       return isCaller ? null : { status: 400, reason: 'Only the caller can cancel' };
     case 'BYE':

@@ -19,7 +19,7 @@ export function forkAnswered(board: Board, dialog: Dialog, member: UserKey, resp
       board.router.deliverOwn(caller, { status: 180, reason: REASONS[180] ?? '', method: 'INVITE', cseq: inviteCseq, callId });
     }
   } else if (response.status < 300) {
-    board.dialogs.settle(dialog, invite);
+    board.dialogs.settle(dialog, invite, response.status);
     const others = board.dialogs.confirm(dialog, member);
     board.router.deliver(caller, member, { ...response, ...(dialog.group === null ? {} : { group: dialog.group }) });
     for (const other of others) {

@@ -127,7 +127,7 @@ function lapse(board: Board, referral: Referral): void {
   if (!dialog) return;
   const unanswered = dialog.awaiting.find((request) => request.from === referrer && request.method === 'REFER' && request.cseq === referCseq);
   if (unanswered) {
-    board.dialogs.settle(dialog, unanswered);
+    board.dialogs.settle(dialog, unanswered, 408);
     board.router.deliver(referrer, transferee, { status: 408, reason: REASONS[408] ?? '', method: 'REFER', cseq: referCseq, callId });
   } else {
     const cseq = (dialog.lastCseq.get(transferee) ?? 0) + 1;

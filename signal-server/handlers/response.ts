@@ -38,7 +38,7 @@ export function relayResponse(board: Board, connection: Connection, sender: User
     return;
   }
   board.router.deliver(otherParty(dialog, sender), sender, response);
-  if (response.status >= 200) board.dialogs.settle(dialog, request);
+  if (response.status >= 200) board.dialogs.settle(dialog, request, response.status);
 
   if (answersFirstInvite && response.status >= 200 && response.status < 300) {
     board.dialogs.confirm(dialog, sender);

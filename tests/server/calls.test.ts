@@ -165,7 +165,39 @@ describe('calls', () => {
     const { callId } = await ring(ada, bob);
     expect(await ada.request({ method: 'BYE', cseq: 2, callId })).toMatchObject({ status: 400, reason: 'The call is not answered yet: send CANCEL' });
     expect(await bob.request({ method: 'CANCEL', cseq: 1, callId })).toMatchObject({ status: 400, reason: 'Only the caller can cancel' });
-    expect(await bob.request({ method: 'ACK', cseq: 1, callId })).toMatchObject({ status: 400, reason: 'Only the caller sends ACK' });
+    expect(await bob.request({ method: 'ACK', cseq: 1, callId })).toMatchObject({ status: 400, reason: 'No INVITE 1 of yours awaits ACK' });
+  });
+
+  it('takes ACK from whoever sent the re-INVITE it acknowledges: the callee holds and its ACK reaches the caller; stray ACKs are refused', async () => {
+    const { ada, bob } = await pair();
+    const callId = await connectCall(ada, bob);
+    const hold = { ...offer, sdp: { type: 'offer', sdp: 'v=0\r\no=- 3 3 IN IP4 127.0.0.1\r\na=sendonly\r\n' } };
+    expect(await bob.request({ method: 'ACK', cseq: 2, callId })).toMatchObject({ status: 400, reason: 'No INVITE 2 of yours awaits ACK' });
+
+    bob.send({ method: 'INVITE', cseq: 2, callId, body: hold });
+    expect(await ada.nextRequest('INVITE')).toMatchObject({ cseq: 2, callId, from: 'Bob' });
+    ada.send({ status: 200, reason: 'OK', method: 'INVITE', cseq: 2, callId, body: answer });
+    await bob.nextResponse(200, 'INVITE');
+    bob.send({ method: 'ACK', cseq: 2, callId });
+    expect(await ada.nextRequest('ACK')).toEqual({ method: 'ACK', cseq: 2, callId, from: 'Bob', to: 'Ada' });
+    expect(await bob.request({ method: 'ACK', cseq: 2, callId })).toMatchObject({ status: 400, reason: 'No INVITE 2 of yours awaits ACK' });
+    expect(await ada.request({ method: 'ACK', cseq: 2, callId })).toMatchObject({ status: 400, reason: 'No INVITE 2 of yours awaits ACK' });
+
+    bob.send({ method: 'INVITE', cseq: 3, callId, body: offer });
+    await ada.nextRequest('INVITE');
+    ada.send({ status: 488, reason: 'Not Acceptable Here', method: 'INVITE', cseq: 3, callId });
+    await bob.nextResponse(488, 'INVITE');
+    expect(await bob.request({ method: 'ACK', cseq: 3, callId })).toMatchObject({ status: 400, reason: 'No INVITE 3 of yours awaits ACK' });
+
+    // Positive control on the caller's side: its own re-INVITE is still acknowledged as before.
+    ada.send({ method: 'INVITE', cseq: 2, callId, body: offer });
+    await bob.nextRequest('INVITE');
+    bob.send({ status: 200, reason: 'OK', method: 'INVITE', cseq: 2, callId, body: answer });
+    await ada.nextResponse(200, 'INVITE');
+    ada.send({ method: 'ACK', cseq: 2, callId });
+    expect(await bob.nextRequest('ACK')).toEqual({ method: 'ACK', cseq: 2, callId, from: 'Ada', to: 'Bob' });
+    await ada.assertQuiet({ allowPresence: true });
+    await bob.assertQuiet({ allowPresence: true });
   });
 });
 

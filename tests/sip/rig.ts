@@ -128,11 +128,27 @@ function fill(template: string, values: Record<string, string | number>): string
   });
 }
 
-/** Debian keeps Kamailio's modules under the architecture's library folder. */
+/** Debian keeps Kamailio's modules under the architecture's library folder; undefined without the WebSocket one. */
+function findKamailioModules(): string | undefined {
+  return readdirSync('/usr/lib').map((entry) => join('/usr/lib', entry, 'kamailio/modules')).find((path) => existsSync(join(path, 'websocket.so')));
+}
+
 function kamailioModules(): string {
-  const dir = readdirSync('/usr/lib').map((entry) => join('/usr/lib', entry, 'kamailio/modules')).find((path) => existsSync(join(path, 'websocket.so')));
+  const dir = findKamailioModules();
   if (dir === undefined) throw new Error('kamailio: websocket.so not found (apt-get install kamailio kamailio-websocket-modules; .ci/run does)');
   return dir;
+}
+
+/** The Debian packages this rig needs that are not installed here: empty when it can run. */
+export function missingPackages(): string[] {
+  const onPath = (program: string): boolean => (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, program)));
+  const needs: [string, boolean][] = [
+    ['kamailio', onPath('kamailio')],
+    ['kamailio-websocket-modules', findKamailioModules() !== undefined],
+    ['rtpengine-daemon', onPath('rtpengine')],
+    ['baresip-core', onPath('baresip')],
+  ];
+  return needs.filter(([, present]) => !present).map(([name]) => name);
 }
 
 export interface KamailioOptions {

@@ -8,6 +8,16 @@ import type { IceCandidate, IceServer, SessionDescription } from '../../../commo
 import { measure, type Quality, type Sample } from './quality.js';
 import { localDirections, remoteFromAnswer, remoteFromOffer, type LocalIntent, type RemoteMedia } from './sdp.js';
 
+/**
+ * How long each DTMF tone lasts. Chromium counts a tone's length in the audio codec's clock (48 kHz
+ * for Opus) but sets it in telephone-event's, which is 8 kHz when the far end offers only that (as
+ * SIP phones do): a tone under 120 ms then ends on its first packet, with no start packets, and a
+ * receiver that waits for a start (baresip) hears only the first digit of a call. 200 ms sends starts.
+ */
+const DTMF_TONE_MS = 200;
+/** The silence between tones (the WebRTC default). */
+const DTMF_GAP_MS = 70;
+
 export interface PeerCallbacks {
   onCandidate(candidate: IceCandidate | null): void;
   onConnectionState(state: RTCPeerConnectionState): void;
@@ -138,7 +148,8 @@ export class Peer {
   sendDtmf(tones: string): boolean {
     const dtmf = this.#audio?.sender.dtmf;
     if (!dtmf?.canInsertDTMF) return false;
-    dtmf.insertDTMF(dtmf.toneBuffer + tones, 100, 70); // a new call replaces the buffer: keep what still plays
+    // A new call replaces the buffer: keep what still plays. See DTMF_TONE_MS for the length.
+    dtmf.insertDTMF(dtmf.toneBuffer + tones, DTMF_TONE_MS, DTMF_GAP_MS);
     return true;
   }
 
