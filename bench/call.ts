@@ -22,16 +22,19 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium.js';
 
 /** The browser build to serve; BENCH_BUILD_DIR points at another (it is then never rebuilt). */
 const BUILD_DIR = process.env.BENCH_BUILD_DIR ?? 'dist/renderer';
-const CALLS = Number(process.env.BENCH_CALLS ?? 25);
-if (!Number.isInteger(CALLS) || CALLS < 1) throw new Error(`BENCH_CALLS must be a positive whole number, got "${process.env.BENCH_CALLS}"`);
+/** A positive whole number from the environment variable `name`, else `fallback`. */
+function countFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number, got "${process.env[name]}"`);
+  return value;
+}
+
+const CALLS = countFromEnv('BENCH_CALLS', 25);
 const WARMUP_CALLS = 2;
-const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 10);
-if (!Number.isInteger(TRANSFERS) || TRANSFERS < 1) throw new Error(`BENCH_TRANSFERS must be a positive whole number, got "${process.env.BENCH_TRANSFERS}"`);
+const TRANSFERS = countFromEnv('BENCH_TRANSFERS', 10);
 const WARMUP_TRANSFERS = 1;
-const JOINS = Number(process.env.BENCH_JOINS ?? 10);
-if (!Number.isInteger(JOINS) || JOINS < 1) throw new Error(`BENCH_JOINS must be a positive whole number, got "${process.env.BENCH_JOINS}"`);
-const SIP_CALLS = Number(process.env.BENCH_SIP_CALLS ?? 10);
-if (!Number.isInteger(SIP_CALLS) || SIP_CALLS < 1) throw new Error(`BENCH_SIP_CALLS must be a positive whole number, got "${process.env.BENCH_SIP_CALLS}"`);
+const JOINS = countFromEnv('BENCH_JOINS', 10);
+const SIP_CALLS = countFromEnv('BENCH_SIP_CALLS', 10);
 
 const firstFrameSeen = (user: User): Promise<unknown> =>
   user.page.waitForFunction(
