@@ -1,28 +1,49 @@
 /**
  * MESSAGE (a text for a user in the directory), the recipient's receipt reports (NOTIFY event
- * `receipt`) and VOICEMAIL (a ticket to upload a recording, or to play one's own): the switchboard's
- * side of what mailbox.ts and voicemail-tickets.ts keep, and HISTORY (a page of one's own conversation). Without a data folder each gets 501.
+ * `receipt`), HISTORY (a page of one's own conversation) and VOICEMAIL (a ticket to upload a
+ * recording, or to play one's own): the switchboard's side of what mailbox.ts and
+ * voicemail-tickets.ts keep. Without a data folder each gets 501.
  */
 import { MAX_HISTORY_LIMIT } from '../../common/protocol.js';
-import { nameKeys } from '../name-key.js';
-import type { Handler } from './board.js';
+import type { HostRecords } from '../host-records.js';
+import { nameKeys, type UserKey } from '../name-key.js';
+import type { Board, Handler, RequestOf } from './board.js';
+import type { Connection } from '../router.js';
 import { echo, log, refuse, reply } from './replies.js';
 
-export const message: Handler<'MESSAGE'> = (board, connection, sender, request) => {
+/**
+ * The host's records and the directory's user named in `request.to`, someone other than the
+ * sender; null when it answered instead (501 without records, 404, or 400 with `toSelf`).
+ */
+function recordsAndPeer(
+  board: Board,
+  connection: Connection,
+  sender: UserKey,
+  request: RequestOf<'MESSAGE' | 'HISTORY' | 'VOICEMAIL'>,
+  keeps: string,
+  toSelf: string,
+): { records: HostRecords; peer: UserKey } | null {
   const records = board.records;
   if (records === null) {
-    refuse(board, connection, { ...echo(request), status: 501, reason: 'This host keeps no messages' });
-    return;
+    refuse(board, connection, { ...echo(request), status: 501, reason: `This host keeps no ${keeps}` });
+    return null;
   }
-  const to = records.directory.find(nameKeys(request.to));
-  if (to === undefined) {
+  const peer = request.to === undefined ? undefined : records.directory.find(nameKeys(request.to));
+  if (peer === undefined) {
     reply(board, connection, request, 404);
-    return;
+    return null;
   }
-  if (to === sender) {
-    refuse(board, connection, { ...echo(request), status: 400, reason: 'to: message someone else' });
-    return;
+  if (peer === sender) {
+    refuse(board, connection, { ...echo(request), status: 400, reason: `to: ${toSelf}` });
+    return null;
   }
+  return { records, peer };
+}
+
+export const message: Handler<'MESSAGE'> = (board, connection, sender, request) => {
+  const found = recordsAndPeer(board, connection, sender, request, 'messages', 'message someone else');
+  if (found === null) return;
+  const { records, peer: to } = found;
   records.mailbox.background(
     'message-failed',
     records.mailbox.send(sender, to, request.body.text).then(
@@ -56,20 +77,9 @@ export const receiptReport: Handler<'NOTIFY'> = (board, connection, sender, requ
 
 /** HISTORY: a page of the sender's own conversation with `to`; nobody else's messages, whatever `before` names. */
 export const history: Handler<'HISTORY'> = (board, connection, sender, request) => {
-  const records = board.records;
-  if (records === null) {
-    refuse(board, connection, { ...echo(request), status: 501, reason: 'This host keeps no messages' });
-    return;
-  }
-  const peer = records.directory.find(nameKeys(request.to));
-  if (peer === undefined) {
-    reply(board, connection, request, 404);
-    return;
-  }
-  if (peer === sender) {
-    refuse(board, connection, { ...echo(request), status: 400, reason: 'to: ask about someone else' });
-    return;
-  }
+  const found = recordsAndPeer(board, connection, sender, request, 'messages', 'ask about someone else');
+  if (found === null) return;
+  const { records, peer } = found;
   const { limit = MAX_HISTORY_LIMIT, before } = request.body;
   records.mailbox.background(
     'history-failed',
@@ -84,25 +94,14 @@ export const history: Handler<'HISTORY'> = (board, connection, sender, request) 
 };
 
 export const voicemail: Handler<'VOICEMAIL'> = (board, connection, sender, request) => {
-  const records = board.records;
-  if (records === null) {
-    refuse(board, connection, { ...echo(request), status: 501, reason: 'This host keeps no voicemail' });
-    return;
-  }
   const now = Date.now();
-  if (request.body.ticket === 'mailbox') {
-    board.router.reply(connection, { ...echo(request), status: 200, reason: 'OK', body: records.tickets.issueMailbox(sender, now) });
+  if (request.body.ticket === 'mailbox' && board.records !== null) {
+    board.router.reply(connection, { ...echo(request), status: 200, reason: 'OK', body: board.records.tickets.issueMailbox(sender, now) });
     return;
   }
-  const to = request.to === undefined ? undefined : records.directory.find(nameKeys(request.to));
-  if (to === undefined) {
-    reply(board, connection, request, 404);
-    return;
-  }
-  if (to === sender) {
-    refuse(board, connection, { ...echo(request), status: 400, reason: 'to: leave a message for someone else' });
-    return;
-  }
+  const found = recordsAndPeer(board, connection, sender, request, 'voicemail', 'leave a message for someone else');
+  if (found === null) return;
+  const { records, peer: to } = found;
   const issued = records.tickets.issueUpload(sender, to, now);
   if (issued.kind === 'rationed') {
     const seconds = Math.ceil(issued.retryMs / 1000);
