@@ -1,9 +1,11 @@
 /**
- * Transfer (REFER, blind and attended) and conference calls when the parties are on different
- * nodes of a cluster (real redis-server, three nodes): a new INVITE that follows a referral or
- * joins a conference goes to the node home to the call or conference it names.
+ * Transfer (REFER, blind and attended), conference calls and ring groups when the parties are on
+ * different nodes of a cluster (real redis-server, three nodes): a new INVITE that follows a
+ * referral or joins a conference goes to the node home to the call or conference it names; a ring
+ * group's call is homed on the caller's node and forks to members wherever they are.
  */
 import { describe, expect, it } from 'vitest';
+import type { SignalServerOptions } from '../../signal-server/options.js';
 import type { Frame, TestClient } from './client.js';
 import { useCluster } from './cluster-harness.js';
 import { answer, answeredCall, invite, newCallId, offer } from './harness.js';
@@ -11,8 +13,8 @@ import { answer, answeredCall, invite, newCallId, offer } from './harness.js';
 const cluster = useCluster();
 
 /** Each name registered on node a, b, c, a, ... in turn; every node knows them all before this answers. */
-async function phones(names: string[]): Promise<TestClient[]> {
-  const nodes = await cluster.three();
+async function phones(names: string[], options: SignalServerOptions = {}): Promise<TestClient[]> {
+  const nodes = await cluster.three(options);
   const clients: TestClient[] = [];
   for (const [i, name] of names.entries()) clients.push(await cluster.register(nodes[i % nodes.length]!.url, name));
   // Each phone hears of those registered after it, so their nodes had their claims by then.
@@ -165,5 +167,47 @@ describe('conference across nodes', () => {
     for (const client of [ada, bob, cy]) {
       expect(await client!.next((f) => f.method === 'NOTIFY' && f.body?.leave !== undefined)).toMatchObject({ body: { id, leave: 'Dee' } });
     }
+  });
+});
+
+describe('ring groups across nodes', () => {
+  it('a group whose members are on three nodes rings them all; the first 200 wins, the others get CANCEL "Answered elsewhere"', async () => {
+    const sales = { name: 'sales', members: ['Bob', 'Cy', 'Dee'] };
+    const [ada, bob, cy, dee] = await phones(['Ada', 'Bob', 'Cy', 'Dee'], { ringGroups: [sales] });
+    const callId = newCallId();
+    ada!.send(invite(callId, 'sales'));
+    expect(await ada!.next((f) => f.callId === callId)).toEqual({ status: 100, reason: 'Trying', method: 'INVITE', cseq: 1, callId });
+    for (const [member, name] of [
+      [bob, 'Bob'],
+      [cy, 'Cy'],
+      [dee, 'Dee'],
+    ] as const) {
+      expect(await member!.next((f) => f.method === 'INVITE' && f.callId === callId)).toMatchObject({ from: 'Ada', to: name, group: 'sales' });
+      member!.send({ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId });
+    }
+    expect(await ada!.next((f) => f.callId === callId && f.status === 180)).toMatchObject({ status: 180 });
+
+    cy!.send({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId, body: answer });
+    expect(await ada!.next((f) => f.callId === callId && f.status === 200)).toMatchObject({ from: 'Cy', group: 'sales', body: answer });
+    for (const [member, name] of [
+      [bob, 'Bob'],
+      [dee, 'Dee'],
+    ] as const) {
+      expect(await member!.next((f) => f.method === 'CANCEL' && f.callId === callId)).toEqual({
+        method: 'CANCEL',
+        cseq: 1,
+        callId,
+        from: 'Ada',
+        to: name,
+        body: { reason: 'Answered elsewhere' },
+      });
+    }
+    ada!.send({ method: 'ACK', cseq: 1, callId });
+    expect(await cy!.nextRequest('ACK')).toMatchObject({ from: 'Ada', callId });
+    await exchange(cy!, 'Cy', ada!, 'Ada', { method: 'INFO', cseq: 2, callId, body: { candidate: null } });
+    // A loser's late answer changes nothing: the call is Cy's.
+    bob!.send({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId, body: answer });
+    await exchange(cy!, 'Cy', ada!, 'Ada', { method: 'BYE', cseq: 3, callId, body: { reason: 'Hung up' } });
+    await ada!.assertQuiet({ allowPresence: true });
   });
 });
