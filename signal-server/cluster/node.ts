@@ -1,7 +1,7 @@
 /**
  * One node of a cluster sharing a Redis: plugs a replica registry, a cluster router and name claims
  * into the switchboard; runs what other nodes send it (frames for its users, messages in dialogs it
- * is home to); heartbeats, and purges a node whose heartbeat stopped once the grace period has
+ * is home to, new calls that follow a referral or join a conference it is home to); heartbeats, and purges a node whose heartbeat stopped once the grace period has
  * passed; after a Redis outage, re-asserts what it owns and reloads what the others own. A user
  * that resumes here from another node brings its name, and learns its dialogs' homes first.
  */
