@@ -120,6 +120,21 @@ export function killAll(): void {
   live.clear();
 }
 
+/** Runs a benchmark's `main`; a failure, or a run past `deadlineMs`, kills every child and exits non-zero. */
+export function runBench(label: string, main: () => Promise<void>, deadlineMs: number): void {
+  const deadline = setTimeout(() => {
+    console.error(`${label}: still running after ${deadlineMs / 1000} s; stopping`);
+    killAll();
+    process.exit(2);
+  }, deadlineMs);
+  deadline.unref();
+  main().catch((error: unknown) => {
+    console.error(`${label} failed:`, error);
+    killAll();
+    process.exit(1);
+  });
+}
+
 export async function startWorkers(count: number): Promise<Worker[]> {
   const workers = Array.from({ length: count }, (_, i) => {
     const child = fork(here('./client-worker.ts'), [String(i)], {
@@ -161,7 +176,8 @@ export async function startHost(kind: HostKind, options: SignalServerOptions = {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const channel = new Channel<HostCommand, HostReply>(child, `${kind} host`, 20_000);
+  // Generous: a host compiles the server with tsx first, slow on a machine busy with other work.
+  const channel = new Channel<HostCommand, HostReply>(child, `${kind} host`, 60_000);
   live.add(channel);
   const ready = await channel.ready;
   if (ready.kind !== 'ready') throw new Error(`${kind} host: expected ready, got ${ready.kind}`);

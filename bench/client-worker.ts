@@ -76,9 +76,13 @@ async function awaitState(command: Command<'awaitState'>): Promise<WorkerReply> 
   };
 }
 
-/** Callee first, then caller (registered with the server); INVITE, 100, 200, ACK. */
-async function setUpCall(target: Target, pair: Pair, deadline: number): Promise<string | null> {
-  const callee = fleet.open(target, pair.callee, 'none', 0, pair.caller);
+/**
+ * Callee first (on `calleeTarget`), then caller (on `target`), each registered with the server;
+ * INVITE, 100, 200, ACK. A cluster node has heard of the callee by then: its claim reached every
+ * node's stream before its 200.
+ */
+async function setUpCall(target: Target, calleeTarget: Target, pair: Pair, deadline: number): Promise<string | null> {
+  const callee = fleet.open(calleeTarget, pair.callee, 'none', 0, pair.caller);
   const caller = fleet.open(target, pair.caller, 'none', 0, pair.callee);
   callee.call = { ...newCall(pair.callId, 'callee'), peer: caller };
   caller.call = { ...newCall(pair.callId, 'caller'), peer: callee };
@@ -86,7 +90,7 @@ async function setUpCall(target: Target, pair: Pair, deadline: number): Promise<
   for (const client of [callee, caller]) {
     const opened = await whenOpen(client, left());
     if (opened) return opened;
-    if (target.flavour === 'server') {
+    if (client.flavour === 'server') {
       const registered = await settleOf(client, () => send(client, registerRequest(client)), left());
       if (registered) return registered;
     }
@@ -103,7 +107,7 @@ async function setUpCall(target: Target, pair: Pair, deadline: number): Promise<
 
 async function calls(command: Command<'calls'>): Promise<WorkerReply> {
   const deadline = Date.now() + command.timeoutMs;
-  const errors = await pool(command.pairs, command.concurrency, (pair) => setUpCall(command.target, pair, deadline));
+  const errors = await pool(command.pairs, command.concurrency, (pair) => setUpCall(command.target, command.calleeTarget ?? command.target, pair, deadline));
   return { kind: 'callsUp', reqId: command.reqId, ok: command.pairs.length - errors.length, failed: errors.length, firstError: errors[0] ?? null };
 }
 

@@ -41,7 +41,8 @@ export type WorkerCommand =
   | { kind: 'mark'; reqId: number }
   | { kind: 'publish'; reqId: number; name: string; state: 'online' | 'dnd' }
   | { kind: 'awaitState'; reqId: number; name: string; state: string; timeoutMs: number }
-  | { kind: 'calls'; reqId: number; target: Target; pairs: Pair[]; concurrency: number; timeoutMs: number }
+  /** Callers on `target`; callees there too, or on `calleeTarget` (another node of a cluster). */
+  | { kind: 'calls'; reqId: number; target: Target; calleeTarget?: Target; pairs: Pair[]; concurrency: number; timeoutMs: number }
   /** Streams through the calls of the clients whose names start with namePrefix. */
   | { kind: 'stream'; reqId: number; namePrefix: string; mode: StreamMode; warmupMs: number; measureMs: number }
   /** Counts over all clients, or those whose names start with namePrefix. */

@@ -40,7 +40,7 @@ export interface StreamPlan {
 
 interface Side {
   flavour: Flavour;
-  host: Host;
+  hosts: Host[];
   prefix: string;
   setupFailed: number;
   firstError: string | null;
@@ -55,17 +55,27 @@ function makePairs(prefix: string, count: number): Pair[] {
   });
 }
 
-async function prepare(flavour: Flavour, workers: Worker[], plan: StreamPlan, prefix: string): Promise<Side> {
-  const host = await startHost(flavour, flavour === 'server' ? (plan.serverOptions ?? {}) : {});
-  const target = { url: host.url, flavour };
-  const shares = deal(makePairs(prefix, plan.pairs), workers.length);
+/** Where one side's calls run: callers on `caller`, callees on `callee` (the same host, or another node of a cluster). */
+export interface SideSpec {
+  flavour: Flavour;
+  caller: Host;
+  callee: Host;
+  /** Every process that carries the side's messages: their CPU time is the side's. */
+  hosts: Host[];
+  prefix: string;
+}
+
+async function prepare(spec: SideSpec, workers: Worker[], plan: StreamPlan): Promise<Side> {
+  const target = { url: spec.caller.url, flavour: spec.flavour };
+  const calleeTarget = { url: spec.callee.url, flavour: spec.flavour };
+  const shares = deal(makePairs(spec.prefix, plan.pairs), workers.length);
   const setUp = await Promise.all(
-    workers.map((w, i) => w.request({ kind: 'calls', target, pairs: shares[i] ?? [], concurrency: 32, timeoutMs: 20_000 }, 'callsUp', 25_000)),
+    workers.map((w, i) => w.request({ kind: 'calls', target, calleeTarget, pairs: shares[i] ?? [], concurrency: 32, timeoutMs: 20_000 }, 'callsUp', 25_000)),
   );
   return {
-    flavour,
-    host,
-    prefix,
+    flavour: spec.flavour,
+    hosts: spec.hosts,
+    prefix: spec.prefix,
     setupFailed: setUp.reduce((n, s) => n + s.failed, 0),
     firstError: setUp.find((s) => s.firstError)?.firstError ?? null,
     streamed: [],
@@ -75,8 +85,8 @@ async function prepare(flavour: Flavour, workers: Worker[], plan: StreamPlan, pr
 
 async function slice(side: Side, workers: Worker[], plan: StreamPlan): Promise<void> {
   const cpu = async (): Promise<number> => {
-    const usage = await side.host.request({ kind: 'cpu' }, 'cpu', 5_000);
-    return usage.userMicros + usage.systemMicros;
+    const usages = await Promise.all(side.hosts.map((host) => host.request({ kind: 'cpu' }, 'cpu', 5_000)));
+    return usages.reduce((n, usage) => n + usage.userMicros + usage.systemMicros, 0);
   };
   const before = await cpu();
   const streamed = await Promise.all(
@@ -121,19 +131,32 @@ async function summarize(side: Side, workers: Worker[], plan: StreamPlan): Promi
   };
 }
 
-/** Streams the same plan through the server and the bare relay, slice by alternating slice. */
-export async function compareStreams(workers: Worker[], plan: StreamPlan, tag: string): Promise<{ server: StreamResult; relay: StreamResult }> {
-  const sides: Side[] = [];
+/** Streams the same plan through each side's calls, slice by slice, the order reversed every other round. */
+export async function streamSides(workers: Worker[], plan: StreamPlan, specs: SideSpec[]): Promise<StreamResult[]> {
   try {
-    sides.push(await prepare('server', workers, plan, `${tag}s`));
-    sides.push(await prepare('relay', workers, plan, `${tag}r`));
-    const [server, relay] = sides as [Side, Side];
+    const sides: Side[] = [];
+    for (const spec of specs) sides.push(await prepare(spec, workers, plan));
     for (let i = 0; i < plan.slices; i += 1) {
-      for (const side of i % 2 === 0 ? [server, relay] : [relay, server]) await slice(side, workers, plan);
+      for (const side of i % 2 === 0 ? sides : [...sides].reverse()) await slice(side, workers, plan);
     }
-    return { server: await summarize(server, workers, plan), relay: await summarize(relay, workers, plan) };
+    return await Promise.all(sides.map((side) => summarize(side, workers, plan)));
   } finally {
     await Promise.all(workers.map((w) => w.request({ kind: 'closeAll' }, 'done', 10_000)));
-    for (const side of sides) await stopHost(side.host);
+  }
+}
+
+/** Streams the same plan through the server and the bare relay, each in a host of its own. */
+export async function compareStreams(workers: Worker[], plan: StreamPlan, tag: string): Promise<{ server: StreamResult; relay: StreamResult }> {
+  const hosts: Host[] = [];
+  try {
+    const server = await startHost('server', plan.serverOptions ?? {});
+    hosts.push(server);
+    const relay = await startHost('relay', {});
+    hosts.push(relay);
+    const side = (flavour: Flavour, host: Host, prefix: string): SideSpec => ({ flavour, caller: host, callee: host, hosts: [host], prefix });
+    const [serverResult, relayResult] = await streamSides(workers, plan, [side('server', server, `${tag}s`), side('relay', relay, `${tag}r`)]);
+    return { server: serverResult!, relay: relayResult! };
+  } finally {
+    for (const host of hosts) await stopHost(host);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { killAll, profileDir, startWorkers, stopWorkers } from './children.js';
+import { runBench, profileDir, startWorkers, stopWorkers } from './children.js';
 import { runMemory, type MemoryResult } from './memory-phase.js';
 import { runPresence, type PresenceResult } from './presence-phase.js';
 import { compareStreams, type StreamPlan, type StreamResult } from './relay-phase.js';
@@ -192,15 +192,4 @@ async function main(): Promise<void> {
   if (rows.some((r) => r.verdict === 'FAIL')) process.exitCode = 1;
 }
 
-const deadline = setTimeout(() => {
-  console.error(`bench: still running after ${DEADLINE_MS / 1000} s; stopping`);
-  killAll();
-  process.exit(2);
-}, DEADLINE_MS);
-deadline.unref();
-
-main().catch((error: unknown) => {
-  console.error('bench failed:', error);
-  killAll();
-  process.exit(1);
-});
+runBench('bench', main, DEADLINE_MS);

@@ -7,7 +7,7 @@
  */
 import { loadavg } from 'node:os';
 import type { SignalServerOptions } from '../signal-server/options.js';
-import { killAll, startHost, startHostileWorker, startWorkers, stopHost, stopWorkers, type Host } from './children.js';
+import { runBench, startHost, startHostileWorker, startWorkers, stopHost, stopWorkers, type Host } from './children.js';
 import type { LoadPlan, MemoryFigures } from './ipc.js';
 import { cameBack, deliveredAll, formatRows, formatSamples, soakRows, type Sample, type SoakResult } from './soak-report.js';
 import { summarizeLatencies } from './stats.js';
@@ -135,15 +135,4 @@ async function main(): Promise<void> {
   }
 }
 
-const deadline = setTimeout(() => {
-  console.error(`bench:soak: still running after ${DEADLINE_MS / 1000} s; stopping`);
-  killAll();
-  process.exit(2);
-}, DEADLINE_MS);
-deadline.unref();
-
-main().catch((error: unknown) => {
-  console.error('bench:soak failed:', error);
-  killAll();
-  process.exit(1);
-});
+runBench('bench:soak', main, DEADLINE_MS);

@@ -1,7 +1,8 @@
 /**
  * The router of a cluster node: frames for this node's users go through its LocalRouter (held in
  * their grace period as ever); frames for another node's user go to that node's stream, marked with
- * this node as the dialog's home when they belong to one (every handler runs at a dialog's home).
+ * this node as the dialog's home when they belong to one (every handler runs at a dialog's home),
+ * and with the conference the dialog is a link of.
  */
 import type { Request, Response } from '../../common/protocol.js';
 import type { UserKey } from '../name-key.js';
@@ -92,10 +93,25 @@ export class ClusterRouter implements Router {
     if (this.#local.send(to, frame)) return;
     const node = this.#registry.nodeOf(to);
     if (node === undefined || node === this.#node) return;
+    const conference = conferenceOf(message);
     const inDialog =
       message.callId === undefined
         ? {}
-        : { callId: message.callId, home: this.#node, ...(from === undefined ? {} : { from }), ...('status' in message ? {} : { cseq: message.cseq }) };
+        : {
+            callId: message.callId,
+            home: this.#node,
+            ...(from === undefined ? {} : { from }),
+            ...('status' in message ? {} : { cseq: message.cseq }),
+            ...(conference === undefined ? {} : { conference }),
+          };
     this.#carrier.send(node, { t: 'frame', to, frame, ...inDialog });
   }
+}
+
+/** The conference a message's dialog is a link of: an INVITE into one, or the NOTIFY that a call grew into one. */
+function conferenceOf(message: Request | Response): string | undefined {
+  if ('status' in message) return undefined;
+  if (message.method === 'INVITE') return message.body.conference?.id;
+  if (message.method === 'NOTIFY' && message.body.event === 'conference') return message.body.id;
+  return undefined;
 }

@@ -27,9 +27,10 @@ export type Envelope =
   | { t: 'busy'; key: UserKey; node: string; busy: boolean }
   /**
    * A frame for `to`, connected to the receiving node. With `home`, a frame in dialog `callId`
-   * homed on node `home`, from `from` with request `cseq` (absent on a response).
+   * homed on node `home`, from `from` with request `cseq` (absent on a response), in `conference`
+   * when it is a link of one (conferences are homed where they started).
    */
-  | { t: 'frame'; to: UserKey; frame: string; callId?: string; home?: string; from?: UserKey; cseq?: number }
+  | { t: 'frame'; to: UserKey; frame: string; callId?: string; home?: string; from?: UserKey; cseq?: number; conference?: string }
   /** Close `to`'s socket (the dialog's home refused too much bad input from it). */
   | { t: 'close'; to: UserKey; code: number; reason: string }
   /** A message `from` sent (on node `node`) in a dialog homed on the receiving node. */
@@ -47,6 +48,8 @@ export interface HomedDialog {
   readonly peerCseq: number;
   readonly inviteCseq: number;
   readonly answered: boolean;
+  /** The conference it is a link of (or an invitation into), if any. */
+  readonly conference: string | null;
 }
 
 export function readEnvelope(text: string): Envelope | null {
@@ -89,7 +92,7 @@ export function isMember(value: unknown): value is Member {
 function isHomedDialog(value: unknown): value is HomedDialog {
   if (typeof value !== 'object' || value === null) return false;
   const dialog = value as Record<string, unknown>;
-  return strings(dialog, 'callId', 'peer') && typeof dialog.peerCseq === 'number' && typeof dialog.inviteCseq === 'number' && typeof dialog.answered === 'boolean';
+  return strings(dialog, 'callId', 'peer') && typeof dialog.peerCseq === 'number' && typeof dialog.inviteCseq === 'number' && typeof dialog.answered === 'boolean' && (dialog.conference === null || typeof dialog.conference === 'string');
 }
 
 const strings = (value: Record<string, unknown>, ...fields: string[]): boolean => fields.every((field) => typeof value[field] === 'string');

@@ -1,7 +1,7 @@
 /**
  * One node of a cluster sharing a Redis: plugs a replica registry, a cluster router and name claims
  * into the switchboard; runs what other nodes send it (frames for its users, messages in dialogs it
- * is home to); heartbeats, and purges a node whose heartbeat stopped once the grace period has
+ * is home to, new calls that follow a referral or join a conference it is home to); heartbeats, and purges a node whose heartbeat stopped once the grace period has
  * passed; after a Redis outage, re-asserts what it owns and reloads what the others own. A user
  * that resumes here from another node brings its name, and learns its dialogs' homes first.
  */
@@ -21,7 +21,7 @@ import type { ClusterPlug } from '../switchboard.js';
 import type { Envelope, HomedDialog, Member } from './envelope.js';
 import { ClusterRouter } from './cluster-router.js';
 import { RedisLink } from './redis-link.js';
-import { RemoteDialogs } from './remote-dialogs.js';
+import { RemoteDialogs, type RemoteDialog } from './remote-dialogs.js';
 import { ClusterRegistry, type MemberStore } from './replica-registry.js';
 
 export interface ClusterConfig {
@@ -115,11 +115,28 @@ export class ClusterNode implements ClusterPlug {
   forwarded(sender: UserKey, message: Message): boolean {
     const callId = message.callId;
     if (callId === undefined || this.#board?.dialogs.get(callId)) return false;
-    const dialog = this.#remote.get(sender, callId);
+    const dialog = this.#remote.get(sender, callId) ?? this.#newCallElsewhere(sender, message);
     if (!dialog) return false;
-    if (isResponse(message) && message.method === 'INVITE' && message.status >= 200 && message.status < 300) dialog.answered = true;
+    const answers = isResponse(message) ? message.method === 'INVITE' && message.status >= 200 && message.status < 300 : message.method === 'ACK';
+    if (answers) dialog.answered = true;
     this.#link.send(dialog.home, { t: 'dialog', from: sender, node: this.#config.node, message: JSON.stringify(message) });
     return true;
+  }
+
+  /**
+   * A new call that follows a referral, or joins a conference, homed on another node: it is that
+   * node's to check and to be home to, so the new dialog is learnt as homed there.
+   */
+  #newCallElsewhere(sender: UserKey, message: Message): RemoteDialog | undefined {
+    if (isResponse(message) || message.method !== 'INVITE') return undefined;
+    const { referral, conference } = message.body;
+    const anchor = referral ?? conference?.from;
+    let home: string | undefined;
+    if (anchor !== undefined) home = this.#remote.get(sender, anchor)?.home;
+    else if (conference !== undefined && !this.#board?.conferences.get(conference.id)) home = this.#remote.conferenceHome(sender, conference.id);
+    if (home === undefined) return undefined;
+    this.#remote.learn(sender, message.callId, { home, peerName: message.to ?? null, cseq: message.cseq, conference: conference?.id ?? null });
+    return this.#remote.get(sender, message.callId);
   }
 
   health(): { node: string; redis: 'up' | 'down' } {
@@ -213,6 +230,7 @@ export class ClusterNode implements ClusterPlug {
         peerCseq: dialog.lastCseq.get(peer) ?? 0,
         inviteCseq: dialog.inviteCseq,
         answered: dialog.phase === 'confirmed',
+        conference: board.conferences.ofCall(dialog.callId)?.id ?? null,
       };
     });
     this.#link.send(node, { t: 'homed', key, node: this.#config.node, dialogs });
@@ -248,7 +266,7 @@ export class ClusterNode implements ClusterPlug {
       case 'frame':
         if (envelope.home !== undefined && envelope.callId !== undefined && router.local.has(envelope.to)) {
           const peer = envelope.from === undefined ? null : (registry.get(envelope.from)?.name ?? null);
-          this.#remote.learn(envelope.to, envelope.callId, envelope.home, peer, envelope.cseq);
+          this.#remote.learn(envelope.to, envelope.callId, { home: envelope.home, peerName: peer, cseq: envelope.cseq, conference: envelope.conference ?? null });
         }
         router.local.send(envelope.to, envelope.frame);
         return;
@@ -264,8 +282,8 @@ export class ClusterNode implements ClusterPlug {
       case 'homed':
         if (!registry.isLocal(envelope.key)) return;
         for (const dialog of envelope.dialogs) {
-          const { callId, peer, peerCseq, inviteCseq, answered } = dialog;
-          this.#remote.adopt({ callId, home: envelope.node, user: envelope.key, peerName: peer, peerCseq, inviteCseq, answered });
+          const { callId, peer, peerCseq, inviteCseq, answered, conference } = dialog;
+          this.#remote.adopt({ callId, home: envelope.node, user: envelope.key, peerName: peer, peerCseq, inviteCseq, answered, conference });
         }
         this.#awaitingHomes.get(`${envelope.key}\n${envelope.node}`)?.();
         return;

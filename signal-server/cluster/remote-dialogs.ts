@@ -1,6 +1,7 @@
 /**
- * The dialogs this node's users are in whose home is another node (the caller's): learnt from the
- * frames the home sends, so what a user sends in them goes back to the home. At most `maxPerUser`
+ * The dialogs this node's users are in whose home is another node: learnt from the frames the home
+ * sends, or when a user's new call went to a home elsewhere (it follows a referral or joins a
+ * conference homed there), so what a user sends in them goes back to the home. At most `maxPerUser`
  * a user, the oldest forgotten first (a forgotten dialog's messages are answered here, 481).
  */
 import type { UserKey } from '../name-key.js';
@@ -15,8 +16,18 @@ export interface RemoteDialog {
   /** The other party's highest request cseq, and the INVITE's. */
   peerCseq: number;
   readonly inviteCseq: number;
-  /** The user answered the INVITE 2xx: losing the home ends it with BYE, not CANCEL. */
+  /** The user answered the INVITE 2xx (or ACKed one): losing the home ends it with BYE, not CANCEL. */
   answered: boolean;
+  /** The conference the dialog is a link of, if any: homed where the dialog is. */
+  conference: string | null;
+}
+
+/** What a new dialog is learnt from: its home, the other party's name, a request cseq, its conference. */
+export interface Learnt {
+  home: string;
+  peerName: string | null;
+  cseq: number | undefined;
+  conference: string | null;
 }
 
 export class RemoteDialogs {
@@ -27,23 +38,24 @@ export class RemoteDialogs {
     this.#maxPerUser = maxPerUser;
   }
 
-  /** A frame in dialog `callId` reached `user` from its home. */
-  learn(user: UserKey, callId: string, home: string, peerName: string | null, cseq: number | undefined): void {
+  /** A frame in dialog `callId` reached `user` from its home, or `user`'s new call went there. */
+  learn(user: UserKey, callId: string, { home, peerName, cseq, conference }: Learnt): void {
     let dialogs = this.#byUser.get(user);
     if (!dialogs) this.#byUser.set(user, (dialogs = new Map()));
     const known = dialogs.get(callId);
     if (known) {
       known.peerCseq = Math.max(known.peerCseq, cseq ?? 0);
       known.peerName ??= peerName;
+      known.conference ??= conference;
       return;
     }
-    dialogs.set(callId, { callId, home, user, peerName, peerCseq: cseq ?? 0, inviteCseq: cseq ?? 0, answered: false });
+    dialogs.set(callId, { callId, home, user, peerName, peerCseq: cseq ?? 0, inviteCseq: cseq ?? 0, answered: false, conference });
     if (dialogs.size > this.#maxPerUser) dialogs.delete(dialogs.keys().next().value!);
   }
 
   /** A dialog `user` was in before it resumed on this node, as its home told. */
   adopt(dialog: RemoteDialog): void {
-    this.learn(dialog.user, dialog.callId, dialog.home, dialog.peerName, dialog.inviteCseq);
+    this.learn(dialog.user, dialog.callId, { home: dialog.home, peerName: dialog.peerName, cseq: dialog.inviteCseq, conference: dialog.conference });
     const known = this.get(dialog.user, dialog.callId);
     if (!known) return;
     known.peerCseq = Math.max(known.peerCseq, dialog.peerCseq);
@@ -52,6 +64,12 @@ export class RemoteDialogs {
 
   get(user: UserKey, callId: string): RemoteDialog | undefined {
     return this.#byUser.get(user)?.get(callId);
+  }
+
+  /** The home of conference `id`, from a dialog of `user`'s that is a link of it. */
+  conferenceHome(user: UserKey, id: string): string | undefined {
+    for (const dialog of this.#byUser.get(user)?.values() ?? []) if (dialog.conference === id) return dialog.home;
+    return undefined;
   }
 
   forgetUser(user: UserKey): void {
