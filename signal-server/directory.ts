@@ -52,16 +52,21 @@ export class Directory {
     return directory;
   }
 
-  /** Mirrors what the store holds now (a cluster node that joined or saw Redis come back may have missed changes). */
+  /**
+   * Takes in what the store holds now (a cluster node that joined or saw Redis come back may have
+   * missed changes). Keeps what the store lacks: only a forget removes a name.
+   */
   async reload(): Promise<void> {
-    const entries = await this.#store.directory();
-    const kept = new Set<UserKey>();
-    for (const entry of entries) {
-      kept.add(entry.user.key);
+    for (const entry of await this.#store.directory()) {
       const lastSeen = Math.max(entry.lastSeen, this.#entries.get(entry.user.key)?.lastSeen ?? 0);
       this.#set(entry.user.key, entry.user.name, lastSeen, entry.owner);
     }
-    for (const key of [...this.#entries.keys()]) if (!kept.has(key)) this.#drop(key);
+  }
+
+  /** Writes `key` to the store again as the mirror has it (a Redis that came back empty lost it). */
+  rewrite(key: UserKey): void {
+    const entry = this.#entries.get(key);
+    if (entry) this.#record(key, entry.name, entry.owner);
   }
 
   /** From now on, every change this node makes is told to `listener` once the store has taken it. */

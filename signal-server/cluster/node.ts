@@ -383,8 +383,11 @@ export class ClusterNode implements ClusterPlug {
       } else registry.applyMember(key, member);
     }
     for (const { key, node } of snapshot.busy) registry.applyBusy(key, node, true);
-    // Directory changes told while this node was not reading (before joining, or Redis away).
-    await this.#board?.records?.directory.reload();
+    // Directory changes told while this node was not reading (before joining, or Redis away); its
+    // own users are written again, for a Redis that came back without its data.
+    const directory = this.#board?.records?.directory;
+    await directory?.reload();
+    for (const [key] of registry.localMembers()) directory?.rewrite(key);
   }
 
   /** Redis is back (or lost this node's state): redo what this node owns, then reload the others'. */

@@ -81,6 +81,19 @@ describe('messages across nodes', () => {
   });
 });
 
+describe('a Redis that comes back empty', () => {
+  it('is given back the online users by their nodes, so their messages are kept again', async () => {
+    const [a, b] = await cluster.three();
+    const ada = await cluster.register(a!.url, 'Ada');
+    const bob = await cluster.register(b!.url, 'Bob');
+    await cluster.redis.kill();
+    await cluster.redis.restart();
+    // Until the nodes are back the store answers 500; then Ada and Bob are known to it again.
+    await expect.poll(async () => (await ada.request(message('Bob', 'after the outage'))).status, { timeout: 10_000 }).toBe(200);
+    expect((await nextMessage(bob)).body.text).toBe('after the outage');
+  }, 20_000);
+});
+
 describe('the directory across nodes', () => {
   it('shows a name seen on one node, offline with its last seen, in every node\'s phone book, and refuses its look-alikes there', async () => {
     const [a, b, c] = await cluster.three();
