@@ -44,7 +44,7 @@ describe('messages across nodes', () => {
     expect((await nextNotify(ada, 'receipt')).body).toEqual({ event: 'receipt', state: 'delivered', ids: [id], at: expect.any(Number) });
     receipt(bob, 'read', [id]);
     expect((await nextNotify(ada, 'receipt')).body).toEqual({ event: 'receipt', state: 'read', ids: [id], at: expect.any(Number) });
-  });
+  }, 20_000); // the first test of the file starts the nodes' Redis client too
 
   it('wait for an offline recipient, and reach it, oldest first, when it registers on any node', async () => {
     const [a, b, c] = await cluster.three();
