@@ -3,9 +3,19 @@
  * `receipt`) and VOICEMAIL (a ticket to upload a recording, or to play one's own): the switchboard's
  * side of what mailbox.ts and voicemail-tickets.ts keep. Without a data folder each gets 501.
  */
-import { nameKeys } from '../name-key.js';
-import type { Handler } from './board.js';
+import { nameKeys, type UserKey } from '../name-key.js';
+import type { Board, Handler } from './board.js';
 import { echo, log, refuse, reply } from './replies.js';
+
+/**
+ * The key of `name` in the directory, or of a user registered now: on a cluster a user who just
+ * registered on another node is in the registry before its node's word reaches this directory.
+ * The store has the last word (an unknown recipient gets 404 from it too).
+ */
+function recipientOf(board: Board, name: string): UserKey | undefined {
+  const keys = nameKeys(name);
+  return board.records?.directory.find(keys) ?? board.registry.find(keys);
+}
 
 export const message: Handler<'MESSAGE'> = (board, connection, sender, request) => {
   const records = board.records;
@@ -13,7 +23,7 @@ export const message: Handler<'MESSAGE'> = (board, connection, sender, request) 
     refuse(board, connection, { ...echo(request), status: 501, reason: 'This host keeps no messages' });
     return;
   }
-  const to = records.directory.find(nameKeys(request.to));
+  const to = recipientOf(board, request.to);
   if (to === undefined) {
     reply(board, connection, request, 404);
     return;
@@ -64,7 +74,7 @@ export const voicemail: Handler<'VOICEMAIL'> = (board, connection, sender, reque
     board.router.reply(connection, { ...echo(request), status: 200, reason: 'OK', body: records.tickets.issueMailbox(sender, now) });
     return;
   }
-  const to = request.to === undefined ? undefined : records.directory.find(nameKeys(request.to));
+  const to = request.to === undefined ? undefined : recipientOf(board, request.to);
   if (to === undefined) {
     reply(board, connection, request, 404);
     return;

@@ -30,6 +30,8 @@ describe('messages across nodes', () => {
     const [a, b] = await cluster.three();
     const ada = await cluster.register(a!.url, 'Ada');
     const bob = await cluster.register(b!.url, 'Bob');
+    // As a person would: Ada writes once her phone book shows Bob.
+    await presenceOf(ada, 'Bob', 'online');
     const sent = await ada.request(message('bob', '<i>hi</i> from node a'));
     expect(sent).toMatchObject({ status: 200, body: { id: expect.any(String), sentAt: expect.any(Number) } });
     const id = sent.body.id as string;
@@ -66,6 +68,7 @@ describe('messages across nodes', () => {
     const ada = await cluster.register(a!.url, 'Ada');
     const bob = await cluster.register(b!.url, 'Bob');
     const mallory = await cluster.register(c!.url, 'Mallory');
+    await presenceOf(ada, 'Bob', 'online');
     const id = (await ada.request(message('Bob', 'for Bob only'))).body.id as string;
     await nextMessage(bob);
     receipt(mallory, 'read', [id]);
@@ -148,6 +151,7 @@ describe('voicemail across nodes', () => {
     const ada = await cluster.register(a!.url, 'Ada');
     const bob = await cluster.register(b!.url, 'Bob');
     const mallory = await cluster.register(c!.url, 'Mallory');
+    await presenceOf(ada, 'Bob', 'online');
     const upload = await ada.request({ method: 'VOICEMAIL', to: 'Bob', body: { ticket: 'upload' } });
     expect(upload).toMatchObject({ status: 200 });
     const stored = await http(
