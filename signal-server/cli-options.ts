@@ -60,7 +60,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --data-dir DIR             where the made certificate, the directory, messages and voicemail
                              are kept (default ${defaultDataDir()})
   --forget NAME              remove NAME from the directory with its messages and voicemail, and exit
-                             (while the server runs it holds the folder: stop it first)
+                             (while the server runs it holds the folder: stop it first; with
+                             --redis, from the cluster's store, while its nodes run)
   --max-message-bytes N      longest text message, in UTF-8 bytes (default ${DEFAULTS.storeLimits.maxMessageBytes})
   --voicemails-per-minute N  voicemails one caller may leave a minute (default ${DEFAULTS.voicemailsPerMinute}, ${DEFAULTS.voicemailBurst} at once)
   --no-mdns                  do not advertise on the LAN (mDNS is on unless --host is loopback)
@@ -76,7 +77,8 @@ export type TlsSource = { kind: 'none' } | { kind: 'files'; cert: string; key: s
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'serve'; options: SignalServerOptions; tls: TlsSource; mdns: boolean; qr: boolean; logLevel: LogLevel }
-  | { kind: 'forget'; name: string; dataDir: string }
+  /** `redis`: forget it from a cluster's store (its nodes are told), not from `dataDir`. */
+  | { kind: 'forget'; name: string; dataDir: string; redis?: string }
   | { kind: 'error'; message: string };
 
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
@@ -139,7 +141,12 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   if (values.forget !== undefined) {
     const name = normalizeName(values.forget);
     const problem = nameProblem(name);
-    return problem === null ? { kind: 'forget', name, dataDir } : { kind: 'error', message: `--forget: ${problem}` };
+    if (problem !== null) return { kind: 'error', message: `--forget: ${problem}` };
+    try {
+      return { kind: 'forget', name, dataDir, ...(values.redis === undefined ? {} : { redis: redisUrl(values.redis) }) };
+    } catch (error) {
+      return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   const options: SignalServerOptions = {};

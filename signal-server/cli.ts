@@ -13,6 +13,7 @@ import { createLogger } from './log.js';
 import { startSignalServer, storeDir } from './server.js';
 import { StoreError, userKey } from './store/host-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
+import { DEFAULTS } from './options.js';
 
 const command = parseCli(process.argv.slice(2), process.env);
 if (command.kind === 'help') {
@@ -24,7 +25,7 @@ if (command.kind === 'error') {
   process.exit(2);
 }
 
-if (command.kind === 'forget') process.exit(await forget(command.name, command.dataDir));
+if (command.kind === 'forget') process.exit(await forget(command.name, command.dataDir, command.redis));
 
 const logger = createLogger(command.logLevel);
 try {
@@ -69,16 +70,22 @@ try {
   process.exit(1);
 }
 
-/** `--forget NAME`: removes it from the store in `dataDir` and says what went; 1 when unknown or the folder is in use. */
-async function forget(name: string, dataDir: string): Promise<number> {
+/**
+ * `--forget NAME`: removes it from the store in `dataDir`, or a cluster's in `redis` (and tells its
+ * nodes), and says what went; 1 when unknown or the folder is in use.
+ */
+async function forget(name: string, dataDir: string, redis: string | undefined): Promise<number> {
   try {
-    const store = await openSqliteStore({ dir: storeDir(dataDir) });
+    // The Redis client is loaded only when asked for, as in the server.
+    const store = redis === undefined ? await openSqliteStore({ dir: storeDir(dataDir) }) : await (await import('./store/redis-store.js')).openRedisStore({ url: redis });
     try {
-      const forgotten = await store.forget(userKey(name));
+      const key = userKey(name);
+      const forgotten = await store.forget(key);
       if (forgotten === null) {
-        process.stderr.write(`leanphone serve: ${name} is not in the directory in ${dataDir}\n`);
+        process.stderr.write(`leanphone serve: ${name} is not in the directory in ${redis ?? dataDir}\n`);
         return 1;
       }
+      if (redis !== undefined) await (await import('./cluster/redis-link.js')).RedisLink.broadcastOnce(redis, { t: 'forgot', key }, DEFAULTS.clusterStreamMaxLen);
       console.log(`Forgot ${forgotten.user.name}: ${forgotten.messages} messages and ${forgotten.voicemails} voicemails removed.`);
       return 0;
     } finally {

@@ -4,6 +4,8 @@
  * phone book needs no disk; every change is made here first and then asked of the store, whose
  * calls run in order, so the two stay alike. Bounded by the store's maxDirectoryUsers. A name
  * claimed with an owner key (owner-key.ts) is refused to anyone without that key until forgotten.
+ * On a cluster node the store is shared: each node writes its own users' changes, tells the others
+ * (`share`) what the store answered, and mirrors theirs (`applySeen`, `applyForgotten`).
  */
 import type { UserPresence } from '../common/protocol.js';
 import type { Logger } from './log.js';
@@ -14,6 +16,12 @@ import type { Forgotten, HostStore, UserKey as StoreKey } from './store/host-sto
 
 /** The switchboard's key and the store's are the same caseless key of a name (name-key.ts). */
 export const storeKey = (key: UserKey): StoreKey => key as StoreKey;
+
+/** A change to the directory as the store took it, carried between the nodes of a cluster. */
+export interface DirectoryListener {
+  seen(key: UserKey, name: string, lastSeen: number, owner: OwnerHash | null): void;
+  forgotten(key: UserKey): void;
+}
 
 interface Entry {
   name: string;
@@ -30,6 +38,7 @@ export class Directory {
   readonly #entries = new Map<UserKey, Entry>();
   /** Skeleton to key, as in the registry: look-alike names are one name. */
   readonly #lookAlikes = new Map<string, UserKey>();
+  #share: DirectoryListener | null = null;
 
   private constructor(store: HostStore, maxUsers: number, logger: Logger) {
     this.#store = store;
@@ -39,8 +48,39 @@ export class Directory {
 
   static async open(store: HostStore, maxUsers: number, logger: Logger): Promise<Directory> {
     const directory = new Directory(store, maxUsers, logger);
-    for (const entry of await store.directory()) directory.#set(entry.user.key, entry.user.name, entry.lastSeen, entry.owner);
+    await directory.reload();
     return directory;
+  }
+
+  /**
+   * Takes in what the store holds now (a cluster node that joined or saw Redis come back may have
+   * missed changes). Keeps what the store lacks: only a forget removes a name.
+   */
+  async reload(): Promise<void> {
+    for (const entry of await this.#store.directory()) {
+      const lastSeen = Math.max(entry.lastSeen, this.#entries.get(entry.user.key)?.lastSeen ?? 0);
+      this.#set(entry.user.key, entry.user.name, lastSeen, entry.owner);
+    }
+  }
+
+  /** Writes `key` to the store again as the mirror has it (a Redis that came back empty lost it). */
+  rewrite(key: UserKey): void {
+    const entry = this.#entries.get(key);
+    if (entry) this.#record(key, entry.name, entry.owner);
+  }
+
+  /** From now on, every change this node makes is told to `listener` once the store has taken it. */
+  share(listener: DirectoryListener): void {
+    this.#share = listener;
+  }
+
+  /** Another node's change, which its node has written to the shared store already. */
+  applySeen(key: UserKey, name: string, lastSeen: number, owner: OwnerHash | null): void {
+    this.#set(key, name, Math.max(lastSeen, this.#entries.get(key)?.lastSeen ?? 0), owner);
+  }
+
+  applyForgotten(key: UserKey): void {
+    this.#drop(key);
   }
 
   get size(): number {
@@ -83,23 +123,24 @@ export class Directory {
     return true;
   }
 
-  /** `key` went offline now; answers its last seen, or undefined when it is not in the directory. */
-  left(key: UserKey, now: number): number | undefined {
+  /**
+   * `key` went offline now; answers its last seen, or undefined when it is not in the directory.
+   * `own`: it was this node's user, so this node writes it (false: its node does, and tells).
+   */
+  left(key: UserKey, now: number, own = true): number | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     entry.lastSeen = now;
-    this.#record(key, entry.name, null);
+    if (own) this.#record(key, entry.name, null);
     return now;
   }
 
   /** Removes `key` and everything kept for it; null when it was not in the directory. */
   async forget(key: UserKey): Promise<Forgotten | null> {
-    const entry = this.#entries.get(key);
-    if (entry) {
-      this.#entries.delete(key);
-      this.#lookAlikes.delete(entry.skeleton);
-    }
-    return this.#store.forget(storeKey(key));
+    this.#drop(key);
+    const forgotten = await this.#store.forget(storeKey(key));
+    if (forgotten) this.#share?.forgotten(key);
+    return forgotten;
   }
 
   /** Everyone but `key` who is not registered now, as offline entries with their last seen. */
@@ -111,6 +152,13 @@ export class Directory {
     return users;
   }
 
+  #drop(key: UserKey): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    if (this.#lookAlikes.get(entry.skeleton) === key) this.#lookAlikes.delete(entry.skeleton);
+  }
+
   #set(key: UserKey, name: string, lastSeen: number, owner: OwnerHash | null): void {
     const previous = this.#entries.get(key);
     if (previous) this.#lookAlikes.delete(previous.skeleton);
@@ -119,11 +167,22 @@ export class Directory {
     this.#lookAlikes.set(skeleton, key);
   }
 
-  /** Stamps last seen in the store; a failure there is logged (the mirror keeps the newer value). */
+  /**
+   * Stamps last seen in the store; a failure there is logged (the mirror keeps the newer value). A
+   * shared store's answer is the truth (another node may have claimed the name's owner first).
+   */
   #record(key: UserKey, name: string, owner: OwnerHash | null): void {
     this.#store.sawUser({ key: storeKey(key), name }, owner ?? undefined).then(
       (outcome) => {
-        if (outcome.kind === 'refused') this.#logger.log('warn', 'directory-refused', { user: name, reason: outcome.reason });
+        if (outcome.kind === 'refused') {
+          this.#logger.log('warn', 'directory-refused', { user: name, reason: outcome.reason });
+          return;
+        }
+        const share = this.#share;
+        if (share === null) return;
+        const { lastSeen, owner: kept } = outcome.value;
+        if (this.#entries.has(key)) this.applySeen(key, name, lastSeen, kept);
+        share.seen(key, name, lastSeen, kept);
       },
       (error: unknown) => this.#logger.log('error', 'directory-write-failed', { user: name, error: String(error) }),
     );

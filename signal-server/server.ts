@@ -11,14 +11,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES, SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
 import { randomBytes } from 'node:crypto';
 import { AddressLimits } from './address-limits.js';
-import type { ClusterConfig } from './cluster/node.js';
+import type { ClusterConfig, ClusterNode } from './cluster/node.js';
 import { fingerprintOf } from '../node-lib/certificate.js';
 import { Heartbeat } from './heartbeat.js';
 import { handleHttp, setSecurityHeaders } from './http.js';
 import { Directory } from './directory.js';
 import type { OpenedStore } from './host-records.js';
 import { PingRounds } from './ping-rounds.js';
-import { MAX_CONVERSATION_PAGE } from './store/host-store.js';
+import { MAX_CONVERSATION_PAGE, type HostStore } from './store/host-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import { handleVoicemail, isVoicemailPath } from './voicemail-http.js';
 import type { Logger } from './log.js';
@@ -43,11 +43,10 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const allowedOrigins = (options.allowedOrigins ?? []).map(checkedOrigin);
   // The gateway registers the users it hears of; a node would register other nodes' users too.
   if (options.sip && options.redis !== undefined) throw new Error('A SIP gateway cannot run on a cluster node yet: use --sip-proxy without --redis');
-  // The host's records are one process's: a cluster node keeps none yet (MESSAGE and VOICEMAIL get 501).
-  const config = { ...switchboardConfig(options), store: options.redis === undefined ? await openStore(options) : null };
+  const config = { ...switchboardConfig(options), store: await openStore(options) };
   const { logger, addressLimits } = config;
   // Loaded only when asked for, as the gateway below: a server on its own never reads the Redis client.
-  const cluster = options.redis === undefined ? null : await (await import('./cluster/node.js')).ClusterNode.connect(clusterConfig(options, config));
+  const cluster = options.redis === undefined ? null : await connectCluster(options, config);
   const switchboard = new Switchboard(config, cluster);
   // Loaded only when asked for: a server without a gateway does not even read the SIP stack.
   const gateway = options.sip ? new (await import('./sip-gateway/gateway.js')).SipGateway(sipGatewayConfig(options.sip), switchboard, logger) : null;
@@ -245,6 +244,16 @@ function checkedOrigin(text: string): string {
 
 const remoteOf = (request: IncomingMessage): string => request.socket.remoteAddress ?? 'unknown';
 
+/** Joins the cluster, or closes the store opened for it and fails. */
+async function connectCluster(options: SignalServerOptions, config: SwitchboardConfig): Promise<ClusterNode> {
+  try {
+    return await (await import('./cluster/node.js')).ClusterNode.connect(clusterConfig(options, config));
+  } catch (error) {
+    await config.store?.store.close();
+    throw error;
+  }
+}
+
 function clusterConfig(options: SignalServerOptions, config: SwitchboardConfig): ClusterConfig {
   return {
     redisUrl: options.redis ?? '',
@@ -279,9 +288,11 @@ function sipGatewayConfig(sip: SipOptions): SipGatewayConfig {
 /** The folder the store owns inside a data folder (the TLS identity and settings live beside it). */
 export const storeDir = (dataDir: string): string => resolve(dataDir, 'host');
 
-/** Opens the store in `options.dataDir` and reads its directory; null without a data folder. */
+/**
+ * Opens the store and reads its directory: a cluster node's is in its Redis (shared by every node),
+ * a single server's in `options.dataDir`; null for a single server without a data folder.
+ */
 async function openStore(options: SignalServerOptions): Promise<OpenedStore | null> {
-  if (!options.dataDir) return null;
   const historyPageSize = options.historyPageSize ?? DEFAULTS.historyPageSize;
   // One more than a page is read, to tell whether there is more.
   if (!Number.isSafeInteger(historyPageSize) || historyPageSize < 1 || historyPageSize >= MAX_CONVERSATION_PAGE) {
@@ -289,7 +300,12 @@ async function openStore(options: SignalServerOptions): Promise<OpenedStore | nu
   }
   const logger: Logger = options.logger ?? silentLogger;
   const storeLimits = { ...DEFAULTS.storeLimits, ...options.storeLimits };
-  const store = await openSqliteStore({ dir: storeDir(options.dataDir), limits: storeLimits, logger });
+  let store: HostStore;
+  if (options.redis !== undefined) {
+    // Loaded only when asked for, as the cluster: a server on its own never reads the Redis client.
+    store = await (await import('./store/redis-store.js')).openRedisStore({ url: options.redis, limits: storeLimits, logger });
+  } else if (options.dataDir) store = await openSqliteStore({ dir: storeDir(options.dataDir), limits: storeLimits, logger });
+  else return null;
   try {
     const directory = await Directory.open(store, storeLimits.maxDirectoryUsers, logger);
     const ticketLimits = {

@@ -10,6 +10,7 @@ import type { AddressLimits } from './address-limits.js';
 import { CallGuard, type CallLimits } from './call-guard.js';
 import { ConferenceTable, type ConferenceLimits } from './conference.js';
 import { DialogTable } from './dialog-table.js';
+import type { DirectoryListener } from './directory.js';
 import type { Board } from './handlers/board.js';
 import { endForLostParty } from './handlers/endings.js';
 import { hostRecords, type HostRecords, type OpenedStore } from './host-records.js';
@@ -70,6 +71,8 @@ export interface ClusterPlug {
   forwarded(sender: UserKey, message: Message): boolean;
   /** Hands the node the board, to run the messages other nodes forward to it. */
   attach(board: Board): void;
+  /** Carries directory changes between nodes: `elsewhere` hears the other nodes'; the answer tells them this one's. */
+  shareDirectory(elsewhere: DirectoryListener): DirectoryListener;
   health(): { node: string; redis: 'up' | 'down' };
   /** Stops the node's timers; `close` (its own) ends its Redis connections. */
   stop(): void;
@@ -91,9 +94,11 @@ export class Switchboard implements PeerPort {
     const router = cluster ? cluster.router(local) : local;
     const presence = new PresenceFeed(config.presenceFlushMs, (frame) => router.broadcast(frame));
     const records = config.store && hostRecords(config.store, router, config.logger);
-    // A user who goes offline stays in a host's directory, shown with when it was last seen.
+    // A user who goes offline stays in a host's directory, shown with when it was last seen. On a
+    // cluster each node hears every user go, and the user's own node (it routes them) writes it.
     const onPresence: PresenceListener = (key, name, state) => {
-      presence.changed(key, name, state, state === 'offline' ? records?.directory.left(key, Date.now()) : undefined);
+      const lastSeen = state === 'offline' ? records?.directory.left(key, Date.now(), cluster === null || local.has(key)) : undefined;
+      presence.changed(key, name, state, lastSeen);
       this.#board.outside?.presence(key, name, state);
     };
     const registry = cluster ? cluster.registry(onPresence) : new LocalRegistry(onPresence);
@@ -113,6 +118,17 @@ export class Switchboard implements PeerPort {
     };
     this.#cluster = cluster;
     cluster?.attach(this.#board);
+    if (cluster && records) {
+      const elsewhere: DirectoryListener = {
+        seen: (key, name, lastSeen, owner) => records.directory.applySeen(key, name, lastSeen, owner),
+        forgotten: (key) => {
+          const name = records.directory.nameOf(key);
+          records.directory.applyForgotten(key);
+          if (name !== undefined) this.#forgotten(records, key, name);
+        },
+      };
+      records.directory.share(cluster.shareDirectory(elsewhere));
+    }
   }
 
   /** Callees that are no user or group here go to `outside` from now on (the SIP gateway). */
@@ -151,10 +167,15 @@ export class Switchboard implements PeerPort {
     if (key === undefined) return null;
     const known = records.directory.nameOf(key) ?? name;
     const forgotten = await records.directory.forget(key);
-    records.tickets.forget(key, Date.now());
-    if (this.#board.registry.get(key) === undefined) this.#presence.changed(key, known, 'offline');
+    this.#forgotten(records, key, known);
     log(this.#board, 'info', 'forgotten', { user: known, messages: forgotten?.messages, voicemails: forgotten?.voicemails });
     return forgotten;
+  }
+
+  /** What forgetting `key` changes beyond the directory: its tickets go, and the phone books drop it once it is offline. */
+  #forgotten(records: HostRecords, key: UserKey, name: string): void {
+    records.tickets.forget(key, Date.now());
+    if (this.#board.registry.get(key) === undefined) this.#presence.changed(key, name, 'offline');
   }
 
   get connections(): ReadonlySet<Connection> {

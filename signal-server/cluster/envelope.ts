@@ -4,6 +4,7 @@
  */
 import type { PublishedState } from '../../common/protocol.js';
 import type { UserKey } from '../name-key.js';
+import type { OwnerHash } from '../owner-key.js';
 import type { LeaveReason } from '../registry.js';
 
 /** A registered user as the cluster keeps it (the `lp:users` hash); written only by its node. */
@@ -38,7 +39,11 @@ export type Envelope =
   /** `key` resumed on `node`: which of its dialogs is the receiving node home to? */
   | { t: 'moved'; key: UserKey; node: string }
   /** The answer to `moved`: the dialogs of `key` homed on `node`. */
-  | { t: 'homed'; key: UserKey; node: string; dialogs: HomedDialog[] };
+  | { t: 'homed'; key: UserKey; node: string; dialogs: HomedDialog[] }
+  /** The shared store's directory took `key` as this (its node wrote it): mirror it. */
+  | { t: 'seen'; key: UserKey; name: string; lastSeen: number; owner: OwnerHash | null }
+  /** `key` was forgotten, in the shared store already: drop it from the mirror. */
+  | { t: 'forgot'; key: UserKey };
 
 /** A dialog as its home tells a node that a party resumed on. */
 export interface HomedDialog {
@@ -78,6 +83,10 @@ export function readEnvelope(text: string): Envelope | null {
       return strings(envelope, 'key', 'node') ? (envelope as Envelope) : null;
     case 'homed':
       return strings(envelope, 'key', 'node') && Array.isArray(envelope.dialogs) && envelope.dialogs.every(isHomedDialog) ? (envelope as Envelope) : null;
+    case 'seen':
+      return strings(envelope, 'key', 'name') && typeof envelope.lastSeen === 'number' && (envelope.owner === null || typeof envelope.owner === 'string') ? (envelope as Envelope) : null;
+    case 'forgot':
+      return strings(envelope, 'key') ? (envelope as Envelope) : null;
     default:
       return null;
   }

@@ -7,6 +7,7 @@
  */
 import { CloseCode, isResponse, type Message } from '../../common/protocol.js';
 import { parseMessage } from '../../common/schema.js';
+import type { DirectoryListener } from '../directory.js';
 import type { Board } from '../handlers/board.js';
 import { handleRequest, relayResponse, unregister } from '../handlers/index.js';
 import type { Logger } from '../log.js';
@@ -58,6 +59,8 @@ export class ClusterNode implements ClusterPlug {
   #onPresence: PresenceListener = () => undefined;
   #router: ClusterRouter | null = null;
   #board: Board | null = null;
+  /** Where the other nodes' directory changes go (the switchboard's directory mirror). */
+  #directory: DirectoryListener | null = null;
   #address = '';
   #beatTimer: NodeJS.Timeout | null = null;
   #resyncing: Promise<void> | null = null;
@@ -93,6 +96,14 @@ export class ClusterNode implements ClusterPlug {
 
   attach(board: Board): void {
     this.#board = board;
+  }
+
+  shareDirectory(elsewhere: DirectoryListener): DirectoryListener {
+    this.#directory = elsewhere;
+    return {
+      seen: (key, name, lastSeen, owner) => this.#link.broadcast({ t: 'seen', key, name, lastSeen, owner }),
+      forgotten: (key) => this.#link.broadcast({ t: 'forgot', key }),
+    };
   }
 
   /** Loads who is registered, starts reading this node's stream and heartbeating; `address` is handed to phones. */
@@ -287,6 +298,12 @@ export class ClusterNode implements ClusterPlug {
         }
         this.#awaitingHomes.get(`${envelope.key}\n${envelope.node}`)?.();
         return;
+      case 'seen':
+        this.#directory?.seen(envelope.key, envelope.name, envelope.lastSeen, envelope.owner);
+        return;
+      case 'forgot':
+        this.#directory?.forgotten(envelope.key);
+        return;
       default:
         missingCase(envelope);
     }
@@ -384,6 +401,11 @@ export class ClusterNode implements ClusterPlug {
       } else registry.applyMember(key, member);
     }
     for (const { key, node } of snapshot.busy) registry.applyBusy(key, node, true);
+    // Directory changes told while this node was not reading (before joining, or Redis away); its
+    // own users are written again, for a Redis that came back without its data.
+    const directory = this.#board?.records?.directory;
+    await directory?.reload();
+    for (const [key] of registry.localMembers()) directory?.rewrite(key);
   }
 
   /** Redis is back (or lost this node's state): redo what this node owns, then reload the others'. */

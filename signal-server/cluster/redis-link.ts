@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { UserKey } from '../name-key.js';
 import type { LeaveReason } from '../registry.js';
 import { readEnvelope, type Envelope, type Member } from './envelope.js';
-import { BUSY, CLAIM, HEARTBEAT, PURGE, RELEASE, RENEW, SNAPSHOT, TAKE_OVER, UPDATE } from './scripts.js';
+import { BROADCAST, BUSY, CLAIM, HEARTBEAT, PURGE, RELEASE, RENEW, SNAPSHOT, TAKE_OVER, UPDATE } from './scripts.js';
 
 export interface LinkConfig {
   url: string;
@@ -149,6 +149,23 @@ export class RedisLink {
       if (key !== undefined && node !== undefined) busy.push({ key, node });
     }
     return { members, busy };
+  }
+
+  /** Adds `envelope` to every other node's stream; lost while Redis is away (a resync reloads what it said). */
+  broadcast(envelope: Envelope): void {
+    this.#eval(BROADCAST, [JSON.stringify(envelope)]).catch((error: unknown) => this.#config.logger.log('warn', 'cluster-broadcast-failed', { t: envelope.t, message: String(error) }));
+  }
+
+  /** From outside the cluster (the CLI): adds `envelope` to every node's stream, and disconnects. */
+  static async broadcastOnce(url: string, envelope: Envelope, streamMaxLen: number): Promise<void> {
+    const client = createClient({ url });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.sendCommand(['EVAL', BROADCAST, '0', '', String(streamMaxLen), JSON.stringify(envelope)]);
+    } finally {
+      await client.close();
+    }
   }
 
   /** Adds `envelope` to `node`'s stream; while Redis is away it waits in the outbox. */

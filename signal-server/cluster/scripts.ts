@@ -126,5 +126,10 @@ for _, node in ipairs(redis.call('SMEMBERS', 'lp:nodes')) do
 end
 return reply`;
 
+/** ARGV: envelope JSON. Goes to every node's stream but the caller's ('' from outside the cluster: every node's). */
+export const BROADCAST = `${PRELUDE}
+fanout(ARGV[3])
+return 1`;
+
 /** Every user and every busy mark, for a node that starts or comes back. */
 export const SNAPSHOT = `return { redis.call('HGETALL', 'lp:users'), redis.call('HGETALL', 'lp:busy') }`;

@@ -12,8 +12,18 @@ import type { Connection } from '../router.js';
 import { echo, log, refuse, reply } from './replies.js';
 
 /**
- * The host's records and the directory's user named in `request.to`, someone other than the
- * sender; null when it answered instead (501 without records, 404, or 400 with `toSelf`).
+ * The key of `name` in the directory, or of a user registered now: on a cluster a user who just
+ * registered on another node is in the registry before its node's word reaches this directory.
+ * The store has the last word (an unknown recipient gets 404 from it too).
+ */
+function recipientOf(board: Board, name: string): UserKey | undefined {
+  const keys = nameKeys(name);
+  return board.records?.directory.find(keys) ?? board.registry.find(keys);
+}
+
+/**
+ * The host's records and the user named in `request.to`, someone other than the sender; null
+ * when it answered instead (501 without records, 404, or 400 with `toSelf`).
  */
 function recordsAndPeer(
   board: Board,
@@ -28,7 +38,7 @@ function recordsAndPeer(
     refuse(board, connection, { ...echo(request), status: 501, reason: `This host keeps no ${keeps}` });
     return null;
   }
-  const peer = request.to === undefined ? undefined : records.directory.find(nameKeys(request.to));
+  const peer = request.to === undefined ? undefined : recipientOf(board, request.to);
   if (peer === undefined) {
     reply(board, connection, request, 404);
     return null;

@@ -157,7 +157,8 @@ export interface StoreLimits {
 
 /**
  * Calls take effect in the order they are made. A returned promise settles only once the change is
- * on disk, so a caller may tell a sender "sent" as soon as storeMessage resolves.
+ * kept (SQLite: on disk; Redis: answered, as durable as its append-only file), so a caller may tell
+ * a sender "sent" as soon as storeMessage resolves.
  */
 export interface HostStore {
   /**

@@ -3,12 +3,10 @@
  * run in the order made, batched: all asked during one turn of the event loop share one
  * transaction, committed to disk once, and only then is any of them answered.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { BindValues, QueryResult, Statement } from 'node-sqlite3-wasm';
 import { silentLogger, type Logger } from '../log.js';
 import type { OwnerHash } from '../owner-key.js';
-import { DEFAULTS } from '../options.js';
 import {
   MAX_CONVERSATION_PAGE,
   StoreError,
@@ -32,6 +30,8 @@ import {
   type VoicemailInfo,
 } from './host-store.js';
 import { closeDatabase, integer, integerOrNull, openDatabase, row, text, WalSync, type Database } from './sqlite-file.js';
+import { newRecordId } from './record-id.js';
+import { checkedStoreLimits } from './store-limits.js';
 import { VoicemailFiles, type Recording } from './voicemail-files.js';
 
 export interface SqliteStoreOptions {
@@ -45,10 +45,7 @@ export interface SqliteStoreOptions {
 }
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<HostStore> {
-  const limits = { ...DEFAULTS.storeLimits, ...options.limits };
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`store limit ${name} must be a whole number above 0, not ${value}`);
-  }
+  const limits = checkedStoreLimits(options.limits);
   const now = options.now ?? Date.now;
   const db = openDatabase(options.dir, now, options.migrations);
   let wal: WalSync | undefined;
@@ -139,14 +136,6 @@ interface Job {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/**
- * 32 hex digits: the time in milliseconds, then 80 random bits. Unguessable, and in creation order,
- * so new ids go at the end of their index rather than all over it (fewer pages to write per commit).
- */
-function newId(): string {
-  const random = randomUUID().replaceAll('-', ''); // digit 12 is the UUID version, not random
-  return Date.now().toString(16).padStart(12, '0') + random.slice(0, 12) + random.slice(13, 21);
-}
 const stored = <T>(value: T): Stored<T> => ({ kind: 'stored', value });
 const refused = (reason: Refusal): { kind: 'refused'; reason: Refusal } => ({ kind: 'refused', reason });
 /**
@@ -236,7 +225,7 @@ class SqliteHostStore implements HostStore {
       if (integer(found, 'waiting_for') >= this.#limits.maxUndeliveredPerRecipient) return refused('recipient-full');
       if (integer(found, 'waiting_from') >= this.#limits.maxUndeliveredPerSender) return refused('sender-full');
       const message: StoredMessage = {
-        id: newId() as MessageId,
+        id: newRecordId() as MessageId,
         from: { key: from, name: senderName },
         to: { key: to, name: recipientName },
         text: messageText,
@@ -319,7 +308,7 @@ class SqliteHostStore implements HostStore {
       audio.byteLength <= this.#limits.maxVoicemailBytes;
     if (!fits) return this.#answer(refused('bad-recording'));
     return this.#track(async () => {
-      const recording: Recording = { id: newId() as VoicemailId, format };
+      const recording: Recording = { id: newRecordId() as VoicemailId, format };
       // The file first: a crash before its row leaves only a file, which the next open removes.
       await this.#files.write(recording, audio);
       let outcome: Stored<VoicemailInfo>;

@@ -1,20 +1,24 @@
 /**
- * A real redis-server on a free loopback port for one test file, with nothing saved to disk. Start
- * awaits its "Ready to accept connections" line; it can be killed and started again on the same port.
+ * A real redis-server on a free loopback port for one test file, with nothing saved to disk (or,
+ * given a folder, an append-only file synced on every write). Start awaits its "Ready to accept
+ * connections" line; it can be killed and started again on the same port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 export class RedisProcess {
   readonly port: number;
+  readonly #aofDir: string | null;
   #child: ChildProcess | null = null;
 
-  private constructor(port: number) {
+  private constructor(port: number, aofDir: string | null) {
     this.port = port;
+    this.#aofDir = aofDir;
   }
 
-  static async start(): Promise<RedisProcess> {
-    const redis = new RedisProcess(await freePort());
+  /** `aofDir`: keep an append-only file there, with `appendfsync always`. */
+  static async start(aofDir: string | null = null): Promise<RedisProcess> {
+    const redis = new RedisProcess(await freePort(), aofDir);
     await redis.restart();
     return redis;
   }
@@ -25,7 +29,8 @@ export class RedisProcess {
 
   /** Starts it (again) on its port, and resolves once it accepts connections. */
   restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const persistence = this.#aofDir === null ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.#aofDir];
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
