@@ -1,8 +1,13 @@
 /**
  * The last polish of issue 10: on a wide window a call shows at the top beside the phone book, with
  * no dead space, even when the page was scrolled down into the settings; the incoming-call banner's
- * Answer and Decline are strong coloured buttons with white words, from the moment it shows.
+ * Answer and Decline are strong coloured buttons with white words, from the moment it shows; with
+ * no call, the settings (and a voicemail offer) fill the wide window's right column; the STUN/TURN
+ * example fits a narrow phone.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Locator } from '@playwright/test';
 import type { Phone } from './phone.js';
 import { connectAll, expect, test } from './fixtures.js';
@@ -101,4 +106,57 @@ test('the incoming banner: Answer and Decline are white on strong green and red 
   // The positive control: the strong Decline still declines.
   await banner.getByRole('button', { name: 'Decline', exact: true }).click();
   await ada.expectCallEnded(/declined/);
+});
+
+test.describe('on a host that keeps voicemail', () => {
+  test.use({
+    serverOptions: async ({}, use) => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-e2e-polish-'));
+      await use({ dataDir, ringTimeoutMs: 1_500 });
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  });
+
+  test('wide window, no call: the settings, and a voicemail offer above them, reach the right edge level with the header', async ({ openPhone }) => {
+    const ada = await openPhone('Ada', { viewport: WIDE });
+    const bob = await openPhone('Bob', { viewport: WIDE });
+    await connectAll(ada, bob);
+    const devices = ada.page.locator('details', { has: ada.page.getByText('Devices', { exact: true }) });
+    await expectRightEdgeLevelWithHeader(ada, devices, 'Devices');
+
+    // Bob's phone rings for 1.5 s only: too short to wait for on a busy machine, and not the point.
+    await ada.call(bob);
+    await ada.expectCallEnded('No answer');
+    const offer = ada.page.getByRole('region', { name: 'Voicemail for Bob', exact: true });
+    await expect(offer).toBeVisible();
+    await expectRightEdgeLevelWithHeader(ada, offer, 'the voicemail offer');
+    await expectRightEdgeLevelWithHeader(ada, devices, 'Devices');
+    const [offerBox, devicesBox] = [(await offer.boundingBox())!, (await devices.boundingBox())!];
+    expect(Math.abs(offerBox.x - devicesBox.x), 'the offer starts where the settings do').toBeLessThanOrEqual(1);
+    expect(offerBox.y, 'the offer is above the settings').toBeLessThan(devicesBox.y);
+  });
+});
+
+async function expectRightEdgeLevelWithHeader(phone: Phone, panel: Locator, what: string): Promise<void> {
+  const header = (await phone.header.boundingBox())!;
+  const box = (await panel.boundingBox())!;
+  const [right, headerRight] = [box.x + box.width, header.x + header.width];
+  expect(Math.abs(right - headerRight), `${phone.name}, ${what}: right edge at ${right} px, the header's at ${headerRight} px`).toBeLessThanOrEqual(1);
+}
+
+test('narrow phone: the STUN/TURN example fits its box, each line unbroken', async ({ openPhone }) => {
+  const bob = await openPhone('Bob', { viewport: { width: 390, height: 844 } });
+  await bob.connect();
+  await bob.page.getByText('STUN and TURN servers', { exact: true }).click();
+  const servers = bob.page.getByRole('textbox', { name: 'Your STUN/TURN servers', exact: true });
+  await expect(servers).toBeVisible();
+  const overflow = await servers.evaluate((element) => {
+    const area = element as HTMLTextAreaElement;
+    const style = getComputedStyle(area);
+    const context = document.createElement('canvas').getContext('2d')!;
+    context.font = `${style.fontSize} ${style.fontFamily}`;
+    const room = area.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return area.placeholder.split('\n').map((line) => ({ line, widthPx: Math.ceil(context.measureText(line).width), room })).filter((line) => line.widthPx > line.room);
+  });
+  expect(overflow, 'example lines wider than the box').toEqual([]);
 });
