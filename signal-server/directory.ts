@@ -63,10 +63,13 @@ export class Directory {
     }
   }
 
-  /** Writes `key` to the store again as the mirror has it (a Redis that came back empty lost it). */
-  rewrite(key: UserKey): void {
+  /**
+   * Writes `key` to the store again as the mirror has it (a Redis that came back empty lost it);
+   * rejects when the store cannot take it, so the caller can try again.
+   */
+  rewrite(key: UserKey): Promise<void> {
     const entry = this.#entries.get(key);
-    if (entry) this.#record(key, entry.name, entry.owner);
+    return entry ? this.#write(key, entry.name, entry.owner) : Promise.resolve();
   }
 
   /** From now on, every change this node makes is told to `listener` once the store has taken it. */
@@ -172,19 +175,19 @@ export class Directory {
    * shared store's answer is the truth (another node may have claimed the name's owner first).
    */
   #record(key: UserKey, name: string, owner: OwnerHash | null): void {
-    this.#store.sawUser({ key: storeKey(key), name }, owner ?? undefined).then(
-      (outcome) => {
-        if (outcome.kind === 'refused') {
-          this.#logger.log('warn', 'directory-refused', { user: name, reason: outcome.reason });
-          return;
-        }
-        const share = this.#share;
-        if (share === null) return;
-        const { lastSeen, owner: kept } = outcome.value;
-        if (this.#entries.has(key)) this.applySeen(key, name, lastSeen, kept);
-        share.seen(key, name, lastSeen, kept);
-      },
-      (error: unknown) => this.#logger.log('error', 'directory-write-failed', { user: name, error: String(error) }),
-    );
+    this.#write(key, name, owner).catch((error: unknown) => this.#logger.log('error', 'directory-write-failed', { user: name, error: String(error) }));
+  }
+
+  async #write(key: UserKey, name: string, owner: OwnerHash | null): Promise<void> {
+    const outcome = await this.#store.sawUser({ key: storeKey(key), name }, owner ?? undefined);
+    if (outcome.kind === 'refused') {
+      this.#logger.log('warn', 'directory-refused', { user: name, reason: outcome.reason });
+      return;
+    }
+    const share = this.#share;
+    if (share === null) return;
+    const { lastSeen, owner: kept } = outcome.value;
+    if (this.#entries.has(key)) this.applySeen(key, name, lastSeen, kept);
+    share.seen(key, name, lastSeen, kept);
   }
 }

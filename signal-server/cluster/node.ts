@@ -25,6 +25,9 @@ import { RedisLink } from './redis-link.js';
 import { RemoteDialogs, type RemoteDialog } from './remote-dialogs.js';
 import { ClusterRegistry, type MemberStore } from './replica-registry.js';
 
+/** How soon a resync that failed (Redis, or the store's own connection to it, not back yet) is tried again. */
+const RESYNC_RETRY_MS = 200;
+
 export interface ClusterConfig {
   redisUrl: string;
   node: string;
@@ -65,6 +68,8 @@ export class ClusterNode implements ClusterPlug {
   #beatTimer: NodeJS.Timeout | null = null;
   #resyncing: Promise<void> | null = null;
   #resyncAgain = false;
+  #resyncRetry: NodeJS.Timeout | null = null;
+  #closed = false;
 
   private constructor(config: ClusterConfig, link: RedisLink) {
     this.#config = config;
@@ -160,7 +165,10 @@ export class ClusterNode implements ClusterPlug {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.stop();
+    if (this.#resyncRetry) clearTimeout(this.#resyncRetry);
+    this.#resyncRetry = null;
     await this.#link.close();
   }
 
@@ -404,8 +412,9 @@ export class ClusterNode implements ClusterPlug {
     // Directory changes told while this node was not reading (before joining, or Redis away); its
     // own users are written again, for a Redis that came back without its data.
     const directory = this.#board?.records?.directory;
-    await directory?.reload();
-    for (const [key] of registry.localMembers()) directory?.rewrite(key);
+    if (!directory) return;
+    await directory.reload();
+    await Promise.all([...registry.localMembers()].map(([key]) => directory.rewrite(key)));
   }
 
   /** Redis is back (or lost this node's state): redo what this node owns, then reload the others'. */
@@ -417,7 +426,16 @@ export class ClusterNode implements ClusterPlug {
     this.#resyncing = this.#reassert()
       .then(() => this.#load())
       .then(() => this.#link.flush())
-      .catch((error: unknown) => this.#config.logger.log('warn', 'cluster-resync-failed', { message: String(error) }))
+      .catch((error: unknown) => {
+        this.#config.logger.log('warn', 'cluster-resync-failed', { message: String(error) });
+        // The store has a connection of its own, which may not be back yet: try again shortly.
+        if (this.#closed) return;
+        this.#resyncRetry ??= setTimeout(() => {
+          this.#resyncRetry = null;
+          this.#resync();
+        }, RESYNC_RETRY_MS);
+        this.#resyncRetry.unref();
+      })
       .finally(() => {
         this.#resyncing = null;
         if (this.#resyncAgain) {

@@ -35,8 +35,8 @@ describe('a resume token works on any node', () => {
     const moved = await TestClient.connect(c!.url);
     const welcome = await moved.request({ method: 'REGISTER', body: { name: 'Ada', resume: ada.resume } });
     expect(welcome).toMatchObject({ status: 200, body: { name: 'Ada', resumed: true } });
-    // Its own address never; a's until a's heartbeat key expires.
-    expect(welcome.body.nodes).toContain(b!.url);
+    // Never its own address. (Which others it lists depends on the heartbeats it has seen since it
+    // started a moment ago: the first test covers the listing.)
     expect(welcome.body.nodes).not.toContain(c!.url);
     await untilPurged('a');
 
