@@ -198,3 +198,21 @@ export interface HostStore {
   /** Finishes what was asked and closes; every later call rejects. */
   close(): Promise<void>;
 }
+
+/** What both stores answer with, built one way. */
+export const stored = <T>(value: T): Stored<T> => ({ kind: 'stored', value });
+export const refused = (reason: Refusal): { kind: 'refused'; reason: Refusal } => ({ kind: 'refused', reason });
+export const closedError = (): StoreError => new StoreError('closed', 'the store is closed');
+
+/** A message's state from when it was delivered and read (null: not yet). */
+export function messageState(deliveredAt: number | null, readAt: number | null): MessageState {
+  if (deliveredAt === null) return { kind: 'sent' };
+  return readAt === null ? { kind: 'delivered', deliveredAt } : { kind: 'read', deliveredAt, readAt };
+}
+
+/** A stored voicemail's format, checked. */
+export function voicemailFormat(value: string): VoicemailFormat {
+  const format = VOICEMAIL_FORMATS.find((known) => known === value);
+  if (format === undefined) throw new Error(`unknown voicemail format ${value}`);
+  return format;
+}

@@ -8,14 +8,16 @@ import { createClient, RESP_TYPES } from 'redis';
 import { silentLogger, type Logger } from '../log.js';
 import type { OwnerHash } from '../owner-key.js';
 import {
+  closedError,
+  messageState,
+  refused,
+  voicemailFormat,
   MAX_CONVERSATION_PAGE,
-  StoreError,
   VOICEMAIL_FORMATS,
   type DirectoryEntry,
   type Forgotten,
   type HostStore,
   type MessageId,
-  type MessageState,
   type NewVoicemail,
   type Receipt,
   type Refusal,
@@ -25,7 +27,6 @@ import {
   type UnreadCount,
   type UserKey,
   type UserRef,
-  type VoicemailFormat,
   type VoicemailId,
   type VoicemailInfo,
 } from './host-store.js';
@@ -244,9 +245,6 @@ class RedisHostStore implements HostStore {
   }
 }
 
-const closedError = (): StoreError => new StoreError('closed', 'the store is closed');
-
-const refused = (reason: Refusal): { kind: 'refused'; reason: Refusal } => ({ kind: 'refused', reason });
 
 /** {'stored', ...fields} or {'refused', reason}, as the scripts answer. */
 function outcome<T>(reply: unknown, value: (fields: string[]) => T): Stored<T> {
@@ -274,14 +272,12 @@ function messageOf([id, from, fromName, to, toName, text, sentAt, deliveredAt, r
     to: { key: to as UserKey, name: toName ?? '' },
     text: text ?? '',
     sentAt: Number(sentAt),
-    state: messageState(deliveredAt ?? '', readAt ?? ''),
+    state: messageState(timeOrNull(deliveredAt ?? ''), timeOrNull(readAt ?? '')),
   };
 }
 
-function messageState(deliveredAt: string, readAt: string): MessageState {
-  if (deliveredAt === '') return { kind: 'sent' };
-  return readAt === '' ? { kind: 'delivered', deliveredAt: Number(deliveredAt) } : { kind: 'read', deliveredAt: Number(deliveredAt), readAt: Number(readAt) };
-}
+/** The scripts answer '' for a time not yet come. */
+const timeOrNull = (field: string): number | null => (field === '' ? null : Number(field));
 
 function voicemailOf([id, from, fromName, to, toName, format, durationMs, bytes, createdAt, heardAt]: string[]): VoicemailInfo {
   return {
@@ -296,8 +292,3 @@ function voicemailOf([id, from, fromName, to, toName, format, durationMs, bytes,
   };
 }
 
-function voicemailFormat(value: string): VoicemailFormat {
-  const format = VOICEMAIL_FORMATS.find((known) => known === value);
-  if (format === undefined) throw new Error(`unknown voicemail format ${value}`);
-  return format;
-}

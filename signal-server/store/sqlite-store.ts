@@ -8,24 +8,25 @@ import type { BindValues, QueryResult, Statement } from 'node-sqlite3-wasm';
 import { silentLogger, type Logger } from '../log.js';
 import type { OwnerHash } from '../owner-key.js';
 import {
+  closedError,
+  messageState,
+  refused,
+  stored,
+  voicemailFormat,
   MAX_CONVERSATION_PAGE,
-  StoreError,
   VOICEMAIL_FORMATS,
   type DirectoryEntry,
   type Forgotten,
   type HostStore,
   type MessageId,
-  type MessageState,
   type NewVoicemail,
   type Receipt,
-  type Refusal,
   type Stored,
   type StoredMessage,
   type StoreLimits,
   type UnreadCount,
   type UserKey,
   type UserRef,
-  type VoicemailFormat,
   type VoicemailId,
   type VoicemailInfo,
 } from './host-store.js';
@@ -136,8 +137,6 @@ interface Job {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-const stored = <T>(value: T): Stored<T> => ({ kind: 'stored', value });
-const refused = (reason: Refusal): { kind: 'refused'; reason: Refusal } => ({ kind: 'refused', reason });
 /**
  * The first row, running the statement to its end: node-sqlite3-wasm's `get` leaves it mid-step,
  * and an UPDATE ... RETURNING left so holds up the savepoint's RELEASE.
@@ -505,7 +504,6 @@ function finalizeAll(queries: Queries): void {
   }
 }
 
-const closedError = (): StoreError => new StoreError('closed', 'the store is closed');
 
 function messageOf(found: QueryResult): StoredMessage {
   return {
@@ -518,10 +516,6 @@ function messageOf(found: QueryResult): StoredMessage {
   };
 }
 
-function messageState(deliveredAt: number | null, readAt: number | null): MessageState {
-  if (deliveredAt === null) return { kind: 'sent' }; // the schema's CHECK keeps read_at null here
-  return readAt === null ? { kind: 'delivered', deliveredAt } : { kind: 'read', deliveredAt, readAt };
-}
 
 function voicemailOf(found: QueryResult): VoicemailInfo {
   return {
@@ -543,8 +537,3 @@ const recordingOf = (found: QueryResult): Recording => ({
   format: voicemailFormat(text(found, 'format')),
 });
 
-function voicemailFormat(value: string): VoicemailFormat {
-  const format = VOICEMAIL_FORMATS.find((known) => known === value);
-  if (format === undefined) throw new Error(`unknown voicemail format ${value}`);
-  return format;
-}
