@@ -56,8 +56,8 @@ export class ClusterNode implements ClusterPlug {
   readonly #registry: ClusterRegistry;
   /** The other live nodes and their addresses, as of the last heartbeat. */
   #liveNodes = new Map<string, string>();
-  /** Users resuming here, each awaiting the homes of its dialogs: `key\nhome` -> done. */
-  readonly #awaitingHomes = new Map<string, () => void>();
+  /** Users resuming here, each awaiting the homes of its dialogs: `key\nhome` -> that home, and done. */
+  readonly #awaitingHomes = new Map<string, { home: string; done: () => void }>();
   /** The switchboard's presence feed, given with registry(): the registry is made first, the router needs it. */
   #onPresence: PresenceListener = () => undefined;
   #router: ClusterRouter | null = null;
@@ -218,23 +218,28 @@ export class ClusterNode implements ClusterPlug {
     }
     if (from === null) return 'taken';
     this.#registry.adopt(key, moved, next);
-    const homes = this.#registry.busyOn(key).filter((node) => node !== this.#config.node && this.#liveNodes.get(node));
+    // A home this node has not heard heartbeat yet (it started a moment ago) is asked too; one seen dead is not.
+    const homes = this.#registry.busyOn(key).filter((node) => node !== this.#config.node && this.#liveNodes.get(node) !== '');
     await Promise.all(homes.map((home) => this.#askHome(key, home)));
     return { token: next };
   }
 
-  /** Asks `home` for `key`'s dialogs homed there; resolves when they are known here, or after a heartbeat TTL without answer. */
+  /**
+   * Asks `home` for `key`'s dialogs homed there; resolves when they are known here, or when a
+   * heartbeat finds `home` dead. A live home answers however slow it is; the bound only covers
+   * heartbeats that stop (Redis away).
+   */
   #askHome(key: UserKey, home: string): Promise<void> {
     const waiting = `${key}\n${home}`;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.#config.nodeTtlMs);
+      const timer = setTimeout(done, this.#config.nodeTtlMs + this.#config.graceMs);
       const awaiting = this.#awaitingHomes;
       function done(): void {
         clearTimeout(timer);
         awaiting.delete(waiting);
         resolve();
       }
-      awaiting.set(waiting, done);
+      awaiting.set(waiting, { home, done });
       this.#link.send(home, { t: 'moved', key, node: this.#config.node });
     });
   }
@@ -304,7 +309,7 @@ export class ClusterNode implements ClusterPlug {
           const { callId, peer, peerCseq, inviteCseq, answered, conference } = dialog;
           this.#remote.adopt({ callId, home: envelope.node, user: envelope.key, peerName: peer, peerCseq, inviteCseq, answered, conference });
         }
-        this.#awaitingHomes.get(`${envelope.key}\n${envelope.node}`)?.();
+        this.#awaitingHomes.get(`${envelope.key}\n${envelope.node}`)?.done();
         return;
       case 'seen':
         this.#directory?.seen(envelope.key, envelope.name, envelope.lastSeen, envelope.owner);
@@ -358,6 +363,7 @@ export class ClusterNode implements ClusterPlug {
     if (!this.#link.up) return;
     const { added, nodes } = await this.#link.heartbeat(this.#address, this.#config.nodeTtlMs);
     this.#liveNodes = nodes;
+    for (const { home, done } of [...this.#awaitingHomes.values()]) if (!nodes.get(home)) done();
     // Missing from the set: Redis lost its data, or another node purged this one while it was silent.
     if (added) this.#resync();
     const now = Date.now();

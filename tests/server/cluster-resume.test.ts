@@ -1,6 +1,6 @@
 /** Resume tokens across a cluster: a phone whose node died, or that moved, takes its name and calls to another node. */
 import { createClient } from 'redis';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useCluster } from './cluster-harness.js';
 import { answeredCall } from './harness.js';
 import { TestClient } from './client.js';
@@ -12,12 +12,17 @@ const FAST = { clusterHeartbeatMs: 100, clusterNodeTtlMs: 600, graceMs: 300 };
 describe('a resume token works on any node', () => {
   it('the REGISTER 200 lists the other live nodes, each by its public address when it has one', async () => {
     const publicUrl = 'wss://c.example:8443/signal';
-    const [a, b] = await Promise.all([cluster.node('a', FAST), cluster.node('b', FAST), cluster.node('c', { ...FAST, publicUrl: publicUrl })]);
+    // Room for a registration per attempt below.
+    const [a, b] = await Promise.all([cluster.node('a', { ...FAST, registrationBurst: 100 }), cluster.node('b', FAST), cluster.node('c', { ...FAST, publicUrl: publicUrl })]);
     // A node learns the others from its heartbeats: the nodes started together may take one to appear.
     for (let attempt = 0; ; attempt += 1) {
       const phone = await cluster.connect(a!.url);
       const welcome = await phone.request({ method: 'REGISTER', body: { name: `Ada${attempt}` } });
-      if (welcome.body.nodes.length < 2 && attempt < 50) continue;
+      expect(welcome.status).toBe(200);
+      if (welcome.body.nodes.length < 2 && attempt < 50) {
+        await new Promise((resolve) => setTimeout(resolve, FAST.clusterHeartbeatMs / 2));
+        continue;
+      }
       expect([...welcome.body.nodes].sort()).toEqual([b!.url, publicUrl].sort());
       return;
     }
@@ -86,6 +91,70 @@ describe('a resume token works on any node', () => {
     expect(await moved.nextRequest('INFO')).toMatchObject({ from: 'Cyd', cseq: 2, callId });
     moved.send({ method: 'BYE', cseq: 3, callId });
     expect(await cyd.nextRequest('BYE')).toMatchObject({ from: 'Ada', callId });
+  });
+});
+
+describe('a phone resuming waits for the homes of its calls', () => {
+  let redis: ReturnType<typeof createClient>;
+  beforeEach(async () => {
+    redis = createClient({ url: cluster.redis.url });
+    await redis.connect();
+  });
+  afterEach(() => redis.destroy());
+
+  /** The next envelope for node x that `match`es, from its stream, read from `after` on. */
+  async function nextForX(match: (envelope: Record<string, unknown>) => boolean, after = '0-0'): Promise<Record<string, unknown>> {
+    for (let last = after; ; ) {
+      const read = await redis.xRead({ key: 'lp:stream:x', id: last }, { BLOCK: 5_000 });
+      const messages = read?.[0]?.messages ?? [];
+      if (messages.length === 0) throw new Error('nothing more for x within 5 s');
+      for (const { id, message } of messages) {
+        last = id;
+        const envelope = JSON.parse(message.e!) as Record<string, unknown>;
+        if (match(envelope)) return envelope;
+      }
+    }
+  }
+
+  /**
+   * Plays node x, home to a call of Ada's, by hand in Redis: alive by its heartbeat key, Ada busy
+   * there. Ada's node dies and she resumes on c, which asks x.
+   */
+  async function resumeWithHomeOnX() {
+    // A long grace: the wait's bound (a TTL and a grace period) stays far off.
+    const [a, c] = await Promise.all([cluster.node('a', { ...FAST, graceMs: 10_000 }), cluster.node('c', { ...FAST, graceMs: 10_000 })]);
+    const ada = await cluster.register(a!.url, 'Ada');
+    const [key] = await redis.hKeys('lp:users');
+    await redis.set('lp:node:x', 'ws://x.invalid/signal');
+    await redis.sAdd('lp:nodes', 'x');
+    await redis.hSet('lp:busy', `${key}\nx`, '1');
+    await redis.xAdd('lp:stream:c', '*', { e: JSON.stringify({ t: 'busy', key, node: 'x', busy: true }) });
+    await a!.close();
+    const moved = await cluster.connect(c!.url);
+    moved.send({ method: 'REGISTER', cseq: 1, body: { name: 'Ada', resume: ada.resume } });
+    expect(await nextForX((envelope) => envelope.t === 'moved')).toEqual({ t: 'moved', key, node: 'c' });
+    return { moved, key: key! };
+  }
+
+  it('a slow home: the REGISTER 200 comes once it has told the call, and the call goes on through it', async () => {
+    const { moved, key } = await resumeWithHomeOnX();
+    // Slower than a heartbeat TTL, which the resume used to wait at most.
+    await new Promise((resolve) => setTimeout(resolve, 2 * FAST.clusterNodeTtlMs));
+    expect(moved.unread((frame) => frame.status !== undefined)).toEqual([]);
+    const dialogs = [{ callId: 'call-on-x', peer: 'Bob', peerCseq: 1, inviteCseq: 1, answered: true, conference: null }];
+    await redis.xAdd('lp:stream:c', '*', { e: JSON.stringify({ t: 'homed', key, node: 'x', dialogs }) });
+    expect(await moved.nextResponse(200, 'REGISTER')).toMatchObject({ body: { resumed: true } });
+
+    moved.send({ method: 'INFO', cseq: 2, callId: 'call-on-x', body: { candidate: null } });
+    const forwarded = await nextForX((envelope) => envelope.t === 'dialog');
+    expect(forwarded).toMatchObject({ from: key, node: 'c' });
+    expect(JSON.parse(forwarded.message as string)).toMatchObject({ method: 'INFO', callId: 'call-on-x' });
+  });
+
+  it('a home that dies before it answers: the REGISTER 200 comes once a heartbeat finds it gone', async () => {
+    const { moved } = await resumeWithHomeOnX();
+    await redis.del('lp:node:x');
+    expect(await moved.nextResponse(200, 'REGISTER')).toMatchObject({ body: { resumed: true } });
   });
 });
 
