@@ -105,12 +105,13 @@ describe('a phone resuming waits for the homes of its calls', () => {
   /** The next envelope for node x that `match`es, from its stream, read from `after` on. */
   async function nextForX(match: (envelope: Record<string, unknown>) => boolean, after = '0-0'): Promise<Record<string, unknown>> {
     for (let last = after; ; ) {
-      const read = await redis.xRead({ key: 'lp:stream:x', id: last }, { BLOCK: 5_000 });
-      const messages = read?.[0]?.messages ?? [];
-      if (messages.length === 0) throw new Error('nothing more for x within 5 s');
-      for (const { id, message } of messages) {
+      type Read = [stream: string, entries: [id: string, fields: string[]][]][] | null;
+      const read = (await redis.sendCommand(['XREAD', 'BLOCK', '5000', 'STREAMS', 'lp:stream:x', last])) as Read;
+      const entries = read?.[0]?.[1] ?? [];
+      if (entries.length === 0) throw new Error('nothing more for x within 5 s');
+      for (const [id, fields] of entries) {
         last = id;
-        const envelope = JSON.parse(message.e!) as Record<string, unknown>;
+        const envelope = JSON.parse(fields[1]!) as Record<string, unknown>;
         if (match(envelope)) return envelope;
       }
     }
