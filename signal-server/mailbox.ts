@@ -35,13 +35,17 @@ export class Mailbox {
     this.#logger = logger;
   }
 
-  /** Keeps `text` from `sender` for `to` (a directory key); delivers it at once if `to`'s socket is up. */
+  /**
+   * Keeps `text` from `sender` for `to` (a directory key), and delivers it at once if `to`'s socket
+   * is up: as soon as the store has committed it, without waiting for the disk sync that "sent" waits for.
+   */
   async send(sender: UserKey, to: UserKey, text: string): Promise<MessageOutcome> {
-    const outcome = await this.#store.storeMessage(storeKey(sender), storeKey(to), text);
+    const deliverLive = (message: StoredMessage): void => {
+      if (this.#router.isConnected(to)) this.#deliver(message);
+    };
+    const outcome = await this.#store.storeMessage(storeKey(sender), storeKey(to), text, deliverLive);
     if (outcome.kind === 'refused') return { kind: 'refused', ...messageRefusal(outcome.reason, this.#maxMessageBytes) };
-    const message = outcome.value;
-    if (this.#router.isConnected(to)) this.#deliver(message);
-    return { kind: 'sent', id: message.id, sentAt: message.sentAt };
+    return { kind: 'sent', id: outcome.value.id, sentAt: outcome.value.sentAt };
   }
 
   /** `recipient`'s phone reports messages delivered or read: their senders are told. */

@@ -171,7 +171,12 @@ export interface HostStore {
   /** Removes a user from the directory with every message and voicemail to or from them; null when unknown. */
   forget(key: UserKey): Promise<Forgotten | null>;
 
-  storeMessage(from: UserKey, to: UserKey, text: string): Promise<Stored<StoredMessage>>;
+  /**
+   * Keeps a message. `committed` hears a kept message as soon as later calls see it, which may be
+   * before it is durable (SQLite: before its disk sync): it may go live then, as only "sent" promises
+   * durability. It is heard before the promise resolves, and never for a refusal.
+   */
+  storeMessage(from: UserKey, to: UserKey, text: string, committed?: (message: StoredMessage) => void): Promise<Stored<StoredMessage>>;
   /** Messages waiting for `recipient`, oldest first. */
   pendingFor(recipient: UserKey): Promise<StoredMessage[]>;
   /**

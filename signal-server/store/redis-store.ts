@@ -113,7 +113,7 @@ class RedisHostStore implements HostStore {
     return { user: { key, name: String(name) }, messages: Number(messages), voicemails: Number(voicemails) };
   }
 
-  async storeMessage(from: UserKey, to: UserKey, text: string): Promise<Stored<StoredMessage>> {
+  async storeMessage(from: UserKey, to: UserKey, text: string, committed?: (message: StoredMessage) => void): Promise<Stored<StoredMessage>> {
     this.#open();
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return refused('bad-text');
@@ -121,7 +121,7 @@ class RedisHostStore implements HostStore {
     const sentAt = this.#now();
     const { maxUndeliveredPerRecipient, maxUndeliveredPerSender } = this.#limits;
     const reply = await this.#run(LUA.STORE_MESSAGE, [from, to, id, text, String(sentAt), String(maxUndeliveredPerRecipient), String(maxUndeliveredPerSender)]);
-    return outcome(reply, ([fromName, toName]) => ({
+    const kept = outcome(reply, ([fromName, toName]) => ({
       id,
       from: { key: from, name: String(fromName) },
       to: { key: to, name: String(toName) },
@@ -129,6 +129,9 @@ class RedisHostStore implements HostStore {
       sentAt,
       state: { kind: 'sent' } as const,
     }));
+    // Redis answers once its append-only file has it: committed and durable at once.
+    if (kept.kind === 'stored') committed?.(kept.value);
+    return kept;
   }
 
   async pendingFor(recipient: UserKey): Promise<StoredMessage[]> {

@@ -131,6 +131,8 @@ type Queries = Record<keyof typeof SQL, Statement>;
 
 interface Job {
   run(): unknown;
+  /** Hears the job's value once its transaction commits, before the disk sync that settles it. */
+  committed: ((value: unknown) => void) | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -212,7 +214,7 @@ class SqliteHostStore implements HostStore {
     });
   }
 
-  storeMessage(from: UserKey, to: UserKey, messageText: string): Promise<Stored<StoredMessage>> {
+  storeMessage(from: UserKey, to: UserKey, messageText: string, committed?: (message: StoredMessage) => void): Promise<Stored<StoredMessage>> {
     const bytes = Buffer.byteLength(messageText, 'utf8');
     if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return this.#answer(refused('bad-text'));
     return this.#enqueue(() => {
@@ -233,7 +235,7 @@ class SqliteHostStore implements HostStore {
       };
       this.#q.addMessage.run([message.id, from, to, messageText, message.sentAt]);
       return stored(message);
-    });
+    }, committed && ((outcome) => outcome.kind === 'stored' && committed(outcome.value)));
   }
 
   pendingFor(recipient: UserKey): Promise<StoredMessage[]> {
@@ -403,10 +405,10 @@ class SqliteHostStore implements HostStore {
     return this.#closed ? Promise.reject(closedError()) : Promise.resolve(value);
   }
 
-  #enqueue<T>(run: () => T): Promise<T> {
+  #enqueue<T>(run: () => T, committed?: (value: T) => void): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
     return new Promise<T>((resolve, reject) => {
-      this.#jobs.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.#jobs.push({ run, committed: committed as Job['committed'], resolve: resolve as (value: unknown) => void, reject });
       if (this.#jobs.length === 1) setImmediate(() => this.#flush());
     });
   }
@@ -447,6 +449,15 @@ class SqliteHostStore implements HostStore {
       for (const job of jobs) job.reject(error);
       return;
     }
+    jobs.forEach((job, index) => {
+      const outcome = outcomes[index];
+      if (!outcome?.ok || !job.committed) return;
+      try {
+        job.committed(outcome.value);
+      } catch (error) {
+        this.#logger.log('error', 'store.committed-hook-failed', { error: String(error) });
+      }
+    });
     // Answered only once the commit is on disk, while the event loop goes on. Syncs may finish out
     // of order; answers keep the order of commits, so messages go out in the order they came.
     const synced = this.#wal.sync();

@@ -213,6 +213,17 @@ export function describeHostStore(make: StoreMaker): void {
       expect(await stored).toMatchObject({ kind: 'stored' });
     });
 
+    it('tells a kept message to `committed` before it answers, and a refused one never', async () => {
+      const store = await storeWith([alice, bob]);
+      const events: string[] = [];
+      const kept = store.storeMessage(alice.key, bob.key, 'hello', (message) => events.push(`committed ${message.text} to ${message.to.name}`));
+      const refused = store.storeMessage(alice.key, carol.key, 'to nobody', () => events.push('committed to nobody'));
+      const outcomes = await Promise.all([kept.then((outcome) => (events.push('answered'), outcome)), refused]);
+      expect(events).toEqual(['committed hello to Bob', 'answered']);
+      expect(outcomes[0]).toMatchObject({ kind: 'stored', value: { text: 'hello' } });
+      expect(outcomes[1]).toEqual({ kind: 'refused', reason: 'unknown-recipient' });
+    });
+
     it('answers calls made over many turns in the order made, though each turn reaches the disk on its own', async () => {
       const store = await storeWith([alice, bob], { maxUndeliveredPerRecipient: 1_000, maxUndeliveredPerSender: 1_000 });
       const answered: number[] = [];
