@@ -17,6 +17,7 @@ import { Heartbeat } from './heartbeat.js';
 import { handleHttp, setSecurityHeaders } from './http.js';
 import { Directory } from './directory.js';
 import type { OpenedStore } from './host-records.js';
+import { TurnCork } from './turn-cork.js';
 import { PingRounds } from './ping-rounds.js';
 import { MAX_CONVERSATION_PAGE, type HostStore } from './store/host-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
@@ -78,12 +79,12 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
 
-  function accept(ws: WebSocket, remote: string): void {
+  function accept(ws: WebSocket, remote: string, cork: TurnCork): void {
     addressLimits.opened(remote);
     const state: SocketState = { heartbeat: new Heartbeat(), registered: false };
     const connection = switchboard.open(
       {
-        send: (frame) => send(ws, remote, frame),
+        send: (frame) => send(ws, remote, cork, frame),
         close: (code, reason) => ws.close(code, reason),
         registered: () => {
           if (state.registered) return;
@@ -118,8 +119,9 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   }
 
   /** Queues a frame; a socket whose queue has grown past the cap is not reading, and is closed. */
-  function send(ws: WebSocket, remote: string, frame: string | Buffer): void {
+  function send(ws: WebSocket, remote: string, cork: TurnCork, frame: string | Buffer): void {
     if (ws.readyState !== ws.OPEN) return;
+    cork.hold();
     ws.send(frame, TEXT_FRAME);
     if (ws.bufferedAmount > maxBufferedBytes) {
       logger.log('warn', 'too-slow', { remote, bufferedBytes: ws.bufferedAmount });
@@ -164,7 +166,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
       logger.log('info', 'handshake-refused', { remote, why: refusal.status, detail: refusal.detail, origin: request.headers.origin?.slice(0, 200) });
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, remote));
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, remote, new TurnCork(socket)));
   });
 
   const fingerprint = tls ? fingerprintOf(tls.cert) : null;
