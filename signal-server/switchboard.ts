@@ -11,7 +11,7 @@ import { CallGuard, type CallLimits } from './call-guard.js';
 import { ConferenceTable, type ConferenceLimits } from './conference.js';
 import { DialogTable } from './dialog-table.js';
 import type { DirectoryListener } from './directory.js';
-import type { Board } from './handlers/board.js';
+import type { Board, CallsElsewhere } from './handlers/board.js';
 import { endForLostParty } from './handlers/endings.js';
 import { hostRecords, type HostRecords, type OpenedStore } from './host-records.js';
 import { handleRequest, register, relayResponse, unregister } from './handlers/index.js';
@@ -69,6 +69,8 @@ export interface ClusterPlug {
   readonly claims: NameClaims;
   /** True when `message` belongs to a dialog homed on another node, and was sent there. */
   forwarded(sender: UserKey, message: Message): boolean;
+  /** The answered calls homed on other nodes that a transfer here may replace. */
+  readonly callsElsewhere: CallsElsewhere;
   /** Hands the node the board, to run the messages other nodes forward to it. */
   attach(board: Board): void;
   /** Carries directory changes between nodes: `elsewhere` hears the other nodes'; the answer tells them this one's. */
@@ -115,6 +117,7 @@ export class Switchboard implements PeerPort {
       passcodeGuard: new PasscodeGuard(config.passcodeLimits),
       outside: null,
       records,
+      callsElsewhere: cluster?.callsElsewhere ?? null,
     };
     this.#cluster = cluster;
     cluster?.attach(this.#board);

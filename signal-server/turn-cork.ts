@@ -3,13 +3,13 @@
  * corked at the first frame and uncorked once the turn's callbacks and promise reactions have run.
  * On loopback and LANs each write costs far more than its bytes (a syscall and a TCP segment).
  */
-import type { Duplex } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 export class TurnCork {
-  readonly #socket: Duplex;
+  readonly #socket: Writable;
   #corked = false;
 
-  constructor(socket: Duplex) {
+  constructor(socket: Writable) {
     this.#socket = socket;
   }
 

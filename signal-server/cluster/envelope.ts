@@ -34,8 +34,11 @@ export type Envelope =
   | { t: 'frame'; to: UserKey; frame: string; callId?: string; home?: string; from?: UserKey; cseq?: number; conference?: string }
   /** Close `to`'s socket (the dialog's home refused too much bad input from it). */
   | { t: 'close'; to: UserKey; code: number; reason: string }
-  /** A message `from` sent (on node `node`) in a dialog homed on the receiving node. */
-  | { t: 'dialog'; from: UserKey; node: string; message: string }
+  /**
+   * A message `from` sent (on node `node`) in a dialog homed on the receiving node. A REFER that
+   * replaces a call homed elsewhere comes with `node`'s word for it: `from`'s answered call with `peer`.
+   */
+  | { t: 'dialog'; from: UserKey; node: string; message: string; consult?: Consult }
   /** `key` resumed on `node`: which of its dialogs is the receiving node home to? */
   | { t: 'moved'; key: UserKey; node: string }
   /** The answer to `moved`: the dialogs of `key` homed on `node`. */
@@ -44,6 +47,12 @@ export type Envelope =
   | { t: 'seen'; key: UserKey; name: string; lastSeen: number; owner: OwnerHash | null }
   /** `key` was forgotten, in the shared store already: drop it from the mirror. */
   | { t: 'forgot'; key: UserKey };
+
+/** An answered call of a user's, as its node vouches for it. */
+export interface Consult {
+  readonly callId: string;
+  readonly peer: UserKey;
+}
 
 /** A dialog as its home tells a node that a party resumed on. */
 export interface HomedDialog {
@@ -78,7 +87,7 @@ export function readEnvelope(text: string): Envelope | null {
     case 'close':
       return strings(envelope, 'to', 'reason') && typeof envelope.code === 'number' ? (envelope as Envelope) : null;
     case 'dialog':
-      return strings(envelope, 'from', 'node', 'message') ? (envelope as Envelope) : null;
+      return strings(envelope, 'from', 'node', 'message') && (envelope.consult === undefined || isConsult(envelope.consult)) ? (envelope as Envelope) : null;
     case 'moved':
       return strings(envelope, 'key', 'node') ? (envelope as Envelope) : null;
     case 'homed':
@@ -96,6 +105,10 @@ export function isMember(value: unknown): value is Member {
   if (typeof value !== 'object' || value === null) return false;
   const member = value as Record<string, unknown>;
   return strings(member, 'name', 'skeleton', 'node') && (member.published === 'online' || member.published === 'dnd') && typeof member.connected === 'boolean' && typeof member.inCall === 'boolean';
+}
+
+function isConsult(value: unknown): value is Consult {
+  return typeof value === 'object' && value !== null && strings(value as Record<string, unknown>, 'callId', 'peer');
 }
 
 function isHomedDialog(value: unknown): value is HomedDialog {

@@ -8,25 +8,28 @@
 import { CloseCode, isResponse, type Message } from '../../common/protocol.js';
 import { parseMessage } from '../../common/schema.js';
 import type { DirectoryListener } from '../directory.js';
-import type { Board } from '../handlers/board.js';
+import type { Board, CallsElsewhere } from '../handlers/board.js';
 import { handleRequest, relayResponse, unregister } from '../handlers/index.js';
 import type { Logger } from '../log.js';
 import { missingCase } from '../missing-case.js';
-import type { NameKeys, UserKey } from '../name-key.js';
+import { nameKeys, type NameKeys, type UserKey } from '../name-key.js';
 import { FloodGuard } from '../rate-limit.js';
-import { otherParty } from '../dialog.js';
+import { isParty, otherParty } from '../dialog.js';
 import { stamped, type Connection, type LocalRouter } from '../router.js';
 import type { Claim, LeaveReason, NameClaims, PresenceListener, Resumption } from '../registry.js';
 import { newToken, secretHash } from '../secret.js';
 import type { ClusterPlug } from '../switchboard.js';
-import type { Envelope, HomedDialog, Member } from './envelope.js';
+import type { Consult, Envelope, HomedDialog, Member } from './envelope.js';
 import { ClusterRouter } from './cluster-router.js';
 import { RedisLink } from './redis-link.js';
 import { RemoteDialogs, type RemoteDialog } from './remote-dialogs.js';
+import { VouchedConsults } from './vouched-consults.js';
 import { ClusterRegistry, type MemberStore } from './replica-registry.js';
 
 /** How soon a resync that failed (Redis, or the store's own connection to it, not back yet) is tried again. */
 const RESYNC_RETRY_MS = 200;
+/** Consult calls vouched for by other nodes, kept for their referrals' INVITEs: far more than transfers under way at once. */
+const MAX_VOUCHED_CONSULTS = 10_000;
 
 export interface ClusterConfig {
   redisUrl: string;
@@ -44,6 +47,7 @@ export class ClusterNode implements ClusterPlug {
   readonly #config: ClusterConfig;
   readonly #link: RedisLink;
   readonly #remote: RemoteDialogs;
+  readonly #vouched = new VouchedConsults(MAX_VOUCHED_CONSULTS);
   /** The connections standing in, at a dialog's home, for users of other nodes. */
   readonly #proxies = new Map<UserKey, Connection>();
   /** Name keys being claimed by sockets of this node: a second claim of one waits for no Redis to refuse it. */
@@ -135,8 +139,31 @@ export class ClusterNode implements ClusterPlug {
     if (!dialog) return false;
     const answers = isResponse(message) ? message.method === 'INVITE' && message.status >= 200 && message.status < 300 : message.method === 'ACK';
     if (answers) dialog.answered = true;
-    this.#link.send(dialog.home, { t: 'dialog', from: sender, node: this.#config.node, message: JSON.stringify(message) });
+    const consult = this.#consultNamed(sender, message);
+    this.#link.send(dialog.home, { t: 'dialog', from: sender, node: this.#config.node, message: JSON.stringify(message), ...(consult && { consult }) });
     return true;
+  }
+
+  readonly callsElsewhere: CallsElsewhere = {
+    between: (callId, a, b) => this.#answeredWith(a, callId, b) || this.#answeredWith(b, callId, a),
+  };
+
+  /** `user`'s call `callId`, homed on another node, is answered and with `peer`: as this node knows its own user's calls, or as `user`'s node vouched. */
+  #answeredWith(user: UserKey, callId: string, peer: UserKey): boolean {
+    const dialog = this.#remote.get(user, callId);
+    if (dialog?.answered && dialog.peerName !== null) return this.#registry.find(nameKeys(dialog.peerName)) === peer;
+    return this.#vouched.vouched(user, callId, peer);
+  }
+
+  /** The answered call a REFER from `sender` replaces, as this node (its node) knows it: the home of the REFER's call may not. */
+  #consultNamed(sender: UserKey, message: Message): Consult | undefined {
+    if (isResponse(message) || message.method !== 'REFER' || message.body.replaces === undefined) return undefined;
+    const callId = message.body.replaces;
+    const local = this.#board?.dialogs.get(callId);
+    if (local) return local.phase === 'confirmed' && isParty(local, sender) ? { callId, peer: otherParty(local, sender) } : undefined;
+    const remote = this.#remote.get(sender, callId);
+    const peer = remote?.answered && remote.peerName !== null ? this.#registry.find(nameKeys(remote.peerName)) : undefined;
+    return peer === undefined ? undefined : { callId, peer };
   }
 
   /**
@@ -298,7 +325,7 @@ export class ClusterNode implements ClusterPlug {
         router.local.close(envelope.to, envelope.code, envelope.reason);
         return;
       case 'dialog':
-        this.#handleForwarded(board, envelope.from, envelope.node, envelope.message);
+        this.#handleForwarded(board, envelope.from, envelope.node, envelope.message, envelope.consult);
         return;
       case 'moved':
         if (registry.nodeOf(envelope.key) === envelope.node) this.#tellHomed(board, envelope.key, envelope.node);
@@ -323,8 +350,9 @@ export class ClusterNode implements ClusterPlug {
   }
 
   /** A message from another node's user in a dialog homed here: the same handlers as for a local one. */
-  #handleForwarded(board: Board, sender: UserKey, node: string, text: string): void {
+  #handleForwarded(board: Board, sender: UserKey, node: string, text: string, consult: Consult | undefined): void {
     if (this.#registry.nodeOf(sender) !== node) return;
+    if (consult) this.#vouched.vouch(sender, consult.callId, consult.peer);
     const parsed = parseMessage(text);
     if (!parsed.ok) return;
     const connection = this.#proxyFor(sender);

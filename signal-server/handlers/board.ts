@@ -30,6 +30,14 @@ export interface Board {
   outside: Outside | null;
   /** The directory, messages and voicemail; null when the server keeps none. */
   readonly records: HostRecords | null;
+  /** In a cluster, the answered calls homed on other nodes that a transfer may replace; null in-process. */
+  readonly callsElsewhere: CallsElsewhere | null;
+}
+
+/** Answered calls homed on other nodes, as the nodes of their parties know them. */
+export interface CallsElsewhere {
+  /** `a` and `b` are the parties of answered call `callId`, homed on another node. */
+  between(callId: string, a: UserKey, b: UserKey): boolean;
 }
 
 export type RequestOf<M extends Method> = Extract<Request, { method: M }>;

@@ -111,10 +111,11 @@ export const notify: Handler<'NOTIFY'> = (board, connection, sender, request) =>
 
 const isReport = (request: RequestOf<'NOTIFY'>): request is Extract<RequestOf<'NOTIFY'>, { callId: string }> => request.body.event === 'refer';
 
-/** An answered call between `a` and `b` named `callId`. */
+/** An answered call between `a` and `b` named `callId`, homed here or (in a cluster) elsewhere. */
 function consultBetween(board: Board, callId: string, a: UserKey, b: UserKey): boolean {
   const consult = board.dialogs.get(callId);
-  return consult !== undefined && consult.phase === 'confirmed' && isParty(consult, a) && isParty(consult, b);
+  if (consult === undefined) return board.callsElsewhere?.between(callId, a, b) ?? false;
+  return consult.phase === 'confirmed' && isParty(consult, a) && isParty(consult, b);
 }
 
 /**

@@ -76,10 +76,16 @@ describe('transfer across nodes', () => {
     await exchange(bob!, 'Bob', cy!, 'Cy', { method: 'BYE', cseq: 3, callId: z, body: { reason: 'Hung up' } });
   });
 
-  it('attended: Bob (node b) replaces Ada\'s consult call with Cy (node c); Cy ends it and Ada gets its BYE', async () => {
+  type Placed = (ada: TestClient, bob: TestClient, cy: TestClient) => Promise<[x: string, y: string]>;
+  const topologies: [string, Placed][] = [
+    ['Ada placed both calls, homed on her node a', async (ada, bob, cy) => [await answeredCall(ada, bob, 'Bob'), await answeredCall(ada, cy, 'Cy')]],
+    // Each call lives on its caller's node: the REFER's home (b) does not hold the call it replaces (c).
+    ['Bob and Cy called Ada: her call with Bob homed on b, her consult with Cy on c', async (ada, bob, cy) => [await answeredCall(bob, ada, 'Ada'), await answeredCall(cy, ada, 'Ada')]],
+  ];
+
+  it.each(topologies)('attended (%s): Bob (node b) replaces Ada\'s consult call with Cy (node c); Cy ends it and Ada gets its BYE', async (_, placed) => {
     const [ada, bob, cy] = await phones(['Ada', 'Bob', 'Cy']);
-    const x = await answeredCall(ada!, bob!, 'Bob');
-    const y = await answeredCall(ada!, cy!, 'Cy');
+    const [x, y] = await placed(ada!, bob!, cy!);
 
     ada!.send({ method: 'REFER', cseq: 2, callId: x, body: { target: 'Cy', replaces: y } });
     expect(await bob!.next(isRefer(x))).toMatchObject({ from: 'Ada', body: { target: 'Cy', referredBy: 'Ada' } });
@@ -91,8 +97,21 @@ describe('transfer across nodes', () => {
     await exchange(cy!, 'Cy', ada!, 'Ada', { method: 'BYE', cseq: 2, callId: y, body: { reason: 'Replaced' } });
     expect(await bob!.next((f) => f.callId === z && f.status === 200)).toMatchObject({ from: 'Cy' });
     bob!.send({ method: 'ACK', cseq: 1, callId: z });
-    await exchange(bob!, 'Bob', ada!, 'Ada', { method: 'NOTIFY', cseq: 1, callId: x, body: { event: 'refer', status: 200 } });
+    // Bob's INVITE of x, when he placed it, was his cseq 1 there.
+    await exchange(bob!, 'Bob', ada!, 'Ada', { method: 'NOTIFY', cseq: 2, callId: x, body: { event: 'refer', status: 200 } });
     await exchange(bob!, 'Bob', cy!, 'Cy', { method: 'INFO', cseq: 2, callId: z, body: { candidate: null } });
+  });
+
+  it('attended across nodes: a REFER naming a call between two others is refused (403), and changes nothing', async () => {
+    const [ada, bob, cy, dee] = await phones(['Ada', 'Bob', 'Cy', 'Dee']);
+    const x = await answeredCall(bob!, ada!, 'Ada');
+    // Cy (node c) and Dee (node a, Ada's node) talk; Ada names their call.
+    const theirs = await answeredCall(cy!, dee!, 'Dee');
+    ada!.send({ method: 'REFER', cseq: 2, callId: x, body: { target: 'Cy', replaces: theirs } });
+    expect(await ada!.next((f) => f.status !== undefined && f.method === 'REFER')).toMatchObject({ status: 403, callId: x });
+    expect(bob!.unread(isRefer(x))).toEqual([]);
+    await exchange(cy!, 'Cy', dee!, 'Dee', { method: 'INFO', cseq: 2, callId: theirs, body: { candidate: null } });
+    await exchange(ada!, 'Ada', bob!, 'Bob', { method: 'INFO', cseq: 2, callId: x, body: { candidate: null } });
   });
 
   it('a forged referral from another node is refused as on one node (403), and the honest one still works', async () => {
