@@ -131,6 +131,33 @@ export class DialogTable {
   }
 
   /**
+   * An answered call whose home (another cluster node) died, taken over here with its parties' last
+   * request cseqs as the node that knew it last saw them.
+   */
+  adopt(call: { callId: string; caller: UserKey; callee: UserKey; lastCseq: ReadonlyMap<UserKey, number> }): Dialog {
+    const dialog: LiveDialog = {
+      callId: call.callId,
+      caller: call.caller,
+      callee: call.callee,
+      inviteCseq: call.lastCseq.get(call.caller) ?? 0,
+      phase: 'confirmed',
+      forks: new Set(),
+      stoppedForks: new Set(),
+      group: null,
+      callerAlerted: true,
+      lastCseq: new Map(call.lastCseq),
+      awaiting: [],
+      unacked: new Map(),
+      video: false,
+      conference: null,
+      ringTimer: null,
+    };
+    this.#byCallId.set(call.callId, dialog);
+    for (const user of [call.caller, call.callee]) this.#join(user, dialog);
+    return dialog;
+  }
+
+  /**
    * The first INVITE was answered 200 by `answerer`. When forking, the answerer becomes the callee
    * and every other fork stops ringing; answers those.
    */

@@ -28,6 +28,11 @@ import { ClusterRegistry, type MemberStore } from './replica-registry.js';
 
 /** How soon a resync that failed (Redis, or the store's own connection to it, not back yet) is tried again. */
 const RESYNC_RETRY_MS = 200;
+/**
+ * How long the cluster remembers which node took over a call whose home died: every node purges a
+ * dead node within about a heartbeat TTL of the first, so both parties' nodes ask well within it.
+ */
+const REHOME_CLAIM_MS = 60_000;
 /** Consult calls vouched for by other nodes, kept for their referrals' INVITEs: far more than transfers under way at once. */
 const MAX_VOUCHED_CONSULTS = 10_000;
 
@@ -139,6 +144,7 @@ export class ClusterNode implements ClusterPlug {
     if (!dialog) return false;
     const answers = isResponse(message) ? message.method === 'INVITE' && message.status >= 200 && message.status < 300 : message.method === 'ACK';
     if (answers) dialog.answered = true;
+    if (!isResponse(message)) dialog.ownCseq = Math.max(dialog.ownCseq, message.cseq);
     const consult = this.#consultNamed(sender, message);
     this.#link.send(dialog.home, { t: 'dialog', from: sender, node: this.#config.node, message: JSON.stringify(message), ...(consult && { consult }) });
     return true;
@@ -410,26 +416,67 @@ export class ClusterNode implements ClusterPlug {
 
   /**
    * `node` stopped heartbeating a grace period ago: its users go offline (dialogs homed here end
-   * for their parties with BYE "Peer lost"), and so do the dialogs it was home to for users here.
+   * for their parties with BYE "Peer lost"). A dialog it was home to for a user here goes on when
+   * both parties live on (the other resumed elsewhere): one of their nodes takes it over. Any other
+   * ends for the user here.
    */
   #purge(node: string): void {
     this.#missing.delete(node);
     const registry = this.#registry;
-    const router = this.#router;
-    if (!registry || !router) return;
     this.#config.logger.log('warn', 'node-lost', { node, users: registry.membersOf(node).length });
     for (const dialog of this.#remote.takeHomedOn(node)) {
-      const user = registry.get(dialog.user);
-      if (!user) continue;
-      const ending = dialog.answered
-        ? { method: 'BYE' as const, cseq: dialog.peerCseq + 1, callId: dialog.callId, body: { reason: 'Peer lost' } }
-        : { method: 'CANCEL' as const, cseq: dialog.inviteCseq, callId: dialog.callId };
-      const from = JSON.stringify(dialog.peerName ?? '');
-      router.local.send(dialog.user, stamped(from, JSON.stringify(user.name), ending));
+      const peer = this.#survivingPeer(dialog, node);
+      if (peer === undefined) this.#endLost(dialog);
+      else void this.#rehome(dialog, peer);
     }
     for (const key of registry.membersOf(node)) this.#lost(key, 'Peer lost');
     registry.dropNode(node);
     this.#link.purge(node).catch(() => undefined);
+  }
+
+  /** The other party of an answered call (no conference link) homed on `dead`, when it is registered on a live node. */
+  #survivingPeer(dialog: RemoteDialog, dead: string): UserKey | undefined {
+    if (!dialog.answered || dialog.conference !== null || dialog.peerName === null || !this.#registry.get(dialog.user)) return undefined;
+    const peer = this.#registry.find(nameKeys(dialog.peerName));
+    const node = peer === undefined ? undefined : this.#registry.nodeOf(peer);
+    return node === undefined || node === dead ? undefined : peer;
+  }
+
+  /** Ends a dialog whose home was lost for this node's user: BYE "Peer lost" once answered, else CANCEL. */
+  #endLost(dialog: RemoteDialog): void {
+    const user = this.#registry.get(dialog.user);
+    if (!user) return;
+    const ending = dialog.answered
+      ? { method: 'BYE' as const, cseq: dialog.peerCseq + 1, callId: dialog.callId, body: { reason: 'Peer lost' } }
+      : { method: 'CANCEL' as const, cseq: dialog.inviteCseq, callId: dialog.callId };
+    this.#router?.local.send(dialog.user, stamped(JSON.stringify(dialog.peerName ?? ''), JSON.stringify(user.name), ending));
+  }
+
+  /**
+   * The first of the two parties' nodes to ask Redis becomes the call's home: this one holds it from
+   * here and tells the other party's node; otherwise this node's user sends to the node that did.
+   */
+  async #rehome(dialog: RemoteDialog, peer: UserKey): Promise<void> {
+    let home: string;
+    try {
+      home = await this.#link.rehome(dialog.callId, REHOME_CLAIM_MS);
+    } catch {
+      this.#endLost(dialog);
+      return;
+    }
+    const { callId, user } = dialog;
+    if (home !== this.#config.node) {
+      this.#remote.adopt({ ...dialog, home });
+      return;
+    }
+    const board = this.#board;
+    if (!board) return;
+    if (!board.dialogs.get(callId)) board.dialogs.adopt({ callId, caller: user, callee: peer, lastCseq: new Map([[user, dialog.ownCseq], [peer, dialog.peerCseq]]) });
+    const peerNode = this.#registry.nodeOf(peer);
+    if (peerNode === undefined || peerNode === this.#config.node) return;
+    const told: HomedDialog = { callId, peer: this.#registry.get(user)?.name ?? '', peerCseq: dialog.ownCseq, inviteCseq: dialog.inviteCseq, answered: true, conference: null };
+    this.#link.send(peerNode, { t: 'homed', key: peer, node: this.#config.node, dialogs: [told] });
+    this.#config.logger.log('info', 'call-rehomed', { callId });
   }
 
   async #load(): Promise<void> {

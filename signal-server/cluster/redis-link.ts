@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { UserKey } from '../name-key.js';
 import type { LeaveReason } from '../registry.js';
 import { readEnvelope, type Envelope, type Member } from './envelope.js';
-import { BROADCAST, BUSY, CLAIM, HEARTBEAT, PURGE, RELEASE, RENEW, SNAPSHOT, TAKE_OVER, UPDATE } from './scripts.js';
+import { BROADCAST, BUSY, CLAIM, HEARTBEAT, PURGE, REHOME, RELEASE, RENEW, SNAPSHOT, TAKE_OVER, UPDATE } from './scripts.js';
 
 export interface LinkConfig {
   url: string;
@@ -122,6 +122,11 @@ export class RedisLink {
 
   busy(key: UserKey, busy: boolean): Promise<unknown> {
     return this.#eval(BUSY, [key, String(busy)]);
+  }
+
+  /** Asks to become the new home of call `callId`, whose home died; answers the node that is. */
+  async rehome(callId: string, ttlMs: number): Promise<string> {
+    return String(await this.#eval(REHOME, [callId, String(ttlMs)]));
   }
 
   purge(node: string): Promise<unknown> {

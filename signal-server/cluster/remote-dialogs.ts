@@ -8,13 +8,15 @@ import type { UserKey } from '../name-key.js';
 
 export interface RemoteDialog {
   readonly callId: string;
-  readonly home: string;
+  /** Moves when the home died and another node took the call over. */
+  home: string;
   /** This node's user in it. */
   readonly user: UserKey;
   /** The other party's name, from its frames, for the BYE this node sends if the home is lost. */
   peerName: string | null;
-  /** The other party's highest request cseq, and the INVITE's. */
+  /** The other party's highest request cseq, this node's user's, and the INVITE's. */
   peerCseq: number;
+  ownCseq: number;
   readonly inviteCseq: number;
   /** The user answered the INVITE 2xx (or ACKed one): losing the home ends it with BYE, not CANCEL. */
   answered: boolean;
@@ -49,15 +51,16 @@ export class RemoteDialogs {
       known.conference ??= conference;
       return;
     }
-    dialogs.set(callId, { callId, home, user, peerName, peerCseq: cseq ?? 0, inviteCseq: cseq ?? 0, answered: false, conference });
+    dialogs.set(callId, { callId, home, user, peerName, peerCseq: cseq ?? 0, ownCseq: 0, inviteCseq: cseq ?? 0, answered: false, conference });
     if (dialogs.size > this.#maxPerUser) dialogs.delete(dialogs.keys().next().value!);
   }
 
-  /** A dialog `user` was in before it resumed on this node, as its home told. */
-  adopt(dialog: RemoteDialog): void {
+  /** A dialog of `user`'s as its home told: when it resumed on this node, or when the home is new (the old one died). */
+  adopt(dialog: Omit<RemoteDialog, 'ownCseq'>): void {
     this.learn(dialog.user, dialog.callId, { home: dialog.home, peerName: dialog.peerName, cseq: dialog.inviteCseq, conference: dialog.conference });
     const known = this.get(dialog.user, dialog.callId);
     if (!known) return;
+    known.home = dialog.home;
     known.peerCseq = Math.max(known.peerCseq, dialog.peerCseq);
     known.answered ||= dialog.answered;
   }

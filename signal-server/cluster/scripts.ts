@@ -3,7 +3,8 @@
  * the change goes to every other node's stream in the order Redis ran it. Keys: `lp:names`
  * (c:CASELESS and s:SKELETON -> node), `lp:users` (key -> Member JSON), `lp:resume` (key -> SHA-256 of
  * its current resume token, hex), `lp:busy` (key\nnode),
- * `lp:nodes` (set), `lp:node:ID` (its address, with a TTL), `lp:stream:ID` (what ID must read).
+ * `lp:nodes` (set), `lp:node:ID` (its address, with a TTL), `lp:stream:ID` (what ID must read),
+ * `lp:rehome:CALLID` (the node that took over a call whose home died, with a TTL).
  * ARGV[1] is always the calling node, ARGV[2] the streams' approximate maximum length.
  */
 
@@ -114,6 +115,15 @@ for i = 1, #marks, 2 do
   end
 end
 return 1`;
+
+/**
+ * ARGV: callId, TTL in ms. A call's home died with both parties alive: the first of their nodes to
+ * ask becomes its new home. Answers that node.
+ */
+export const REHOME = `${PRELUDE}
+local key = 'lp:rehome:' .. ARGV[3]
+redis.call('SET', key, self, 'NX', 'PX', ARGV[4])
+return redis.call('GET', key)`;
 
 /** ARGV: address, TTL in ms. Answers whether this node was missing from the set, then each node and its address ('' when its key expired). */
 export const HEARTBEAT = `${PRELUDE}

@@ -28,36 +28,64 @@ describe('a resume token works on any node', () => {
     }
   });
 
-  it('a node killed mid-call: its phone resumes on another node, keeps its name past the purge, and the call goes on (INFO both ways, BYE)', async () => {
+  /** Ada (node a) and Bob (node b) in a call `caller` placed (it lives on the caller's node); node a dies and Ada resumes on c. */
+  async function adasNodeDiesMidCall(caller: 'Ada' | 'Bob') {
     const [a, b, c] = await cluster.three(FAST);
     const ada = await cluster.register(a!.url, 'Ada');
     const bob = await cluster.register(b!.url, 'Bob');
     await ada.nextPresence('Ada');
-    // Homed on Bob's node, the caller's: it outlives Ada's node.
-    const callId = await answeredCall(bob, ada, 'Ada');
-
+    const callId = caller === 'Ada' ? await answeredCall(ada, bob, 'Bob') : await answeredCall(bob, ada, 'Ada');
     await a!.close();
-    const moved = await TestClient.connect(c!.url);
+    const moved = await cluster.connect(c!.url);
     const welcome = await moved.request({ method: 'REGISTER', body: { name: 'Ada', resume: ada.resume } });
     expect(welcome).toMatchObject({ status: 200, body: { name: 'Ada', resumed: true } });
-    // Never its own address. (Which others it lists depends on the heartbeats it has seen since it
-    // started a moment ago: the first test covers the listing.)
-    expect(welcome.body.nodes).not.toContain(c!.url);
     await untilPurged('a');
+    return { b: b!, c: c!, bob, moved, welcome, callId };
+  }
 
-    moved.send({ method: 'INFO', cseq: 2, callId, body: { candidate: null } });
-    expect(await bob.nextRequest('INFO')).toMatchObject({ from: 'Ada', to: 'Bob', cseq: 2, callId });
+  /** Bob's INFO reaches Ada on her new node, then his BYE, and her 200 reaches him. */
+  async function talksOnAndHangsUp(bob: TestClient, moved: TestClient, callId: string): Promise<void> {
     bob.send({ method: 'INFO', cseq: 2, callId, body: { candidate: null } });
     expect(await moved.nextRequest('INFO')).toMatchObject({ from: 'Bob', to: 'Ada', cseq: 2, callId });
     bob.send({ method: 'BYE', cseq: 3, callId });
     expect(await moved.nextRequest('BYE')).toMatchObject({ from: 'Bob', callId });
     moved.send({ status: 200, reason: 'OK', method: 'BYE', cseq: 3, callId });
     expect(await bob.nextResponse(200, 'BYE')).toMatchObject({ callId });
+  }
+
+  it('a node killed mid-call: its phone resumes on another node, keeps its name past the purge, and the call goes on (INFO both ways, BYE)', async () => {
+    // Homed on Bob's node, the caller's: it outlives Ada's node.
+    const { b, c, bob, moved, welcome, callId } = await adasNodeDiesMidCall('Bob');
+    // Never its own address. (Which others it lists depends on the heartbeats it has seen since it
+    // started a moment ago: the first test covers the listing.)
+    expect(welcome.body.nodes).not.toContain(c.url);
+    moved.send({ method: 'INFO', cseq: 2, callId, body: { candidate: null } });
+    expect(await bob.nextRequest('INFO')).toMatchObject({ from: 'Ada', to: 'Bob', cseq: 2, callId });
+    await talksOnAndHangsUp(bob, moved, callId);
 
     // The name is still Ada's, and she is still reachable.
-    const copy = await cluster.connect(b!.url);
+    const copy = await cluster.connect(b.url);
     expect(await copy.request({ method: 'REGISTER', body: { name: 'ADA' } })).toMatchObject({ status: 409, reason: 'Name taken' });
-    await moved.close();
+  });
+
+  it("a node killed mid-call that was the call's home: once its phone resumed elsewhere, the other party's node takes the call over and it goes on", async () => {
+    // Homed on Ada's node, the caller's: its home dies.
+    const { bob, moved, callId } = await adasNodeDiesMidCall('Ada');
+    // Bob's node, the one that knows the call, takes it over when it purges a (maybe a heartbeat
+    // after c did), then tells Ada's node; until that word is read there, an INFO gets 481.
+    await untilKey(`lp:rehome:${callId}`);
+    const reachedBob = bob.nextRequest('INFO');
+    for (let cseq = 2; ; cseq += 1) {
+      moved.send({ method: 'INFO', cseq, callId, body: { candidate: null } });
+      const refused = moved.next((f) => f.status === 481 && f.cseq === cseq);
+      // Once an INFO reaches Bob no 481 is coming: that wait ends unanswered, as expected.
+      refused.catch(() => undefined);
+      if (await Promise.race([reachedBob.then(() => true), refused.then(() => false)])) break;
+      expect(cseq).toBeLessThan(50);
+    }
+    expect(await reachedBob).toMatchObject({ from: 'Ada', to: 'Bob', callId });
+    await talksOnAndHangsUp(bob, moved, callId);
+    expect(bob.unread((f) => f.method === 'BYE')).toEqual([]);
   });
 
   it('a token is single-use across nodes, and a wrong one changes nothing', async () => {
@@ -160,13 +188,18 @@ describe('a phone resuming waits for the homes of its calls', () => {
 });
 
 /** Polls Redis until the cluster has purged `node` (another node saw it silent past the grace period). */
-async function untilPurged(node: string): Promise<void> {
+const untilPurged = (node: string): Promise<void> => untilRedis(`node ${node} purged`, ['SISMEMBER', 'lp:nodes', node], 0);
+
+/** Polls Redis until `key` exists. */
+const untilKey = (key: string): Promise<void> => untilRedis(`${key} set`, ['EXISTS', key], 1);
+
+async function untilRedis(what: string, command: string[], wanted: number): Promise<void> {
   const redis = createClient({ url: cluster.redis.url });
   await redis.connect();
   try {
     const deadline = Date.now() + 10_000;
-    while (Number(await redis.sendCommand(['SISMEMBER', 'lp:nodes', node])) === 1) {
-      if (Date.now() > deadline) throw new Error(`node ${node} not purged within 10 s`);
+    while (Number(await redis.sendCommand(command)) !== wanted) {
+      if (Date.now() > deadline) throw new Error(`not ${what} within 10 s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
