@@ -329,6 +329,10 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
     passcode: options.passcode ?? null,
     iceServers: (name) => (turn ? [...iceServers, turnCredentials(turn, name)] : iceServers),
     maxClients: options.maxClients ?? DEFAULTS.maxClients,
+    phoneBook: {
+      limit: options.phoneBookLimit ?? DEFAULTS.phoneBookLimit,
+      maxResults: options.maxSearchResults ?? DEFAULTS.maxSearchResults,
+    },
     graceMs: options.graceMs ?? DEFAULTS.graceMs,
     ringTimeoutMs: options.ringTimeoutMs ?? DEFAULTS.ringTimeoutMs,
     presenceFlushMs: options.presenceFlushMs ?? DEFAULTS.presenceFlushMs,

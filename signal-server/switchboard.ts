@@ -19,6 +19,7 @@ import { echo, log, nameOf, refuse } from './handlers/replies.js';
 import type { Logger } from './log.js';
 import type { Outside, PeerPort } from './outside.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
+import { PhoneBook } from './phone-book.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
 import { LocalRegistry, type LeaveReason, type NameClaims, type PresenceListener, type Registry } from './registry.js';
@@ -39,6 +40,8 @@ export interface SwitchboardConfig {
   /** The STUN/TURN servers handed to `name` at registration. */
   iceServers: (name: string) => IceServer[];
   maxClients: number;
+  /** Past this many people the phone book is searched, not listed; a SEARCH answers at most maxResults. */
+  phoneBook: { limit: number; maxResults: number };
   graceMs: number;
   ringTimeoutMs: number;
   presenceFlushMs: number;
@@ -92,7 +95,7 @@ export class Switchboard implements PeerPort {
       (key) => unregister(this.#board, key, 'Peer lost'),
     );
     const router = cluster ? cluster.router(local) : local;
-    const presence = new PresenceFeed(config.presenceFlushMs, (frame) => router.broadcast(frame));
+    const presence = new PresenceFeed(config.presenceFlushMs, (changes) => this.#board.phoneBook.deliver(changes));
     const records = config.store && hostRecords(config.store, router, config.logger);
     // A user who goes offline stays in a host's directory, shown with when it was last seen. On a
     // cluster each node hears every user go, and the user's own node (it routes them) writes it.
@@ -104,6 +107,12 @@ export class Switchboard implements PeerPort {
     const registry = cluster ? cluster.registry(onPresence) : new LocalRegistry(onPresence);
     const dialogs = new DialogTable(config, (key, busy) => registry.setBusy(key, busy));
     this.#presence = presence;
+    const phoneBook = new PhoneBook(config.phoneBook.limit, {
+      // The directory holds every registered user too, once it has seen them register.
+      size: () => Math.max(registry.people, records?.directory.size ?? 0),
+      partiesOf: (key) => dialogs.of(key).map((dialog) => (dialog.caller === key ? dialog.callee : dialog.caller)),
+      tell: (key, frame) => router.tell(key, frame),
+    });
     this.#board = {
       config,
       registry,
@@ -111,6 +120,8 @@ export class Switchboard implements PeerPort {
       dialogs,
       conferences: new ConferenceTable(),
       router,
+      phoneBook,
+      presence,
       callGuard: new CallGuard(config.callLimits),
       passcodeGuard: new PasscodeGuard(config.passcodeLimits),
       outside: null,

@@ -130,6 +130,8 @@ function bodyProblem(method: Method, body: unknown): string | null {
       return 'VOICEMAIL is sent only by phones';
     case 'HISTORY':
       return 'HISTORY is sent only by phones';
+    case 'SEARCH':
+      return 'SEARCH is sent only by phones';
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
       return null;
