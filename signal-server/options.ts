@@ -30,6 +30,8 @@ export interface SignalServerOptions {
   phoneBookLimit?: number;
   /** People one SEARCH answers with, and so the longest watch list. Default 50. */
   maxSearchResults?: number;
+  /** SEARCHes one phone may make a second, sustained, with a burst of twice as many; more get 503. Default 5. */
+  searchesPerSecond?: number;
   /** How long a lost socket keeps its registration. Default 20,000 ms. */
   graceMs?: number;
   /** How long an INVITE may wait for a final answer. Default 60,000 ms. */
@@ -172,6 +174,7 @@ export const DEFAULTS = {
   maxClients: 10_000,
   phoneBookLimit: 1_000,
   maxSearchResults: 50,
+  searchesPerSecond: 5,
   graceMs: 20_000,
   ringTimeoutMs: 60_000,
   pingIntervalMs: 15_000,

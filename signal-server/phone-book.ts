@@ -3,11 +3,22 @@
  * is listed: its REGISTER 200 lists everyone and it hears every change, in one frame shared by all.
  * Past the limit the book is searched: a phone hears only its watch list (its last SEARCH) and the
  * parties to its calls, so registering n phones no longer costs n² entries. Phones listed when the
- * book outgrows the limit are told once, and search from then on.
+ * book outgrows the limit are told once, and search from then on. Each phone's searches are
+ * counted (a search scans the book), and its watch list and count go when it leaves.
  */
 import type { PresenceBody, SearchedPhoneBook, UserPresence } from '../common/protocol.js';
 import type { UserKey } from './name-key.js';
+import { TokenBucket } from './token-bucket.js';
 import { WatchLists } from './watch-lists.js';
+
+export interface PhoneBookLimits {
+  /** People up to which the book is listed. */
+  limit: number;
+  /** People one SEARCH answers with: the longest watch list. */
+  maxResults: number;
+  /** SEARCHes a phone may make a second, sustained; twice as many at once. */
+  searchesPerSecond: number;
+}
 
 /** What the phone book reads, and sends through. */
 export interface PhoneBookPorts {
@@ -20,15 +31,16 @@ export interface PhoneBookPorts {
 }
 
 export class PhoneBook {
-  readonly #limit: number;
+  readonly #limits: PhoneBookLimits;
   readonly #ports: PhoneBookPorts;
   /** Phones that hear every change. */
   readonly #listed = new Set<UserKey>();
   readonly #watches = new WatchLists();
+  readonly #searches = new Map<UserKey, TokenBucket>();
   #cseq = 0;
 
-  constructor(limit: number, ports: PhoneBookPorts) {
-    this.#limit = limit;
+  constructor(limits: PhoneBookLimits, ports: PhoneBookPorts) {
+    this.#limits = limits;
     this.#ports = ports;
   }
 
@@ -36,12 +48,22 @@ export class PhoneBook {
   registered(phone: UserKey): SearchedPhoneBook | null {
     this.#watches.forget(phone);
     const size = this.#ports.size();
-    if (size <= this.#limit) {
+    if (size <= this.#limits.limit) {
       this.#listed.add(phone);
       return null;
     }
     this.#listed.delete(phone);
     return { searched: true, size };
+  }
+
+  /** Why `phone` may not search now; null when it may, and the search is counted. */
+  searchRefusal(phone: UserKey, now: number): string | null {
+    let bucket = this.#searches.get(phone);
+    if (!bucket) {
+      bucket = new TokenBucket(2 * this.#limits.searchesPerSecond, this.#limits.searchesPerSecond, now);
+      this.#searches.set(phone, bucket);
+    }
+    return bucket.take(now) ? null : `Too many searches: try again in ${Math.ceil(bucket.msUntilToken() / 1000)} s`;
   }
 
   /** `phone`'s last SEARCH found `found`: it hears their changes, and no one else's. */
@@ -53,6 +75,7 @@ export class PhoneBook {
   left(phone: UserKey): void {
     this.#listed.delete(phone);
     this.#watches.forget(phone);
+    this.#searches.delete(phone);
   }
 
   /** Entries held for searching phones (what bounds their memory). */
@@ -84,7 +107,7 @@ export class PhoneBook {
   #outgrown(): void {
     if (this.#listed.size === 0) return;
     const size = this.#ports.size();
-    if (size <= this.#limit) return;
+    if (size <= this.#limits.limit) return;
     const frame = notify((this.#cseq += 1), { event: 'presence', users: [], phoneBook: { searched: true, size } });
     for (const phone of this.#listed) this.#ports.tell(phone, frame);
     this.#listed.clear();

@@ -332,6 +332,7 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
     phoneBook: {
       limit: options.phoneBookLimit ?? DEFAULTS.phoneBookLimit,
       maxResults: options.maxSearchResults ?? DEFAULTS.maxSearchResults,
+      searchesPerSecond: options.searchesPerSecond ?? DEFAULTS.searchesPerSecond,
     },
     graceMs: options.graceMs ?? DEFAULTS.graceMs,
     ringTimeoutMs: options.ringTimeoutMs ?? DEFAULTS.ringTimeoutMs,

@@ -19,7 +19,7 @@ import { echo, log, nameOf, refuse } from './handlers/replies.js';
 import type { Logger } from './log.js';
 import type { Outside, PeerPort } from './outside.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
-import { PhoneBook } from './phone-book.js';
+import { PhoneBook, type PhoneBookLimits } from './phone-book.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
 import { LocalRegistry, type LeaveReason, type NameClaims, type PresenceListener, type Registry } from './registry.js';
@@ -41,7 +41,7 @@ export interface SwitchboardConfig {
   iceServers: (name: string) => IceServer[];
   maxClients: number;
   /** Past this many people the phone book is searched, not listed; a SEARCH answers at most maxResults. */
-  phoneBook: { limit: number; maxResults: number };
+  phoneBook: PhoneBookLimits;
   graceMs: number;
   ringTimeoutMs: number;
   presenceFlushMs: number;
@@ -107,7 +107,7 @@ export class Switchboard implements PeerPort {
     const registry = cluster ? cluster.registry(onPresence) : new LocalRegistry(onPresence);
     const dialogs = new DialogTable(config, (key, busy) => registry.setBusy(key, busy));
     this.#presence = presence;
-    const phoneBook = new PhoneBook(config.phoneBook.limit, {
+    const phoneBook = new PhoneBook(config.phoneBook, {
       // The directory holds every registered user too, once it has seen them register.
       size: () => Math.max(registry.people, records?.directory.size ?? 0),
       partiesOf: (key) => dialogs.of(key).map((dialog) => (dialog.caller === key ? dialog.callee : dialog.caller)),

@@ -9,6 +9,11 @@ import type { Board, Handler } from './board.js';
 import { echo } from './replies.js';
 
 export const search: Handler<'SEARCH'> = (board, connection, sender, request) => {
+  const refusal = board.phoneBook.searchRefusal(sender, Date.now());
+  if (refusal !== null) {
+    board.router.reply(connection, { ...echo(request), status: 503, reason: refusal });
+    return;
+  }
   const { maxResults } = board.config.phoneBook;
   const found = [...matching(board, sender, request.body.query, maxResults + 1)];
   const answered = found.slice(0, maxResults);

@@ -167,4 +167,17 @@ describe('a phone book past the limit', () => {
     await heard(again!, 'Ann');
     expect(presenceFrames(again!)).toEqual([notify([{ name: 'Ann', state: 'dnd' }])]);
   });
+
+  it('SEARCH is rate-limited per phone: past the burst it gets 503 and the watch list stays', async () => {
+    const server = await harness.start({ phoneBookLimit: 3, searchesPerSecond: 1 });
+    const [ann, bob, , dee] = await registerAll(server.url, ['Ann', 'Bob', 'Cyd', 'Dee']);
+    expect((await dee!.request({ method: 'SEARCH', body: { query: 'ann' } })).status).toBe(200);
+    expect((await dee!.request({ method: 'SEARCH', body: { query: 'bob' } })).status).toBe(200);
+    const refused = await dee!.request({ method: 'SEARCH', body: { query: 'ann' } });
+    expect({ status: refused.status, reason: refused.reason, body: refused.body }).toEqual({ status: 503, reason: 'Too many searches: try again in 1 s', body: undefined });
+    await ann!.request({ method: 'PUBLISH', body: { state: 'dnd' } });
+    await bob!.request({ method: 'PUBLISH', body: { state: 'dnd' } });
+    await heard(dee!, 'Bob');
+    expect(presenceFrames(dee!)).toEqual([notify([{ name: 'Bob', state: 'dnd' }])]);
+  });
 });

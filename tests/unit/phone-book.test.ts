@@ -5,7 +5,7 @@ import { PhoneBook } from '../../signal-server/phone-book.js';
 /** A phone book over `people` people, recording what each phone is told. */
 function phoneBook(limit: number, people: { size: number }) {
   const told: [string, unknown][] = [];
-  const book = new PhoneBook(limit, {
+  const book = new PhoneBook({ limit, maxResults: 50, searchesPerSecond: 5 }, {
     size: () => people.size,
     partiesOf: () => [],
     tell: (key, frame) => told.push([key, JSON.parse(frame.toString()).body]),

@@ -368,9 +368,10 @@ export class PhoneStore {
   }
 
   #searchAnswered(response: Response): void {
-    if (response.cseq !== this.#searchCseq || this.searched === null) return;
+    // A refused search (too many, too fast) leaves the last people found shown and watched.
+    if (response.cseq !== this.#searchCseq || this.searched === null || response.status !== 200) return;
     // checkIncoming holds a SEARCH 200 to its shape.
-    this.#showFound(response.status === 200 ? (response.body as SearchResultBody) : { users: [], more: false });
+    this.#showFound(response.body as SearchResultBody);
   }
 
   /** The host's phone book grew past its limit: from now on it is searched. */
