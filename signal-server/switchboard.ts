@@ -40,7 +40,7 @@ export interface SwitchboardConfig {
   /** The STUN/TURN servers handed to `name` at registration. */
   iceServers: (name: string) => IceServer[];
   maxClients: number;
-  /** Past this many people the phone book is searched, not listed; a SEARCH answers at most maxResults. */
+  /** The people up to which the phone book is listed, not searched; a SEARCH's cap and rate. */
   phoneBook: PhoneBookLimits;
   graceMs: number;
   ringTimeoutMs: number;
