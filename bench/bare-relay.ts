@@ -2,11 +2,13 @@
  * The reference: a bare `ws` relay with no protocol and no validation. A client names itself and
  * its peer in the URL (?id=a&peer=b); every text frame it sends is forwarded as is to that peer,
  * or echoed back when the peer is not connected (so a lone "REGISTER" gets one frame in return).
+ * Its writes are batched per turn as the server's are (TurnCork), so the two compare like for like.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
+import { TurnCork } from '../signal-server/turn-cork.js';
 
 export interface RunningRelay {
   url: string;
@@ -16,6 +18,7 @@ export interface RunningRelay {
 export async function startBareRelay(host: string): Promise<RunningRelay> {
   const http = createServer((_req, res) => res.writeHead(404).end());
   const sockets = new Map<string, WebSocket>();
+  const corks = new WeakMap<WebSocket, TurnCork>();
   const wss = new WebSocketServer({
     server: http,
     path: SIGNAL_PATH,
@@ -26,9 +29,11 @@ export async function startBareRelay(host: string): Promise<RunningRelay> {
     const id = query.get('id') ?? '';
     const peerId = query.get('peer') ?? '';
     sockets.set(id, ws);
+    corks.set(ws, new TurnCork(req.socket));
     ws.on('message', (data, isBinary) => {
-      const peer = sockets.get(peerId);
-      (peer ?? ws).send(data, { binary: isBinary });
+      const target = sockets.get(peerId) ?? ws;
+      corks.get(target)?.hold();
+      target.send(data, { binary: isBinary });
     });
     ws.on('close', () => {
       if (sockets.get(id) === ws) sockets.delete(id);

@@ -18,7 +18,7 @@ export const CloseCode = {
   replaced: 4001,
 } as const;
 
-export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER', 'MESSAGE', 'VOICEMAIL', 'HISTORY'] as const;
+export const METHODS = ['REGISTER', 'PUBLISH', 'NOTIFY', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'REFER', 'MESSAGE', 'VOICEMAIL', 'HISTORY', 'SEARCH'] as const;
 export type Method = (typeof METHODS)[number];
 
 export type PresenceState = 'online' | 'busy' | 'dnd' | 'offline';
@@ -82,6 +82,13 @@ export interface RegisteredBody {
   nodes?: string[];
   /** The longest text message the host keeps, in UTF-8 bytes; absent from a host that keeps none. */
   maxMessageBytes?: number;
+  /** Present when the phone book is too big to list: `users` is empty, and the phone SEARCHes. */
+  phoneBook?: SearchedPhoneBook;
+}
+/** A phone book past the host's limit: searched (SEARCH), not listed. `size`: how many people it holds. */
+export interface SearchedPhoneBook {
+  searched: true;
+  size: number;
 }
 /** A ring group in the phone book: its members' presence is theirs as users (offline when not listed). */
 export interface RingGroupEntry {
@@ -120,7 +127,24 @@ export interface InfoBody {
 export interface PresenceBody {
   event: 'presence';
   users: UserPresence[];
+  /** Sent once, with no users, when the phone book outgrew the limit: search from now on. */
+  phoneBook?: SearchedPhoneBook;
 }
+/**
+ * SEARCH: up to the host's cap of people whose name has a word starting with `query` (any case),
+ * with their presence. They become the phone's watch list, replacing the last one: their presence
+ * changes reach it as NOTIFY presence. An empty query watches no one.
+ */
+export interface SearchBody {
+  query: string;
+}
+/** The 200 to SEARCH: `more` when others match too (a longer query narrows). */
+export interface SearchResultBody {
+  users: UserPresence[];
+  more: boolean;
+}
+/** A SEARCH query's longest, in characters: a name's (normalised, as names are). */
+export const MAX_QUERY_LENGTH = 32;
 /** The server tells a callee in dnd or with a full phone of a call it refused for it (the phone keeps a record). */
 export interface RefusedBody {
   event: 'refused';
@@ -268,7 +292,8 @@ export type Request =
   | (RequestBase<'MESSAGE', MessageBody> & { to: string; body: MessageBody })
   | (RequestBase<'MESSAGE', DeliveredMessageBody> & { from: string; to: string; body: DeliveredMessageBody })
   | (RequestBase<'VOICEMAIL', VoicemailRequestBody> & { body: VoicemailRequestBody })
-  | (RequestBase<'HISTORY', HistoryRequestBody> & { to: string; body: HistoryRequestBody });
+  | (RequestBase<'HISTORY', HistoryRequestBody> & { to: string; body: HistoryRequestBody })
+  | (RequestBase<'SEARCH', SearchBody> & { body: SearchBody });
 
 export interface Response {
   status: number;
@@ -280,7 +305,7 @@ export interface Response {
   to?: string;
   /** On the 200 to an INVITE to a ring group: the group, answered by `from`. Stamped by the server. */
   group?: string;
-  body?: RegisteredBody | AnswerBody | MessageSentBody | VoicemailTicketBody | HistoryBody | Record<string, never>;
+  body?: RegisteredBody | AnswerBody | MessageSentBody | VoicemailTicketBody | HistoryBody | SearchResultBody | Record<string, never>;
 }
 
 export type Message = Request | Response;

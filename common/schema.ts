@@ -9,6 +9,7 @@ import {
   DIAL_TARGET_PATTERN,
   MAX_FRAME_BYTES,
   MAX_HISTORY_LIMIT,
+  MAX_QUERY_LENGTH,
   MAX_RECEIPT_IDS,
   MESSAGE_ID_PATTERN,
   METHODS,
@@ -35,6 +36,15 @@ const nameLike = (dialTarget: boolean) =>
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
 const name = nameLike(false);
+/** A SEARCH query: empty (watch no one), or what could begin a name, normalised as names are. */
+const query = z
+  .string()
+  .max(4 * MAX_QUERY_LENGTH, `query is longer than ${MAX_QUERY_LENGTH} characters`)
+  .transform(normalizeName)
+  .superRefine((value, ctx) => {
+    const problem = value === '' ? null : nameProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^name/, 'query') });
+  });
 const sdp = (type: 'offer' | 'answer') =>
   z.object({ type: z.literal(type), sdp: z.string().min(1).max(60_000) });
 const shortText = z.string().max(128).regex(/^[^\p{Cc}]*$/u, 'text may not hold control characters');
@@ -112,6 +122,7 @@ export const requestSchemas = {
     to: name,
     body: z.object({ before: messageId.optional(), limit: z.number().int().min(1).max(MAX_HISTORY_LIMIT).optional() }),
   }),
+  SEARCH: z.object({ ...common, body: z.object({ query }) }),
 } satisfies Record<Method, z.ZodType>;
 
 const responseSchema = z.object({

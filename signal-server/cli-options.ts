@@ -23,6 +23,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --grace-seconds N          keep a lost client's registration this long (default ${DEFAULTS.graceMs / 1000})
   --ring-timeout-seconds N   give up on an unanswered call after this long (default ${DEFAULTS.ringTimeoutMs / 1000})
   --max-clients N            registered users allowed at once (default ${DEFAULTS.maxClients})
+  --phone-book-limit N       past this many people, phones search the phone book instead of
+                             getting it whole with every presence change (default ${DEFAULTS.phoneBookLimit})
   --max-calls-per-phone N    answered calls (active or on hold) one phone may hold (default ${DEFAULTS.maxCallsPerPhone})
   --max-ringing-per-phone N  incoming calls that may ring at one phone at once (default ${DEFAULTS.maxRingingPerPhone})
   --max-conference-video N   people in a conference call with video (default ${DEFAULTS.maxConferenceVideo})
@@ -95,6 +97,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'grace-seconds': { type: 'string' },
         'ring-timeout-seconds': { type: 'string' },
         'max-clients': { type: 'string' },
+        'phone-book-limit': { type: 'string' },
         'max-calls-per-phone': { type: 'string' },
         'max-ringing-per-phone': { type: 'string' },
         'max-conference-video': { type: 'string' },
@@ -163,6 +166,9 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     }
     if (values['max-clients'] !== undefined) {
       options.maxClients = integer('--max-clients', values['max-clients'], 1, 1_000_000);
+    }
+    if (values['phone-book-limit'] !== undefined) {
+      options.phoneBookLimit = integer('--phone-book-limit', values['phone-book-limit'], 0, 1_000_000);
     }
     if (values['max-calls-per-phone'] !== undefined) {
       options.maxCallsPerPhone = integer('--max-calls-per-phone', values['max-calls-per-phone'], 1, 10);

@@ -148,9 +148,15 @@ export class Directory {
 
   /** Everyone but `key` who is not registered now, as offline entries with their last seen. */
   offlineExcept(key: UserKey, isRegistered: (key: UserKey) => boolean): UserPresence[] {
-    const users: UserPresence[] = [];
+    return [...this.offlineWhere((known) => known !== key && !isRegistered(known)).values()];
+  }
+
+  /** Up to `limit` people whose key passes `matches` (which should leave out the registered), as offline entries with their last seen. */
+  offlineWhere(matches: (key: UserKey) => boolean, limit = Infinity): Map<UserKey, UserPresence> {
+    const users = new Map<UserKey, UserPresence>();
     for (const [known, entry] of this.#entries) {
-      if (known !== key && !isRegistered(known)) users.push({ name: entry.name, state: 'offline', lastSeen: entry.lastSeen });
+      if (users.size >= limit) break;
+      if (matches(known)) users.set(known, { name: entry.name, state: 'offline', lastSeen: entry.lastSeen });
     }
     return users;
   }

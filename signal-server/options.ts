@@ -23,6 +23,15 @@ export interface SignalServerOptions {
   turn?: TurnOptions;
   /** Registered users (including those in their grace period) the server accepts. Default 10,000. */
   maxClients?: number;
+  /**
+   * People in the phone book (registered users and the directory's offline ones) up to which every
+   * phone gets the whole list and every presence change; past it phones SEARCH it. Default 1,000.
+   */
+  phoneBookLimit?: number;
+  /** People one SEARCH answers with, and so the longest watch list. Default 50. */
+  maxSearchResults?: number;
+  /** SEARCHes one phone may make a second, sustained, with a burst of twice as many; more get 503. Default 5. */
+  searchesPerSecond?: number;
   /** How long a lost socket keeps its registration. Default 20,000 ms. */
   graceMs?: number;
   /** How long an INVITE may wait for a final answer. Default 60,000 ms. */
@@ -163,6 +172,9 @@ export const DEFAULTS = {
   port: 8080,
   host: '0.0.0.0',
   maxClients: 10_000,
+  phoneBookLimit: 1_000,
+  maxSearchResults: 50,
+  searchesPerSecond: 5,
   graceMs: 20_000,
   ringTimeoutMs: 60_000,
   pingIntervalMs: 15_000,

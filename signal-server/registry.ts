@@ -41,6 +41,10 @@ export interface Registry {
   remove(key: UserKey, reason: LeaveReason): void;
   /** Everyone but `key`, with their visible state: the phone book of a REGISTER's 200. */
   presenceExcept(key: UserKey): UserPresence[];
+  /** Registered users that could be listed (in a cluster, every node's): the phone book's registered part. */
+  readonly people: number;
+  /** Up to `limit` users whose key passes `matches`, with their visible state, in registration order. */
+  presenceWhere(matches: (key: UserKey) => boolean, limit?: number): Map<UserKey, UserPresence>;
 }
 
 /** What claiming a name across a cluster came to; `unavailable` when the cluster cannot be asked. */
@@ -139,8 +143,19 @@ export class LocalRegistry implements Registry {
   }
 
   presenceExcept(key: UserKey): UserPresence[] {
-    const users: UserPresence[] = [];
-    for (const entry of this.#users.values()) if (entry.key !== key) users.push({ name: entry.name, state: stateOf(entry) });
+    return [...this.presenceWhere((other) => other !== key).values()];
+  }
+
+  get people(): number {
+    return this.#users.size;
+  }
+
+  presenceWhere(matches: (key: UserKey) => boolean, limit = Infinity): Map<UserKey, UserPresence> {
+    const users = new Map<UserKey, UserPresence>();
+    for (const entry of this.#users.values()) {
+      if (users.size >= limit) break;
+      if (matches(entry.key)) users.set(entry.key, { name: entry.name, state: stateOf(entry) });
+    }
     return users;
   }
 

@@ -51,8 +51,8 @@ export interface Router {
   deliverOwn(to: UserKey, message: Request | Response): void;
   /** Sends the server's own response on `connection`. */
   reply(connection: Connection, response: ServerResponse): void;
-  /** Sends one frame to every attached connection. */
-  broadcast(frame: Buffer): void;
+  /** Sends a presence frame to `key`'s socket when it is connected here; none is held while it is lost. */
+  tell(key: UserKey, frame: Buffer): void;
   /** Stops every grace timer and forgets every route, telling no one. */
   stop(): void;
 }
@@ -161,8 +161,8 @@ export class LocalRouter implements Router {
     connection.link.send(JSON.stringify(response));
   }
 
-  broadcast(frame: Buffer): void {
-    for (const route of this.#routes.values()) route.connection?.link.send(frame);
+  tell(key: UserKey, frame: Buffer): void {
+    this.#routes.get(key)?.connection?.link.send(frame);
   }
 
   stop(): void {

@@ -331,6 +331,11 @@ export function switchboardConfig(options: SignalServerOptions): SwitchboardConf
     passcode: options.passcode ?? null,
     iceServers: (name) => (turn ? [...iceServers, turnCredentials(turn, name)] : iceServers),
     maxClients: options.maxClients ?? DEFAULTS.maxClients,
+    phoneBook: {
+      limit: options.phoneBookLimit ?? DEFAULTS.phoneBookLimit,
+      maxResults: options.maxSearchResults ?? DEFAULTS.maxSearchResults,
+      searchesPerSecond: options.searchesPerSecond ?? DEFAULTS.searchesPerSecond,
+    },
     graceMs: options.graceMs ?? DEFAULTS.graceMs,
     ringTimeoutMs: options.ringTimeoutMs ?? DEFAULTS.ringTimeoutMs,
     presenceFlushMs: options.presenceFlushMs ?? DEFAULTS.presenceFlushMs,

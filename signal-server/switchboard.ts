@@ -19,6 +19,7 @@ import { echo, log, nameOf, refuse } from './handlers/replies.js';
 import type { Logger } from './log.js';
 import type { Outside, PeerPort } from './outside.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
+import { PhoneBook, type PhoneBookLimits } from './phone-book.js';
 import { PresenceFeed } from './presence.js';
 import { FloodGuard, type FloodLimits } from './rate-limit.js';
 import { LocalRegistry, type LeaveReason, type NameClaims, type PresenceListener, type Registry } from './registry.js';
@@ -39,6 +40,8 @@ export interface SwitchboardConfig {
   /** The STUN/TURN servers handed to `name` at registration. */
   iceServers: (name: string) => IceServer[];
   maxClients: number;
+  /** The people up to which the phone book is listed, not searched; a SEARCH's cap and rate. */
+  phoneBook: PhoneBookLimits;
   graceMs: number;
   ringTimeoutMs: number;
   presenceFlushMs: number;
@@ -94,7 +97,7 @@ export class Switchboard implements PeerPort {
       (key) => unregister(this.#board, key, 'Peer lost'),
     );
     const router = cluster ? cluster.router(local) : local;
-    const presence = new PresenceFeed(config.presenceFlushMs, (frame) => router.broadcast(frame));
+    const presence = new PresenceFeed(config.presenceFlushMs, (changes) => this.#board.phoneBook.deliver(changes));
     const records = config.store && hostRecords(config.store, router, config.logger);
     // A user who goes offline stays in a host's directory, shown with when it was last seen. On a
     // cluster each node hears every user go, and the user's own node (it routes them) writes it.
@@ -106,6 +109,12 @@ export class Switchboard implements PeerPort {
     const registry = cluster ? cluster.registry(onPresence) : new LocalRegistry(onPresence);
     const dialogs = new DialogTable(config, (key, busy) => registry.setBusy(key, busy));
     this.#presence = presence;
+    const phoneBook = new PhoneBook(config.phoneBook, {
+      // The directory holds every registered user too, once it has seen them register.
+      size: () => Math.max(registry.people, records?.directory.size ?? 0),
+      partiesOf: (key) => dialogs.of(key).map((dialog) => (dialog.caller === key ? dialog.callee : dialog.caller)),
+      tell: (key, frame) => router.tell(key, frame),
+    });
     this.#board = {
       config,
       registry,
@@ -113,6 +122,8 @@ export class Switchboard implements PeerPort {
       dialogs,
       conferences: new ConferenceTable(),
       router,
+      phoneBook,
+      presence,
       callGuard: new CallGuard(config.callLimits),
       passcodeGuard: new PasscodeGuard(config.passcodeLimits),
       outside: null,

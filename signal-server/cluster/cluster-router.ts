@@ -81,8 +81,8 @@ export class ClusterRouter implements Router {
     this.#local.reply(connection, response);
   }
 
-  broadcast(frame: Buffer): void {
-    this.#local.broadcast(frame);
+  tell(key: UserKey, frame: Buffer): void {
+    this.#local.tell(key, frame);
   }
 
   stop(): void {

@@ -300,6 +300,7 @@ export class ClusterNode implements ClusterPlug {
     this.#remote.forgetUser(key);
     router?.local.close(key, CloseCode.replaced, 'Replaced');
     router?.local.drop(key);
+    this.#board?.phoneBook.left(key);
     this.#board?.callGuard.forget(key);
     this.#board?.config.addressLimits.nameReleased(key);
   }

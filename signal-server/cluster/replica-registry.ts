@@ -127,8 +127,20 @@ export class ClusterRegistry implements Registry {
   }
 
   presenceExcept(key: UserKey): UserPresence[] {
-    const users: UserPresence[] = [];
-    for (const [other, member] of this.#members) if (other !== key) users.push({ name: member.name, state: this.#visible(other, member) });
+    return [...this.presenceWhere((other) => other !== key).values()];
+  }
+
+  /** Every node's users: the phone book is the cluster's. */
+  get people(): number {
+    return this.#members.size;
+  }
+
+  presenceWhere(matches: (key: UserKey) => boolean, limit = Infinity): Map<UserKey, UserPresence> {
+    const users = new Map<UserKey, UserPresence>();
+    for (const [key, member] of this.#members) {
+      if (users.size >= limit) break;
+      if (matches(key)) users.set(key, { name: member.name, state: this.#visible(key, member) });
+    }
     return users;
   }
 

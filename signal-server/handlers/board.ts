@@ -1,6 +1,6 @@
 /**
  * What a handler works with: the registry (and in a cluster its name claims), the dialog table,
- * the conferences and the router (which speak of users by key), the call guard and passcode guard,
+ * the conferences and the router (which speak of users by key), the phone book's audiences, the call guard and passcode guard,
  * the switchboard's settings and its log, the host's records when it keeps them, and the parties
  * outside (the SIP gateway) when there is one.
  */
@@ -11,6 +11,8 @@ import type { DialogTable } from '../dialog-table.js';
 import type { HostRecords } from '../host-records.js';
 import type { UserKey } from '../name-key.js';
 import type { PasscodeGuard } from '../passcode-guard.js';
+import type { PhoneBook } from '../phone-book.js';
+import type { PresenceFeed } from '../presence.js';
 import type { Outside } from '../outside.js';
 import type { NameClaims, Registry } from '../registry.js';
 import type { Connection, Router } from '../router.js';
@@ -24,6 +26,10 @@ export interface Board {
   readonly dialogs: DialogTable;
   readonly conferences: ConferenceTable;
   readonly router: Router;
+  /** Who hears which presence change, and each searching phone's watch list. */
+  readonly phoneBook: PhoneBook;
+  /** The presence changes gathered for the next NOTIFY. */
+  readonly presence: PresenceFeed;
   readonly callGuard: CallGuard;
   readonly passcodeGuard: PasscodeGuard;
   /** Where a callee that is no user or group here may be reached; null without a gateway. */

@@ -12,6 +12,7 @@ import { history, message, receiptReport, voicemail } from './mail.js';
 import { publish } from './publish.js';
 import { notify, refer } from './refer.js';
 import { alreadyRegistered } from './register.js';
+import { search } from './search.js';
 
 export { register, unregister } from './register.js';
 export { relayResponse } from './response.js';
@@ -30,6 +31,7 @@ const HANDLERS: { readonly [M in Method]: Handler<M> } = {
   MESSAGE: message,
   VOICEMAIL: voicemail,
   HISTORY: history,
+  SEARCH: search,
 };
 
 export function handleRequest(board: Board, connection: Connection, sender: UserKey, request: Request): void {

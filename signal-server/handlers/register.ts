@@ -4,7 +4,7 @@
  * as someone else's. And unregistering (the user left, or its grace period ended),
  * which ends its dialogs for the other parties.
  */
-import type { Request } from '../../common/protocol.js';
+import type { Request, UserPresence } from '../../common/protocol.js';
 import { nameKeys, type NameKeys, type UserKey } from '../name-key.js';
 import { ownerHash, type OwnerHash } from '../owner-key.js';
 import type { Connection } from '../router.js';
@@ -127,6 +127,7 @@ export function unregister(board: Board, key: UserKey, reason: LeaveReason): voi
   for (const dialog of board.dialogs.of(key)) endForLostParty(board, dialog, key, reason);
   board.registry.remove(key, reason);
   board.router.drop(key);
+  board.phoneBook.left(key);
   board.callGuard.forget(key);
   board.config.addressLimits.nameReleased(key);
   log(board, 'info', 'offline', { user: user.name, reason });
@@ -180,6 +181,10 @@ function welcome(
   resumed: boolean,
   owner: OwnerHash | null,
 ): void {
+  const records = board.records;
+  // Recorded first, so the phone book's size counts this user in the directory too.
+  records?.directory.saw(key, name, Date.now(), owner);
+  const searched = board.phoneBook.registered(key);
   board.router.reply(connection, {
     ...echo(request),
     status: 200,
@@ -188,18 +193,22 @@ function welcome(
       name,
       resume,
       resumed,
-      users: [
-        ...board.registry.presenceExcept(key),
-        ...(board.records?.directory.offlineExcept(key, (other) => board.registry.get(other) !== undefined) ?? []),
-      ],
+      users: searched ? [] : phoneBookOf(board, key),
+      ...(searched ? { phoneBook: searched } : {}),
       iceServers: board.config.iceServers(name),
       groups: board.config.ringGroups.listing,
       ...(board.claims === null ? {} : { nodes: board.claims.otherNodes() }),
       ...(board.records ? { maxMessageBytes: board.records.storeLimits.maxMessageBytes } : {}),
     },
   });
-  const records = board.records;
   if (records === null) return;
-  records.directory.saw(key, name, Date.now(), owner);
   records.mailbox.background('mail-on-register-failed', records.mailbox.registered(key));
+}
+
+/** Everyone `key` may call: the registered, and the directory's offline people. */
+function phoneBookOf(board: Board, key: UserKey): UserPresence[] {
+  return [
+    ...board.registry.presenceExcept(key),
+    ...(board.records?.directory.offlineExcept(key, (other) => board.registry.get(other) !== undefined) ?? []),
+  ];
 }

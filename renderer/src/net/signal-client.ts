@@ -204,6 +204,13 @@ export class SignalClient {
     return cseq;
   }
 
+  /** Searches the host's phone book (it becomes this phone's watch list); answers the cseq its 200 echoes. */
+  search(query: string): number {
+    const cseq = ++this.#cseq;
+    this.send({ method: 'SEARCH', cseq, body: { query } });
+    return cseq;
+  }
+
   #open(): void {
     const url = this.#target();
     if (url === null) return;

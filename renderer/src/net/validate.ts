@@ -42,7 +42,7 @@ function notifyProblem(body: unknown): string | null {
   if (!isObj(body)) return 'NOTIFY needs a body';
   switch (body.event) {
     case 'presence':
-      return usersProblem(body.users);
+      return usersProblem(body.users) ?? phoneBookProblem(body.phoneBook);
     case 'refer':
       return isStatus(body.status) ? null : 'body.status is out of range';
     case 'refused':
@@ -59,6 +59,13 @@ function notifyProblem(body: unknown): string | null {
     default:
       return 'NOTIFY event is unknown';
   }
+}
+
+/** Said when the host's phone book is searched, not listed: absent while it is listed. */
+function phoneBookProblem(v: unknown): string | null {
+  if (v === undefined) return null;
+  if (!isObj(v) || v.searched !== true || !isInt(v.size) || v.size < 0) return 'phoneBook must say searched and its size';
+  return null;
 }
 
 /** A cluster node's REGISTER 200 lists the other nodes to fail over to; absent on one server. */
@@ -130,6 +137,8 @@ function bodyProblem(method: Method, body: unknown): string | null {
       return 'VOICEMAIL is sent only by phones';
     case 'HISTORY':
       return 'HISTORY is sent only by phones';
+    case 'SEARCH':
+      return 'SEARCH is sent only by phones';
     case 'BYE':
       if (body !== undefined && (!isObj(body) || (body.reason !== undefined && !isStr(body.reason)))) return 'BYE body is malformed';
       return null;
@@ -171,7 +180,12 @@ export function checkIncoming(text: string): Checked {
         return { ok: false, reason: 'REGISTER 200 body is malformed' };
       }
       if (b.maxMessageBytes !== undefined && !(isInt(b.maxMessageBytes) && b.maxMessageBytes > 0)) return { ok: false, reason: 'maxMessageBytes must be a whole number above 0' };
-      const problem = usersProblem(b.users) ?? groupsProblem(b.groups) ?? nodesProblem(b.nodes);
+      const problem = usersProblem(b.users) ?? groupsProblem(b.groups) ?? nodesProblem(b.nodes) ?? phoneBookProblem(b.phoneBook);
+      if (problem) return { ok: false, reason: problem };
+    }
+    if (raw.method === 'SEARCH' && raw.status === 200) {
+      const b = raw.body;
+      const problem = isObj(b) && typeof b.more === 'boolean' ? usersProblem(b.users) : 'SEARCH 200 needs body.users and body.more';
       if (problem) return { ok: false, reason: problem };
     }
     if (raw.method === 'HISTORY' && raw.status === 200) {

@@ -70,6 +70,7 @@ export function classify(state: CallState, input: CallInput): KeyedEvent {
     case 'MESSAGE':
     case 'VOICEMAIL':
     case 'HISTORY':
+    case 'SEARCH':
       return { type: 'stray', message };
     default:
       return missingCase(message);

@@ -1,10 +1,10 @@
 /**
  * The phone as a whole: the connect form's values, the signalling connection and its refusals,
- * the live phone book, do-not-disturb, and the wiring between the connection, the call, the
+ * the live phone book (listed whole, or searched when the host's is too big), do-not-disturb, and the wiring between the connection, the call, the
  * history, the devices and the bridge. Components read its state and call its methods.
  */
 import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus, Ringtone } from '../../../common/bridge.js';
-import { nameKey, nameProblem, normalizeName, type IceServer, type Message, type RefusedBody, type RegisteredBody, type RingGroupEntry } from '../../../common/protocol.js';
+import { nameKey, nameProblem, normalizeName, type IceServer, type Message, type RefusedBody, type RegisteredBody, type Response, type RingGroupEntry, type SearchedPhoneBook, type SearchResultBody } from '../../../common/protocol.js';
 import type { RingGroupDefinition } from '../../../common/ring-groups.js';
 import { askNotificationPermission } from '../bridge/web-bridge.js';
 import { ownerKeyFor } from '../lib/owner-keys.js';
@@ -44,6 +44,10 @@ export class PhoneStore {
   me = $state('');
   dnd = $state(false);
   users = $state.raw<Entry[]>([]);
+  /** The host's phone book is too big to list: it is searched by name, and `users` are the people found. Null while listed. */
+  searched = $state.raw<SearchedPhoneBook | null>(null);
+  /** The last search found more people than it shows. */
+  searchMore = $state(false);
   /** The server's ring groups, with their members' presence. */
   groups = $state.raw<GroupEntry[]>([]);
   /** The desktop app's embedded server; null in a browser. */
@@ -62,6 +66,10 @@ export class PhoneStore {
   #book: PhoneBook | null = null;
   #people: PeopleMemory | null = null;
   #ringGroups: RingGroupEntry[] = [];
+  /** The last search asked for, normalised; asked again after a new registration. */
+  #query = '';
+  /** The cseq of the last SEARCH sent: only its answer is shown. */
+  #searchCseq = 0;
   /** The user's own STUN/TURN servers from settings, added to the server's. */
   ownIceServers = $state.raw<IceServer[]>([]);
   /** Media only through TURN relays (settings). */
@@ -236,7 +244,21 @@ export class PhoneStore {
     this.signedIn = false;
     this.messages.signedOut();
     this.#showBook(null);
+    this.searched = null;
     this.history.open(null);
+  }
+
+  /** Finds people in a searched phone book by the start of a word of their name; they are listed and kept current. */
+  search(query: string): void {
+    this.#query = normalizeName(query);
+    if (this.searched === null || !this.#client) return;
+    if (this.#query !== '' && nameProblem(this.#query) !== null) {
+      // No name could start so: the host would refuse it as bad input.
+      this.#searchCseq = 0;
+      this.#showFound({ users: [], more: false });
+      return;
+    }
+    this.#searchCseq = this.#client.search(this.#query);
   }
 
   async setOwnIceServers(servers: IceServer[]): Promise<void> {
@@ -290,9 +312,12 @@ export class PhoneStore {
     this.#serverIceServers = body.iceServers;
     this.#ringGroups = body.groups ?? [];
     this.#people = new PeopleMemory(this.#storage, body.name);
-    const book = new PhoneBook(body.name, this.#people.load());
+    this.searched = body.phoneBook ?? null;
+    // A searched book shows whom a search found, not the people this phone remembers.
+    const book = new PhoneBook(body.name, this.searched ? undefined : this.#people.load());
     book.reset(body.users);
     this.#showBook(book);
+    if (this.searched) this.search(this.#query);
     this.#signIns?.signedIn({ name: body.name, passcode: this.passcode, resume: body.resume });
     // A server that did not know us (restarted) forgot our do-not-disturb, and knows none of our calls.
     this.#claimsCall = !body.resumed && this.call.calls.length > 0;
@@ -307,6 +332,7 @@ export class PhoneStore {
     this.signedIn = false;
     this.messages.signedOut();
     this.#showBook(null);
+    this.searched = null;
     this.call.shutdown();
     this.history.open(null);
   }
@@ -330,7 +356,29 @@ export class PhoneStore {
     this.#book = book;
     this.users = book?.list() ?? [];
     this.groups = book ? ringGroupEntries(this.#ringGroups, book, this.me) : [];
-    if (book) this.#people?.save({ known: book.known, favourites: book.favourites });
+    if (book && this.searched === null) this.#people?.save({ known: book.known, favourites: book.favourites });
+  }
+
+  /** A search's answer: the people found, in place of the last ones. */
+  #showFound(found: SearchResultBody): void {
+    const book = new PhoneBook(this.me);
+    book.apply(found.users);
+    this.searchMore = found.more;
+    this.#showBook(book);
+  }
+
+  #searchAnswered(response: Response): void {
+    // A refused search (too many, too fast) leaves the last people found shown and watched.
+    if (response.cseq !== this.#searchCseq || this.searched === null || response.status !== 200) return;
+    // checkIncoming holds a SEARCH 200 to its shape.
+    this.#showFound(response.body as SearchResultBody);
+  }
+
+  /** The host's phone book grew past its limit: from now on it is searched. */
+  #outgrown(phoneBook: SearchedPhoneBook): void {
+    this.searched = phoneBook;
+    this.#showFound({ users: [], more: false });
+    this.search(this.#query);
   }
 
   /** The server refused a call for this phone (busy, do not disturb): it is kept as a missed call. */
@@ -342,10 +390,17 @@ export class PhoneStore {
   #message(message: Message): void {
     if ('status' in message) {
       if (message.method === 'PUBLISH' || message.method === 'REGISTER') return;
+      if (message.method === 'SEARCH') {
+        this.#searchAnswered(message);
+        return;
+      }
     } else if (message.method === 'NOTIFY' && message.body.event === 'presence') {
-      if (this.#book) {
-        this.#book.apply(message.body.users);
-        this.#showBook(this.#book);
+      const book = this.#book;
+      if (message.body.phoneBook) this.#outgrown(message.body.phoneBook);
+      else if (book) {
+        // A searched book keeps whom the search found; the parties to a call are heard of too.
+        book.apply(this.searched ? message.body.users.filter((user) => book.get(user.name) !== undefined) : message.body.users);
+        this.#showBook(book);
       }
       return;
     } else if (message.method === 'NOTIFY' && message.body.event === 'refused') {
