@@ -77,6 +77,17 @@ describe('a phone book past the limit', () => {
     expect((await dee!.request({ method: 'SEARCH', body: { query: 'dee' } })).body).toEqual({ users: [], more: false });
   });
 
+  it('finds a name at every letter typed of a word, and by a spelling that looks the same', async () => {
+    const server = await harness.start({ phoneBookLimit: 1 });
+    const [, dee] = await registerAll(server.url, ['Bern Clay', 'Dee']);
+    // Names and queries are compared by look-alike keys (m is keyed as rn): typing a name as it is
+    // spelt finds it at every letter, and so does a spelling that looks the same.
+    for (const query of ['b', 'be', 'ber', 'bern', 'c', 'cl', 'cla', 'BERN C', 'bem']) {
+      const answer = await dee!.request({ method: 'SEARCH', body: { query } });
+      expect(answer.body, `${query}: ${answer.status} ${answer.reason}`).toEqual({ users: [{ name: 'Bern Clay', state: 'online' }], more: false });
+    }
+  });
+
   it("sends a searching phone only the changes of the people it found: another's change is not sent", async () => {
     const server = await harness.start({ phoneBookLimit: 3 });
     const [, bob, , carl, dee] = await registerAll(server.url, ['Ann', 'Bob', 'Bobby', 'Carl', 'Dee']);
