@@ -59,6 +59,12 @@ export class ClusterNode implements ClusterPlug {
   readonly #claiming = new Set<string>();
   /** Other nodes whose heartbeat key is gone, since when. */
   readonly #missing = new Map<string, number>();
+  /**
+   * Busy marks wait for the end of the turn that set them: a new call's INVITE reaches the callee's
+   * node first, not behind two marks and their fan-out.
+   */
+  readonly #pendingBusy = new Map<UserKey, boolean>();
+  #busyTimer: NodeJS.Immediate | null = null;
   /** What this node released, or stopped marking busy, while Redis was away: redone when it is back. */
   readonly #releasedAway = new Map<UserKey, { skeleton: string; reason: LeaveReason }>();
   readonly #unbusiedAway = new Set<UserKey>();
@@ -195,6 +201,8 @@ export class ClusterNode implements ClusterPlug {
   stop(): void {
     if (this.#beatTimer) clearInterval(this.#beatTimer);
     this.#beatTimer = null;
+    if (this.#busyTimer) clearImmediate(this.#busyTimer);
+    this.#busyTimer = null;
   }
 
   async close(): Promise<void> {
@@ -206,19 +214,37 @@ export class ClusterNode implements ClusterPlug {
   }
 
   readonly #store: MemberStore = {
-    changed: (key, member) => void this.#link.update(key, member).catch(() => undefined),
+    changed: (key, member) => {
+      this.#sendBusy();
+      this.#link.update(key, member).catch(() => undefined);
+    },
     released: (key, skeleton, reason) => {
+      this.#sendBusy();
       this.#remote.forgetUser(key);
       this.#link.release(key, skeleton, reason).catch(() => this.#releasedAway.set(key, { skeleton, reason }));
     },
     busy: (key, busy) => {
+      this.#pendingBusy.set(key, busy);
+      this.#busyTimer ??= setImmediate(() => this.#sendBusy());
+    },
+    // Lost while Redis is away: the re-assertion after it writes every current token.
+    renewed: (key, token) => {
+      this.#sendBusy();
+      this.#link.renew(key, secretHash(token)).catch(() => undefined);
+    },
+  };
+
+  /** Writes the busy marks of this turn (each user's last), after the frames the turn sent and before any other write. */
+  #sendBusy(): void {
+    if (this.#busyTimer) clearImmediate(this.#busyTimer);
+    this.#busyTimer = null;
+    for (const [key, busy] of this.#pendingBusy) {
       this.#link.busy(key, busy).catch(() => {
         if (!busy) this.#unbusiedAway.add(key);
       });
-    },
-    // Lost while Redis is away: the re-assertion after it writes every current token.
-    renewed: (key, token) => void this.#link.renew(key, secretHash(token)).catch(() => undefined),
-  };
+    }
+    this.#pendingBusy.clear();
+  }
 
   async #claim(name: string, keys: NameKeys): Promise<Claim> {
     const held = [`c:${keys.caseless}`, `s:${keys.skeleton}`];
