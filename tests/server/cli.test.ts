@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { iceServer, parseCli } from '../../signal-server/cli-options.js';
 import { startSignalServer } from '../../signal-server/server.js';
+import { exited } from '../support/exited.js';
 import { TestClient } from './client.js';
 
 describe('serve options', () => {
@@ -125,15 +126,7 @@ describe('npm run serve', () => {
     await ada.close(1000);
     await server.close();
 
-    const forget = async (name: string) => {
-      const child = run(['--forget', name, '--data-dir', dataDir]);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      const [code] = (await once(child, 'exit')) as [number];
-      return { code, stdout, stderr };
-    };
+    const forget = (name: string) => exited(run(['--forget', name, '--data-dir', dataDir]));
     expect(await forget('bob')).toEqual({ code: 0, stdout: 'Forgot Bob: 1 messages and 0 voicemails removed.\n', stderr: '' });
     expect(await forget('Bob')).toMatchObject({ code: 1, stderr: `leanphone serve: Bob is not in the directory in ${dataDir}\n` });
 
@@ -182,10 +175,7 @@ describe('npm run serve', () => {
   });
 
   it('exits with code 2 and a message on a bad option', async () => {
-    const child = run(['--port', 'nope']);
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const [code] = await once(child, 'exit');
+    const { code, stderr } = await exited(run(['--port', 'nope']));
     expect(code).toBe(2);
     expect(stderr).toContain('--port must be a whole number');
   });

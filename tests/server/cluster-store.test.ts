@@ -1,23 +1,14 @@
 /** The directory, messages and voicemail on a cluster: one store in the nodes' Redis, every node's mirror in step. */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { exited } from '../support/exited.js';
 import type { TestClient } from './client.js';
 import { useCluster } from './cluster-harness.js';
-import { http, json } from './mail-harness.js';
+import { http, json, message, nextMessage, nextNotify, presenceOf, receipt } from './mail-harness.js';
 
 const cluster = useCluster();
 
-const message = (to: string, text: string) => ({ method: 'MESSAGE', to, body: { text } });
-const nextMessage = (client: TestClient) => client.next((f) => f.method === 'MESSAGE' && f.status === undefined);
-const nextNotify = (client: TestClient, event: string) => client.next((f) => f.method === 'NOTIFY' && f.body?.event === event);
-const receipt = (client: TestClient, state: string, ids: string[]) =>
-  client.send({ method: 'NOTIFY', cseq: client.nextCseq(), body: { event: 'receipt', state, ids } });
-const presenceOf = async (client: TestClient, name: string, state: string) => {
-  const notify = await client.next((f) => f.body?.event === 'presence' && f.body.users.some((u: { name: string; state: string }) => u.name === name && u.state === state));
-  return notify.body.users.find((u: { name: string }) => u.name === name);
-};
 const welcomeOf = async (url: string, name: string) => {
   const client = await cluster.connect(url);
   const welcome = await client.request({ method: 'REGISTER', body: { name } });
@@ -129,16 +120,9 @@ describe('the directory across nodes', () => {
     await bob.close(1000);
     const ada = await cluster.register(a!.url, 'Ada');
     await expect.poll(async () => (await ada.request(message('Bob', 'kept for Bob'))).status).toBe(200);
-    const forget = async (name: string) => {
-      const cli = fileURLToPath(new URL('../../signal-server/cli.ts', import.meta.url));
-      const child = spawn(process.execPath, ['--import', 'tsx', cli, '--forget', name, '--redis', cluster.redis.url], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      const [code] = (await once(child, 'exit')) as [number];
-      return { code, stdout, stderr };
-    };
+    const cli = fileURLToPath(new URL('../../signal-server/cli.ts', import.meta.url));
+    const forget = (name: string) =>
+      exited(spawn(process.execPath, ['--import', 'tsx', cli, '--forget', name, '--redis', cluster.redis.url], { stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(await forget('BOB')).toEqual({ code: 0, stdout: 'Forgot Bob: 1 messages and 0 voicemails removed.\n', stderr: '' });
     await expect.poll(async () => (await ada.request(message('Bob', 'still there?'))).status).toBe(404);
     expect(await forget('Bob')).toMatchObject({ code: 1, stderr: `leanphone serve: Bob is not in the directory in ${cluster.redis.url}\n` });

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../../common/protocol.js';
 import { useServer } from './harness.js';
-import { useDataDirs } from './mail-harness.js';
+import { message, nextMessage, useDataDirs } from './mail-harness.js';
 import type { Frame, TestClient } from './client.js';
 
 const harness = useServer();
 const dataDir = useDataDirs();
 
-const message = (to: string, text: string) => ({ method: 'MESSAGE', to, body: { text } });
 const history = (to: string, body: Record<string, unknown> = {}) => ({ method: 'HISTORY', to, body });
-const nextMessage = (client: TestClient) => client.next((f) => f.method === 'MESSAGE' && f.status === undefined);
 const texts = (answer: Frame): string[] => answer.body.messages.map((entry: { text: string }) => entry.text);
 
 /** Ada sends Bob (offline) `count` messages "1".."count"; answers their ids, oldest first. */

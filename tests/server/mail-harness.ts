@@ -1,9 +1,13 @@
-/** A data folder per test for servers that keep a directory, messages and voicemail, and HTTP helpers for voicemail. */
+/**
+ * A data folder per test for servers that keep a directory, messages and voicemail; the frames of
+ * messaging a test sends and waits for; and HTTP helpers for voicemail.
+ */
 import { request as httpRequest } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import type { TestClient } from './client.js';
 
 export function useDataDirs() {
   const dirs: string[] = [];
@@ -45,3 +49,15 @@ export function http(port: number, method: string, path: string, headers: Record
 }
 
 export const json = (answer: HttpAnswer): Record<string, unknown> => JSON.parse(answer.body.toString()) as Record<string, unknown>;
+
+export const message = (to: string, text: string, extra: Record<string, unknown> = {}) => ({ method: 'MESSAGE', to, body: { text }, ...extra });
+export const nextMessage = (client: TestClient) => client.next((f) => f.method === 'MESSAGE' && f.status === undefined);
+export const nextNotify = (client: TestClient, event: string) => client.next((f) => f.method === 'NOTIFY' && f.body?.event === event);
+export const receipt = (client: TestClient, state: string, ids: string[]) =>
+  client.send({ method: 'NOTIFY', cseq: client.nextCseq(), body: { event: 'receipt', state, ids } });
+
+/** The entry for `name` in the next presence NOTIFY that shows it `state`. */
+export async function presenceOf(client: TestClient, name: string, state: string) {
+  const notify = await client.next((f) => f.body?.event === 'presence' && f.body.users.some((u: { name: string; state: string }) => u.name === name && u.state === state));
+  return notify.body.users.find((u: { name: string }) => u.name === name);
+}

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { invite, newCallId, useServer } from './harness.js';
-import { useDataDirs } from './mail-harness.js';
+import { message, nextMessage, nextNotify, presenceOf, useDataDirs } from './mail-harness.js';
 import type { TestClient } from './client.js';
 
 const harness = useServer();
 const dataDir = useDataDirs();
-
-const message = (to: string, text: string, extra: Record<string, unknown> = {}) => ({ method: 'MESSAGE', to, body: { text }, ...extra });
-const nextMessage = (client: TestClient) => client.next((f) => f.method === 'MESSAGE' && f.status === undefined);
-const nextNotify = (client: TestClient, event: string) => client.next((f) => f.method === 'NOTIFY' && f.body?.event === event);
-/** The entry for `name` in the next presence NOTIFY that shows it `state`. */
-const presenceOf = async (client: TestClient, name: string, state: string) => {
-  const notify = await client.next((f) => f.body?.event === 'presence' && f.body.users.some((u: { name: string; state: string }) => u.name === name && u.state === state));
-  return notify.body.users.find((u: { name: string }) => u.name === name);
-};
 
 describe('directory', () => {
   it('lists everyone who registered, offline people with when they were last seen', async () => {

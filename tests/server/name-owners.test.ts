@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useServer } from './harness.js';
-import { useDataDirs } from './mail-harness.js';
+import { message, useDataDirs } from './mail-harness.js';
 
 const harness = useServer();
 const dataDir = useDataDirs();
@@ -15,7 +15,6 @@ const THIEF_KEY = 'thief-key-0123456789abcdefghijklmnopqrstu';
 const BELONGS = { status: 409, reason: 'That name belongs to someone else on this host', method: 'REGISTER' };
 
 const register = (name: string, ownerKey?: string) => ({ method: 'REGISTER', body: { name, ...(ownerKey ? { ownerKey } : {}) } });
-const message = (to: string, text: string) => ({ method: 'MESSAGE', to, body: { text } });
 
 /** Alice registers with her key and leaves; Ada leaves her a message. */
 async function aliceAwayWithMail(url: string) {

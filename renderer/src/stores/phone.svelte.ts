@@ -1,7 +1,8 @@
 /**
  * The phone as a whole: the connect form's values, the signalling connection and its refusals,
- * the live phone book (listed whole, or searched when the host's is too big), do-not-disturb, and the wiring between the connection, the call, the
- * history, the devices and the bridge. Components read its state and call its methods.
+ * the live phone book (listed whole, or searched when the host's is too big), do-not-disturb, and
+ * the wiring between the connection, the call, the history, the devices and the bridge. Components
+ * read its state and call its methods.
  */
 import type { DiscoveredServer, HostingState, LeanPhoneBridge, PhoneStatus, Ringtone } from '../../../common/bridge.js';
 import { nameKey, nameProblem, normalizeName, type IceServer, type Message, type RefusedBody, type RegisteredBody, type Response, type RingGroupEntry, type SearchedPhoneBook, type SearchResultBody } from '../../../common/protocol.js';
