@@ -4,8 +4,9 @@
  * online here, each recipient reporting delivery as it gets a message. Two phases:
  * - capacity: every user keeps a few messages waiting for "sent" at once; messages stored (200
  *   "sent") and delivered a second, and the server's CPU per message;
- * - latency: messages offered at a fixed rate (BENCH_RATE a second, default 5,000), spread over
- *   the users; send to "sent" and send to arrival p50/p99, and whether the server kept up.
+ * - latency: messages offered at fixed rates (BENCH_RATE a second, a comma-separated list,
+ *   default 1,000, 3,000 and 5,000), spread over the users; send to "sent" and send to arrival
+ *   p50/p99 at each, and whether the server kept up.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,8 +20,12 @@ const USERS = 1_000;
 const CAPACITY_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30_000);
 /** Messages each user has waiting for "sent" at once in the capacity phase. */
 const IN_FLIGHT = 2;
-const RATE = Number(process.env.BENCH_RATE ?? 5_000);
+const RATES = (process.env.BENCH_RATE ?? '1000,3000,5000').split(',').map(Number);
+if (RATES.some((rate) => !Number.isSafeInteger(rate) || rate < 1)) throw new Error(`BENCH_RATE must list whole numbers of messages a second, not ${process.env.BENCH_RATE}`);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 6);
+/** Issue 11's targets. */
+const STORED_TARGET_PER_SECOND = 5_000;
+const ARRIVAL_P99_TARGET_MS = 20;
 /** The fixed-rate phase sends a batch this often. */
 const TICK_MS = 5;
 
@@ -150,20 +155,22 @@ async function capacity(host: Host, users: readonly User[], traffic: Traffic): P
   const deliveredSeconds = (performance.now() - started) / 1000;
   const cpuEach = (await serverCpuMicros(host)) - cpuBefore;
   console.log(`capacity (${IN_FLIGHT * USERS} waiting for "sent" at once, ${CAPACITY_MESSAGES} messages):`);
-  console.log(`  stored: ${Math.round(CAPACITY_MESSAGES / storedSeconds)} messages/s; delivered: ${Math.round(CAPACITY_MESSAGES / deliveredSeconds)} messages/s`);
+  const storedPerSecond = CAPACITY_MESSAGES / storedSeconds;
+  const verdict = storedPerSecond >= STORED_TARGET_PER_SECOND ? 'pass' : 'FAIL';
+  console.log(`  stored: ${Math.round(storedPerSecond)} messages/s (target ${STORED_TARGET_PER_SECOND}: ${verdict}); delivered: ${Math.round(CAPACITY_MESSAGES / deliveredSeconds)} messages/s`);
   console.log(`  server CPU: ${Math.round(cpuEach / CAPACITY_MESSAGES)} µs a message (store, delivery and receipt together)`);
 }
 
-/** RATE messages a second for RATE_SECONDS, a batch every TICK_MS, from users in turn. */
-async function fixedRate(users: readonly User[], traffic: Traffic): Promise<void> {
+/** `rate` messages a second for RATE_SECONDS, a batch every TICK_MS, from users in turn. */
+async function fixedRate(users: readonly User[], traffic: Traffic, rate: number): Promise<void> {
   traffic.reset();
-  const total = Math.round(RATE * RATE_SECONDS);
+  const total = Math.round(rate * RATE_SECONDS);
   const started = performance.now();
   let sent = 0;
   const allSent = new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       // As many as the schedule owes by now, so a late tick catches up instead of lowering the rate.
-      const owed = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
+      const owed = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
       for (; sent < owed; sent += 1) void traffic.send(users, users[sent % USERS]!, sent, 'rate');
       if (sent === total) {
         clearInterval(timer);
@@ -176,10 +183,10 @@ async function fixedRate(users: readonly User[], traffic: Traffic): Promise<void
   await traffic.arrivals(total);
   const lastArrival = Math.max(...[...traffic.timings.values()].map((timing) => timing.arrived ?? 0));
   const { stored, arrived } = traffic.latencies();
-  console.log(`fixed rate (${RATE} messages/s offered for ${RATE_SECONDS} s, ${total} messages):`);
+  console.log(`fixed rate (${rate} messages/s offered for ${RATE_SECONDS} s, ${total} messages, load average ${loadavg()[0]?.toFixed(1)}):`);
   console.log(`  offered ${Math.round(total / offeredSeconds)} messages/s; all arrived ${((lastArrival - started) / 1000 - offeredSeconds).toFixed(2)} s after the last was sent`);
   console.log(`  send -> "sent": ${ms(stored)}`);
-  console.log(`  send -> arrival: ${ms(arrived)}`);
+  console.log(`  send -> arrival: ${ms(arrived)} (target p99 < ${ARRIVAL_P99_TARGET_MS} ms: ${arrived.p99 < ARRIVAL_P99_TARGET_MS ? 'pass' : 'FAIL'})`);
 }
 
 async function main(): Promise<void> {
@@ -194,7 +201,7 @@ async function main(): Promise<void> {
     }
     console.log(`${USERS} users registered; the server runs in its own process`);
     await capacity(host, users, traffic);
-    await fixedRate(users, traffic);
+    for (const rate of RATES) await fixedRate(users, traffic, rate);
     for (const user of users) user.ws.terminate();
   } finally {
     await stopHost(host);
