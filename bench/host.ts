@@ -3,6 +3,7 @@
  * own: the real signalling server (`server`) or the bare relay (`relay`), on loopback. Run with
  * --expose-gc; answers memory and CPU questions from the orchestrator over IPC.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { silentLogger } from '../signal-server/log.js';
 import { startSignalServer, type SignalServerOptions } from '../signal-server/server.js';
 import { startBareRelay } from './bare-relay.js';
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
   if (kind !== 'server' && kind !== 'relay') throw new Error(`usage: host.ts server|relay [options-json]`);
   const options = JSON.parse(process.argv[3] ?? '{}') as SignalServerOptions;
   const hosted = await startHosted(kind, options);
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   process.on('message', (raw) => {
     const command = raw as HostCommand;
     void (async () => {
@@ -69,6 +72,12 @@ async function main(): Promise<void> {
           case 'cpu': {
             const { user, system } = process.cpuUsage();
             reply({ kind: 'cpu', reqId: command.reqId, userMicros: user, systemMicros: system });
+            return;
+          }
+          case 'loop-delay': {
+            const ms = (nanos: number): number => nanos / 1e6;
+            reply({ kind: 'loop-delay', reqId: command.reqId, p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) });
+            loopDelay.reset();
             return;
           }
           case 'close':

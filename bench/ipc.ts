@@ -100,6 +100,8 @@ export type HostCommand =
   /** collect: run the garbage collector (twice) first; without it, a sample as the process stands. */
   | { kind: 'memory'; reqId: number; collect: boolean }
   | { kind: 'cpu'; reqId: number }
+  /** The event loop's delay since the last ask (or the start), then starts counting afresh. */
+  | { kind: 'loop-delay'; reqId: number }
   | { kind: 'close'; reqId: number };
 
 export interface MemoryFigures {
@@ -115,6 +117,7 @@ export type HostReply =
   | { kind: 'ready'; url: string }
   | { kind: 'memory'; reqId: number; memory: MemoryFigures }
   | { kind: 'cpu'; reqId: number; userMicros: number; systemMicros: number }
+  | { kind: 'loop-delay'; reqId: number; p50Ms: number; p99Ms: number; maxMs: number }
   | { kind: 'closed'; reqId: number }
   | { kind: 'failed'; reqId: number; error: string };
 

@@ -162,8 +162,9 @@ async function capacity(host: Host, users: readonly User[], traffic: Traffic): P
 }
 
 /** `rate` messages a second for RATE_SECONDS, a batch every TICK_MS, from users in turn. */
-async function fixedRate(users: readonly User[], traffic: Traffic, rate: number): Promise<void> {
+async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, rate: number): Promise<void> {
   traffic.reset();
+  await host.request({ kind: 'loop-delay' }, 'loop-delay', 10_000);
   const total = Math.round(rate * RATE_SECONDS);
   const started = performance.now();
   let sent = 0;
@@ -183,9 +184,11 @@ async function fixedRate(users: readonly User[], traffic: Traffic, rate: number)
   await traffic.arrivals(total);
   const lastArrival = Math.max(...[...traffic.timings.values()].map((timing) => timing.arrived ?? 0));
   const { stored, arrived } = traffic.latencies();
+  const delay = await host.request({ kind: 'loop-delay' }, 'loop-delay', 10_000);
   console.log(`fixed rate (${rate} messages/s offered for ${RATE_SECONDS} s, ${total} messages, load average ${loadavg()[0]?.toFixed(1)}):`);
   console.log(`  offered ${Math.round(total / offeredSeconds)} messages/s; all arrived ${((lastArrival - started) / 1000 - offeredSeconds).toFixed(2)} s after the last was sent`);
   console.log(`  send -> "sent": ${ms(stored)}`);
+  console.log(`  the server's event loop delay: p50 ${delay.p50Ms.toFixed(1)} ms, p99 ${delay.p99Ms.toFixed(1)} ms, max ${delay.maxMs.toFixed(1)} ms`);
   console.log(`  send -> arrival: ${ms(arrived)} (target p99 < ${ARRIVAL_P99_TARGET_MS} ms: ${arrived.p99 < ARRIVAL_P99_TARGET_MS ? 'pass' : 'FAIL'})`);
 }
 
@@ -201,7 +204,7 @@ async function main(): Promise<void> {
     }
     console.log(`${USERS} users registered; the server runs in its own process`);
     await capacity(host, users, traffic);
-    for (const rate of RATES) await fixedRate(users, traffic, rate);
+    for (const rate of RATES) await fixedRate(host, users, traffic, rate);
     for (const user of users) user.ws.terminate();
   } finally {
     await stopHost(host);
