@@ -108,7 +108,8 @@ describe('serve options', () => {
   });
 });
 
-describe('npm run serve', () => {
+// Each test starts `npm run serve` (npm, then tsx compiling the server): seconds on a busy machine.
+describe('npm run serve', { timeout: 60_000 }, () => {
   // The default data folder is under XDG_CONFIG_HOME: a fresh one per run, never the user's own.
   const run = (args: string[]) =>
     spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', ...args], {
@@ -135,7 +136,7 @@ describe('npm run serve', () => {
     expect(carol.received[0]?.body.users).toEqual([{ name: 'Ada', state: 'offline', lastSeen: expect.any(Number) }]);
     await carol.close(1000);
     await again.close();
-  }, 30_000);
+  });
 
   /** Starts the CLI and resolves once it printed its address, with everything printed so far. */
   async function started(args: string[]) {
