@@ -13,9 +13,6 @@ export type { Database, Statement } from 'node-sqlite3-wasm';
 
 export const DATABASE_FILE = 'host.db';
 
-/** WAL pages (4 KiB each) after which a commit copies them into the database file. */
-const CHECKPOINT_PAGES = 10_000;
-
 /**
  * Schema changes, in order: entry i takes the database from version i to i + 1 (PRAGMA
  * user_version), inside one transaction with its row in `migrations`. Append; never edit one
@@ -90,12 +87,6 @@ export function openDatabase(dir: string, now: () => number, migrations: readonl
     db.exec('PRAGMA foreign_keys = ON');
     // 16 MiB of pages held in memory (the default is 2 MiB), so hot indexes are not read back from disk.
     db.exec('PRAGMA cache_size = -16384');
-    // A checkpoint holds the event loop for its copy and two syncs (15 to 25 ms on the test
-    // machine), and a message storm writes about 4 WAL pages a message: at SQLite's default of 1,000
-    // pages that was a checkpoint every 90 ms at 3,000 messages a second. At 10,000 it is about one a
-    // second, each copying the hot pages written in between once. The WAL file keeps its size (about
-    // 40 MiB at most) rather than be cut back after each: truncating it took up to 50 ms.
-    db.exec(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
     migrate(db, migrations, now);
     // New files (the database, its WAL) survive a power cut only once their folder entry is on disk.
     syncFolder(dir);
