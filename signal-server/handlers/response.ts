@@ -4,7 +4,7 @@
  * member's, see forks.ts); the answer to a BYE ends it.
  */
 import type { Response } from '../../common/protocol.js';
-import { linkAnswered } from '../conference.js';
+import { linkAnswered, mayAnswer } from '../conference.js';
 import { answered, isParty, otherParty } from '../dialog.js';
 import type { UserKey } from '../name-key.js';
 import type { Connection } from '../router.js';
@@ -31,6 +31,10 @@ export function relayResponse(board: Board, connection: Connection, sender: User
   if (answersFirstInvite && response.status === 100) return; // 100 is the server's to send
   if (response.method === 'INVITE' && response.status === 200 && !response.body) {
     refuse(board, connection, { ...echo(response), status: 400, reason: 'body.sdp: a 200 to INVITE carries the answer' });
+    return;
+  }
+  if (answersFirstInvite && response.status >= 200 && response.status < 300 && !mayAnswer(board, dialog, sender)) {
+    refuse(board, connection, { ...echo(response), status: 403, reason: 'You have not joined that conference: answer its invitation first' });
     return;
   }
   if (dialog.phase === 'forking') {
