@@ -11,7 +11,7 @@ import { bundlePolicyFor, isDtmf, takesDtmf } from '../lib/sip-party.js';
 import { browserMedia, MediaSession, NO_MEDIA, type CallMediaView, type CallStart, type MediaBoundary, type Network } from '../rtc/media-session.js';
 import type { Tones } from '../rtc/tones.js';
 import { conferenceLimit, conferenceText, linksOf, unitOf } from '../sip/conference.js';
-import { activeCall, callIdOf, idlePhone, step, waitingCall, type PhoneCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../sip/coordinator.js';
+import { activeCall, callIdOf, idlePhone, seenCalls, step, waitingCall, type PhoneCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../sip/coordinator.js';
 import { sameName } from '../sip/machine.js';
 import { outcomeText, phaseText, transferText } from '../sip/messages.js';
 import type { Transfer } from '../sip/transfer.js';
@@ -342,7 +342,7 @@ export class CallStore {
   #refresh(): void {
     const media = this.#media;
     const had = this.calls.length;
-    this.calls = this.phone.calls.map((call) => {
+    this.calls = seenCalls(this.phone.calls).map((call) => {
       const callId = callIdOf(call);
       return {
         ...(media.view(callId) ?? NO_MEDIA),
