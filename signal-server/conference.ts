@@ -6,8 +6,8 @@
  * (early introductions), so that it answers every link at once; when it joins, every member is told.
  * A member with no link left has left; a conference with neither links nor invitations is gone.
  *
- *   A (call X with B) INVITEs C with { id, from: X }:  conference { A, B }, X its first link, B told
- *                   of X and { ringing: C }; B INVITEs C with { id }: an introduction, held at C
+ *   A (call X with B) INVITEs C with { id, from: X }:  conference { A, B }, X its first link, B told of X
+ *   C's phone rings (180):  B told { ringing: C }; B INVITEs C with { id }: an introduction, held at C
  *   C answers 200:  C joins, every member told { join: C }; C answers B's introduction 200
  *   C declines, or stops ringing:  each introduction to C still unanswered ends (487 to B, CANCEL to C)
  *   a link ends:    a party with no link left leaves, the others told { leave }
@@ -31,14 +31,17 @@ interface Conference {
   readonly members: ReadonlySet<UserKey>;
   /** Its links, early or answered, by call id. */
   readonly links: ReadonlySet<string>;
-  /** People ringing to join, by the call id of their invitation. */
+  /** People invited to join, by the call id of their invitation. */
   readonly invitations: ReadonlyMap<string, UserKey>;
+  /** The invitations whose phone rings (180): the members have been told. */
+  readonly ringing: ReadonlySet<string>;
 }
 
 interface LiveConference extends Conference {
   readonly members: Set<UserKey>;
   readonly links: Set<string>;
   readonly invitations: Map<string, UserKey>;
+  readonly ringing: Set<string>;
 }
 
 /** What a new INVITE carrying a conference is, once checked against the conference. */
@@ -70,6 +73,7 @@ export class ConferenceTable {
       members: new Set([starter, otherParty(first, starter)]),
       links: new Set([first.callId]),
       invitations: new Map(),
+      ringing: new Set(),
     };
     this.#byId.set(id, conference);
     this.#byCallId.set(first.callId, conference);
@@ -88,12 +92,21 @@ export class ConferenceTable {
     if (live) this.#byCallId.set(callId, live);
   }
 
+  /** The invitation `callId` rings: true the first time only. */
+  rings(conference: Conference, callId: string): boolean {
+    const live = this.#live(conference);
+    if (!live?.invitations.has(callId) || live.ringing.has(callId)) return false;
+    live.ringing.add(callId);
+    return true;
+  }
+
   /** The invitation `callId` was answered: it is a link now, and its invitee a member. Answers the invitee. */
   join(conference: Conference, callId: string): UserKey | undefined {
     const live = this.#live(conference);
     const invitee = live?.invitations.get(callId);
     if (!live || invitee === undefined) return undefined;
     live.invitations.delete(callId);
+    live.ringing.delete(callId);
     live.links.add(callId);
     live.members.add(invitee);
     return invitee;
@@ -106,6 +119,7 @@ export class ConferenceTable {
     this.#byCallId.delete(callId);
     live.links.delete(callId);
     live.invitations.delete(callId);
+    live.ringing.delete(callId);
     for (const member of leaving) live.members.delete(member);
     if (live.links.size === 0 && live.invitations.size === 0) this.#byId.delete(live.id);
   }
@@ -163,8 +177,6 @@ export function admitted(board: Board, plan: Exclude<ConferencePlan, { kind: 're
   } else {
     if (!conference && plan.from) conference = start(board, plan.id, plan.from, dialog.caller);
     if (conference) table.invite(conference, dialog.callId, dialog.callee);
-    // The others introduce themselves while the newcomer rings: it answers every link at once.
-    if (conference) tellMembers(board, conference, { ringing: nameOf(board, dialog.callee) }, dialog.caller);
   }
   const members = conference ? namesBut(board, conference, dialog.callee) : [];
   const stamped = plan.kind === 'introduction' ? { id: plan.id, members, introduction: true as const } : { id: plan.id, members };
@@ -178,6 +190,17 @@ export function admitted(board: Board, plan: Exclude<ConferencePlan, { kind: 're
 export function mayAnswer(board: Board, dialog: Dialog, answerer: UserKey): boolean {
   if (dialog.conference === null) return true;
   return board.conferences.get(dialog.conference)?.members.has(answerer) ?? false;
+}
+
+/**
+ * The invitee's phone rings (its first 180 to the invitation `dialog`): the other members are told,
+ * and introduce themselves while it rings, so that it answers every link at once. Told only then,
+ * their work leaves the newcomer's phone free to ring first; and once, however many 180s come.
+ */
+export function invitationRinging(board: Board, dialog: Dialog): void {
+  const conference = board.conferences.ofCall(dialog.callId);
+  if (!conference || !board.conferences.rings(conference, dialog.callId)) return;
+  tellMembers(board, conference, { ringing: nameOf(board, dialog.callee) }, dialog.caller);
 }
 
 /** A first INVITE in `dialog` was answered 200: an invitee joins, and every member hears of it. */

@@ -74,10 +74,13 @@ describe('conference calls', () => {
   const namesBut = (members: Member[], member: Member): string[] => members.filter((other) => other !== member).map((other) => other.name);
 
   /**
-   * The members of conference `id` but `inviter` are told that `newcomer` rings to join, and each
-   * INVITEs it at once (an early introduction); answers those introductions' call ids.
+   * `newcomer`'s phone rings for the invitation `callId` (180); the members of conference `id` but
+   * `inviter` are told, and each INVITEs it at once (an early introduction); answers those
+   * introductions' call ids.
    */
-  async function introduceEarly(id: string, members: Member[], inviter: Member, newcomer: Member, body: Frame = offer): Promise<Map<Member, string>> {
+  async function introduceEarly(id: string, members: Member[], inviter: Member, newcomer: Member, callId: string, body: Frame = offer): Promise<Map<Member, string>> {
+    newcomer.client.send({ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId });
+    await inviter.client.next((f) => f.status === 180 && f.callId === callId);
     const introductions = new Map<Member, string>();
     for (const member of members) {
       if (member === inviter) continue;
@@ -102,7 +105,7 @@ describe('conference calls', () => {
     const conference = options.from ? { id, from: options.from } : { id };
     const { callId, first } = await inviteWith(inviter, newcomer.name, { ...(options.body ?? offer), conference });
     expect(first).toMatchObject({ status: 100 });
-    const introductions = await introduceEarly(id, members, inviter, newcomer, options.body);
+    const introductions = await introduceEarly(id, members, inviter, newcomer, callId, options.body);
     await accept(inviter, newcomer, callId);
     for (const [member, link] of introductions) {
       const incoming = await accept(member, newcomer, link);
@@ -173,7 +176,12 @@ describe('conference calls', () => {
       callId: first,
       body: { event: 'conference', id, members: ['Ada'] },
     });
+    expect(bob!.client.unread(isConferenceNotify), 'nobody is told before Cy\'s phone rings').toEqual([]);
+    for (let ring = 0; ring < 2; ring++) cy!.client.send({ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId });
+    await ada!.client.next((f) => f.status === 180 && f.callId === callId);
+    await ada!.client.next((f) => f.status === 180 && f.callId === callId);
     expect(await nextConferenceNotify(bob!)).toEqual({ method: 'NOTIFY', cseq: expect.any(Number), body: { event: 'conference', id, members: ['Ada'], ringing: 'Cy' } });
+    expect(bob!.client.unread(isConferenceNotify), 'told once, however many times it rings').toEqual([]);
     expect(ada!.client.unread(isConferenceNotify), 'the inviter is not told of its own invitation').toEqual([]);
     const incoming = await accept(ada!, cy!, callId);
     expect(incoming, 'the members are the server\'s to say, never the caller\'s').toEqual({
@@ -336,7 +344,7 @@ describe('conference calls', () => {
     const [ada, bob, cy] = members as [Member, Member, Member];
     const dee = (await more(['Dee']))[0]!;
     const invitation = await inviteWith(ada, 'Dee', { ...offer, conference: { id } });
-    const introductions = await introduceEarly(id, [ada, bob, cy], ada, dee);
+    const introductions = await introduceEarly(id, [ada, bob, cy], ada, dee, invitation.callId);
     return { id, ada, bob, cy, dee, invitation, introductions };
   }
 
