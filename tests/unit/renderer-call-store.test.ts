@@ -62,6 +62,10 @@ class FakePeer implements MediaPeer {
     this.offers.push(options);
     return { type: 'offer', sdp: `v=0 our offer ${this.offers.length}` };
   }
+  readonly offersTaken: SessionDescription[] = [];
+  async takeOffer(offer: SessionDescription): Promise<void> {
+    this.offersTaken.push(offer);
+  }
   async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
     this.offersAccepted.push(offer);
     return { type: 'answer', sdp: `v=0 our answer ${this.offersAccepted.length}` };
@@ -310,7 +314,47 @@ describe('call waiting', () => {
     expect(phone.store.waiting?.peer).toBe('Cy');
     expect(phone.store.main?.peer).toBe('Ada');
     expect(phone.store.statusText, 'the live status line tells of the waiting caller').toBe('In call with Ada · Cy is calling…');
-    expect(phone.peers).toHaveLength(1);
+    // Cy's offer is applied while it rings, on a peer of its own, with no device opened for it.
+    expect(phone.peers).toHaveLength(2);
+    expect(phone.peers[1]!.offersTaken).toEqual([OFFER]);
+    expect(phone.mics).toHaveLength(1);
+  });
+
+  it('a ringing call\'s offer is applied on its peer while it rings: answering answers on that peer; declining closes it', async () => {
+    const phone = setup();
+    phone.store.receive(invite('ada-call', 'Ada'));
+    const [rung] = phone.peers;
+    expect(rung!.offersTaken).toEqual([OFFER]);
+    expect(phone.mics, 'no device opens before the user answers').toHaveLength(0);
+    phone.store.answer('ada-call', false);
+    await settle();
+    expect(phone.peers).toEqual([rung]);
+    expect(rung!.offersAccepted).toEqual([OFFER]);
+    expect(phone.responses(200).map((r) => r.callId)).toEqual(['ada-call']);
+
+    phone.store.receive(invite('cy-call', 'Cy'));
+    const cy = phone.peers[1]!;
+    phone.store.decline('cy-call');
+    expect(cy.closed).toBe(true);
+    expect(rung!.closed).toBe(false);
+  });
+
+  it('joining a conference: an introduction that came while the invitation rang is not shown, and answering takes both on one microphone and camera, the invitation\'s 200 first', async () => {
+    const phone = setup();
+    const conference = (introduction: boolean) => ({ id: 'conf-1', members: ['Ada', 'Bob'], ...(introduction ? { introduction: true } : {}) });
+    const into = (callId: string, from: string, introduction: boolean): Message =>
+      ({ method: 'INVITE', cseq: 1, callId, from, to: 'Me', body: { sdp: OFFER, media: { audio: true, video: true }, conference: conference(introduction) } }) as Request;
+    phone.store.receive(into('ada-call', 'Ada', false));
+    phone.store.receive(into('bob-call', 'Bob', true));
+    expect(phone.store.calls.map((call) => call.peer)).toEqual(['Ada']);
+    expect(phone.alerts).toEqual(['alert Ada']);
+    phone.store.answer('ada-call', true);
+    await settle();
+    expect(phone.responses(200).map((r) => r.callId)).toEqual(['ada-call', 'bob-call']);
+    expect(phone.mics).toHaveLength(1);
+    expect(phone.cameras).toHaveLength(1);
+    for (const peer of phone.peers) expect(peer.tracks).toEqual({ mic: phone.mics[0], camera: phone.cameras[0] });
+    expect(phone.store.participants.map((call) => call.peer)).toEqual(['Ada', 'Bob']);
   });
 
   it('Answer holds the call (its media stops, a re-INVITE goes out), then answers on a new peer sharing the microphone', async () => {

@@ -160,6 +160,8 @@ export type Effect =
   | { type: 'remoteCandidate'; callId: string; candidate: IceCandidate | null }
   /** Local candidates may be sent from now on. */
   | { type: 'startTrickle'; callId: string }
+  /** A call rings here: its offer may be applied now (no device opens, nothing is sent), so that answering only makes the answer. */
+  | { type: 'takeOffer'; callId: string; offer: SessionDescription }
   | { type: 'incoming'; callId: string; from: string; video: boolean }
   | { type: 'connected'; callId: string; peer: string }
   | { type: 'ended'; callId: string; peer: string; outgoing: boolean; outcome: Outcome }

@@ -434,6 +434,9 @@ export class CallStore {
       case 'holdMedia':
         media.setHeld(effect.callId, effect.held);
         return;
+      case 'takeOffer':
+        media.takeOffer(effect.callId, effect.offer, this.#start(effect.callId, false).bundlePolicy);
+        return;
       case 'incoming':
         this.#tell('');
         this.#recorder.incoming(effect.callId, effect.from, effect.video);
