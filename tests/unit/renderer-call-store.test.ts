@@ -106,7 +106,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i += 1) await Promise.resolve();
 }
 
-function setup(options: { camera?: () => Acquired; connected?: () => boolean } = {}) {
+function setup(options: { camera?: () => Acquired; connected?: () => boolean; later?: (work: () => void) => void } = {}) {
   const sent: Message[] = [];
   const tones: Tone[] = [];
   const alerts: string[] = [];
@@ -146,6 +146,7 @@ function setup(options: { camera?: () => Acquired; connected?: () => boolean } =
       },
     },
     random: () => 0.5,
+    later: options.later ?? ((work) => work()),
   });
   const requests = (method: string) => sent.filter((m): m is Request & { callId: string } => !('status' in m) && m.method === method);
   const responses = (status: number) => sent.filter((m): m is Response => 'status' in m && m.status === status);
@@ -318,6 +319,23 @@ describe('call waiting', () => {
     expect(phone.peers).toHaveLength(2);
     expect(phone.peers[1]!.offersTaken).toEqual([OFFER]);
     expect(phone.mics).toHaveLength(1);
+  });
+
+  it('a ringing call is shown before its offer is taken, and an offer is taken only while its call still rings', () => {
+    const queued: (() => void)[] = [];
+    const phone = setup({ later: (work) => queued.push(work) });
+    phone.store.receive(invite('ada-call', 'Ada'));
+    expect(phone.store.main?.state.phase).toBe('ringing');
+    expect(phone.peers).toEqual([]);
+    queued.shift()!();
+    expect(phone.peers[0]!.offersTaken).toEqual([OFFER]);
+
+    phone.store.decline('ada-call');
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.decline('cy-call');
+    queued.shift()!();
+    expect(phone.peers, 'no peer for a call declined before its offer was taken').toHaveLength(1);
+    expect(phone.peers[0]!.closed).toBe(true);
   });
 
   it('a ringing call\'s offer is applied on its peer while it rings: answering answers on that peer; declining closes it', async () => {

@@ -6,6 +6,7 @@
  * calls act as one: mute, camera and hold take them all, and a call joining it starts as it is.
  */
 import type { Message } from '../../../common/protocol.js';
+import { afterPaint } from '../lib/after-paint.js';
 import { missingCase } from '../lib/missing-case.js';
 import { bundlePolicyFor, isDtmf, takesDtmf } from '../lib/sip-party.js';
 import { browserMedia, MediaSession, NO_MEDIA, type CallMediaView, type CallStart, type MediaBoundary, type Network } from '../rtc/media-session.js';
@@ -39,6 +40,8 @@ export interface CallDeps {
   offline?: (peer: string) => boolean;
   /** A call ended (after history has it): the phone may offer voicemail. */
   ended?: (peer: string, outgoing: boolean, outcome: Outcome) => void;
+  /** Runs work that must not delay what the user sees; after the next paint unless a test says otherwise. */
+  later?: (work: () => void) => void;
 }
 
 /** One call as the UI shows it. */
@@ -434,9 +437,14 @@ export class CallStore {
       case 'holdMedia':
         media.setHeld(effect.callId, effect.held);
         return;
-      case 'takeOffer':
-        media.takeOffer(effect.callId, effect.offer, this.#start(effect.callId, false).bundlePolicy);
+      case 'takeOffer': {
+        // Making the peer connection takes a while: the call is shown ringing first.
+        const { callId, offer } = effect;
+        (this.#deps.later ?? afterPaint)(() => {
+          if (this.#call(callId)?.state.phase === 'ringing') media.takeOffer(callId, offer, this.#start(callId, false).bundlePolicy);
+        });
         return;
+      }
       case 'incoming':
         this.#tell('');
         this.#recorder.incoming(effect.callId, effect.from, effect.video);
