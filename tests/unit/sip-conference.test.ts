@@ -171,6 +171,22 @@ describe('early introductions: a member', () => {
     expect(run(withAdaAndCy, notify({ id: 'conf-2', members: ['Eve'], ringing: 'Dee' })).effects).toEqual([]);
   });
 
+  it('leaving while its introduction still rings at the newcomer cancels it with the links', () => {
+    const ringing = run(withAdaAndCy, { type: 'introduce', callId: 'dee-call', to: 'Dee', conference: 'conf-1', video: true }, {
+      type: 'offerReady',
+      callId: 'dee-call',
+      body: { sdp: OFFER, media },
+    }, res('dee-call', 180, 'INVITE', 1, { from: 'Dee' })).phone;
+    const left = run(ringing, { type: 'hangup', callId: 'ada-call' });
+    expect(sent(left.effects).map((m) => [m.callId, 'method' in m ? m.method : ''])).toEqual([
+      ['ada-call', 'BYE'],
+      ['cy-call', 'BYE'],
+      ['dee-call', 'CANCEL'],
+    ]);
+    const cancelled = run(left.phone, res('dee-call', 487, 'INVITE', 1, { from: 'Dee' }));
+    expect(cancelled.phone.calls).toEqual([]);
+  });
+
   it('whose introduction ends unanswered (the newcomer declined: 487) tells nothing of it: no call of its own ended', () => {
     const ringing = run(withAdaAndCy, { type: 'introduce', callId: 'dee-call', to: 'Dee', conference: 'conf-1', video: true }, {
       type: 'offerReady',
@@ -242,6 +258,15 @@ describe('early introductions: the newcomer', () => {
     expect(sent(linked.effects).map((m) => 'status' in m && m.status)).toEqual([180]);
     const joined = run(linked.phone, { type: 'answerReady', callId: 'ada-call', sdp: ANSWER });
     expect(sent(joined.effects).map((m) => m.callId)).toEqual(['ada-call', 'bob-call']);
+  });
+
+  it('its invitation cancelled (the inviter gave up, or the ring timed out): the links wait unseen for their own CANCEL', () => {
+    const cancelled = run(withEarlyLink, msg({ method: 'CANCEL', cseq: 1, callId: 'ada-call', from: 'Ada' } as Request));
+    expect(cancelled.effects).toContainEqual({ type: 'ended', callId: 'ada-call', peer: 'Ada', outgoing: false, outcome: { kind: 'missed' } });
+    expect(seenCalls(cancelled.phone.calls)).toEqual([]);
+    expect(cancelled.phone.tone).toBeNull();
+    const linkCancelled = run(cancelled.phone, msg({ method: 'CANCEL', cseq: 1, callId: 'bob-call', from: 'Bob' } as Request));
+    expect(linkCancelled.phone.calls).toEqual([]);
   });
 
   it('declining the invitation leaves the introductions to the server\'s CANCEL, which ends them telling nothing', () => {
