@@ -191,7 +191,7 @@ async function main(): Promise<void> {
       latencyFigure('4-person conference join: click "Add" -> frames from the new member on all pages', ofJoins('othersSeeNewcomer'), 1000),
       latencyFigure('  of which: until the new member rings', ofJoins('ring'), null),
       latencyFigure('  the new member clicks "Answer" -> frames from it on all pages', ofJoins('answerToFrames'), null),
-      latencyFigure('    of which: until the others INVITE it (answer, NOTIFY, their offers)', ofJoins('answerToIntroductions'), null),
+      latencyFigure('    the others INVITE it, from its answer (negative: while it rang)', ofJoins('answerToIntroductions'), null),
       latencyFigure('  click "Add" -> the new member has frames from every other', ofJoins('newcomerSeesAll'), null),
       ...(sip === null ? [] : sipFigures(sip)),
       sizeFigure(gzippedScriptBytes(BUILD_DIR), 150_000),

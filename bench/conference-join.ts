@@ -18,7 +18,7 @@ export interface JoinTimes {
   ring: number;
   /** The newcomer clicks "Answer with video" -> the others' first frame from it. */
   answerToFrames: number;
-  /** The newcomer clicks "Answer with video" -> the last introduction INVITE leaves the others' pages. */
+  /** The newcomer clicks "Answer with video" -> the last introduction INVITE leaves the others' pages (negative when they introduce themselves while it rings). */
   answerToIntroductions: number;
 }
 

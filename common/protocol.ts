@@ -115,6 +115,8 @@ export interface InviteConference {
   id: string;
   from?: string;
   members?: string[];
+  /** Stamped by the server on an INVITE between two people of the conference: a link, which rings nowhere. */
+  introduction?: true;
 }
 /** The most people a conference holds, this phone included: with video, and voice only. */
 export const CONFERENCE_LIMITS = { video: 4, voice: 6 } as const;
@@ -152,13 +154,17 @@ export interface RefusedBody {
   why: 'busy' | 'dnd';
   video: boolean;
 }
-/** The server tells a member who is in its conference now: everyone but the member, and who joined or left. */
+/**
+ * The server tells a member who is in its conference now: everyone but the member, and who joined,
+ * left, or rings to join (the member introduces itself to them then).
+ */
 export interface ConferenceBody {
   event: 'conference';
   id: string;
   members: string[];
   join?: string;
   leave?: string;
+  ringing?: string;
 }
 export interface ByeBody {
   reason: string;

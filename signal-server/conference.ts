@@ -2,11 +2,14 @@
  * Conference calls (PROTOCOL.md, Conference): a set of members joined pair by pair by ordinary
  * dialogs, its links, each tagged with the conference id; media never passes through here. Owns
  * which conferences exist, who is in each, the invitations ringing and the introductions: when
- * someone joins, every member is told (NOTIFY), and the others INVITE the newcomer. A member with
- * no link left has left; a conference with neither links nor invitations is gone.
+ * someone is invited, the other members are told (NOTIFY) and INVITE the newcomer while it rings
+ * (early introductions), so that it answers every link at once; when it joins, every member is told.
+ * A member with no link left has left; a conference with neither links nor invitations is gone.
  *
- *   A (call X with B) INVITEs C with { id, from: X }:  conference { A, B }, X its first link, B told
- *   C answers 200:  C joins, every member told { join: C }; B INVITEs C with { id }: a link at once
+ *   A (call X with B) INVITEs C with { id, from: X }:  conference { A, B }, X its first link, B told of X
+ *   C's phone rings (180):  B told { ringing: C }; B INVITEs C with { id }: an introduction, held at C
+ *   C answers 200:  C joins, every member told { join: C }; C answers B's introduction 200
+ *   C declines, or stops ringing:  each introduction to C still unanswered ends (487 to B, CANCEL to C)
  *   a link ends:    a party with no link left leaves, the others told { leave }
  */
 import type { ConferenceBody, InviteConference, Request } from '../common/protocol.js';
@@ -28,14 +31,17 @@ interface Conference {
   readonly members: ReadonlySet<UserKey>;
   /** Its links, early or answered, by call id. */
   readonly links: ReadonlySet<string>;
-  /** People ringing to join, by the call id of their invitation. */
+  /** People invited to join, by the call id of their invitation. */
   readonly invitations: ReadonlyMap<string, UserKey>;
+  /** The invitations whose phone rings (180): the members have been told. */
+  readonly ringing: ReadonlySet<string>;
 }
 
 interface LiveConference extends Conference {
   readonly members: Set<UserKey>;
   readonly links: Set<string>;
   readonly invitations: Map<string, UserKey>;
+  readonly ringing: Set<string>;
 }
 
 /** What a new INVITE carrying a conference is, once checked against the conference. */
@@ -67,6 +73,7 @@ export class ConferenceTable {
       members: new Set([starter, otherParty(first, starter)]),
       links: new Set([first.callId]),
       invitations: new Map(),
+      ringing: new Set(),
     };
     this.#byId.set(id, conference);
     this.#byCallId.set(first.callId, conference);
@@ -85,12 +92,21 @@ export class ConferenceTable {
     if (live) this.#byCallId.set(callId, live);
   }
 
+  /** The invitation `callId` rings: true the first time only. */
+  rings(conference: Conference, callId: string): boolean {
+    const live = this.#live(conference);
+    if (!live?.invitations.has(callId) || live.ringing.has(callId)) return false;
+    live.ringing.add(callId);
+    return true;
+  }
+
   /** The invitation `callId` was answered: it is a link now, and its invitee a member. Answers the invitee. */
   join(conference: Conference, callId: string): UserKey | undefined {
     const live = this.#live(conference);
     const invitee = live?.invitations.get(callId);
     if (!live || invitee === undefined) return undefined;
     live.invitations.delete(callId);
+    live.ringing.delete(callId);
     live.links.add(callId);
     live.members.add(invitee);
     return invitee;
@@ -103,6 +119,7 @@ export class ConferenceTable {
     this.#byCallId.delete(callId);
     live.links.delete(callId);
     live.invitations.delete(callId);
+    live.ringing.delete(callId);
     for (const member of leaving) live.members.delete(member);
     if (live.links.size === 0 && live.invitations.size === 0) this.#byId.delete(live.id);
   }
@@ -133,11 +150,13 @@ export function planConference(board: Board, caller: UserKey, callee: UserKey, r
     members = new Set([from.caller, from.callee]);
   }
   const calleeName = nameOf(board, callee);
-  if (members.has(callee)) {
+  const invitation = existing && invitationOf(board, existing, callee);
+  if (members.has(callee) || invitation) {
     if (!existing || linkBetween(board, existing, caller, callee)) return refused(409, `You have a call with ${calleeName} in this conference already`);
+    // The one who invited them has its link in the invitation; anyone else may introduce itself early.
+    if (invitation?.caller === caller) return refused(409, `${calleeName} is being invited already`);
     return { kind: 'introduction', id: existing.id };
   }
-  if (existing && [...existing.invitations.values()].includes(callee)) return refused(409, `${calleeName} is being invited already`);
   const people = members.size + (existing?.invitations.size ?? 0) + 1;
   const withVideo = video || (from?.video ?? false) || (existing !== undefined && hasVideo(board, existing));
   const limit = withVideo ? board.config.conferenceLimits.video : board.config.conferenceLimits.voice;
@@ -160,7 +179,28 @@ export function admitted(board: Board, plan: Exclude<ConferencePlan, { kind: 're
     if (conference) table.invite(conference, dialog.callId, dialog.callee);
   }
   const members = conference ? namesBut(board, conference, dialog.callee) : [];
-  return { ...request, body: { sdp: request.body.sdp, media: request.body.media, conference: { id: plan.id, members } } };
+  const stamped = plan.kind === 'introduction' ? { id: plan.id, members, introduction: true as const } : { id: plan.id, members };
+  return { ...request, body: { sdp: request.body.sdp, media: request.body.media, conference: stamped } };
+}
+
+/**
+ * Whether `answerer` may answer the first INVITE of `dialog` 200: a link of a conference only once
+ * the answerer is a member (an introduction that reached it while it rang waits for its invitation's 200).
+ */
+export function mayAnswer(board: Board, dialog: Dialog, answerer: UserKey): boolean {
+  if (dialog.conference === null) return true;
+  return board.conferences.get(dialog.conference)?.members.has(answerer) ?? false;
+}
+
+/**
+ * The invitee's phone rings (its first 180 to the invitation `dialog`): the other members are told,
+ * and introduce themselves while it rings, so that it answers every link at once. Told only then,
+ * their work leaves the newcomer's phone free to ring first; and once, however many 180s come.
+ */
+export function invitationRinging(board: Board, dialog: Dialog): void {
+  const conference = board.conferences.ofCall(dialog.callId);
+  if (!conference || !board.conferences.rings(conference, dialog.callId)) return;
+  tellMembers(board, conference, { ringing: nameOf(board, dialog.callee) }, dialog.caller);
 }
 
 /** A first INVITE in `dialog` was answered 200: an invitee joins, and every member hears of it. */
@@ -172,14 +212,35 @@ export function linkAnswered(board: Board, dialog: Dialog): void {
   tellMembers(board, conference, { join: nameOf(board, invitee) });
 }
 
-/** `dialog` ended (the table has forgotten it): a party left with no link leaves, and the others hear of it. */
-export function linkEnded(board: Board, dialog: Dialog): void {
+/**
+ * `dialog` ended (the table has forgotten it): a party left with no link leaves, and the others hear
+ * of it. Answers the introductions it leaves with nothing to join: when an invitation ended
+ * unanswered, those still ringing at its invitee, which the caller is to end.
+ */
+export function linkEnded(board: Board, dialog: Dialog): Dialog[] {
   const conference = board.conferences.ofCall(dialog.callId);
-  if (!conference) return;
+  if (!conference) return [];
+  const unanswered = conference.invitations.get(dialog.callId);
   // The table no longer holds the dialog: its parties' other links and invitations decide.
   const leaving = [dialog.caller, dialog.callee].filter((party) => conference.members.has(party) && !inConference(board, conference, party, dialog.callId));
   board.conferences.forget(conference, dialog.callId, leaving);
   for (const party of leaving) tellMembers(board, conference, { leave: nameOf(board, party) });
+  return unanswered === undefined ? [] : earlyIntroductions(board, conference, unanswered);
+}
+
+/** The introductions to `invitee`, not a member, still awaiting its answer. */
+function earlyIntroductions(board: Board, conference: Conference, invitee: UserKey): Dialog[] {
+  if (conference.members.has(invitee)) return [];
+  return [...conference.links].flatMap((callId) => {
+    const dialog = board.dialogs.get(callId);
+    return dialog && dialog.callee === invitee && dialog.phase !== 'confirmed' ? [dialog] : [];
+  });
+}
+
+/** The invitation of `invitee` into `conference` still ringing, if any. */
+function invitationOf(board: Board, conference: Conference, invitee: UserKey): Dialog | undefined {
+  for (const [callId, invited] of conference.invitations) if (invited === invitee) return board.dialogs.get(callId);
+  return undefined;
 }
 
 function start(board: Board, id: string, first: Dialog, starter: UserKey): Conference {
@@ -202,8 +263,9 @@ function startingCall(board: Board, caller: UserKey, from: string | undefined): 
   return { kind: 'call', dialog };
 }
 
-function tellMembers(board: Board, conference: Conference, change: { join: string } | { leave: string }): void {
+function tellMembers(board: Board, conference: Conference, change: { join: string } | { leave: string } | { ringing: string }, except?: UserKey): void {
   for (const member of conference.members) {
+    if (member === except) continue;
     const body: ConferenceBody = { event: 'conference', id: conference.id, members: namesBut(board, conference, member), ...change };
     board.router.deliverOwn(member, { method: 'NOTIFY', cseq: board.conferences.nextCseq(), body });
   }

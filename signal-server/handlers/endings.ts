@@ -14,8 +14,17 @@ import { log } from './replies.js';
 
 export function endDialog(board: Board, dialog: Dialog, why: string): void {
   board.dialogs.end(dialog, Date.now());
-  linkEnded(board, dialog);
+  const orphaned = linkEnded(board, dialog);
   log(board, 'info', 'call-end', { callId: dialog.callId, why });
+  for (const introduction of orphaned) endIntroduction(board, introduction);
+}
+
+/** An introduction to someone whose invitation ended unanswered: the member gets 487, the invitee a CANCEL. */
+function endIntroduction(board: Board, dialog: Dialog): void {
+  const { caller, callee, callId, inviteCseq } = dialog;
+  board.router.deliver(caller, callee, { status: 487, reason: REASONS[487] ?? '', method: 'INVITE', cseq: inviteCseq, callId });
+  cancelRinging(board, dialog);
+  endDialog(board, dialog, 'the invitation it followed ended');
 }
 
 /** No final answer in time: the caller gets 408 (from the server when a ring group was called), each callee ringing a CANCEL. */

@@ -4,7 +4,7 @@
  * member's, see forks.ts); the answer to a BYE ends it.
  */
 import type { Response } from '../../common/protocol.js';
-import { linkAnswered } from '../conference.js';
+import { invitationRinging, linkAnswered, mayAnswer } from '../conference.js';
 import { answered, isParty, otherParty } from '../dialog.js';
 import type { UserKey } from '../name-key.js';
 import type { Connection } from '../router.js';
@@ -33,6 +33,10 @@ export function relayResponse(board: Board, connection: Connection, sender: User
     refuse(board, connection, { ...echo(response), status: 400, reason: 'body.sdp: a 200 to INVITE carries the answer' });
     return;
   }
+  if (answersFirstInvite && response.status >= 200 && response.status < 300 && !mayAnswer(board, dialog, sender)) {
+    refuse(board, connection, { ...echo(response), status: 403, reason: 'You have not joined that conference: answer its invitation first' });
+    return;
+  }
   if (dialog.phase === 'forking') {
     forkAnswered(board, dialog, sender, response, request);
     return;
@@ -40,7 +44,9 @@ export function relayResponse(board: Board, connection: Connection, sender: User
   board.router.deliver(otherParty(dialog, sender), sender, response);
   if (response.status >= 200) board.dialogs.settle(dialog, request, response.status);
 
-  if (answersFirstInvite && response.status >= 200 && response.status < 300) {
+  if (answersFirstInvite && response.status === 180) {
+    invitationRinging(board, dialog);
+  } else if (answersFirstInvite && response.status >= 200 && response.status < 300) {
     board.dialogs.confirm(dialog, sender);
     linkAnswered(board, dialog);
     log(board, 'info', 'call-answered', { callId: dialog.callId });

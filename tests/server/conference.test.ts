@@ -1,8 +1,10 @@
 /**
  * Conference calls with real sockets: a call grows into a conference when a member INVITEs someone
- * new with { id, from }; when they answer, every member is told (NOTIFY) and the others INVITE the
- * newcomer, so every pair has its own dialog (a link). The size limits, leaving, a member lost,
- * forged conference INVITEs, and the last two members left in an ordinary call.
+ * new with { id, from }; while they ring the other members are told (NOTIFY ringing) and INVITE
+ * them (early introductions, held until the invitation's 200); when they answer, every member is
+ * told (NOTIFY join), so every pair has its own dialog (a link). Introductions left when the
+ * invitation ends unanswered, the size limits, leaving, a member lost, forged conference INVITEs,
+ * and the last two members left in an ordinary call.
  */
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../../signal-server/cli-options.js';
@@ -69,15 +71,46 @@ describe('conference calls', () => {
 
   const nextConferenceNotify = (member: Member): Promise<Frame> => member.client.next(isConferenceNotify);
 
+  const namesBut = (members: Member[], member: Member): string[] => members.filter((other) => other !== member).map((other) => other.name);
+
   /**
-   * `inviter` (a member of conference `id`, or in a call `from` to start it) adds `newcomer`, who
-   * answers; everyone is told, and every other member links with the newcomer.
+   * `newcomer`'s phone rings for the invitation `callId` (180); the members of conference `id` but
+   * `inviter` are told, and each INVITEs it at once (an early introduction); answers those
+   * introductions' call ids.
+   */
+  async function introduceEarly(id: string, members: Member[], inviter: Member, newcomer: Member, callId: string, body: Frame = offer): Promise<Map<Member, string>> {
+    newcomer.client.send({ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId });
+    await inviter.client.next((f) => f.status === 180 && f.callId === callId);
+    const introductions = new Map<Member, string>();
+    for (const member of members) {
+      if (member === inviter) continue;
+      expect(await member.client.next((f) => isConferenceNotify(f) && f.body.ringing !== undefined)).toEqual({
+        method: 'NOTIFY',
+        cseq: expect.any(Number),
+        body: { event: 'conference', id, members: namesBut(members, member), ringing: newcomer.name },
+      });
+      const link = await inviteWith(member, newcomer.name, { ...body, conference: { id } });
+      expect(link.first).toMatchObject({ status: 100 });
+      introductions.set(member, link.callId);
+    }
+    return introductions;
+  }
+
+  /**
+   * `inviter` (a member of conference `id`, or in a call `from` to start it) adds `newcomer`; the
+   * other members introduce themselves while it rings; it answers its invitation, then each
+   * introduction; everyone is told that it joined.
    */
   async function join(id: string, members: Member[], inviter: Member, newcomer: Member, options: { from?: string; body?: Frame } = {}): Promise<void> {
     const conference = options.from ? { id, from: options.from } : { id };
     const { callId, first } = await inviteWith(inviter, newcomer.name, { ...(options.body ?? offer), conference });
     expect(first).toMatchObject({ status: 100 });
+    const introductions = await introduceEarly(id, members, inviter, newcomer, callId, options.body);
     await accept(inviter, newcomer, callId);
+    for (const [member, link] of introductions) {
+      const incoming = await accept(member, newcomer, link);
+      expect(incoming.body.conference, 'the server marks an introduction, naming the members').toEqual({ id, members: members.map((m) => m.name), introduction: true });
+    }
     const everyone = [...members, newcomer];
     for (const member of everyone) {
       expect(await member.client.next((f) => isConferenceNotify(f) && f.body.join !== undefined)).toEqual({
@@ -85,12 +118,6 @@ describe('conference calls', () => {
         cseq: expect.any(Number),
         body: { event: 'conference', id, members: everyone.filter((other) => other !== member).map((other) => other.name), join: newcomer.name },
       });
-    }
-    for (const member of members) {
-      if (member === inviter) continue;
-      const link = await inviteWith(member, newcomer.name, { ...(options.body ?? offer), conference: { id } });
-      expect(link.first).toMatchObject({ status: 100 });
-      await accept(member, newcomer, link.callId);
     }
   }
 
@@ -137,7 +164,7 @@ describe('conference calls', () => {
     }
   }
 
-  it('grows a call into a conference: Cy is invited with the members stamped, Bob is told, and once Cy answers Bob links with Cy without ringing', async () => {
+  it('grows a call into a conference: Cy is invited with the members stamped, Bob is told; Bob, not introduced while Cy rang, links with Cy once Cy answers', async () => {
     const [ada, bob, cy] = await phones(['Ada', 'Bob', 'Cy']);
     const first = await call(ada!, bob!);
     const id = 'conference-one';
@@ -149,6 +176,13 @@ describe('conference calls', () => {
       callId: first,
       body: { event: 'conference', id, members: ['Ada'] },
     });
+    expect(bob!.client.unread(isConferenceNotify), 'nobody is told before Cy\'s phone rings').toEqual([]);
+    for (let ring = 0; ring < 2; ring++) cy!.client.send({ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId });
+    await ada!.client.next((f) => f.status === 180 && f.callId === callId);
+    await ada!.client.next((f) => f.status === 180 && f.callId === callId);
+    expect(await nextConferenceNotify(bob!)).toEqual({ method: 'NOTIFY', cseq: expect.any(Number), body: { event: 'conference', id, members: ['Ada'], ringing: 'Cy' } });
+    expect(bob!.client.unread(isConferenceNotify), 'told once, however many times it rings').toEqual([]);
+    expect(ada!.client.unread(isConferenceNotify), 'the inviter is not told of its own invitation').toEqual([]);
     const incoming = await accept(ada!, cy!, callId);
     expect(incoming, 'the members are the server\'s to say, never the caller\'s').toEqual({
       method: 'INVITE',
@@ -173,7 +207,7 @@ describe('conference calls', () => {
       callId: link.callId,
       from: 'Bob',
       to: 'Cy',
-      body: { ...offer, conference: { id, members: ['Ada', 'Bob'] } },
+      body: { ...offer, conference: { id, members: ['Ada', 'Bob'], introduction: true } },
     });
     await expectMesh([ada!, bob!, cy!]);
   });
@@ -296,6 +330,80 @@ describe('conference calls', () => {
     await expectMesh([ada!, bob!, dee!]);
   });
 
+  /** Each of `introductions` ends as it should when the invitation it followed ended unanswered: 487 to the member, CANCEL to `newcomer`. */
+  async function expectIntroductionsEnded(introductions: Map<Member, string>, newcomer: Member): Promise<void> {
+    for (const [member, link] of introductions) {
+      expect(await member.client.next((f) => f.callId === link && f.status !== undefined && f.status >= 200)).toMatchObject({ status: 487, method: 'INVITE', from: newcomer.name });
+      expect(await newcomer.client.next((f) => f.method === 'CANCEL' && f.callId === link)).toMatchObject({ from: member.name, cseq: 1 });
+    }
+  }
+
+  /** Ada, Bob and Cy in conference; Ada invites Dee, who rings, and Bob and Cy introduce themselves. */
+  async function deeRinging(options: SignalServerOptions = {}) {
+    const { id, members } = await conference(['Ada', 'Bob', 'Cy'], options);
+    const [ada, bob, cy] = members as [Member, Member, Member];
+    const dee = (await more(['Dee']))[0]!;
+    const invitation = await inviteWith(ada, 'Dee', { ...offer, conference: { id } });
+    const introductions = await introduceEarly(id, [ada, bob, cy], ada, dee, invitation.callId);
+    return { id, ada, bob, cy, dee, invitation, introductions };
+  }
+
+  it('the newcomer declines while the others\' introductions wait: each ends (487, CANCEL), and it can be invited again', async () => {
+    const { id, ada, bob, cy, dee, invitation, introductions } = await deeRinging();
+    await dee.client.next((f) => f.method === 'INVITE' && f.callId === invitation.callId);
+    dee.client.send({ status: 603, reason: 'Decline', method: 'INVITE', cseq: 1, callId: invitation.callId });
+    expect(await ada.client.next((f) => f.callId === invitation.callId && f.status === 603)).toMatchObject({ from: 'Dee' });
+    await expectIntroductionsEnded(introductions, dee);
+    for (const member of [ada, bob, cy]) expect(member.client.unread(isConferenceNotify), 'Dee never joined: nobody is told of it').toEqual([]);
+    await expectMesh([ada, bob, cy]);
+    // Nothing of the first try is left: inviting her again brings her in, linked with everyone.
+    await join(id, [ada, bob, cy], ada, dee);
+    await expectMesh([ada, bob, cy, dee]);
+  });
+
+  it('the inviter cancels while introductions wait: they end too', async () => {
+    const { id, ada, bob, cy, dee, invitation, introductions } = await deeRinging();
+    ada.client.send({ method: 'CANCEL', cseq: 1, callId: invitation.callId });
+    await dee.client.next((f) => f.method === 'CANCEL' && f.callId === invitation.callId);
+    dee.client.send({ status: 200, reason: 'OK', method: 'CANCEL', cseq: 1, callId: invitation.callId });
+    dee.client.send({ status: 487, reason: 'Request Terminated', method: 'INVITE', cseq: 1, callId: invitation.callId });
+    expect(await ada.client.next((f) => f.callId === invitation.callId && f.status === 487)).toMatchObject({ from: 'Dee' });
+    await expectIntroductionsEnded(introductions, dee);
+    await join(id, [ada, bob, cy], bob, dee);
+    await expectMesh([ada, bob, cy, dee]);
+  });
+
+  it('the newcomer\'s ringing times out: the inviter gets 408, each introduction 487, and the newcomer a CANCEL for every one', async () => {
+    const { id, ada, bob, cy, dee, invitation, introductions } = await deeRinging({ ringTimeoutMs: 300 });
+    expect(await ada.client.next((f) => f.callId === invitation.callId && f.status === 408)).toMatchObject({ method: 'INVITE' });
+    expect(await dee.client.next((f) => f.method === 'CANCEL' && f.callId === invitation.callId)).toMatchObject({ from: 'Ada' });
+    await expectIntroductionsEnded(introductions, dee);
+    await expectMesh([ada, bob, cy]);
+    await join(id, [ada, bob, cy], cy, dee);
+  });
+
+  it('a member leaves while the newcomer rings: its introduction is cancelled, and the newcomer joins the others', async () => {
+    const { id, ada, bob, cy, dee, invitation, introductions } = await deeRinging();
+    // Bob leaves: he cancels his introduction and hangs up his links.
+    const bobs = introductions.get(bob)!;
+    bob.client.send({ method: 'CANCEL', cseq: 1, callId: bobs });
+    await dee.client.next((f) => f.method === 'CANCEL' && f.callId === bobs);
+    dee.client.send({ status: 200, reason: 'OK', method: 'CANCEL', cseq: 1, callId: bobs });
+    dee.client.send({ status: 487, reason: 'Request Terminated', method: 'INVITE', cseq: 1, callId: bobs });
+    await bob.client.next((f) => f.callId === bobs && f.method === 'CANCEL' && f.status === 200);
+    expect(await bob.client.next((f) => f.callId === bobs && f.status === 487)).toMatchObject({ from: 'Dee' });
+    await leave(bob, [ada, cy]);
+    for (const member of [ada, cy]) expect(await nextConferenceNotify(member)).toMatchObject({ body: { leave: 'Bob' } });
+    // Dee answers: she joins Ada and Cy, linked with both.
+    await accept(ada, dee, invitation.callId);
+    await accept(cy, dee, introductions.get(cy)!);
+    for (const member of [ada, cy, dee]) {
+      expect(await nextConferenceNotify(member)).toMatchObject({ body: { event: 'conference', id, members: namesBut([ada, cy, dee], member), join: 'Dee' } });
+    }
+    await expectMesh([ada, cy, dee]);
+    await bob.client.assertQuiet({ allowPresence: true });
+  });
+
   it('counts a conference as one call on each phone: a member can still be rung, links are not ringing calls', async () => {
     const { id, members } = await conference(['Ada', 'Bob', 'Cy'], { maxCallsPerPhone: 2 });
     const [ada] = members as [Member];
@@ -387,14 +495,31 @@ describe('conference attacks', () => {
     await dee!.assertQuiet({ allowPresence: true });
   });
 
-  it('refuses a second link between two members, and an invitation of someone already invited', async () => {
+  it('refuses a second link between two members, a second invitation, and a second early introduction', async () => {
     const [ada, bob, cy] = await registered(['Ada', 'Bob', 'Cy']);
     const first = await answered(ada!, bob!, 'Bob');
     const id = 'linked-conference';
     expect(await tryInvite(bob!, 'Ada', { id: 'x-conference', from: first })).toMatchObject({ status: 409, reason: 'You have a call with Ada in this conference already' });
     expect(await tryInvite(ada!, 'Cy', { id, from: first })).toMatchObject({ status: 100 });
     expect(await tryInvite(bob!, 'Ada', { id })).toMatchObject({ status: 409, reason: 'You have a call with Ada in this conference already' });
-    expect(await tryInvite(bob!, 'Cy', { id })).toMatchObject({ status: 409, reason: 'Cy is being invited already' });
+    expect(await tryInvite(ada!, 'Cy', { id })).toMatchObject({ status: 409, reason: 'Cy is being invited already' });
+    // Bob's INVITE to Cy while Cy rings is his introduction; one is all he gets.
+    expect(await tryInvite(bob!, 'Cy', { id })).toMatchObject({ status: 100 });
+    expect(await tryInvite(bob!, 'Cy', { id })).toMatchObject({ status: 409, reason: 'You have a call with Cy in this conference already' });
+  });
+
+  it('refuses the newcomer\'s 200 to an introduction before its invitation\'s: nobody links with someone who has not joined', async () => {
+    const [ada, bob, cy] = await registered(['Ada', 'Bob', 'Cy']);
+    const first = await answered(ada!, bob!, 'Bob');
+    const id = 'early-answer-conference';
+    expect(await tryInvite(ada!, 'Cy', { id, from: first })).toMatchObject({ status: 100 });
+    const link = newCallId();
+    bob!.send(invite(link, 'Cy', { body: { ...offer, conference: { id } } }));
+    await bob!.nextResponse(100, 'INVITE');
+    await cy!.next((f) => f.method === 'INVITE' && f.callId === link);
+    cy!.send({ status: 200, reason: 'OK', method: 'INVITE', cseq: 1, callId: link, body: answer });
+    expect(await cy!.next((f) => f.status === 403 && f.callId === link)).toMatchObject({ reason: 'You have not joined that conference: answer its invitation first' });
+    await bob!.assertQuiet({ allowPresence: true });
   });
 
   it('drops a conference from a re-INVITE: it renegotiates its own call only', async () => {

@@ -62,6 +62,10 @@ class FakePeer implements MediaPeer {
     this.offers.push(options);
     return { type: 'offer', sdp: `v=0 our offer ${this.offers.length}` };
   }
+  readonly offersTaken: SessionDescription[] = [];
+  async takeOffer(offer: SessionDescription): Promise<void> {
+    this.offersTaken.push(offer);
+  }
   async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
     this.offersAccepted.push(offer);
     return { type: 'answer', sdp: `v=0 our answer ${this.offersAccepted.length}` };
@@ -102,7 +106,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i += 1) await Promise.resolve();
 }
 
-function setup(options: { camera?: () => Acquired; connected?: () => boolean } = {}) {
+function setup(options: { camera?: () => Acquired; connected?: () => boolean; later?: (work: () => void) => void } = {}) {
   const sent: Message[] = [];
   const tones: Tone[] = [];
   const alerts: string[] = [];
@@ -142,6 +146,7 @@ function setup(options: { camera?: () => Acquired; connected?: () => boolean } =
       },
     },
     random: () => 0.5,
+    later: options.later ?? ((work) => work()),
   });
   const requests = (method: string) => sent.filter((m): m is Request & { callId: string } => !('status' in m) && m.method === method);
   const responses = (status: number) => sent.filter((m): m is Response => 'status' in m && m.status === status);
@@ -310,7 +315,64 @@ describe('call waiting', () => {
     expect(phone.store.waiting?.peer).toBe('Cy');
     expect(phone.store.main?.peer).toBe('Ada');
     expect(phone.store.statusText, 'the live status line tells of the waiting caller').toBe('In call with Ada · Cy is calling…');
-    expect(phone.peers).toHaveLength(1);
+    // Cy's offer is applied while it rings, on a peer of its own, with no device opened for it.
+    expect(phone.peers).toHaveLength(2);
+    expect(phone.peers[1]!.offersTaken).toEqual([OFFER]);
+    expect(phone.mics).toHaveLength(1);
+  });
+
+  it('a ringing call is shown before its offer is taken, and an offer is taken only while its call still rings', () => {
+    const queued: (() => void)[] = [];
+    const phone = setup({ later: (work) => queued.push(work) });
+    phone.store.receive(invite('ada-call', 'Ada'));
+    expect(phone.store.main?.state.phase).toBe('ringing');
+    expect(phone.peers).toEqual([]);
+    queued.shift()!();
+    expect(phone.peers[0]!.offersTaken).toEqual([OFFER]);
+
+    phone.store.decline('ada-call');
+    phone.store.receive(invite('cy-call', 'Cy'));
+    phone.store.decline('cy-call');
+    queued.shift()!();
+    expect(phone.peers, 'no peer for a call declined before its offer was taken').toHaveLength(1);
+    expect(phone.peers[0]!.closed).toBe(true);
+  });
+
+  it('a ringing call\'s offer is applied on its peer while it rings: answering answers on that peer; declining closes it', async () => {
+    const phone = setup();
+    phone.store.receive(invite('ada-call', 'Ada'));
+    const [rung] = phone.peers;
+    expect(rung!.offersTaken).toEqual([OFFER]);
+    expect(phone.mics, 'no device opens before the user answers').toHaveLength(0);
+    phone.store.answer('ada-call', false);
+    await settle();
+    expect(phone.peers).toEqual([rung]);
+    expect(rung!.offersAccepted).toEqual([OFFER]);
+    expect(phone.responses(200).map((r) => r.callId)).toEqual(['ada-call']);
+
+    phone.store.receive(invite('cy-call', 'Cy'));
+    const cy = phone.peers[1]!;
+    phone.store.decline('cy-call');
+    expect(cy.closed).toBe(true);
+    expect(rung!.closed).toBe(false);
+  });
+
+  it('joining a conference: an introduction that came while the invitation rang is not shown, and answering takes both on one microphone and camera, the invitation\'s 200 first', async () => {
+    const phone = setup();
+    const conference = (introduction: boolean) => ({ id: 'conf-1', members: ['Ada', 'Bob'], ...(introduction ? { introduction: true } : {}) });
+    const into = (callId: string, from: string, introduction: boolean): Message =>
+      ({ method: 'INVITE', cseq: 1, callId, from, to: 'Me', body: { sdp: OFFER, media: { audio: true, video: true }, conference: conference(introduction) } }) as Request;
+    phone.store.receive(into('ada-call', 'Ada', false));
+    phone.store.receive(into('bob-call', 'Bob', true));
+    expect(phone.store.calls.map((call) => call.peer)).toEqual(['Ada']);
+    expect(phone.alerts).toEqual(['alert Ada']);
+    phone.store.answer('ada-call', true);
+    await settle();
+    expect(phone.responses(200).map((r) => r.callId)).toEqual(['ada-call', 'bob-call']);
+    expect(phone.mics).toHaveLength(1);
+    expect(phone.cameras).toHaveLength(1);
+    for (const peer of phone.peers) expect(peer.tracks).toEqual({ mic: phone.mics[0], camera: phone.cameras[0] });
+    expect(phone.store.participants.map((call) => call.peer)).toEqual(['Ada', 'Bob']);
   });
 
   it('Answer holds the call (its media stops, a re-INVITE goes out), then answers on a new peer sharing the microphone', async () => {

@@ -6,13 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConferenceBody, Message, Request, Response } from '../../common/protocol.js';
-import { idlePhone, type PhoneEffect, type PhoneInput, type PhoneState } from '../../renderer/src/sip/coordinator.js';
+import { idlePhone, seenCalls, waitingCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../../renderer/src/sip/coordinator.js';
 import { ANSWER, media, msg, OFFER, runPhone, type Run } from './phone-steps.js';
 import { conferenceText } from '../../renderer/src/sip/conference.js';
 
 const ctx = { random: () => 0.5, newCallId: () => 'new-call' };
 const run = (phone: PhoneState, ...inputs: PhoneInput[]): Run => runPhone(ctx, phone, inputs, 'all');
-const invite = (callId: string, from: string, conference?: { id: string; members: string[] }): PhoneInput =>
+const invite = (callId: string, from: string, conference?: { id: string; members: string[]; introduction?: true }): PhoneInput =>
   msg({ method: 'INVITE', cseq: 1, callId, from, to: 'Me', body: { sdp: OFFER, media, ...(conference ? { conference } : {}) } } as Request);
 const res = (callId: string, status: number, method: string, cseq: number, extra: Partial<Response> = {}): PhoneInput =>
   msg({ status, reason: 'r', method, cseq, callId, ...extra });
@@ -155,6 +155,131 @@ describe('links into a conference we are in', () => {
     expect(calls(answered.phone)).toEqual([['ada-call', 'active', 'free', 'conf-5']]);
     const linked = run(answered.phone, invite('bob-call', 'Bob', { id: 'conf-5', members: ['Ada', 'Me'] }));
     expect(calls(linked.phone).at(-1)).toEqual(['bob-call', 'answering', 'free', 'conf-5']);
+  });
+});
+
+describe('early introductions: a member', () => {
+  it('told that someone rings to join, introduces itself at once', () => {
+    const told = run(withAdaAndCy, notify({ id: 'conf-1', members: ['Ada', 'Cy'], ringing: 'Dee' }));
+    expect(told.effects).toEqual([{ type: 'introduce', conference: 'conf-1', to: 'Dee' }]);
+    const introduced = run(told.phone, { type: 'introduce', callId: 'dee-call', to: 'Dee', conference: 'conf-1', video: true });
+    expect(calls(introduced.phone).at(-1)).toEqual(['dee-call', 'preparing', 'free', 'conf-1']);
+  });
+
+  it('told that someone it has a link with rings, or who rings into another conference, does nothing', () => {
+    expect(run(withAdaAndCy, notify({ id: 'conf-1', members: ['Ada', 'Cy'], ringing: 'Cy' })).effects).toEqual([]);
+    expect(run(withAdaAndCy, notify({ id: 'conf-2', members: ['Eve'], ringing: 'Dee' })).effects).toEqual([]);
+  });
+
+  it('leaving while its introduction still rings at the newcomer cancels it with the links', () => {
+    const ringing = run(withAdaAndCy, { type: 'introduce', callId: 'dee-call', to: 'Dee', conference: 'conf-1', video: true }, {
+      type: 'offerReady',
+      callId: 'dee-call',
+      body: { sdp: OFFER, media },
+    }, res('dee-call', 180, 'INVITE', 1, { from: 'Dee' })).phone;
+    const left = run(ringing, { type: 'hangup', callId: 'ada-call' });
+    expect(sent(left.effects).map((m) => [m.callId, 'method' in m ? m.method : ''])).toEqual([
+      ['ada-call', 'BYE'],
+      ['cy-call', 'BYE'],
+      ['dee-call', 'CANCEL'],
+    ]);
+    const cancelled = run(left.phone, res('dee-call', 487, 'INVITE', 1, { from: 'Dee' }));
+    expect(cancelled.phone.calls).toEqual([]);
+  });
+
+  it('whose introduction ends unanswered (the newcomer declined: 487) tells nothing of it: no call of its own ended', () => {
+    const ringing = run(withAdaAndCy, { type: 'introduce', callId: 'dee-call', to: 'Dee', conference: 'conf-1', video: true }, {
+      type: 'offerReady',
+      callId: 'dee-call',
+      body: { sdp: OFFER, media },
+    }).phone;
+    const ended = run(ringing, res('dee-call', 487, 'INVITE', 1, { from: 'Dee' }));
+    expect(ended.effects).toContainEqual({ type: 'ended', callId: 'dee-call', peer: 'Dee', outgoing: true, outcome: { kind: 'unlinked' } });
+    expect(calls(ended.phone)).toEqual(calls(withAdaAndCy));
+  });
+});
+
+/** Ada invited us into conf-7 (with Bob); it rings here. */
+const invited = run(idlePhone, invite('ada-call', 'Ada', { id: 'conf-7', members: ['Ada', 'Bob'] })).phone;
+/** Bob introduced himself while it rang. */
+const withEarlyLink = run(invited, invite('bob-call', 'Bob', { id: 'conf-7', members: ['Ada', 'Bob'], introduction: true })).phone;
+
+describe('early introductions: the newcomer', () => {
+  it('holds an introduction that comes while its invitation rings: 180, no alert, no second ring, not shown', () => {
+    const held = run(invited, invite('bob-call', 'Bob', { id: 'conf-7', members: ['Ada', 'Bob'], introduction: true }));
+    expect(sent(held.effects)).toMatchObject([{ status: 180, callId: 'bob-call' }]);
+    expect(types(held.effects)).not.toContain('incoming');
+    expect(held.phone.tone).toBe('ringtone');
+    expect(calls(held.phone)).toEqual([
+      ['ada-call', 'ringing', 'free', 'conf-7'],
+      ['bob-call', 'ringing', 'free', 'conf-7'],
+    ]);
+    expect(seenCalls(held.phone.calls).map((call) => call.state.dialog.callId)).toEqual(['ada-call']);
+    expect(waitingCall(held.phone.calls), 'the invitation is no call waiting beside another').toBeUndefined();
+  });
+
+  it('declines an introduction into a conference it is neither in nor ringing to join (603), and nothing rings', () => {
+    const stray = run(idlePhone, invite('bob-call', 'Bob', { id: 'conf-7', members: ['Ada', 'Bob'], introduction: true }));
+    expect(stray.phone).toBe(idlePhone);
+    expect(sent(stray.effects)).toMatchObject([{ status: 603, callId: 'bob-call' }]);
+  });
+
+  it('answering the invitation answers the introductions with it, with the same media', () => {
+    const answered = run(withEarlyLink, { type: 'answer', callId: 'ada-call', video: false });
+    expect(answered.effects.filter((effect) => effect.type === 'createAnswer')).toEqual([
+      { type: 'createAnswer', callId: 'ada-call', offer: OFFER, video: false },
+      { type: 'createAnswer', callId: 'bob-call', offer: OFFER, video: false },
+    ]);
+    expect(calls(answered.phone)).toEqual([
+      ['ada-call', 'answering', 'free', 'conf-7'],
+      ['bob-call', 'answering', 'free', 'conf-7'],
+    ]);
+  });
+
+  it('sends an introduction\'s 200 only after its invitation\'s, whichever answer is made first', () => {
+    const answering = run(withEarlyLink, { type: 'answer', callId: 'ada-call', video: true }).phone;
+    const linkFirst = run(answering, { type: 'answerReady', callId: 'bob-call', sdp: ANSWER });
+    expect(sent(linkFirst.effects), 'the server refuses a 200 to a link from someone not yet in').toEqual([]);
+    const both = run(linkFirst.phone, { type: 'answerReady', callId: 'ada-call', sdp: ANSWER });
+    expect(sent(both.effects).map((m) => m.callId)).toEqual(['ada-call', 'bob-call']);
+    expect(calls(both.phone).map(([, phase]) => phase)).toEqual(['active', 'active']);
+
+    const invitationFirst = run(answering, { type: 'answerReady', callId: 'ada-call', sdp: ANSWER }, { type: 'answerReady', callId: 'bob-call', sdp: ANSWER });
+    expect(sent(invitationFirst.effects).filter((m) => 'status' in m && m.status === 200).map((m) => m.callId)).toEqual(['ada-call', 'bob-call']);
+  });
+
+  it('an introduction arriving while the invitation is being answered is answered at once, its 200 still after the invitation\'s', () => {
+    const answering = run(invited, { type: 'answer', callId: 'ada-call', video: true }).phone;
+    const linked = run(answering, invite('bob-call', 'Bob', { id: 'conf-7', members: ['Ada', 'Bob'], introduction: true }), {
+      type: 'answerReady',
+      callId: 'bob-call',
+      sdp: ANSWER,
+    });
+    expect(sent(linked.effects).map((m) => 'status' in m && m.status)).toEqual([180]);
+    const joined = run(linked.phone, { type: 'answerReady', callId: 'ada-call', sdp: ANSWER });
+    expect(sent(joined.effects).map((m) => m.callId)).toEqual(['ada-call', 'bob-call']);
+  });
+
+  it('its invitation cancelled (the inviter gave up, or the ring timed out): the links wait unseen for their own CANCEL', () => {
+    const cancelled = run(withEarlyLink, msg({ method: 'CANCEL', cseq: 1, callId: 'ada-call', from: 'Ada' } as Request));
+    expect(cancelled.effects).toContainEqual({ type: 'ended', callId: 'ada-call', peer: 'Ada', outgoing: false, outcome: { kind: 'missed' } });
+    expect(seenCalls(cancelled.phone.calls)).toEqual([]);
+    expect(cancelled.phone.tone).toBeNull();
+    const linkCancelled = run(cancelled.phone, msg({ method: 'CANCEL', cseq: 1, callId: 'bob-call', from: 'Bob' } as Request));
+    expect(linkCancelled.phone.calls).toEqual([]);
+  });
+
+  it('declining the invitation leaves the introductions to the server\'s CANCEL, which ends them telling nothing', () => {
+    const declined = run(withEarlyLink, { type: 'decline', callId: 'ada-call' });
+    expect(sent(declined.effects)).toMatchObject([{ status: 603, callId: 'ada-call' }]);
+    expect(declined.phone.tone).toBeNull();
+    const cancelled = run(declined.phone, msg({ method: 'CANCEL', cseq: 1, callId: 'bob-call', from: 'Bob' } as Request));
+    expect(sent(cancelled.effects)).toMatchObject([
+      { status: 200, method: 'CANCEL' },
+      { status: 487, method: 'INVITE' },
+    ]);
+    expect(cancelled.effects).toContainEqual({ type: 'ended', callId: 'bob-call', peer: 'Bob', outgoing: false, outcome: { kind: 'unlinked' } });
+    expect(cancelled.phone.calls).toEqual([]);
   });
 });
 

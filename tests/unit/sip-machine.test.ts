@@ -176,6 +176,7 @@ describe('callee', () => {
     expect(sent(step.effects)).toEqual([{ status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId: CALL }]);
     expect(step.effects).toContainEqual({ type: 'tone', tone: 'ringtone' });
     expect(step.effects).toContainEqual({ type: 'incoming', callId: CALL, from: 'Ada', video: true });
+    expect(step.effects, 'the offer may be applied while it rings').toContainEqual({ type: 'takeOffer', callId: CALL, offer: OFFER });
   });
 
   it('answer stops the ringtone and asks for an answer with the chosen media', () => {

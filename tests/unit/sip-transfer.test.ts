@@ -293,6 +293,7 @@ describe('target of an attended transfer', () => {
     const { phone, effects } = run(fromAda, inviteFromBob('x-call', 'Ada'));
     expect(effects.filter((e) => e.type !== 'incoming')).toEqual([
       { type: 'send', message: { status: 180, reason: 'Ringing', method: 'INVITE', cseq: 1, callId: 'z-call' } },
+      { type: 'takeOffer', callId: 'z-call', offer: OFFER },
       { type: 'createAnswer', callId: 'z-call', offer: OFFER, video: true },
       { type: 'send', message: { method: 'BYE', cseq: 1, callId: 'x-call', body: { reason: 'Replaced' } } },
       { type: 'stopTimer', callId: 'x-call', timer: 'reinvite' },

@@ -24,6 +24,7 @@ export type MediaPeer = Pick<
   | 'connectionState'
   | 'setLocal'
   | 'createOffer'
+  | 'takeOffer'
   | 'acceptOffer'
   | 'acceptAnswer'
   | 'rollback'
@@ -121,6 +122,20 @@ interface CallMedia {
 
 const NOTHING: Acquired = { track: null, problem: null };
 
+/** Where a peer connection made before its call's media existed tells what happens: nowhere until `to` is set. */
+interface Relay {
+  to: PeerCallbacks | null;
+}
+
+function relayed(relay: Relay): PeerCallbacks {
+  return {
+    onCandidate: (candidate) => relay.to?.onCandidate(candidate),
+    onConnectionState: (state) => relay.to?.onConnectionState(state),
+    onRemoteMedia: (media) => relay.to?.onRemoteMedia(media),
+    onFarEndClosed: () => relay.to?.onFarEndClosed(),
+  };
+}
+
 export class MediaSession {
   /** A device problem worth telling (camera refused, microphone missing); '' when none. */
   note = '';
@@ -128,7 +143,11 @@ export class MediaSession {
   readonly #calls = new Map<string, CallMedia>();
   /** Remote candidates that came before the call's peer connection. */
   readonly #early = new Map<string, (IceCandidate | null)[]>();
+  /** Peer connections of calls ringing here, their offers applied; what they tell goes to `to` once answered. */
+  readonly #ringing = new Map<string, { peer: MediaPeer; relay: Relay }>();
   #tracks: LocalTracks = { mic: null, camera: null };
+  /** Devices being opened: calls that need one meanwhile wait for the same (a conference's links answered at once). */
+  readonly #opening: { [kind in keyof LocalTracks]: Promise<Acquired> | null } = { mic: null, camera: null };
   #hasMic = true;
   #ticker: ReturnType<typeof setInterval> | null = null;
 
@@ -159,7 +178,19 @@ export class MediaSession {
     return { sdp, media: { audio: true, video } };
   }
 
-  /** Callee: a new peer connection answering `offer`. */
+  /**
+   * Callee, while the call rings: a peer connection with `offer` applied, so that answering only
+   * makes the answer. No device opens and nothing is sent before the user answers.
+   */
+  takeOffer(callId: string, offer: SessionDescription, bundlePolicy: RTCBundlePolicy | undefined): void {
+    if (this.#calls.has(callId) || this.#ringing.has(callId)) return;
+    const relay: Relay = { to: null };
+    const peer = this.#deps.boundary.peer({ ...this.#deps.network(), bundlePolicy }, relayed(relay));
+    this.#ringing.set(callId, { peer, relay });
+    peer.takeOffer(offer).catch((error: unknown) => console.debug('LeanPhone: the offer is applied again on answering', error));
+  }
+
+  /** Callee: a peer connection (the one made while it rang, or a new one) answering `offer`. */
   async answer(callId: string, offer: SessionDescription, video: boolean, start: CallStart = {}): Promise<SessionDescription> {
     const call = this.#begin(callId, false, video, start);
     for (const candidate of this.#early.get(callId) ?? []) void call.peer.addRemoteCandidate(candidate);
@@ -223,6 +254,8 @@ export class MediaSession {
   close(callId: string): void {
     const call = this.#calls.get(callId);
     this.#early.delete(callId);
+    this.#ringing.get(callId)?.peer.close();
+    this.#ringing.delete(callId);
     if (!call) return;
     call.ice.stop();
     call.peer.close();
@@ -352,10 +385,13 @@ export class MediaSession {
         if (this.#isOpen(call) && call.orphaned) this.#deps.hooks.ended(callId);
       },
     };
+    const ringing = this.#ringing.get(callId);
+    this.#ringing.delete(callId);
+    if (ringing) ringing.relay.to = callbacks;
     const call: CallMedia = {
       callId,
       owner,
-      peer: this.#deps.boundary.peer({ ...this.#deps.network(), bundlePolicy: start.bundlePolicy }, callbacks),
+      peer: ringing?.peer ?? this.#deps.boundary.peer({ ...this.#deps.network(), bundlePolicy: start.bundlePolicy }, callbacks),
       held: start.held ?? false,
       muted: start.muted ?? false,
       cameraOn: video,
@@ -389,13 +425,11 @@ export class MediaSession {
     const deps = this.#deps;
     const needMic = this.#tracks.mic === null;
     const needCamera = video && this.#tracks.camera === null;
-    const [mic, camera] = await Promise.all([
-      needMic ? deps.boundary.microphone(deps.device('microphone')) : NOTHING,
-      needCamera ? deps.boundary.camera(deps.device('camera')) : NOTHING,
-    ]);
+    const [mic, camera] = await Promise.all([needMic ? this.#openDevice('mic') : NOTHING, needCamera ? this.#openDevice('camera') : NOTHING]);
     if (!this.#isOpen(call)) {
-      mic.track?.stop();
-      camera.track?.stop();
+      // Another call waiting for the same device puts it in place; else nobody will.
+      if (!this.#waitsFor('mic')) mic.track?.stop();
+      if (!this.#waitsFor('camera')) camera.track?.stop();
       return;
     }
     const notes: string[] = [];
@@ -417,6 +451,22 @@ export class MediaSession {
       else call.fixup = true;
     }
     deps.hooks.changed();
+  }
+
+  /** Opens the device of `kind`, or joins the opening under way. */
+  #openDevice(kind: keyof LocalTracks): Promise<Acquired> {
+    const { boundary, device } = this.#deps;
+    this.#opening[kind] ??= (kind === 'mic' ? boundary.microphone(device('microphone')) : boundary.camera(device('camera'))).finally(() => {
+      this.#opening[kind] = null;
+    });
+    return this.#opening[kind];
+  }
+
+  /** Some open call still lacks the shared device of `kind`: it waits for the one being opened. */
+  #waitsFor(kind: keyof LocalTracks): boolean {
+    if (this.#tracks[kind] !== null) return false;
+    const calls = [...this.#calls.values()];
+    return kind === 'mic' ? calls.length > 0 : calls.some((call) => call.cameraOn);
   }
 
   /** Puts `track` in place of the shared one of its kind, stopping the one it replaces. */

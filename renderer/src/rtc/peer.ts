@@ -44,6 +44,8 @@ export class Peer {
   #localQueue: (IceCandidate | null)[] = [];
   #remoteQueue: (IceCandidate | null)[] = [];
   #sample: Sample | null = null;
+  /** An offer applied while the call rang (takeOffer), until it is answered. */
+  #taken: { sdp: string; applied: Promise<void> } | null = null;
   #closed = false;
   #watched: RTCDtlsTransport | null = null;
 
@@ -96,15 +98,18 @@ export class Peer {
     return { type: 'offer', sdp: this.#pc.localDescription?.sdp ?? offer.sdp ?? '' };
   }
 
-  /** Callee side, and every re-offer received: applies the offer and answers it. */
+  /** Callee side, while the call rings: applies the offer, so that answering it only makes the answer. */
+  takeOffer(offer: SessionDescription): Promise<void> {
+    const applied = this.#applyOffer(offer);
+    this.#taken = { sdp: offer.sdp, applied };
+    return applied;
+  }
+
+  /** Callee side, and every re-offer received: applies the offer (unless it was taken already) and answers it. */
   async acceptOffer(offer: SessionDescription): Promise<SessionDescription> {
-    await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-    if (!this.#audio || !this.#video) {
-      const transceivers = this.#pc.getTransceivers();
-      this.#audio = transceivers.find((t) => t.receiver.track.kind === 'audio') ?? this.#pc.addTransceiver('audio');
-      this.#video = transceivers.find((t) => t.receiver.track.kind === 'video') ?? this.#pc.addTransceiver('video');
-      this.#collectRemoteTracks();
-    }
+    const taken = this.#taken?.sdp === offer.sdp ? this.#taken.applied : null;
+    this.#taken = null;
+    await (taken ?? this.#applyOffer(offer));
     this.#applyDirections();
     await this.#attachTracks();
     await this.#flushRemoteCandidates();
@@ -113,6 +118,16 @@ export class Peer {
     this.#watchTransport();
     this.#setRemote(remoteFromOffer(offer.sdp));
     return { type: 'answer', sdp: this.#pc.localDescription?.sdp ?? answer.sdp ?? '' };
+  }
+
+  async #applyOffer(offer: SessionDescription): Promise<void> {
+    await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    if (!this.#audio || !this.#video) {
+      const transceivers = this.#pc.getTransceivers();
+      this.#audio = transceivers.find((t) => t.receiver.track.kind === 'audio') ?? this.#pc.addTransceiver('audio');
+      this.#video = transceivers.find((t) => t.receiver.track.kind === 'video') ?? this.#pc.addTransceiver('video');
+      this.#collectRemoteTracks();
+    }
   }
 
   async acceptAnswer(answer: SessionDescription): Promise<void> {

@@ -8,7 +8,9 @@
  *                             full -> 486          else -> a new ringing call, the 'waiting' tone
  *   answer a ringing call:    hold the active call (re-INVITE), end any unanswered one, answer
  *   resume a held call:       hold the active call, then resume (re-INVITE) the held one
- *   a conference (conference.ts) is one call: hold, resume and hang up take all its links
+ *   a conference (conference.ts) is one call: hold, resume and hang up take all its links; an
+ *                             introduction that comes while our invitation rings waits unseen, and
+ *                             is answered with it (its 200 after the invitation's)
  *   transfer (transfer.ts):   its actions and the calls' transfer signals go to the transfer,
  *                             which asks the calls for what comes next; an INVITE replacing one
  *                             of our calls is answered at once and that call ends
@@ -19,12 +21,18 @@ import {
   invitationTag,
   isConferenceNotify,
   isIn,
+  isIntroduction,
+  isUnseen,
+  joiningCall,
+  LINK,
   linkingConference,
   linksOf,
+  linkTag,
   offerBody,
   readNotice,
   unitCount,
   unitOf,
+  waitingFor,
   type ConferenceEffect,
   type ConferenceInput,
   type ConferenceTag,
@@ -120,8 +128,12 @@ export function activeCall(calls: readonly PhoneCall[]): PhoneCall | undefined {
 
 /** A call ringing while the phone has another call. */
 export function waitingCall(calls: readonly PhoneCall[]): PhoneCall | undefined {
-  return calls.length > 1 ? calls.find((call) => call.state.phase === 'ringing') : undefined;
+  const seen = calls.filter((call) => !isUnseen(call));
+  return seen.length > 1 ? seen.find((call) => call.state.phase === 'ringing') : undefined;
 }
+
+/** The calls the user sees: all but links waiting unseen for our invitation to be answered. */
+export const seenCalls = (calls: readonly PhoneCall[]): PhoneCall[] => calls.filter((call) => !isUnseen(call));
 
 function route(work: Work, input: Exclude<PhoneInput, TransferAction>, ctx: MachineContext): Work {
   switch (input.type) {
@@ -153,8 +165,9 @@ function route(work: Work, input: Exclude<PhoneInput, TransferAction>, ctx: Mach
     case 'connectionLost':
     case 'connectionRestored':
       return work.calls.reduce((done, call) => feed(done, callIdOf(call), { type: input.type }, ctx), work);
-    case 'offerFailed':
     case 'answerReady':
+      return answerReady(work, input, ctx);
+    case 'offerFailed':
     case 'answerFailed':
     case 'reofferReady':
     case 'reofferFailed':
@@ -179,7 +192,8 @@ function feed(work: Work, callId: string, input: CallInput, ctx: MachineContext)
   const call = work.calls[at];
   if (!call) return unrouted(work, input, ctx);
   const next = transition(call.state, input, ctx);
-  const effects = [...work.effects, ...next.effects];
+  const unlinked = call.conference?.link !== undefined && call.state.phase !== 'active' && next.state.phase === 'idle';
+  const effects = [...work.effects, ...(unlinked ? next.effects.map(asUnlinked) : next.effects)];
   if (next.state === call.state) return { calls: work.calls, effects };
   const calls = [...work.calls];
   if (next.state.phase === 'idle') calls.splice(at, 1);
@@ -187,6 +201,9 @@ function feed(work: Work, callId: string, input: CallInput, ctx: MachineContext)
   else calls[at] = next.state.dialog.callId === callId ? { ...call, state: next.state } : { state: next.state, held: false };
   return { calls, effects };
 }
+
+/** A link that ends before it was answered was no call of its own: its end tells nothing. */
+const asUnlinked = (effect: Effect): Effect => (effect.type === 'ended' ? { ...effect, outcome: { kind: 'unlinked' } } : effect);
 
 /** An input for no call of ours: an idle machine answers it (481 to a stray BYE or CANCEL; a late result is dropped). */
 function unrouted(work: Work, input: CallInput, ctx: MachineContext): Work {
@@ -208,6 +225,8 @@ function ring(work: Work, invite: Extract<Request, { method: 'INVITE' }>, ctx: M
   const input: CallInput = { type: 'message', message: invite };
   const linking = linkingConference(work.calls, invite);
   if (linking !== null) return linkUp(work, invite, linking, ctx);
+  // An introduction rings nowhere: it waits for our invitation into its conference, or is declined.
+  if (isIntroduction(invite)) return joiningCall(work.calls, invite.body.conference?.id ?? '') ? holdLink(work, invite, ctx) : declined(work, invite);
   // A call with the same peer decides: glare while ours is unanswered, else busy.
   const samePeer = work.calls.find((call) => sameName(call.state.dialog.peer, invite.from ?? ''));
   if (samePeer) return feed(work, callIdOf(samePeer), input, ctx);
@@ -217,10 +236,13 @@ function ring(work: Work, invite: Extract<Request, { method: 'INVITE' }>, ctx: M
   return start(work, input, ctx, invitationTag(invite));
 }
 
-const busy = (work: Work, invite: Extract<Request, { method: 'INVITE' }>): Work => ({
+const refuse = (status: 486 | 603) => (work: Work, invite: Extract<Request, { method: 'INVITE' }>): Work => ({
   calls: work.calls,
-  effects: [...work.effects, { type: 'send', message: reply(invite, 486) }],
+  effects: [...work.effects, { type: 'send', message: reply(invite, status) }],
 });
+const busy = refuse(486);
+/** An introduction into a conference we are neither in nor ringing to join (our invitation ended meanwhile). */
+const declined = refuse(603);
 
 /** Attended transfer, the target's side: the call replacing ours is answered at once (no ringing), then ours ends. */
 function takeOver(work: Work, replaced: PhoneCall, invite: Extract<Request, { method: 'INVITE' }>, ctx: MachineContext): Work {
@@ -232,7 +254,7 @@ function takeOver(work: Work, replaced: PhoneCall, invite: Extract<Request, { me
 
 /** Full: its most calls ringing, or its most calls answered or being set up (a conference is one). */
 function isFull(calls: readonly PhoneCall[]): boolean {
-  const ringing = calls.filter((call) => call.state.phase === 'ringing').length;
+  const ringing = seenCalls(calls).filter((call) => call.state.phase === 'ringing').length;
   return ringing >= LIMITS.ringing || unitCount(calls.filter((call) => call.state.phase !== 'ringing')) >= LIMITS.calls;
 }
 
@@ -256,7 +278,34 @@ function answer(work: Work, callId: string, video: boolean, ctx: MachineContext)
   const target = find(work.calls, callId);
   if (target?.state.phase !== 'ringing') return feed(work, callId, { type: 'answer', video }, ctx);
   const cleared = work.calls.reduce((done, call) => (call === target ? done : makeWay(done, call, ctx)), work);
-  return feed(cleared, callId, { type: 'answer', video }, ctx);
+  const answered = feed(cleared, callId, { type: 'answer', video }, ctx);
+  // The links waiting for this invitation are answered with it.
+  return waitingFor(answered.calls, callId).reduce((done, link) => feed(done, callIdOf(link), { type: 'answer', video }, ctx), answered);
+}
+
+/**
+ * An answer made: sent, unless the call is a link still waiting for our invitation (its 200 would
+ * be refused before the invitation's), which keeps it. An invitation answered frees its links.
+ */
+function answerReady(work: Work, input: Extract<CallResult, { type: 'answerReady' }>, ctx: MachineContext): Work {
+  const call = find(work.calls, input.callId);
+  const link = call?.conference?.link;
+  if (call && link && link.joining !== null) {
+    const kept: ConferenceTag = { id: call.conference.id, link: { joining: link.joining, answer: input.sdp } };
+    return { calls: work.calls.map((other) => (other === call ? { ...call, conference: kept } : other)), effects: work.effects };
+  }
+  const sent = feed(work, input.callId, input, ctx);
+  if (find(sent.calls, input.callId)?.state.phase !== 'active') return sent;
+  return waitingFor(sent.calls, input.callId).reduce((done, waiting) => free(done, waiting, ctx), sent);
+}
+
+/** A link whose invitation is answered: no longer waiting; the answer it kept goes now. */
+function free(work: Work, link: PhoneCall, ctx: MachineContext): Work {
+  const kept = link.conference?.link;
+  const id = link.conference?.id ?? '';
+  const calls = work.calls.map((call) => (call === link ? { ...call, conference: { id, link: LINK } } : call));
+  if (!kept || kept.joining === null || kept.answer === null) return { calls, effects: work.effects };
+  return feed({ calls, effects: work.effects }, callIdOf(link), { type: 'answerReady', callId: callIdOf(link), sdp: kept.answer }, ctx);
 }
 
 /** Another call gives way to one the user takes: hold it if answered, else end it (a conference's calls being set up go on). */
@@ -316,7 +365,7 @@ function introduce(work: Work, input: Extract<ConferenceInput, { type: 'introduc
     return warn(work, `Ignored introduction to ${input.to}: not in that conference, or linked already`);
   }
   const dial: CallInput = { type: 'dial', callId: input.callId, to: input.to, video: input.video };
-  return start(work, dial, ctx, { conference: { id: input.conference }, held: links.some((call) => call.held) });
+  return start(work, dial, ctx, { conference: { id: input.conference, link: LINK }, held: links.some((call) => call.held) });
 }
 
 function notified(work: Work, notify: Parameters<typeof readNotice>[1]): Work {
@@ -328,9 +377,21 @@ function notified(work: Work, notify: Parameters<typeof readNotice>[1]): Work {
 function linkUp(work: Work, invite: Extract<Request, { method: 'INVITE' }>, id: string, ctx: MachineContext): Work {
   const links = linksOf(work.calls, id);
   if (links.some((call) => sameName(call.state.dialog.peer, invite.from ?? ''))) return busy(work, invite);
-  const rung = start(work, { type: 'message', message: invite }, ctx, { conference: { id }, held: links.some((call) => call.held) });
-  const quiet = { calls: rung.calls, effects: rung.effects.filter((effect) => effect.type !== 'incoming') };
+  const quiet = startLink(work, invite, id, ctx, links.some((call) => call.held));
   return feed(quiet, invite.callId, { type: 'answer', video: invite.body.media.video }, ctx);
+}
+
+/** A member introduces itself while our invitation into its conference rings: the link waits, unseen, to be answered with it. */
+function holdLink(work: Work, invite: Extract<Request, { method: 'INVITE' }>, ctx: MachineContext): Work {
+  const id = invite.body.conference?.id ?? '';
+  if (work.calls.some((call) => call.conference?.id === id && sameName(call.state.dialog.peer, invite.from ?? ''))) return busy(work, invite);
+  return startLink(work, invite, id, ctx, false);
+}
+
+/** A link to us begins (its 180 sent), without alert: a link rings nowhere. */
+function startLink(work: Work, invite: Extract<Request, { method: 'INVITE' }>, id: string, ctx: MachineContext, held: boolean): Work {
+  const rung = start(work, { type: 'message', message: invite }, ctx, { conference: linkTag(work.calls, id), held });
+  return { calls: rung.calls, effects: rung.effects.filter((effect) => effect.type !== 'incoming') };
 }
 
 /** Holds or resumes an answered call: its media stops or flows, and a re-INVITE tells the far end. */
@@ -375,7 +436,8 @@ function carry(work: Work, ask: TransferAsk, ctx: MachineContext): Work {
 }
 
 /** The one tone of the phone: a call ringing (softly when it waits beside another), else ringback. */
-function toneFor(calls: readonly PhoneCall[]): Tone {
+function toneFor(all: readonly PhoneCall[]): Tone {
+  const calls = seenCalls(all);
   if (calls.some((call) => call.state.phase === 'ringing')) return calls.length > 1 ? 'waiting' : 'ringtone';
   if (calls.some((call) => call.state.phase === 'ringback')) return 'ringback';
   return null;

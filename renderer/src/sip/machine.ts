@@ -217,6 +217,7 @@ function incoming(event: EventIn<'INVITE'>): Step {
     effects: [
       send(reply(invite, 180)),
       { type: 'tone', tone: 'ringtone' },
+      { type: 'takeOffer', callId: dialog.callId, offer: invite.body.sdp },
       { type: 'incoming', callId: dialog.callId, from: dialog.peer, video: dialog.video },
     ],
   };

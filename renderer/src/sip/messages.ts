@@ -53,6 +53,7 @@ export function outcomeText(who: string, outcome: Outcome, offline = false): str
       return 'Call declined';
     case 'superseded':
     case 'replaced':
+    case 'unlinked':
       return null;
     case 'answeredElsewhere':
       return 'Answered elsewhere';

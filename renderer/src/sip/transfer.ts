@@ -245,6 +245,7 @@ function consultFailure(outcome: Outcome): FailureReason | null {
       return 'failed';
     case 'cancelled':
     case 'superseded':
+    case 'unlinked':
       return null;
     case 'answeredElsewhere':
     case 'missed':
@@ -273,6 +274,7 @@ function placedStatus(outcome: Outcome): number {
     case 'answeredElsewhere':
     case 'transferred':
     case 'replaced':
+    case 'unlinked':
       return 500;
     default:
       return missingCase(outcome);

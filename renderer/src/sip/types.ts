@@ -139,7 +139,9 @@ export type Outcome =
   /** Transferrer: the peer was put through to `to` and we left. */
   | { kind: 'transferred'; to: string }
   /** A transfer ended the call (the far end handed it on, or a call replaced it): nothing to tell. */
-  | { kind: 'replaced' };
+  | { kind: 'replaced' }
+  /** A conference link ended before it was answered (the invitation it came with ended): no call of its own, nothing to tell. */
+  | { kind: 'unlinked' };
 
 /** `waiting`: a short soft beep for a call ringing while the phone is already in a call. */
 export type Tone = 'ringtone' | 'ringback' | 'waiting' | null;
@@ -158,6 +160,8 @@ export type Effect =
   | { type: 'remoteCandidate'; callId: string; candidate: IceCandidate | null }
   /** Local candidates may be sent from now on. */
   | { type: 'startTrickle'; callId: string }
+  /** A call rings here: its offer may be applied now (no device opens, nothing is sent), so that answering only makes the answer. */
+  | { type: 'takeOffer'; callId: string; offer: SessionDescription }
   | { type: 'incoming'; callId: string; from: string; video: boolean }
   | { type: 'connected'; callId: string; peer: string }
   | { type: 'ended'; callId: string; peer: string; outgoing: boolean; outcome: Outcome }

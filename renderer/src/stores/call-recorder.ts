@@ -88,6 +88,7 @@ function endingOf(outcome: Outcome, answered: boolean): Ending | null {
     case 'rejected':
       return { outcome: rejectionOutcome(outcome.status), endedBy: null };
     case 'superseded':
+    case 'unlinked':
       return null;
     default:
       return missingCase(outcome);

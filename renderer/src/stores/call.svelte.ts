@@ -6,12 +6,13 @@
  * calls act as one: mute, camera and hold take them all, and a call joining it starts as it is.
  */
 import type { Message } from '../../../common/protocol.js';
+import { afterPaint } from '../lib/after-paint.js';
 import { missingCase } from '../lib/missing-case.js';
 import { bundlePolicyFor, isDtmf, takesDtmf } from '../lib/sip-party.js';
 import { browserMedia, MediaSession, NO_MEDIA, type CallMediaView, type CallStart, type MediaBoundary, type Network } from '../rtc/media-session.js';
 import type { Tones } from '../rtc/tones.js';
 import { conferenceLimit, conferenceText, linksOf, unitOf } from '../sip/conference.js';
-import { activeCall, callIdOf, idlePhone, step, waitingCall, type PhoneCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../sip/coordinator.js';
+import { activeCall, callIdOf, idlePhone, seenCalls, step, waitingCall, type PhoneCall, type PhoneEffect, type PhoneInput, type PhoneState } from '../sip/coordinator.js';
 import { sameName } from '../sip/machine.js';
 import { outcomeText, phaseText, transferText } from '../sip/messages.js';
 import type { Transfer } from '../sip/transfer.js';
@@ -39,6 +40,8 @@ export interface CallDeps {
   offline?: (peer: string) => boolean;
   /** A call ended (after history has it): the phone may offer voicemail. */
   ended?: (peer: string, outgoing: boolean, outcome: Outcome) => void;
+  /** Runs work that must not delay what the user sees; after the next paint unless a test says otherwise. */
+  later?: (work: () => void) => void;
 }
 
 /** One call as the UI shows it. */
@@ -342,7 +345,7 @@ export class CallStore {
   #refresh(): void {
     const media = this.#media;
     const had = this.calls.length;
-    this.calls = this.phone.calls.map((call) => {
+    this.calls = seenCalls(this.phone.calls).map((call) => {
       const callId = callIdOf(call);
       return {
         ...(media.view(callId) ?? NO_MEDIA),
@@ -434,6 +437,14 @@ export class CallStore {
       case 'holdMedia':
         media.setHeld(effect.callId, effect.held);
         return;
+      case 'takeOffer': {
+        // Making the peer connection takes a while: the call is shown ringing first.
+        const { callId, offer } = effect;
+        (this.#deps.later ?? afterPaint)(() => {
+          if (this.#call(callId)?.state.phase === 'ringing') media.takeOffer(callId, offer, this.#start(callId, false).bundlePolicy);
+        });
+        return;
+      }
       case 'incoming':
         this.#tell('');
         this.#recorder.incoming(effect.callId, effect.from, effect.video);
