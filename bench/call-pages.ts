@@ -31,6 +31,9 @@ export async function openUser(browser: Browser, url: string, name: string, scri
 
 export const arm = (user: User): Promise<void> =>
   user.page.evaluate(() => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.arm());
+/** Arms `user`'s probe to click `label` itself the moment it shows (CallProbe.arm). */
+export const armToAnswer = (user: User, label: string): Promise<void> =>
+  user.page.evaluate((answerWith) => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.arm(answerWith), label);
 export const marksOf = (user: User): Promise<ProbeMarks> =>
   user.page.evaluate(() => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.marks());
 

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { chromium } from 'playwright-core';
 import type { CallProbe } from './call-probe.js';
-import { arm, button, clickedAt, entry, marksOf, openUser, since, STEP_TIMEOUT_MS, type User } from './call-pages.js';
+import { arm, armToAnswer, button, clickedAt, entry, marksOf, openUser, since, STEP_TIMEOUT_MS, type User } from './call-pages.js';
 import { startServerChild } from './call-server.js';
 import { conferenceJoins } from './conference-join.js';
 import { formatTable, gzippedScriptBytes, latencyFigure, sizeFigure, type Figure } from './call-report.js';
@@ -112,11 +112,10 @@ async function blindTransfer(ada: User, bob: User, cy: User): Promise<TransferTi
   await button(bob.page, 'Answer with video').click();
   await Promise.all([firstFrameSeen(ada), firstFrameSeen(bob)]);
 
-  await Promise.all([arm(ada), arm(bob), arm(cy)]);
+  await Promise.all([arm(ada), arm(bob), armToAnswer(cy, 'Answer with video')]);
   await button(ada.page, 'Transfer').click();
   const dialog = ada.page.getByRole('dialog', { name: 'Transfer', exact: true });
   await dialog.getByRole('listitem', { name: new RegExp(`^${cy.name}\\b`) }).getByRole('button', { name: 'Transfer', exact: true }).click();
-  await button(cy.page, 'Answer with video').click();
   await Promise.all([firstFrameSeen(bob), firstFrameSeen(cy)]);
   const [adaMarks, bobMarks, cyMarks] = await Promise.all([marksOf(ada), marksOf(bob), marksOf(cy)]);
   // The last click on a "Transfer" button is the one in the dialog.

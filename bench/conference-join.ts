@@ -7,7 +7,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { smallCameraScript } from '../tests/support/small-camera.js';
 import type { CallProbe, ProbeMarks } from './call-probe.js';
-import { arm, button, clickedAt, entry, marksOf, openUser, since, STEP_TIMEOUT_MS, type User } from './call-pages.js';
+import { arm, armToAnswer, button, clickedAt, entry, marksOf, openUser, since, STEP_TIMEOUT_MS, type User } from './call-pages.js';
 
 export interface JoinTimes {
   /** Click "Add" -> the first frame from the newcomer, on the last of the other pages to show one. */
@@ -27,12 +27,12 @@ const SMALL_CAMERA = smallCameraScript({ width: 320, height: 240, frameRate: 15 
 const participant = (page: Page, name: string): Locator =>
   page.getByRole('list', { name: 'Participants', exact: true }).getByRole('listitem', { name, exact: true });
 
-/** `user` adds `person` from the Add person dialog; `person` answers with video. */
-async function addPerson(user: User, person: User): Promise<void> {
+/** `user` adds `person` from the Add person dialog; `person` answers with video (itself, when `armedToAnswer`). */
+async function addPerson(user: User, person: User, armedToAnswer = false): Promise<void> {
   await button(user.page, 'Add person').click();
   const dialog = user.page.getByRole('dialog', { name: 'Add person', exact: true });
   await dialog.getByRole('listitem', { name: new RegExp(`^${person.name}\\b`) }).getByRole('button', { name: 'Add', exact: true }).click();
-  await button(person.page, 'Answer with video').click();
+  if (!armedToAnswer) await button(person.page, 'Answer with video').click();
 }
 
 /** Waits until `user`'s page has presented a frame from each of `names` since it was armed. */
@@ -62,8 +62,9 @@ export async function conferenceJoins(browser: Browser, url: string, rounds: num
 
   const times: JoinTimes[] = [];
   for (let round = 0; round < warmup + rounds; round++) {
-    await Promise.all(users.map(arm));
-    await addPerson(ann, dan);
+    // Dan's page answers the moment it rings: Playwright's click would add its own round trips.
+    await Promise.all([...hosts.map(arm), armToAnswer(dan, 'Answer with video')]);
+    await addPerson(ann, dan, true);
     await Promise.all([...hosts.map((host) => framesFrom(host, [dan.name])), framesFrom(dan, namesBut(dan))]);
     const marks = await Promise.all(users.map(marksOf));
     const [annMarks, benMarks, catMarks, danMarks] = marks as [ProbeMarks, ProbeMarks, ProbeMarks, ProbeMarks];
