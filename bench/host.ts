@@ -1,7 +1,7 @@
 /**
  * Child process that hosts what is measured, alone in its process so its CPU and memory are its
  * own: the real signalling server (`server`) or the bare relay (`relay`), on loopback. Run with
- * --expose-gc; answers memory and CPU questions from the orchestrator over IPC.
+ * --expose-gc; answers memory, CPU and event loop delay questions from the orchestrator over IPC.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { silentLogger } from '../signal-server/log.js';
