@@ -24,11 +24,11 @@ export interface JoinTimes {
 
 const SMALL_CAMERA = smallCameraScript({ width: 320, height: 240, frameRate: 15 });
 
-const participant = (page: Page, name: string): Locator =>
+export const participant = (page: Page, name: string): Locator =>
   page.getByRole('list', { name: 'Participants', exact: true }).getByRole('listitem', { name, exact: true });
 
 /** `user` adds `person` from the Add person dialog; `person` answers with video (itself, when `armedToAnswer`). */
-async function addPerson(user: User, person: User, armedToAnswer = false): Promise<void> {
+export async function addPerson(user: User, person: User, armedToAnswer = false): Promise<void> {
   await button(user.page, 'Add person').click();
   const dialog = user.page.getByRole('dialog', { name: 'Add person', exact: true });
   await dialog.getByRole('listitem', { name: new RegExp(`^${person.name}\\b`) }).getByRole('button', { name: 'Add', exact: true }).click();
@@ -36,7 +36,7 @@ async function addPerson(user: User, person: User, armedToAnswer = false): Promi
 }
 
 /** Waits until `user`'s page has presented a frame from each of `names` since it was armed. */
-function framesFrom(user: User, names: string[]): Promise<unknown> {
+export function framesFrom(user: User, names: string[]): Promise<unknown> {
   return user.page.waitForFunction(
     (wanted) => {
       const frames = (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.marks().participantFrames;

@@ -10,8 +10,8 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium.js';
 import { smallCameraScript } from '../tests/support/small-camera.js';
 import { arm, button, clickedAt, entry, marksOf, openUser, type User } from './call-pages.js';
-import type { CallProbe } from './call-probe.js';
 import { startServerChild } from './call-server.js';
+import { addPerson, framesFrom, participant } from './conference-join.js';
 
 type Line = [at: number, what: string];
 
@@ -82,9 +82,6 @@ function tracer(): void {
   };
 }
 
-const participant = (user: User, name: string) =>
-  user.page.getByRole('list', { name: 'Participants', exact: true }).getByRole('listitem', { name, exact: true });
-
 async function main(): Promise<void> {
   const joins = Number(process.env.TRACE_JOINS ?? 2);
   const server = await startServerChild(process.env.BENCH_BUILD_DIR ?? 'dist/renderer');
@@ -98,20 +95,12 @@ async function main(): Promise<void> {
     await entry(ann.page, 'Ben').getByRole('button', { name: 'Video call', exact: true }).click();
     await button(ben.page, 'Answer with video').click();
     await ann.page.getByRole('status').filter({ hasText: 'In call with Ben' }).waitFor();
-    const add = async (person: User): Promise<void> => {
-      await button(ann.page, 'Add person').click();
-      const dialog = ann.page.getByRole('dialog', { name: 'Add person', exact: true });
-      await dialog.getByRole('listitem', { name: new RegExp(`^${person.name}\\b`) }).getByRole('button', { name: 'Add', exact: true }).click();
-      await button(person.page, 'Answer with video').click();
-    };
-    await add(cat);
-    for (const [host, name] of [[ann, 'Ben'], [ann, 'Cat'], [ben, 'Cat'], [cat, 'Ben']] as const) await participant(host, name).waitFor();
+    await addPerson(ann, cat);
+    for (const [host, name] of [[ann, 'Ben'], [ann, 'Cat'], [ben, 'Cat'], [cat, 'Ben']] as const) await participant(host.page, name).waitFor();
     for (let round = 0; round < joins; round++) {
       await Promise.all(users.map(arm));
       await Promise.all(users.map((user) => user.page.evaluate(() => (window as unknown as { __joinTrace: () => unknown }).__joinTrace())));
-      await add(dan);
-      const framesFrom = (user: User, names: string[]) =>
-        user.page.waitForFunction((wanted) => wanted.every((n) => (window as unknown as { __leanphoneCallProbe: CallProbe }).__leanphoneCallProbe.marks().participantFrames[n] !== undefined), names);
+      await addPerson(ann, dan);
       await Promise.all([...[ann, ben, cat].map((host) => framesFrom(host, ['Dan'])), framesFrom(dan, ['Ann', 'Ben', 'Cat'])]);
       const marks = await Promise.all(users.map(marksOf));
       const clicked = clickedAt(marks[0]!, 'Add');
@@ -127,7 +116,7 @@ async function main(): Promise<void> {
         for (const [at, who, what] of lines.sort((a, b) => a[0] - b[0])) if (at >= clicked - 1) console.log(`${(at - clicked).toFixed(0).padStart(6)}  ${who.padEnd(4)} ${what}`);
       }
       await button(dan.page, 'Leave').click();
-      for (const host of [ann, ben, cat]) await participant(host, 'Dan').waitFor({ state: 'hidden' });
+      for (const host of [ann, ben, cat]) await participant(host.page, 'Dan').waitFor({ state: 'hidden' });
       await entry(ann.page, 'Dan').and(ann.page.getByRole('listitem', { name: /online/i })).waitFor();
     }
   } finally {

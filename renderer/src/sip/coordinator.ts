@@ -128,7 +128,7 @@ export function activeCall(calls: readonly PhoneCall[]): PhoneCall | undefined {
 
 /** A call ringing while the phone has another call. */
 export function waitingCall(calls: readonly PhoneCall[]): PhoneCall | undefined {
-  const seen = calls.filter((call) => !isUnseen(call));
+  const seen = seenCalls(calls);
   return seen.length > 1 ? seen.find((call) => call.state.phase === 'ringing') : undefined;
 }
 
