@@ -31,7 +31,7 @@ test('missed calls are counted until seen, history survives a reload, and Call b
 
   await bob.page.reload();
   await bob.expectSignedIn();
-  await expect(ada.entry('Bob')).toBeVisible();
+  await expect(ada.entry('Bob')).toHaveAccessibleName(/^Bob, online/);
   await bob.page.getByText('Recent calls').click();
   await expect(bob.page.getByRole('list', { name: 'Call history' }).getByRole('listitem')).toHaveCount(2);
   await expect(bob.page.getByText('1 missed'), 'seen stays seen after a reload').toBeHidden();
