@@ -9,7 +9,7 @@
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium.js';
 import { smallCameraScript } from '../tests/support/small-camera.js';
-import { arm, button, clickedAt, entry, marksOf, openUser, type User } from './call-pages.js';
+import { arm, armToAnswer, button, clickedAt, entry, marksOf, openUser, type User } from './call-pages.js';
 import { startServerChild } from './call-server.js';
 import { addPerson, framesFrom, participant } from './conference-join.js';
 
@@ -98,9 +98,10 @@ async function main(): Promise<void> {
     await addPerson(ann, cat);
     for (const [host, name] of [[ann, 'Ben'], [ann, 'Cat'], [ben, 'Cat'], [cat, 'Ben']] as const) await participant(host.page, name).waitFor();
     for (let round = 0; round < joins; round++) {
-      await Promise.all(users.map(arm));
+      // As in bench:call, Dan's page answers the moment it rings.
+      await Promise.all([...[ann, ben, cat].map(arm), armToAnswer(dan, 'Answer with video')]);
       await Promise.all(users.map((user) => user.page.evaluate(() => (window as unknown as { __joinTrace: () => unknown }).__joinTrace())));
-      await addPerson(ann, dan);
+      await addPerson(ann, dan, true);
       await Promise.all([...[ann, ben, cat].map((host) => framesFrom(host, ['Dan'])), framesFrom(dan, ['Ann', 'Ben', 'Cat'])]);
       const marks = await Promise.all(users.map(marksOf));
       const clicked = clickedAt(marks[0]!, 'Add');
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
         for (const [at, what] of own) lines.push([at, user.name, what]);
         for (const [name, at] of Object.entries(marks[i]!.participantFrames)) lines.push([at, user.name, `first frame from ${name}`]);
         for (const [label, at] of Object.entries(marks[i]!.clicks)) lines.push([at, user.name, `click ${label}`]);
+        const ringingAt = marks[i]!.ringingAt;
+        if (ringingAt !== null) lines.push([ringingAt, user.name, 'Answer shown']);
       }
       if (round > 0) {
         console.log(`--- join ${round} (ms from the click on Add)`);

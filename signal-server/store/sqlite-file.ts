@@ -81,9 +81,12 @@ export function openDatabase(dir: string, now: () => number, migrations: readonl
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     const mode = text(db.get('PRAGMA journal_mode = WAL'), 'journal_mode');
     if (mode !== 'wal') throw new Error(`SQLite would not use WAL (journal_mode is ${mode})`);
-    // A commit writes the WAL without waiting for the disk; the store then syncs the WAL off the
-    // event loop (WalSync) before it answers, so nothing is "sent" before it is on disk.
-    db.exec('PRAGMA synchronous = NORMAL');
+    // SQLite never waits for the disk itself: a sync here would hold the event loop, and every
+    // call and message with it. The store syncs off the loop instead (DiskSync): the WAL after each
+    // commit, before it answers, and the database file after each checkpoint, which it runs itself
+    // (checkpoint below) and before which no transaction may start.
+    db.exec('PRAGMA synchronous = OFF');
+    db.exec('PRAGMA wal_autocheckpoint = 0');
     db.exec('PRAGMA foreign_keys = ON');
     // 16 MiB of pages held in memory (the default is 2 MiB), so hot indexes are not read back from disk.
     db.exec('PRAGMA cache_size = -16384');
@@ -102,22 +105,22 @@ export function openDatabase(dir: string, now: () => number, migrations: readonl
 }
 
 /**
- * The WAL file's fsync, on libuv's thread pool: a commit's frames are on disk once `sync` resolves.
- * SQLite's own sync would block the event loop, and every call and message with it, for each
- * commit (6 ms at the median and 60 ms at p99 on the loaded test machine).
+ * One file's fsync, on libuv's thread pool: what was written to it is on disk once `sync` resolves.
+ * The store keeps one for the WAL and one for the database file.
  */
-export class WalSync {
+export class DiskSync {
   readonly #fd: number;
 
   private constructor(fd: number) {
     this.#fd = fd;
   }
 
-  /** Opens `host.db-wal` in `dir`, creating it empty if SQLite has not yet, and makes its name durable. */
-  static open(dir: string): WalSync {
-    const fd = openSync(join(dir, `${DATABASE_FILE}-wal`), 'a', 0o600);
+  /** Opens `name` in `dir` (creating it empty if SQLite has not yet) and makes its name durable. */
+  static open(dir: string, name: string): DiskSync {
+    // Append mode: it never writes, but Windows flushes only a handle that may.
+    const fd = openSync(join(dir, name), 'a', 0o600);
     syncFolder(dir);
-    return new WalSync(fd);
+    return new DiskSync(fd);
   }
 
   sync(): Promise<void> {
@@ -127,6 +130,16 @@ export class WalSync {
   close(): void {
     closeSync(this.#fd);
   }
+}
+
+/**
+ * Copies the WAL's frames into the database file, without syncing it: the caller syncs the WAL
+ * before (the frames must be on disk before the pages they replace are overwritten) and the
+ * database file after, before the next transaction, whose first write starts the WAL over.
+ * Answers the frames copied.
+ */
+export function checkpoint(db: Database): number {
+  return integer(db.get('PRAGMA wal_checkpoint(PASSIVE)'), 'checkpointed');
 }
 
 export interface DatabaseReport {
@@ -153,9 +166,32 @@ export function inspectDatabase(dir: string, migrations: readonly string[] = MIG
   }
 }
 
+/** Closes `db` with everything in its database file, on disk: closing removes the WAL. */
 export function closeDatabase(db: Database, dir: string): void {
-  db.close();
+  try {
+    syncFile(join(dir, `${DATABASE_FILE}-wal`));
+    checkpoint(db);
+    syncFile(join(dir, DATABASE_FILE));
+  } finally {
+    db.close();
+  }
   releaseFolder(join(dir, DATABASE_FILE));
+}
+
+/** Syncs the file at `path`, if there is one. */
+function syncFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function syncFolder(dir: string): void {

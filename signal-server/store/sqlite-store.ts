@@ -30,7 +30,7 @@ import {
   type VoicemailId,
   type VoicemailInfo,
 } from './host-store.js';
-import { closeDatabase, integer, integerOrNull, openDatabase, row, text, WalSync, type Database } from './sqlite-file.js';
+import { checkpoint, closeDatabase, DATABASE_FILE, DiskSync, integer, integerOrNull, openDatabase, row, text, type Database } from './sqlite-file.js';
 import { newRecordId } from './record-id.js';
 import { checkedStoreLimits } from './store-limits.js';
 import { VoicemailFiles, type Recording } from './voicemail-files.js';
@@ -49,17 +49,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Host
   const limits = checkedStoreLimits(options.limits);
   const now = options.now ?? Date.now;
   const db = openDatabase(options.dir, now, options.migrations);
-  let wal: WalSync | undefined;
+  const syncs: DiskSync[] = [];
   let files: VoicemailFiles;
   try {
-    wal = WalSync.open(options.dir);
+    syncs.push(DiskSync.open(options.dir, `${DATABASE_FILE}-wal`), DiskSync.open(options.dir, DATABASE_FILE));
     files = await VoicemailFiles.open(join(options.dir, 'voicemail'));
   } catch (error) {
     closeDatabase(db, options.dir);
-    wal?.close();
+    for (const sync of syncs) sync.close();
     throw error;
   }
-  const store = new SqliteHostStore(db, wal, options.dir, files, limits, now, options.logger ?? silentLogger);
+  const [wal, database] = syncs as [DiskSync, DiskSync];
+  const store = new SqliteHostStore(db, { wal, database }, options.dir, files, limits, now, options.logger ?? silentLogger);
   try {
     await store.reconcileRecordings();
   } catch (error) {
@@ -81,6 +82,7 @@ const SQL = {
   begin: 'BEGIN',
   commit: 'COMMIT',
   savepoint: 'SAVEPOINT job',
+  changes: 'SELECT total_changes() AS n',
   release: 'RELEASE job',
   rollbackJob: 'ROLLBACK TO job',
 
@@ -129,6 +131,12 @@ const SQL = {
 
 type Queries = Record<keyof typeof SQL, Statement>;
 
+/**
+ * Rows changed between checkpoints. A message is about five WAL pages over its life (stored,
+ * delivered), so this keeps the WAL near SQLite's own default of 1,000 pages a checkpoint.
+ */
+export const CHECKPOINT_CHANGES = 400;
+
 interface Job {
   run(): unknown;
   /** Hears the job's value once its transaction commits, before the disk sync that settles it. */
@@ -151,7 +159,7 @@ class SqliteHostStore implements HostStore {
   readonly #db: Database;
   readonly #dir: string;
   readonly #files: VoicemailFiles;
-  readonly #wal: WalSync;
+  readonly #disk: { wal: DiskSync; database: DiskSync };
   readonly #limits: StoreLimits;
   readonly #now: () => number;
   readonly #logger: Logger;
@@ -159,13 +167,17 @@ class SqliteHostStore implements HostStore {
   #jobs: Job[] = [];
   /** Settles once the last commit's callers are answered (never rejects). */
   #answered: Promise<void> = Promise.resolve();
+  /** A checkpoint under way (never rejects): no transaction starts until the database file is synced. */
+  #checkpointing: Promise<void> | null = null;
+  /** total_changes() when the last checkpoint was started. */
+  #changesAtCheckpoint = 0;
   /** Work that continues after its transaction (recording files), finished before close. */
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
 
-  constructor(db: Database, wal: WalSync, dir: string, files: VoicemailFiles, limits: StoreLimits, now: () => number, logger: Logger) {
+  constructor(db: Database, disk: { wal: DiskSync; database: DiskSync }, dir: string, files: VoicemailFiles, limits: StoreLimits, now: () => number, logger: Logger) {
     this.#db = db;
-    this.#wal = wal;
+    this.#disk = disk;
     this.#dir = dir;
     this.#files = files;
     this.#limits = limits;
@@ -374,11 +386,13 @@ class SqliteHostStore implements HostStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // During a checkpoint this flush waits for it; both are in flight.
     this.#flush();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     finalizeAll(this.#q);
     closeDatabase(this.#db, this.#dir);
-    this.#wal.close();
+    this.#disk.wal.close();
+    this.#disk.database.close();
   }
 
   /** Drops recording files no row names (a crash between the two) and rows whose file is gone. */
@@ -430,6 +444,7 @@ class SqliteHostStore implements HostStore {
 
   /** Runs every waiting job in one transaction; each in a savepoint, so one failing leaves the others. */
   #flush(): void {
+    if (this.#checkpointing) return; // it flushes when done
     const jobs = this.#jobs;
     this.#jobs = [];
     if (jobs.length === 0) return;
@@ -460,7 +475,7 @@ class SqliteHostStore implements HostStore {
     });
     // Answered only once the commit is on disk, while the event loop goes on. Syncs may finish out
     // of order; answers keep the order of commits, so messages go out in the order they came.
-    const synced = this.#wal.sync();
+    const synced = this.#disk.wal.sync();
     this.#answered = this.#answered
       .then(() => synced)
       .then(
@@ -476,6 +491,30 @@ class SqliteHostStore implements HostStore {
         },
       );
     void this.#finishBeforeClose(this.#answered);
+    this.#checkpointAfter(synced);
+  }
+
+  /**
+   * Once CHECKPOINT_CHANGES rows have changed since the last one, and this commit is on disk, copies
+   * the WAL into the database file and syncs that; transactions wait meanwhile (the first write
+   * after a checkpoint starts the WAL over), but the event loop does not.
+   */
+  #checkpointAfter(synced: Promise<void>): void {
+    const changes = count(one(this.#q.changes));
+    if (changes - this.#changesAtCheckpoint < CHECKPOINT_CHANGES) return;
+    this.#changesAtCheckpoint = changes;
+    const checkpointing = synced
+      .then(async () => {
+        checkpoint(this.#db);
+        await this.#disk.database.sync();
+      })
+      .catch((error: unknown) => this.#logger.log('error', 'store.checkpoint-failed', { error: String(error) }))
+      .finally(() => {
+        this.#checkpointing = null;
+        this.#flush();
+      });
+    this.#checkpointing = checkpointing;
+    void this.#finishBeforeClose(checkpointing);
   }
 
   #runJob(job: Job): Outcome {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +174,29 @@ describe('the database file', () => {
     await expect(store.storeMessage(alice.key, alice.key, 'too late')).rejects.toMatchObject({ code: 'closed' });
     const reopened = await openStore(dir);
     expect(texts(await reopened.pendingFor(alice.key))).toEqual(['made before close']);
+  });
+});
+
+describe('checkpoints', () => {
+  it('keep the WAL small while thousands of messages pass, and close leaves them all in the database file alone', async () => {
+    const dir = await freshDir();
+    const store = await openStore(dir);
+    for (const user of [alice, bob]) await store.sawUser(user);
+    const wal = join(dir, 'host.db-wal');
+    let largestWal = 0;
+    for (let turn = 0; turn < 40; turn++) {
+      // 100 messages a turn, as many senders would: one transaction each turn.
+      const sent = await Promise.all(Array.from({ length: 100 }, (_, i) => send(store, alice, bob, `message ${turn * 100 + i} ${'x'.repeat(200)}`)));
+      await store.markDelivered(bob.key, sent.map((message) => message.id));
+      largestWal = Math.max(largestWal, statSync(wal).size);
+    }
+    // Unchecked, these 4,000 messages of 200-odd bytes grow the WAL to 7 MB.
+    expect(largestWal).toBeLessThan(2 * 1024 * 1024);
+    await store.close();
+    expect(existsSync(wal), 'the WAL is gone: everything is in host.db').toBe(false);
+    expect(inspectDatabase(dir).integrity).toBe('ok');
+    const reopened = await openStore(dir);
+    expect(await reopened.conversation(bob.key, alice.key, 1)).toMatchObject([{ text: expect.stringMatching(/^message 3999 /) }]);
   });
 });
 
