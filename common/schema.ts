@@ -153,7 +153,7 @@ export function parseMessage(text: string): ParseResult {
   const record = raw as Record<string, unknown>;
   const echo = {
     ...(typeof record.method === 'string' && record.method.length <= 32 ? { method: record.method } : {}),
-    ...(typeof record.cseq === 'number' && cseq.safeParse(record.cseq).success ? { cseq: record.cseq } : {}),
+    ...(isCseq(record.cseq) ? { cseq: record.cseq } : {}),
   };
 
   if ('status' in record) {
