@@ -12,6 +12,7 @@ import type { Logger } from './log.js';
 import type { NameKeys, UserKey } from './name-key.js';
 import { nameKeys } from './name-key.js';
 import { holdsKey, type OwnerHash } from './owner-key.js';
+import { PresenceTexts } from './presence-texts.js';
 import type { Forgotten, HostStore, UserKey as StoreKey } from './store/host-store.js';
 
 /** The switchboard's key and the store's are the same caseless key of a name (name-key.ts). */
@@ -36,6 +37,7 @@ export class Directory {
   readonly #maxUsers: number;
   readonly #logger: Logger;
   readonly #entries = new Map<UserKey, Entry>();
+  readonly #texts = new PresenceTexts();
   /** Skeleton to key, as in the registry: look-alike names are one name. */
   readonly #lookAlikes = new Map<string, UserKey>();
   #share: DirectoryListener | null = null;
@@ -147,8 +149,10 @@ export class Directory {
   }
 
   /** Everyone but `key` who is not registered now, as offline entries with their last seen. */
-  offlineExcept(key: UserKey, isRegistered: (key: UserKey) => boolean): UserPresence[] {
-    return [...this.offlineWhere((known) => known !== key && !isRegistered(known)).values()];
+  offlineTextsExcept(key: UserKey, isRegistered: (key: UserKey) => boolean): string[] {
+    const texts: string[] = [];
+    for (const [known, entry] of this.#entries) if (known !== key && !isRegistered(known)) texts.push(this.#texts.text(known, entry.name, 'offline', entry.lastSeen));
+    return texts;
   }
 
   /** Up to `limit` people whose key passes `matches` (which should leave out the registered), as offline entries with their last seen. */
@@ -165,6 +169,7 @@ export class Directory {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#entries.delete(key);
+    this.#texts.forget(key);
     if (this.#lookAlikes.get(entry.skeleton) === key) this.#lookAlikes.delete(entry.skeleton);
   }
 

@@ -6,6 +6,7 @@
  */
 import type { PresenceState, PublishedState, UserPresence } from '../common/protocol.js';
 import type { NameKeys, UserKey } from './name-key.js';
+import { PresenceTexts } from './presence-texts.js';
 import { newToken, sameSecret } from './secret.js';
 
 /** A registered user as others may read it: a snapshot's worth, never a handle to change it by. */
@@ -39,8 +40,8 @@ export interface Registry {
   setBusy(key: UserKey, busy: boolean): void;
   /** Unregisters `key`, shown `offline`. */
   remove(key: UserKey, reason: LeaveReason): void;
-  /** Everyone but `key`, with their visible state: the phone book of a REGISTER's 200. */
-  presenceExcept(key: UserKey): UserPresence[];
+  /** Everyone but `key`, each entry as its JSON text (presence-texts.ts): the phone book of a REGISTER's 200. */
+  presenceTextsExcept(key: UserKey): string[];
   /** Registered users that could be listed (in a cluster, every node's): the phone book's registered part. */
   readonly people: number;
   /** Up to `limit` users whose key passes `matches`, with their visible state, in registration order. */
@@ -83,6 +84,7 @@ export class LocalRegistry implements Registry {
   /** Skeleton to key. */
   readonly #lookAlikes = new Map<string, UserKey>();
   readonly #onPresence: PresenceListener;
+  readonly #texts = new PresenceTexts();
 
   constructor(onPresence: PresenceListener) {
     this.#onPresence = onPresence;
@@ -139,11 +141,14 @@ export class LocalRegistry implements Registry {
     if (!entry) return;
     this.#users.delete(key);
     this.#lookAlikes.delete(entry.skeleton);
+    this.#texts.forget(key);
     this.#onPresence(key, entry.name, 'offline');
   }
 
-  presenceExcept(key: UserKey): UserPresence[] {
-    return [...this.presenceWhere((other) => other !== key).values()];
+  presenceTextsExcept(key: UserKey): string[] {
+    const texts: string[] = [];
+    for (const entry of this.#users.values()) if (entry.key !== key) texts.push(this.#texts.text(entry.key, entry.name, stateOf(entry)));
+    return texts;
   }
 
   get people(): number {

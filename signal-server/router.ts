@@ -51,6 +51,8 @@ export interface Router {
   deliverOwn(to: UserKey, message: Request | Response): void;
   /** Sends the server's own response on `connection`. */
   reply(connection: Connection, response: ServerResponse): void;
+  /** Sends the server's own response on `connection`, serialized already (a REGISTER 200 with its phone book). */
+  replyJson(connection: Connection, json: string): void;
   /** Sends a presence frame to `key`'s socket when it is connected here; none is held while it is lost. */
   tell(key: UserKey, frame: Buffer): void;
   /** Stops every grace timer and forgets every route, telling no one. */
@@ -159,6 +161,10 @@ export class LocalRouter implements Router {
 
   reply(connection: Connection, response: ServerResponse): void {
     connection.link.send(JSON.stringify(response));
+  }
+
+  replyJson(connection: Connection, json: string): void {
+    connection.link.send(json);
   }
 
   tell(key: UserKey, frame: Buffer): void {

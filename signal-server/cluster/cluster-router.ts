@@ -81,6 +81,10 @@ export class ClusterRouter implements Router {
     this.#local.reply(connection, response);
   }
 
+  replyJson(connection: Connection, json: string): void {
+    this.#local.replyJson(connection, json);
+  }
+
   tell(key: UserKey, frame: Buffer): void {
     this.#local.tell(key, frame);
   }

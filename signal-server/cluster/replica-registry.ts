@@ -5,6 +5,7 @@
  */
 import type { PresenceState, PublishedState, UserPresence } from '../../common/protocol.js';
 import type { NameKeys, UserKey } from '../name-key.js';
+import { PresenceTexts } from '../presence-texts.js';
 import { stateOf, type LeaveReason, type PresenceListener, type RegisteredUser, type Registry } from '../registry.js';
 import { newToken, sameSecret } from '../secret.js';
 import type { Member } from './envelope.js';
@@ -21,6 +22,7 @@ export interface MemberStore {
 export class ClusterRegistry implements Registry {
   readonly #node: string;
   readonly #members = new Map<UserKey, Member>();
+  readonly #texts = new PresenceTexts();
   /** Skeleton to key. */
   readonly #lookAlikes = new Map<string, UserKey>();
   /** This node's users and their resume tokens. */
@@ -116,6 +118,7 @@ export class ClusterRegistry implements Registry {
     const member = this.#members.get(key);
     if (!member) return;
     this.#members.delete(key);
+    this.#texts.forget(key);
     if (this.#lookAlikes.get(member.skeleton) === key) this.#lookAlikes.delete(member.skeleton);
     const own = this.#resume.delete(key);
     // Other nodes' marks go with the user; this node's own go as its dialogs end.
@@ -126,8 +129,10 @@ export class ClusterRegistry implements Registry {
     this.#onPresence(key, member.name, 'offline');
   }
 
-  presenceExcept(key: UserKey): UserPresence[] {
-    return [...this.presenceWhere((other) => other !== key).values()];
+  presenceTextsExcept(key: UserKey): string[] {
+    const texts: string[] = [];
+    for (const [other, member] of this.#members) if (other !== key) texts.push(this.#texts.text(other, member.name, this.#visible(other, member)));
+    return texts;
   }
 
   /** Every node's users: the phone book is the cluster's. */

@@ -4,9 +4,10 @@
  * as someone else's. And unregistering (the user left, or its grace period ended),
  * which ends its dialogs for the other parties.
  */
-import type { Request, UserPresence } from '../../common/protocol.js';
+import type { RegisteredBody, Request } from '../../common/protocol.js';
 import { nameKeys, type NameKeys, type UserKey } from '../name-key.js';
 import { ownerHash, type OwnerHash } from '../owner-key.js';
+import { listText } from '../presence-texts.js';
 import type { Connection } from '../router.js';
 import { sameSecret } from '../secret.js';
 import type { Board, Handler, RequestOf } from './board.js';
@@ -185,30 +186,27 @@ function welcome(
   // Recorded first, so the phone book's size counts this user in the directory too.
   records?.directory.saw(key, name, Date.now(), owner);
   const searched = board.phoneBook.registered(key);
-  board.router.reply(connection, {
-    ...echo(request),
-    status: 200,
-    reason: 'OK',
-    body: {
-      name,
-      resume,
-      resumed,
-      users: searched ? [] : phoneBookOf(board, key),
-      ...(searched ? { phoneBook: searched } : {}),
-      iceServers: board.config.iceServers(name),
-      groups: board.config.ringGroups.listing,
-      ...(board.claims === null ? {} : { nodes: board.claims.otherNodes() }),
-      ...(board.records ? { maxMessageBytes: board.records.storeLimits.maxMessageBytes } : {}),
-    },
-  });
+  const body: Omit<RegisteredBody, 'users'> = {
+    name,
+    resume,
+    resumed,
+    ...(searched ? { phoneBook: searched } : {}),
+    iceServers: board.config.iceServers(name),
+    groups: board.config.ringGroups.listing,
+    ...(board.claims === null ? {} : { nodes: board.claims.otherNodes() }),
+    ...(board.records ? { maxMessageBytes: board.records.storeLimits.maxMessageBytes } : {}),
+  };
+  // The book goes in as its entries' texts: serializing every entry for every registration cost most.
+  const head = JSON.stringify({ ...echo(request), status: 200, reason: 'OK' }).slice(0, -1);
+  const users = listText(searched ? [] : phoneBookOf(board, key));
+  board.router.replyJson(connection, `${head},"body":{"users":${users},${JSON.stringify(body).slice(1)}}`);
   if (records === null) return;
   records.mailbox.background('mail-on-register-failed', records.mailbox.registered(key));
 }
 
-/** Everyone `key` may call: the registered, and the directory's offline people. */
-function phoneBookOf(board: Board, key: UserKey): UserPresence[] {
-  return [
-    ...board.registry.presenceExcept(key),
-    ...(board.records?.directory.offlineExcept(key, (other) => board.registry.get(other) !== undefined) ?? []),
-  ];
+/** Everyone `key` may call, as entry texts: the registered, and the directory's offline people. */
+function phoneBookOf(board: Board, key: UserKey): string[] {
+  const registered = board.registry.presenceTextsExcept(key);
+  const offline = board.records?.directory.offlineTextsExcept(key, (other) => board.registry.get(other) !== undefined) ?? [];
+  return offline.length === 0 ? registered : [...registered, ...offline];
 }

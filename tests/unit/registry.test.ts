@@ -47,10 +47,16 @@ describe('LocalRegistry', () => {
     users.add('Ada', nameKeys('Ada'));
     users.add('Bob', nameKeys('Bob'));
     users.setBusy('bob', true);
-    expect(users.presenceExcept('ada')).toEqual([{ name: 'Bob', state: 'busy' }]);
+    const book = (): unknown[] => users.presenceTextsExcept('ada').map((text) => JSON.parse(text));
+    expect(book()).toEqual([{ name: 'Bob', state: 'busy' }]);
     const snapshot = users.get('bob')!;
     users.setBusy('bob', false);
     expect(snapshot.busy).toBe(true);
     expect(users.get('bob')?.busy).toBe(false);
+    expect(book(), "the book's texts follow each change").toEqual([{ name: 'Bob', state: 'online' }]);
+    users.remove('bob', 'Peer left');
+    users.add('Bob', nameKeys('Bob'));
+    users.publish('bob', 'dnd', false);
+    expect(book()).toEqual([{ name: 'Bob', state: 'dnd' }]);
   });
 });
