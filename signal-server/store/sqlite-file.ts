@@ -136,10 +136,9 @@ export class DiskSync {
  * Copies the WAL's frames into the database file, without syncing it: the caller syncs the WAL
  * before (the frames must be on disk before the pages they replace are overwritten) and the
  * database file after, before the next transaction, whose first write starts the WAL over.
- * Answers the frames copied.
  */
-export function checkpoint(db: Database): number {
-  return integer(db.get('PRAGMA wal_checkpoint(PASSIVE)'), 'checkpointed');
+export function checkpoint(db: Database): void {
+  db.exec('PRAGMA wal_checkpoint(PASSIVE)');
 }
 
 export interface DatabaseReport {
@@ -174,8 +173,8 @@ export function closeDatabase(db: Database, dir: string): void {
     syncFile(join(dir, DATABASE_FILE));
   } finally {
     db.close();
+    releaseFolder(join(dir, DATABASE_FILE));
   }
-  releaseFolder(join(dir, DATABASE_FILE));
 }
 
 /** Syncs the file at `path`, if there is one. */
