@@ -59,6 +59,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX voicemails_from ON voicemails (from_key) WHERE heard_at IS NULL;`,
   // The hex SHA-256 of the owner key a name was first registered with (owner-key.ts).
   `ALTER TABLE users ADD COLUMN owner_hash TEXT;`,
+  // Kept messages are counted in memory (sqlite-store.ts), no longer in a column written on every delivery.
+  `ALTER TABLE users DROP COLUMN kept;`,
 ];
 
 /**

@@ -31,6 +31,7 @@ import {
   type VoicemailInfo,
 } from './host-store.js';
 import { checkpoint, closeDatabase, DATABASE_FILE, DiskSync, integer, integerOrNull, openDatabase, row, text, type Database } from './sqlite-file.js';
+import { CountMirror, Mirror } from './mirror.js';
 import { newRecordId } from './record-id.js';
 import { checkedStoreLimits } from './store-limits.js';
 import { VoicemailFiles, type Recording } from './voicemail-files.js';
@@ -94,14 +95,10 @@ const SQL = {
   directory: 'SELECT key, name, first_seen, last_seen, owner_hash FROM users ORDER BY key',
   deleteUser: 'DELETE FROM users WHERE key = ?',
   countMessagesOf: 'SELECT count(*) AS n FROM messages WHERE from_key = :k OR to_key = :k',
-  peersKeepingFrom: 'SELECT DISTINCT to_key FROM messages WHERE from_key = ? AND delivered_at IS NOT NULL',
-  recountKept: `UPDATE users SET kept = (SELECT count(*) FROM messages WHERE to_key = :k AND delivered_at IS NOT NULL)
-    WHERE key = :k`,
 
-  /** What storeMessage checks, in one call: both names and both waiting counts. */
-  beforeMessage: `SELECT (SELECT name FROM users WHERE key = :from) AS from_name, (SELECT name FROM users WHERE key = :to) AS to_name,
-    (SELECT count(*) FROM messages WHERE to_key = :to AND delivered_at IS NULL) AS waiting_for,
-    (SELECT count(*) FROM messages WHERE from_key = :from AND delivered_at IS NULL) AS waiting_from`,
+  waitingFor: 'SELECT count(*) AS n FROM messages WHERE to_key = ? AND delivered_at IS NULL',
+  waitingFrom: 'SELECT count(*) AS n FROM messages WHERE from_key = ? AND delivered_at IS NULL',
+  keptFor: 'SELECT count(*) AS n FROM messages WHERE to_key = ? AND delivered_at IS NOT NULL',
   addMessage: 'INSERT INTO messages (id, from_key, to_key, text, sent_at) VALUES (?, ?, ?, ?, ?)',
   pendingFor: `${MESSAGE} WHERE m.to_key = ? AND m.delivered_at IS NULL ORDER BY m.seq`,
   seqInConversation: `SELECT seq FROM messages m WHERE m.id = :id AND ${IN_CONVERSATION}`,
@@ -109,10 +106,8 @@ const SQL = {
   deliver: `UPDATE messages SET delivered_at = ? WHERE id = ? AND to_key = ? AND delivered_at IS NULL
     RETURNING from_key`,
   read: 'UPDATE messages SET read_at = ? WHERE id = ? AND to_key = ? AND read_at IS NULL RETURNING from_key, delivered_at',
-  addKept: 'UPDATE users SET kept = kept + ? WHERE key = ? RETURNING kept',
   trimKept: `DELETE FROM messages WHERE seq IN
     (SELECT seq FROM messages WHERE to_key = ? AND delivered_at IS NOT NULL ORDER BY seq LIMIT ?)`,
-  setKept: 'UPDATE users SET kept = ? WHERE key = ?',
   unreadCounts: `SELECT m.from_key, u.name, count(*) AS n FROM messages m JOIN users u ON u.key = m.from_key
     WHERE m.to_key = ? AND m.read_at IS NULL GROUP BY m.from_key ORDER BY m.from_key`,
 
@@ -137,8 +132,15 @@ type Queries = Record<keyof typeof SQL, Statement>;
  */
 export const CHECKPOINT_CHANGES = 400;
 
+/**
+ * How a failed job's changes are undone. 'statement': the job changes the database with at most one
+ * statement, which SQLite undoes by itself when it fails. 'savepoint': with more, so it runs in one.
+ */
+type Undo = 'statement' | 'savepoint';
+
 interface Job {
   run(): unknown;
+  undo: Undo;
   /** Hears the job's value once its transaction commits, before the disk sync that settles it. */
   committed: ((value: unknown) => void) | undefined;
   resolve(value: unknown): void;
@@ -171,6 +173,13 @@ class SqliteHostStore implements HostStore {
   #checkpointing: Promise<void> | null = null;
   /** total_changes() when the last checkpoint was started. */
   #changesAtCheckpoint = 0;
+  /** A user's name, by key. */
+  readonly #names: Mirror<UserKey, string>;
+  /** Messages not yet delivered, to a user and from a user. */
+  readonly #waitingFor: CountMirror<UserKey>;
+  readonly #waitingFrom: CountMirror<UserKey>;
+  /** Delivered messages a user keeps as history (up to maxKeptMessagesPerRecipient). */
+  readonly #kept: CountMirror<UserKey>;
   /** Work that continues after its transaction (recording files), finished before close. */
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
@@ -184,27 +193,37 @@ class SqliteHostStore implements HostStore {
     this.#now = now;
     this.#logger = logger;
     this.#q = prepareAll(db);
+    this.#names = new Mirror((user) => row(one(this.#q.userName, [user]))?.name as string | undefined);
+    this.#waitingFor = new CountMirror((user) => count(one(this.#q.waitingFor, [user])));
+    this.#waitingFrom = new CountMirror((user) => count(one(this.#q.waitingFrom, [user])));
+    this.#kept = new CountMirror((user) => count(one(this.#q.keptFor, [user])));
   }
 
   sawUser(user: UserRef, owner?: OwnerHash): Promise<Stored<DirectoryEntry>> {
     return this.#enqueue(() => {
       const at = this.#now();
       const known = one(this.#q.touchUser, [user.name, at, owner ?? null, user.key]);
-      if (known) return stored({ user, firstSeen: integer(known, 'first_seen'), lastSeen: at, owner: ownerOf(known) });
+      if (known) {
+        this.#names.set(user.key, user.name);
+        return stored({ user, firstSeen: integer(known, 'first_seen'), lastSeen: at, owner: ownerOf(known) });
+      }
       if (count(one(this.#q.countUsers)) >= this.#limits.maxDirectoryUsers) return refused('directory-full');
       this.#q.addUser.run([user.key, user.name, at, at, owner ?? null]);
+      this.#names.set(user.key, user.name);
       return stored({ user, firstSeen: at, lastSeen: at, owner: owner ?? null });
-    });
+    }, 'statement');
   }
 
   directory(): Promise<DirectoryEntry[]> {
-    return this.#enqueue(() =>
-      this.#q.directory.all().map((entry) => ({
-        user: { key: key(entry, 'key'), name: text(entry, 'name') },
-        firstSeen: integer(entry, 'first_seen'),
-        lastSeen: integer(entry, 'last_seen'),
-        owner: ownerOf(entry),
-      })),
+    return this.#enqueue(
+      () =>
+        this.#q.directory.all().map((entry) => ({
+          user: { key: key(entry, 'key'), name: text(entry, 'name') },
+          firstSeen: integer(entry, 'first_seen'),
+          lastSeen: integer(entry, 'last_seen'),
+          owner: ownerOf(entry),
+        })),
+      'statement',
     );
   }
 
@@ -215,11 +234,11 @@ class SqliteHostStore implements HostStore {
         if (!name) return null;
         const messages = count(one(this.#q.countMessagesOf, { ':k': forgotten }));
         const recordings = this.#q.recordingsOf.all({ ':k': forgotten }).map(recordingOf);
-        const peers = this.#q.peersKeepingFrom.all([forgotten]).map((peer) => key(peer, 'to_key'));
         this.#q.deleteUser.run([forgotten]);
-        for (const peer of peers) this.#q.recountKept.run({ ':k': peer });
+        // Their messages went with them, changing other users' counts: those are read again.
+        this.#clearMirrors();
         return { user: { key: forgotten, name: text(name, 'name') }, messages, recordings };
-      });
+      }, 'statement');
       if (outcome === null) return null;
       await Promise.all(outcome.recordings.map((recording) => this.#files.remove(recording)));
       return { user: outcome.user, messages: outcome.messages, voicemails: outcome.recordings.length };
@@ -229,29 +248,34 @@ class SqliteHostStore implements HostStore {
   storeMessage(from: UserKey, to: UserKey, messageText: string, committed?: (message: StoredMessage) => void): Promise<Stored<StoredMessage>> {
     const bytes = Buffer.byteLength(messageText, 'utf8');
     if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return this.#answer(refused('bad-text'));
-    return this.#enqueue(() => {
-      const found = one(this.#q.beforeMessage, { ':from': from, ':to': to });
-      const senderName = row(found)?.from_name;
-      const recipientName = row(found)?.to_name;
-      if (typeof senderName !== 'string') return refused('unknown-sender');
-      if (typeof recipientName !== 'string') return refused('unknown-recipient');
-      if (integer(found, 'waiting_for') >= this.#limits.maxUndeliveredPerRecipient) return refused('recipient-full');
-      if (integer(found, 'waiting_from') >= this.#limits.maxUndeliveredPerSender) return refused('sender-full');
-      const message: StoredMessage = {
-        id: newRecordId() as MessageId,
-        from: { key: from, name: senderName },
-        to: { key: to, name: recipientName },
-        text: messageText,
-        sentAt: this.#now(),
-        state: { kind: 'sent' },
-      };
-      this.#q.addMessage.run([message.id, from, to, messageText, message.sentAt]);
-      return stored(message);
-    }, committed && ((outcome) => outcome.kind === 'stored' && committed(outcome.value)));
+    return this.#enqueue(
+      () => {
+        const senderName = this.#names.get(from);
+        if (senderName === undefined) return refused('unknown-sender');
+        const recipientName = this.#names.get(to);
+        if (recipientName === undefined) return refused('unknown-recipient');
+        if (this.#waitingFor.get(to) >= this.#limits.maxUndeliveredPerRecipient) return refused('recipient-full');
+        if (this.#waitingFrom.get(from) >= this.#limits.maxUndeliveredPerSender) return refused('sender-full');
+        const message: StoredMessage = {
+          id: newRecordId() as MessageId,
+          from: { key: from, name: senderName },
+          to: { key: to, name: recipientName },
+          text: messageText,
+          sentAt: this.#now(),
+          state: { kind: 'sent' },
+        };
+        this.#q.addMessage.run([message.id, from, to, messageText, message.sentAt]);
+        this.#waitingFor.add(to, 1);
+        this.#waitingFrom.add(from, 1);
+        return stored(message);
+      },
+      'statement',
+      committed && ((outcome) => outcome.kind === 'stored' && committed(outcome.value)),
+    );
   }
 
   pendingFor(recipient: UserKey): Promise<StoredMessage[]> {
-    return this.#enqueue(() => this.#q.pendingFor.all([recipient]).map(messageOf));
+    return this.#enqueue(() => this.#q.pendingFor.all([recipient]).map(messageOf), 'statement');
   }
 
   conversation(asker: UserKey, peer: UserKey, limit: number, before?: MessageId): Promise<StoredMessage[]> {
@@ -267,46 +291,45 @@ class SqliteHostStore implements HostStore {
         beforeSeq = integer(found, 'seq');
       }
       return this.#q.conversation.all({ ...between, ':before': beforeSeq, ':limit': limit }).map(messageOf).reverse();
-    });
+    }, 'statement');
   }
 
   markDelivered(recipient: UserKey, ids: readonly MessageId[]): Promise<Receipt[]> {
-    return this.#enqueue(() => {
-      const at = this.#now();
-      const receipts: Receipt[] = [];
-      for (const id of new Set(ids)) {
-        const changed = one(this.#q.deliver, [at, id, recipient]);
-        if (changed) receipts.push({ id, from: key(changed, 'from_key'), to: recipient, state: { kind: 'delivered', deliveredAt: at } });
-      }
-      this.#keep(recipient, receipts.length);
-      return receipts;
-    });
+    const unique = [...new Set(ids)];
+    return this.#enqueue(
+      () => {
+        const at = this.#now();
+        const state = { kind: 'delivered', deliveredAt: at } as const;
+        return this.#deliver(recipient, unique, at).map((delivered) => ({ ...delivered, to: recipient, state }));
+      },
+      unique.length > 1 ? 'savepoint' : 'statement',
+    );
   }
 
   markRead(recipient: UserKey, ids: readonly MessageId[]): Promise<Receipt[]> {
+    const unique = [...new Set(ids)];
     return this.#enqueue(() => {
       const at = this.#now();
+      this.#deliver(recipient, unique, at);
       const receipts: Receipt[] = [];
-      let delivered = 0;
-      for (const id of new Set(ids)) {
-        if (one(this.#q.deliver, [at, id, recipient])) delivered += 1;
+      for (const id of unique) {
         const changed = one(this.#q.read, [at, id, recipient]);
-        if (changed) {
-          const state = { kind: 'read', deliveredAt: integer(changed, 'delivered_at'), readAt: at } as const;
-          receipts.push({ id, from: key(changed, 'from_key'), to: recipient, state });
-        }
+        if (!changed) continue;
+        const state = { kind: 'read', deliveredAt: integer(changed, 'delivered_at'), readAt: at } as const;
+        receipts.push({ id, from: key(changed, 'from_key'), to: recipient, state });
       }
-      this.#keep(recipient, delivered);
       return receipts;
-    });
+    }, 'savepoint');
   }
 
   unreadCounts(recipient: UserKey): Promise<UnreadCount[]> {
-    return this.#enqueue(() =>
-      this.#q.unreadCounts.all([recipient]).map((entry) => ({
-        from: { key: key(entry, 'from_key'), name: text(entry, 'name') },
-        count: count(entry),
-      })),
+    return this.#enqueue(
+      () =>
+        this.#q.unreadCounts.all([recipient]).map((entry) => ({
+          from: { key: key(entry, 'from_key'), name: text(entry, 'name') },
+          count: count(entry),
+        })),
+      'statement',
     );
   }
 
@@ -327,16 +350,16 @@ class SqliteHostStore implements HostStore {
       let outcome: Stored<VoicemailInfo>;
       try {
         outcome = await this.#enqueue(() => {
-          const sender = one(this.#q.userName, [from]);
-          if (!sender) return refused('unknown-sender');
-          const recipient = one(this.#q.userName, [to]);
-          if (!recipient) return refused('unknown-recipient');
+          const senderName = this.#names.get(from);
+          if (senderName === undefined) return refused('unknown-sender');
+          const recipientName = this.#names.get(to);
+          if (recipientName === undefined) return refused('unknown-recipient');
           if (count(one(this.#q.voicemailsTo, [to])) >= this.#limits.maxVoicemailsPerRecipient) return refused('mailbox-full');
           if (count(one(this.#q.unheardFrom, [from])) >= this.#limits.maxUnheardVoicemailsPerSender) return refused('too-many-unheard');
           const info: VoicemailInfo = {
             id: recording.id,
-            from: { key: from, name: text(sender, 'name') },
-            to: { key: to, name: text(recipient, 'name') },
+            from: { key: from, name: senderName },
+            to: { key: to, name: recipientName },
             format,
             durationMs,
             bytes: audio.byteLength,
@@ -345,7 +368,7 @@ class SqliteHostStore implements HostStore {
           };
           this.#q.addVoicemail.run([info.id, from, to, format, durationMs, info.bytes, info.createdAt]);
           return stored(info);
-        });
+        }, 'statement');
       } catch (error) {
         await this.#files.remove(recording);
         throw error;
@@ -356,12 +379,12 @@ class SqliteHostStore implements HostStore {
   }
 
   voicemailsFor(recipient: UserKey): Promise<VoicemailInfo[]> {
-    return this.#enqueue(() => this.#q.voicemailsFor.all([recipient]).map(voicemailOf));
+    return this.#enqueue(() => this.#q.voicemailsFor.all([recipient]).map(voicemailOf), 'statement');
   }
 
   voicemailAudio(recipient: UserKey, id: VoicemailId): Promise<Uint8Array | null> {
     return this.#track(async () => {
-      const found = await this.#enqueue(() => one(this.#q.voicemail, [id, recipient]));
+      const found = await this.#enqueue(() => one(this.#q.voicemail, [id, recipient]), 'statement');
       return found ? this.#files.read(recordingOf(found)) : null;
     });
   }
@@ -371,12 +394,12 @@ class SqliteHostStore implements HostStore {
       this.#q.hear.run([this.#now(), id, recipient]);
       const found = one(this.#q.voicemail, [id, recipient]);
       return found ? voicemailOf(found) : null;
-    });
+    }, 'savepoint');
   }
 
   deleteVoicemail(recipient: UserKey, id: VoicemailId): Promise<boolean> {
     return this.#track(async () => {
-      const deleted = await this.#enqueue(() => row(one(this.#q.deleteVoicemail, [id, recipient])));
+      const deleted = await this.#enqueue(() => row(one(this.#q.deleteVoicemail, [id, recipient])), 'statement');
       if (!deleted) return false;
       await this.#files.remove({ id, format: voicemailFormat(text(deleted, 'format')) });
       return true;
@@ -397,32 +420,65 @@ class SqliteHostStore implements HostStore {
 
   /** Drops recording files no row names (a crash between the two) and rows whose file is gone. */
   async reconcileRecordings(): Promise<void> {
-    const recordings = await this.#enqueue(() => this.#q.allRecordings.all().map(recordingOf));
+    const recordings = await this.#enqueue(() => this.#q.allRecordings.all().map(recordingOf), 'statement');
     const { removedFiles, missing } = await this.#files.reconcile(recordings);
-    if (missing.length > 0) await this.#enqueue(() => missing.forEach((recording) => this.#q.dropRecording.run([recording.id])));
+    if (missing.length > 0) await this.#enqueue(() => missing.forEach((recording) => this.#q.dropRecording.run([recording.id])), 'savepoint');
     if (removedFiles + missing.length > 0) {
       this.#logger.log('warn', 'store.voicemail-reconciled', { removedFiles, droppedRows: missing.length });
     }
   }
 
-  /** Counts newly delivered messages to `recipient` into their history, trimming its oldest past the cap. */
-  #keep(recipient: UserKey, delivered: number): void {
-    if (delivered === 0) return;
-    const kept = integer(one(this.#q.addKept, [delivered, recipient]), 'kept');
-    const excess = kept - this.#limits.maxKeptMessagesPerRecipient;
-    if (excess <= 0) return;
-    this.#q.trimKept.run([recipient, excess]);
-    this.#q.setKept.run([this.#limits.maxKeptMessagesPerRecipient, recipient]);
+  /**
+   * Marks those of `ids` (each once) that wait for `recipient` delivered at `at`, and counts them
+   * out of the waiting counts and into the kept one: the messages it delivered, in the order of `ids`.
+   */
+  #deliver(recipient: UserKey, ids: readonly MessageId[], at: number): { id: MessageId; from: UserKey }[] {
+    // Read before any change: in a one-statement job, the change must be its last step.
+    const keptBefore = this.#kept.get(recipient);
+    const delivered: { id: MessageId; from: UserKey }[] = [];
+    for (const id of ids) {
+      const changed = one(this.#q.deliver, [at, id, recipient]);
+      if (changed) delivered.push({ id, from: key(changed, 'from_key') });
+    }
+    if (delivered.length === 0) return delivered;
+    this.#waitingFor.add(recipient, -delivered.length);
+    for (const message of delivered) this.#waitingFrom.add(message.from, -1);
+    const kept = keptBefore + delivered.length;
+    this.#kept.set(recipient, kept);
+    if (kept > this.#limits.maxKeptMessagesPerRecipient) this.#trimKeptLater(recipient);
+    return delivered;
+  }
+
+  /**
+   * Drops `recipient`'s oldest delivered messages past maxKeptMessagesPerRecipient, in a job of its
+   * own queued behind the delivery (so that the delivery stays one statement). A trim that fails
+   * is tried again at their next delivery, as their kept count is then read afresh.
+   */
+  #trimKeptLater(recipient: UserKey): void {
+    const trimmed = this.#enqueue(() => {
+      const excess = this.#kept.get(recipient) - this.#limits.maxKeptMessagesPerRecipient;
+      if (excess <= 0) return;
+      this.#q.trimKept.run([recipient, excess]);
+      this.#kept.set(recipient, this.#limits.maxKeptMessagesPerRecipient);
+    }, 'statement');
+    trimmed.catch((error: unknown) => {
+      // Closing drops it: the next open counts the history afresh and trims at the next delivery.
+      if (!this.#closed) this.#logger.log('error', 'store.trim-failed', { error: String(error) });
+    });
+  }
+
+  #clearMirrors(): void {
+    for (const mirror of [this.#names, this.#waitingFor, this.#waitingFrom, this.#kept]) mirror.clear();
   }
 
   #answer<T>(value: T): Promise<T> {
     return this.#closed ? Promise.reject(closedError()) : Promise.resolve(value);
   }
 
-  #enqueue<T>(run: () => T, committed?: (value: T) => void): Promise<T> {
+  #enqueue<T>(run: () => T, undo: Undo, committed?: (value: T) => void): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
     return new Promise<T>((resolve, reject) => {
-      this.#jobs.push({ run, committed: committed as Job['committed'], resolve: resolve as (value: unknown) => void, reject });
+      this.#jobs.push({ run, undo, committed: committed as Job['committed'], resolve: resolve as (value: unknown) => void, reject });
       if (this.#jobs.length === 1) setImmediate(() => this.#flush());
     });
   }
@@ -455,6 +511,7 @@ class SqliteHostStore implements HostStore {
       this.#q.commit.run();
     } catch (error) {
       this.#logger.log('error', 'store.commit-failed', { jobs: jobs.length, error: String(error) });
+      this.#clearMirrors();
       try {
         if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       } catch (rollbackError) {
@@ -518,15 +575,21 @@ class SqliteHostStore implements HostStore {
   }
 
   #runJob(job: Job): Outcome {
-    this.#q.savepoint.run();
+    if (job.undo === 'savepoint') this.#q.savepoint.run();
     try {
       const value = job.run();
-      this.#q.release.run();
+      if (job.undo === 'savepoint') this.#q.release.run();
       return { ok: true, value };
     } catch (error) {
+      this.#clearMirrors();
       this.#prepareAfresh();
-      this.#q.rollbackJob.run();
-      this.#q.release.run();
+      if (job.undo === 'savepoint') {
+        this.#q.rollbackJob.run();
+        this.#q.release.run();
+      } else if (!this.#db.inTransaction) {
+        // SQLite rolled the whole transaction back (a full disk, say): no later job may run outside one.
+        throw error;
+      }
       return { ok: false, error };
     }
   }

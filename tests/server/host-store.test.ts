@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreError, type HostStore, type StoreLimits, type VoicemailId } from '../../signal-server/store/host-store.js';
+import { StoreError, type HostStore, type MessageId, type StoreLimits, type VoicemailId } from '../../signal-server/store/host-store.js';
 import { ownerHash } from '../../signal-server/owner-key.js';
 import { closeDatabase, inspectDatabase, MIGRATIONS, openDatabase } from '../../signal-server/store/sqlite-file.js';
 import { openSqliteStore } from '../../signal-server/store/sqlite-store.js';
@@ -133,10 +133,46 @@ describe('the database file', () => {
     expect(await store.sawUser(alice, owner)).toMatchObject({ value: { owner } });
     await store.close();
     expect(inspectDatabase(dir)).toEqual({
-      schemaVersion: 2,
-      migrations: [{ version: 1, appliedAt: 1_000 }, { version: 2, appliedAt: 77_000 }],
+      schemaVersion: MIGRATIONS.length,
+      migrations: [{ version: 1, appliedAt: 1_000 }, ...MIGRATIONS.slice(1).map((_, index) => ({ version: index + 2, appliedAt: 77_000 }))],
       integrity: 'ok',
     });
+  });
+
+  it('migrates a version 2 database: the history and waiting messages it holds still count toward the limits', async () => {
+    const dir = await freshDir();
+    const old = openDatabase(dir, () => 1_000, MIGRATIONS.slice(0, 2));
+    for (const user of [alice, bob]) old.run('INSERT INTO users (key, name, first_seen, last_seen, kept) VALUES (?, ?, 1000, 1000, 0)', [user.key, user.name]);
+    const insert = "INSERT INTO messages (id, from_key, to_key, text, sent_at, delivered_at) VALUES (?, ?, ?, ?, 1000, ?)";
+    // Bob keeps two delivered messages (the old column miscounting them as none) and has one waiting.
+    old.run(insert, ['m-1', alice.key, bob.key, 'old 1', 1_100]);
+    old.run(insert, ['m-2', alice.key, bob.key, 'old 2', 1_100]);
+    old.run(insert, ['m-3', alice.key, bob.key, 'waiting', null]);
+    closeDatabase(old, dir);
+
+    const store = await openStore(dir, { maxKeptMessagesPerRecipient: 2, maxUndeliveredPerRecipient: 2 });
+    const more = await send(store, alice, bob, 'new');
+    await expect(store.storeMessage(alice.key, bob.key, 'one too many')).resolves.toEqual({ kind: 'refused', reason: 'recipient-full' });
+    await store.markDelivered(bob.key, ['m-3', more.id] as MessageId[]);
+    expect(texts(await store.conversation(bob.key, alice.key, 10))).toEqual(['waiting', 'new']);
+    await store.close();
+    expect(inspectDatabase(dir)).toMatchObject({ schemaVersion: MIGRATIONS.length, integrity: 'ok' });
+  });
+
+  it('counts what it kept before a restart toward the limits after it', async () => {
+    const dir = await freshDir();
+    const limits = { maxKeptMessagesPerRecipient: 2, maxUndeliveredPerRecipient: 2 };
+    const before = await openStore(dir, limits);
+    for (const user of [alice, bob]) await before.sawUser(user);
+    const delivered = [await send(before, alice, bob, 'a'), await send(before, alice, bob, 'b')];
+    await before.markDelivered(bob.key, delivered.map((message) => message.id));
+    const waiting = [await send(before, alice, bob, 'c'), await send(before, alice, bob, 'd')];
+    await before.close();
+
+    const after = await openStore(dir, limits);
+    await expect(after.storeMessage(alice.key, bob.key, 'e')).resolves.toEqual({ kind: 'refused', reason: 'recipient-full' });
+    await after.markDelivered(bob.key, [waiting[0]?.id as MessageId]);
+    expect(texts(await after.conversation(bob.key, alice.key, 10))).toEqual(['b', 'c', 'd']);
   });
 
   it('belongs to one store at a time: a second open is refused while the first works on', async () => {

@@ -15,7 +15,8 @@ const outcome = (settled: PromiseSettledResult<{ kind: string }>): string =>
   settled.status === 'fulfilled' ? settled.value.kind : `failed: ${String(settled.reason)}`;
 
 async function fill(dir: string): Promise<void> {
-  const limits = { maxMessageBytes: BIG.length, maxUndeliveredPerRecipient: 10_000, maxUndeliveredPerSender: 10_000 };
+  // Room for exactly the big turn: were its failed messages still counted as waiting, the small one would be refused.
+  const limits = { maxMessageBytes: BIG.length, maxUndeliveredPerRecipient: 300, maxUndeliveredPerSender: 300 };
   let store = await openSqliteStore({ dir, limits });
   await store.sawUser(from);
   await store.sawUser(to);
