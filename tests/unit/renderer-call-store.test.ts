@@ -114,6 +114,8 @@ function setup(options: { camera?: () => Acquired; connected?: () => boolean; la
   const peers: FakePeer[] = [];
   const mics: FakeTrack[] = [];
   const cameras: FakeTrack[] = [];
+  /** Each time the devices were woken, how many microphones and cameras had been opened. */
+  const wakes: string[] = [];
   const idle: number[] = [];
   const store = new CallStore({
     send: (message) => sent.push(message),
@@ -144,13 +146,14 @@ function setup(options: { camera?: () => Acquired; connected?: () => boolean; la
         cameras.push(track);
         return { track: track as unknown as MediaStreamTrack, problem: null };
       },
+      wake: () => wakes.push(`woken with ${mics.length} microphones and ${cameras.length} cameras opened`),
     },
     random: () => 0.5,
     later: options.later ?? ((work) => work()),
   });
   const requests = (method: string) => sent.filter((m): m is Request & { callId: string } => !('status' in m) && m.method === method);
   const responses = (status: number) => sent.filter((m): m is Response => 'status' in m && m.status === status);
-  return { store, sent, tones, alerts, history, peers, mics, cameras, requests, responses, idle };
+  return { store, sent, tones, alerts, history, peers, mics, cameras, wakes, requests, responses, idle };
 }
 
 const invite = (callId: string, from: string, video = false): Message =>
@@ -321,12 +324,20 @@ describe('call waiting', () => {
     expect(phone.mics).toHaveLength(1);
   });
 
+  it('a second caller while the microphone and camera are open wakes no device', async () => {
+    const phone = setup();
+    await inCallWithAda(phone, true);
+    phone.store.receive(invite('cy-call', 'Cy', true));
+    expect(phone.wakes, 'only for the first call').toEqual(['woken with 0 microphones and 0 cameras opened']);
+  });
+
   it('a ringing call is shown before its offer is taken, and an offer is taken only while its call still rings', () => {
     const queued: (() => void)[] = [];
     const phone = setup({ later: (work) => queued.push(work) });
     phone.store.receive(invite('ada-call', 'Ada'));
     expect(phone.store.main?.state.phase).toBe('ringing');
     expect(phone.peers).toEqual([]);
+    expect(phone.wakes, 'the devices are woken at once, before the paint').toHaveLength(1);
     queued.shift()!();
     expect(phone.peers[0]!.offersTaken).toEqual([OFFER]);
 
@@ -344,6 +355,7 @@ describe('call waiting', () => {
     const [rung] = phone.peers;
     expect(rung!.offersTaken).toEqual([OFFER]);
     expect(phone.mics, 'no device opens before the user answers').toHaveLength(0);
+    expect(phone.wakes, 'but the devices are woken for it').toEqual(['woken with 0 microphones and 0 cameras opened']);
     phone.store.answer('ada-call', false);
     await settle();
     expect(phone.peers).toEqual([rung]);

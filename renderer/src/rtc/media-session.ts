@@ -5,7 +5,7 @@
  */
 import type { IceCandidate, IceServer, InviteBody, SessionDescription } from '../../../common/protocol.js';
 import { IceRecovery } from './ice-recovery.js';
-import { getCamera, getMicrophone, type Acquired } from './media.js';
+import { getCamera, getMicrophone, wakeDevices, type Acquired } from './media.js';
 import { Peer, type LocalTracks, type PeerCallbacks } from './peer.js';
 import type { Quality } from './quality.js';
 import type { LocalIntent, RemoteMedia } from './sdp.js';
@@ -40,12 +40,15 @@ export interface MediaBoundary {
   peer(network: Network, callbacks: PeerCallbacks): MediaPeer;
   microphone(deviceId: string | null): Promise<Acquired>;
   camera(deviceId: string | null): Promise<Acquired>;
+  /** Readies the devices for opening, opening none (media.ts). */
+  wake(): void;
 }
 
 export const browserMedia: MediaBoundary = {
   peer: (network, callbacks) => new Peer(network, callbacks),
   microphone: getMicrophone,
   camera: getCamera,
+  wake: wakeDevices,
 };
 
 /** What the media tells the calls. */
@@ -176,6 +179,11 @@ export class MediaSession {
     void this.#acquire(call, video);
     const sdp = await call.peer.createOffer();
     return { sdp, media: { audio: true, video } };
+  }
+
+  /** A call rings: readies the devices it may open, unless they are open already. Opens none. */
+  wake(): void {
+    if (this.#tracks.mic === null || this.#tracks.camera === null) this.#deps.boundary.wake();
   }
 
   /**

@@ -438,6 +438,8 @@ export class CallStore {
         media.setHeld(effect.callId, effect.held);
         return;
       case 'takeOffer': {
+        // Waking the devices costs the page nothing; the answer may come before the paint.
+        media.wake();
         // Making the peer connection takes a while: the call is shown ringing first.
         const { callId, offer } = effect;
         (this.#deps.later ?? afterPaint)(() => {
