@@ -240,10 +240,15 @@ const STORM_SCRIPT = fileURLToPath(new URL('./store-storm.ts', import.meta.url))
 const DISK_FULL_SCRIPT = fileURLToPath(new URL('./store-disk-full.ts', import.meta.url));
 
 describe('a full disk', () => {
-  it('fails the turn that did not fit, and stores the next one once there is room', async () => {
+  // 8 MiB per file (bash counts 1 KiB blocks): the WAL cannot take 300 messages of 60 kB in one
+  // commit. 700 overflow SQLite's page cache before the commit: a message's own write fails, and
+  // SQLite rolls the whole transaction back under the rest of the turn.
+  it.each([
+    ['at its commit', 300],
+    ['midway, its transaction rolled back', 700],
+  ])('fails the turn that did not fit (%s), and stores the next one once there is room', async (_when, count) => {
     const dir = await freshDir();
-    // 8 MiB per file (bash counts 1 KiB blocks): the WAL cannot take 300 messages of 60 kB in one commit.
-    const child = spawn('bash', ['-c', 'ulimit -f 8192 && exec "$0" --import tsx "$1" "$2"', process.execPath, DISK_FULL_SCRIPT, dir], {
+    const child = spawn('bash', ['-c', 'ulimit -f 8192 && exec "$0" --import tsx "$1" "$2" "$3"', process.execPath, DISK_FULL_SCRIPT, dir, String(count)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';

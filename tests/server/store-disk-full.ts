@@ -1,8 +1,8 @@
 /**
  * A host whose disk fills up, for the host-store test: run under `ulimit -f` so that one big turn
- * of messages cannot be written. Prints one JSON line: what became of that turn, of a small
+ * of COUNT messages cannot be written. Prints one JSON line: what became of that turn, of a small
  * message sent after it, and what a reopened store holds.
- * Usage: node --import tsx tests/server/store-disk-full.ts DIR
+ * Usage: node --import tsx tests/server/store-disk-full.ts DIR COUNT
  */
 import { userRef } from '../../signal-server/store/host-store.js';
 import { openSqliteStore } from '../../signal-server/store/sqlite-store.js';
@@ -14,13 +14,13 @@ const BIG = 'x'.repeat(60_000);
 const outcome = (settled: PromiseSettledResult<{ kind: string }>): string =>
   settled.status === 'fulfilled' ? settled.value.kind : `failed: ${String(settled.reason)}`;
 
-async function fill(dir: string): Promise<void> {
+async function fill(dir: string, count: number): Promise<void> {
   // Room for exactly the big turn: were its failed messages still counted as waiting, the small one would be refused.
-  const limits = { maxMessageBytes: BIG.length, maxUndeliveredPerRecipient: 300, maxUndeliveredPerSender: 300 };
+  const limits = { maxMessageBytes: BIG.length, maxUndeliveredPerRecipient: count, maxUndeliveredPerSender: count };
   let store = await openSqliteStore({ dir, limits });
   await store.sawUser(from);
   await store.sawUser(to);
-  const big = await Promise.allSettled(Array.from({ length: 300 }, () => store.storeMessage(from.key, to.key, BIG)));
+  const big = await Promise.allSettled(Array.from({ length: count }, () => store.storeMessage(from.key, to.key, BIG)));
   const small = await Promise.allSettled([store.storeMessage(from.key, to.key, 'a small one')]);
   await store.close();
   store = await openSqliteStore({ dir, limits });
@@ -29,6 +29,6 @@ async function fill(dir: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ big: [...new Set(big.map(outcome))], small: small.map(outcome), kept })}\n`);
 }
 
-const dir = process.argv[2];
-if (dir === undefined) throw new Error('usage: store-disk-full.ts DIR');
-await fill(dir);
+const [dir, count] = process.argv.slice(2);
+if (dir === undefined || !Number.isSafeInteger(Number(count))) throw new Error('usage: store-disk-full.ts DIR COUNT');
+await fill(dir, Number(count));
