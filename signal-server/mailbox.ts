@@ -37,7 +37,7 @@ export class Mailbox {
 
   /**
    * Keeps `text` from `sender` for `to` (a directory key), and delivers it at once if `to`'s socket
-   * is up: as soon as the store has committed it, without waiting for the disk sync that "sent" waits for.
+   * is up: as soon as the store's later calls see it, without waiting for the disk sync that "sent" waits for.
    */
   async send(sender: UserKey, to: UserKey, text: string): Promise<MessageOutcome> {
     const deliverLive = (message: StoredMessage): void => {

@@ -173,8 +173,10 @@ export interface HostStore {
 
   /**
    * Keeps a message. `committed` hears a kept message as soon as later calls see it, which may be
-   * before it is durable (SQLite: before its disk sync): it may go live then, as only "sent" promises
-   * durability. It is heard before the promise resolves, and never for a refusal.
+   * before it is durable (SQLite: before its disk sync, or, while a checkpoint holds commits back,
+   * before its commit): it may go live then, as only "sent" promises durability. It is heard before
+   * the promise resolves, and never for a refusal; should the message be lost after all (its
+   * transaction or sync failing), the promise rejects.
    */
   storeMessage(from: UserKey, to: UserKey, text: string, committed?: (message: StoredMessage) => void): Promise<Stored<StoredMessage>>;
   /** Messages waiting for `recipient`, oldest first. */

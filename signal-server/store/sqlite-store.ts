@@ -1,7 +1,8 @@
 /**
  * The HostStore on SQLite: every query the host makes (the schema is in sqlite-file.ts). Calls
  * run in the order made, batched: all asked during one turn of the event loop share one
- * transaction, committed to disk once, and only then is any of them answered.
+ * transaction (all turns while a checkpoint syncs host.db), committed to disk once, and only then
+ * is any of them answered.
  */
 import { join } from 'node:path';
 import type { BindValues, QueryResult, Statement } from 'node-sqlite3-wasm';
@@ -44,6 +45,8 @@ export interface SqliteStoreOptions {
   logger?: Logger;
   /** The schema's migrations; tests of upgrades pass their own. */
   migrations?: readonly string[];
+  /** Awaited before each checkpoint's sync of host.db: tests hold it back to see what goes on meanwhile. */
+  beforeDatabaseSync?: () => Promise<void>;
 }
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<HostStore> {
@@ -61,7 +64,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Host
     throw error;
   }
   const [wal, database] = syncs as [DiskSync, DiskSync];
-  const store = new SqliteHostStore(db, { wal, database }, options.dir, files, limits, now, options.logger ?? silentLogger);
+  const disk = { wal, database, beforeDatabaseSync: options.beforeDatabaseSync ?? (() => Promise.resolve()) };
+  const store = new SqliteHostStore(db, disk, options.dir, files, limits, now, options.logger ?? silentLogger);
   try {
     await store.reconcileRecordings();
   } catch (error) {
@@ -153,6 +157,21 @@ interface Job {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+interface Disk {
+  readonly wal: DiskSync;
+  readonly database: DiskSync;
+  readonly beforeDatabaseSync: () => Promise<void>;
+}
+
+interface OpenTransaction {
+  readonly jobs: Job[];
+  readonly outcomes: Outcome[];
+  /** Jobs before this index have been told to their `committed` hooks. */
+  heard: number;
+  /** Begun while a checkpoint's sync held commits back: nothing of it may reach the WAL before that sync. */
+  readonly ahead: boolean;
+}
+
 /**
  * The first row, running the statement to its end: node-sqlite3-wasm's `get` leaves it mid-step,
  * and an UPDATE ... RETURNING left so holds up the savepoint's RELEASE.
@@ -165,7 +184,7 @@ class SqliteHostStore implements HostStore {
   readonly #db: Database;
   readonly #dir: string;
   readonly #files: VoicemailFiles;
-  readonly #disk: { wal: DiskSync; database: DiskSync };
+  readonly #disk: Disk;
   readonly #limits: StoreLimits;
   readonly #now: () => number;
   readonly #logger: Logger;
@@ -173,8 +192,13 @@ class SqliteHostStore implements HostStore {
   #jobs: Job[] = [];
   /** Settles once the last commit's callers are answered (never rejects). */
   #answered: Promise<void> = Promise.resolve();
-  /** A checkpoint under way (never rejects): no transaction starts until the database file is synced. */
-  #checkpointing: Promise<void> | null = null;
+  /**
+   * A checkpoint under way: nothing commits until the database file is synced, since the next
+   * commit starts the WAL over. Until the WAL is copied, calls wait; after, they run ahead.
+   */
+  #checkpoint: { copied: boolean } | null = null;
+  /** The transaction calls run in, between a flush that began it and the commit that ends it. */
+  #open: OpenTransaction | null = null;
   /** total_changes() when the last checkpoint was started. */
   #changesAtCheckpoint = 0;
   /** A user's name, by key. */
@@ -188,7 +212,7 @@ class SqliteHostStore implements HostStore {
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
 
-  constructor(db: Database, disk: { wal: DiskSync; database: DiskSync }, dir: string, files: VoicemailFiles, limits: StoreLimits, now: () => number, logger: Logger) {
+  constructor(db: Database, disk: Disk, dir: string, files: VoicemailFiles, limits: StoreLimits, now: () => number, logger: Logger) {
     this.#db = db;
     this.#disk = disk;
     this.#dir = dir;
@@ -502,38 +526,63 @@ class SqliteHostStore implements HostStore {
     return running;
   }
 
-  /** Runs every waiting job in one transaction; each in a savepoint, so one failing leaves the others. */
+  /**
+   * Runs every waiting job in the open transaction (each in a savepoint where it needs one, so one
+   * failing leaves the others), then commits it, unless a checkpoint holds commits back.
+   */
   #flush(): void {
-    if (this.#checkpointing) return; // it flushes when done
+    if (this.#checkpoint && !this.#checkpoint.copied) return; // it flushes once the WAL is copied
     const jobs = this.#jobs;
     this.#jobs = [];
-    if (jobs.length === 0) return;
-    const outcomes: Outcome[] = [];
+    if (jobs.length > 0 && !this.#run(jobs)) return;
+    if (this.#checkpoint || !this.#open) return; // the checkpoint's end flushes again
+    this.#commit(this.#open);
+  }
+
+  /** Runs `jobs` in the open transaction, beginning one if none is; false when it failed as a whole. */
+  #run(jobs: readonly Job[]): boolean {
+    let open = this.#open;
+    try {
+      open ??= this.#begin();
+      const first = open.jobs.length;
+      open.jobs.push(...jobs);
+      for (let index = first; index < open.jobs.length; index += 1) open.outcomes.push(this.#runJob(open.jobs[index] as Job));
+    } catch (error) {
+      this.#abandon(open ?? { jobs: [...jobs], outcomes: [], heard: 0, ahead: false }, error);
+      return false;
+    }
+    // Later calls run in this same transaction, so they see these values now; the commit waits for
+    // the checkpoint's sync (10 to 100 ms), and a message need not wait with it to go live.
+    if (this.#checkpoint) this.#hear(open);
+    return true;
+  }
+
+  #begin(): OpenTransaction {
+    const ahead = this.#checkpoint !== null;
+    // A page spilled from the cache would go to the WAL, starting it over before host.db is synced.
+    if (ahead) this.#db.exec('PRAGMA cache_spill = OFF');
     try {
       this.#q.begin.run();
-      for (const job of jobs) outcomes.push(this.#runJob(job));
+    } catch (error) {
+      if (ahead) this.#restoreSpill();
+      throw error;
+    }
+    this.#open = { jobs: [], outcomes: [], heard: 0, ahead };
+    return this.#open;
+  }
+
+  /** Commits `open`; its calls are answered once the commit is on disk. */
+  #commit(open: OpenTransaction): void {
+    this.#open = null;
+    try {
       this.#q.commit.run();
     } catch (error) {
-      this.#logger.log('error', 'store.commit-failed', { jobs: jobs.length, error: String(error) });
-      this.#clearMirrors();
-      try {
-        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      } catch (rollbackError) {
-        this.#logger.log('error', 'store.rollback-failed', { error: String(rollbackError) });
-      }
-      this.#prepareAfresh();
-      for (const job of jobs) job.reject(error);
+      this.#abandon(open, error);
       return;
     }
-    jobs.forEach((job, index) => {
-      const outcome = outcomes[index];
-      if (!outcome?.ok || !job.committed) return;
-      try {
-        job.committed(outcome.value);
-      } catch (error) {
-        this.#logger.log('error', 'store.committed-hook-failed', { error: String(error) });
-      }
-    });
+    if (open.ahead) this.#restoreSpill();
+    this.#hear(open);
+    const { jobs, outcomes } = open;
     // Answered only once the commit is on disk, while the event loop goes on. Syncs may finish out
     // of order; answers keep the order of commits, so messages go out in the order they came.
     const synced = this.#disk.wal.sync();
@@ -555,27 +604,64 @@ class SqliteHostStore implements HostStore {
     this.#checkpointAfter(synced);
   }
 
+  /** Tells each kept value of `open` not yet told to its job's `committed` hook. */
+  #hear(open: OpenTransaction): void {
+    for (; open.heard < open.jobs.length; open.heard += 1) {
+      const job = open.jobs[open.heard];
+      const outcome = open.outcomes[open.heard];
+      if (!outcome?.ok || !job?.committed) continue;
+      try {
+        job.committed(outcome.value);
+      } catch (error) {
+        this.#logger.log('error', 'store.committed-hook-failed', { error: String(error) });
+      }
+    }
+  }
+
+  /** The transaction failed as a whole (SQLite rolled it back, or its commit failed): every call in it fails. */
+  #abandon(open: OpenTransaction, error: unknown): void {
+    this.#open = null;
+    this.#logger.log('error', 'store.commit-failed', { jobs: open.jobs.length, error: String(error) });
+    this.#clearMirrors();
+    try {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    } catch (rollbackError) {
+      this.#logger.log('error', 'store.rollback-failed', { error: String(rollbackError) });
+    }
+    if (open.ahead) this.#restoreSpill();
+    this.#prepareAfresh();
+    for (const job of open.jobs) job.reject(error);
+  }
+
+  #restoreSpill(): void {
+    this.#db.exec('PRAGMA cache_spill = ON');
+  }
+
   /**
    * Once CHECKPOINT_CHANGES rows have changed since the last one, and this commit is on disk, copies
-   * the WAL into the database file and syncs that; transactions wait meanwhile (the first write
-   * after a checkpoint starts the WAL over), but the event loop does not.
+   * the WAL into the database file and syncs that. Commits wait meanwhile (the first write after a
+   * checkpoint starts the WAL over), but the event loop does not, nor, once the WAL is copied, calls.
    */
   #checkpointAfter(synced: Promise<void>): void {
     const changes = count(one(this.#q.changes));
     if (changes - this.#changesAtCheckpoint < CHECKPOINT_CHANGES) return;
     this.#changesAtCheckpoint = changes;
-    const checkpointing = synced
+    const under = { copied: false };
+    this.#checkpoint = under;
+    const done = synced
       .then(async () => {
         checkpoint(this.#db);
+        under.copied = true;
+        this.#flush();
+        await this.#disk.beforeDatabaseSync();
         await this.#disk.database.sync();
       })
       .catch((error: unknown) => this.#logger.log('error', 'store.checkpoint-failed', { error: String(error) }))
       .finally(() => {
-        this.#checkpointing = null;
+        this.#checkpoint = null;
         this.#flush();
       });
-    this.#checkpointing = checkpointing;
-    void this.#finishBeforeClose(checkpointing);
+    void this.#finishBeforeClose(done);
   }
 
   #runJob(job: Job): Outcome {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError, type HostStore, type MessageId, type StoreLimits, type VoicemailId } from '../../signal-server/store/host-store.js';
 import { ownerHash } from '../../signal-server/owner-key.js';
 import { closeDatabase, inspectDatabase, MIGRATIONS, openDatabase } from '../../signal-server/store/sqlite-file.js';
-import { openSqliteStore } from '../../signal-server/store/sqlite-store.js';
+import { CHECKPOINT_CHANGES, openSqliteStore } from '../../signal-server/store/sqlite-store.js';
 import { alice, bob, carol, clock, describeHostStore, leaveVoicemail, send, texts } from './host-store-contract.js';
 import { STORM_RECIPIENTS } from './store-storm.js';
 
@@ -214,6 +214,36 @@ describe('the database file', () => {
 });
 
 describe('checkpoints', () => {
+  it("let calls run while host.db syncs: a message goes live then, and is answered once committed after that sync", async () => {
+    const dir = await freshDir();
+    let release: () => void = () => {};
+    let holding = false;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const limits = { maxUndeliveredPerRecipient: 10_000, maxUndeliveredPerSender: 10_000 };
+    const store = await openSqliteStore({ dir, limits, now: () => clock.now, beforeDatabaseSync: () => (holding ? held : Promise.resolve()) });
+    open.push(store);
+    for (const user of [alice, bob]) await store.sawUser(user);
+    holding = true;
+    // One turn of CHECKPOINT_CHANGES messages: a checkpoint follows its commit, and its sync of host.db is held.
+    const storm = await Promise.all(Array.from({ length: CHECKPOINT_CHANGES }, (_, i) => store.storeMessage(alice.key, bob.key, `storm ${i}`)));
+    expect(storm.filter((outcome) => outcome.kind === 'stored')).toHaveLength(CHECKPOINT_CHANGES);
+    const walSalt = async (): Promise<string> => (await readFile(join(dir, 'host.db-wal'))).subarray(16, 24).toString('hex');
+    const saltBefore = await walSalt();
+
+    let answered = false;
+    const live = new Promise<string>((resolve) => {
+      void store.storeMessage(alice.key, bob.key, 'during the sync', (message) => resolve(message.text)).then(() => (answered = true));
+    });
+    expect(await live).toBe('during the sync');
+    expect(answered, 'answered only once committed, after host.db is synced').toBe(false);
+    expect(await walSalt(), 'nothing reached the WAL: it has not started over').toBe(saltBefore);
+
+    release();
+    await expect(store.pendingFor(bob.key)).resolves.toHaveLength(CHECKPOINT_CHANGES + 1);
+    expect(answered).toBe(true);
+    expect(await walSalt(), 'the commit after the sync started the WAL over').not.toBe(saltBefore);
+  });
+
   it('keep the WAL small while thousands of messages pass, and close leaves them all in the database file alone', async () => {
     const dir = await freshDir();
     const store = await openStore(dir);
