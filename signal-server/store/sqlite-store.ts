@@ -133,10 +133,10 @@ const SQL = {
 type Queries = Record<keyof typeof SQL, Statement>;
 
 /**
- * Rows changed between checkpoints. Commits wait while one runs (about 10 to 20 ms, mostly the
- * sync of host.db, whatever its size), so checkpoints are few: at 5,000 messages a second, 2,000
- * changes make 5 stalls a second where 400 made 25 (BENCHMARKS.md, "Fewer checkpoints"). The WAL
- * then peaks near 16 MB under a storm of small commits, and less when commits are larger.
+ * Rows changed between checkpoints. Commits wait while one runs (10 to 100 ms, mostly the sync of
+ * host.db, whatever its size), so checkpoints are few: at 5,000 messages a second, 2,000 changes
+ * make 5 a second where 400 made 25 (BENCHMARKS.md, "Fewer checkpoints"). The WAL then peaks near
+ * 16 MB under a storm of small commits, and less when commits are larger.
  */
 export const CHECKPOINT_CHANGES = 2_000;
 
