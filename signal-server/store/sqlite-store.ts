@@ -548,7 +548,7 @@ class SqliteHostStore implements HostStore {
       open.jobs.push(...jobs);
       for (let index = first; index < open.jobs.length; index += 1) open.outcomes.push(this.#runJob(open.jobs[index] as Job));
     } catch (error) {
-      this.#abandon(open ?? { jobs: [...jobs], outcomes: [], heard: 0, ahead: false }, error);
+      this.#abandon(open?.jobs ?? jobs, error);
       return false;
     }
     // Later calls run in this same transaction, so they see these values now; the commit waits for
@@ -561,12 +561,7 @@ class SqliteHostStore implements HostStore {
     const ahead = this.#checkpoint !== null;
     // A page spilled from the cache would go to the WAL, starting it over before host.db is synced.
     if (ahead) this.#db.exec('PRAGMA cache_spill = OFF');
-    try {
-      this.#q.begin.run();
-    } catch (error) {
-      if (ahead) this.#restoreSpill();
-      throw error;
-    }
+    this.#q.begin.run();
     this.#open = { jobs: [], outcomes: [], heard: 0, ahead };
     return this.#open;
   }
@@ -577,7 +572,7 @@ class SqliteHostStore implements HostStore {
     try {
       this.#q.commit.run();
     } catch (error) {
-      this.#abandon(open, error);
+      this.#abandon(open.jobs, error);
       return;
     }
     if (open.ahead) this.#restoreSpill();
@@ -619,18 +614,19 @@ class SqliteHostStore implements HostStore {
   }
 
   /** The transaction failed as a whole (SQLite rolled it back, or its commit failed): every call in it fails. */
-  #abandon(open: OpenTransaction, error: unknown): void {
+  #abandon(jobs: readonly Job[], error: unknown): void {
     this.#open = null;
-    this.#logger.log('error', 'store.commit-failed', { jobs: open.jobs.length, error: String(error) });
+    this.#logger.log('error', 'store.commit-failed', { jobs: jobs.length, error: String(error) });
     this.#clearMirrors();
     try {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
     } catch (rollbackError) {
       this.#logger.log('error', 'store.rollback-failed', { error: String(rollbackError) });
     }
-    if (open.ahead) this.#restoreSpill();
+    // Turned off if the transaction began during a checkpoint (or its BEGIN failed); on again either way.
+    this.#restoreSpill();
     this.#prepareAfresh();
-    for (const job of open.jobs) job.reject(error);
+    for (const job of jobs) job.reject(error);
   }
 
   #restoreSpill(): void {
