@@ -1,15 +1,13 @@
 /**
- * Opens the host's SQLite file (node-sqlite3-wasm): claims its folder for this process, sets the
+ * Opens the host's SQLite file (sqlite-binding.ts): claims its folder for this process, sets the
  * journal up for durability, and brings the schema to the current version. Only the store's
  * modules import this; no SQL lives outside signal-server/store/.
  */
 import { chmodSync, closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sqlite from 'node-sqlite3-wasm';
-import type { Database, QueryResult, SQLiteValue } from 'node-sqlite3-wasm';
 import { StoreError } from './host-store.js';
+import { openConnection, preferredBinding, type BindingName, type Connection, type Params, type Row } from './sqlite-binding.js';
 
-export type { Database, Statement } from 'node-sqlite3-wasm';
 
 export const DATABASE_FILE = 'host.db';
 
@@ -68,20 +66,26 @@ export const MIGRATIONS: readonly string[] = [
  * `closeDatabase`. Refuses with StoreError 'in-use' while another live process owns it.
  *
  * node-sqlite3-wasm's VFS has no shared memory, so WAL needs locking_mode=EXCLUSIVE (the wal-index
- * then lives in this process's heap); the one connection is the only one anyway. Its lock is a
- * `host.db.lock` folder that a killed process leaves behind, so ownership is decided by our own
- * pid file first, and a lock found without a live owner is removed.
+ * then lives in this process's heap); better-sqlite3 runs the same way, so that either binding
+ * opens what the other left. The one connection is the only one anyway. node-sqlite3-wasm's lock
+ * is a `host.db.lock` folder that a killed process leaves behind, so ownership is decided by our
+ * own pid file first, and a lock found without a live owner is removed.
  */
-export function openDatabase(dir: string, now: () => number, migrations: readonly string[] = MIGRATIONS): Database {
+export function openDatabase(
+  dir: string,
+  now: () => number,
+  migrations: readonly string[] = MIGRATIONS,
+  binding: BindingName = preferredBinding().name,
+): Connection {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const path = join(dir, DATABASE_FILE);
   claimFolder(path);
-  let db: Database | null = null;
+  let db: Connection | null = null;
   try {
-    db = new sqlite.Database(path);
+    db = openConnection(path, binding);
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
-    const mode = text(db.get('PRAGMA journal_mode = WAL'), 'journal_mode');
+    const mode = text(first(db, 'PRAGMA journal_mode = WAL'), 'journal_mode');
     if (mode !== 'wal') throw new Error(`SQLite would not use WAL (journal_mode is ${mode})`);
     // SQLite never waits for the disk itself: a sync here would hold the event loop, and every
     // call and message with it. The store syncs off the loop instead (DiskSync): the WAL after each
@@ -139,7 +143,7 @@ export class DiskSync {
  * before (the frames must be on disk before the pages they replace are overwritten) and the
  * database file after, before the next transaction, whose first write starts the WAL over.
  */
-export function checkpoint(db: Database): void {
+export function checkpoint(db: Connection): void {
   db.exec('PRAGMA wal_checkpoint(PASSIVE)');
 }
 
@@ -151,16 +155,16 @@ export interface DatabaseReport {
 }
 
 /** Opens the database in `dir` as the host would (recovering it after a crash), reports on it, and closes it. */
-export function inspectDatabase(dir: string, migrations: readonly string[] = MIGRATIONS): DatabaseReport {
-  const db = openDatabase(dir, Date.now, migrations);
+export function inspectDatabase(dir: string, migrations: readonly string[] = MIGRATIONS, binding?: BindingName): DatabaseReport {
+  const db = openDatabase(dir, Date.now, migrations, binding);
   try {
     return {
-      schemaVersion: integer(db.get('PRAGMA user_version'), 'user_version'),
-      migrations: db.all('SELECT version, applied_at FROM migrations ORDER BY version').map((applied) => ({
+      schemaVersion: integer(first(db, 'PRAGMA user_version'), 'user_version'),
+      migrations: query(db, 'SELECT version, applied_at FROM migrations ORDER BY version').map((applied) => ({
         version: integer(applied, 'version'),
         appliedAt: integer(applied, 'applied_at'),
       })),
-      integrity: db.all('PRAGMA integrity_check').map((line) => text(line, 'integrity_check')).join('\n'),
+      integrity: query(db, 'PRAGMA integrity_check').map((line) => text(line, 'integrity_check')).join('\n'),
     };
   } finally {
     closeDatabase(db, dir);
@@ -168,7 +172,7 @@ export function inspectDatabase(dir: string, migrations: readonly string[] = MIG
 }
 
 /** Closes `db` with everything in its database file, on disk: closing removes the WAL. */
-export function closeDatabase(db: Database, dir: string): void {
+export function closeDatabase(db: Connection, dir: string): void {
   try {
     syncFile(join(dir, `${DATABASE_FILE}-wal`));
     checkpoint(db);
@@ -204,8 +208,8 @@ export function syncFolder(dir: string): void {
   }
 }
 
-function migrate(db: Database, migrations: readonly string[], now: () => number): void {
-  const version = integer(db.get('PRAGMA user_version'), 'user_version');
+function migrate(db: Connection, migrations: readonly string[], now: () => number): void {
+  const version = integer(first(db, 'PRAGMA user_version'), 'user_version');
   if (version > migrations.length) {
     throw new StoreError('newer-schema', `the store is at schema version ${version}; this LeanPhone knows up to ${migrations.length}`);
   }
@@ -213,7 +217,7 @@ function migrate(db: Database, migrations: readonly string[], now: () => number)
     db.exec('BEGIN');
     try {
       db.exec(migrations[next - 1] ?? '');
-      db.run('INSERT INTO migrations (version, applied_at) VALUES (?, ?)', [next, now()]);
+      query(db, 'INSERT INTO migrations (version, applied_at) VALUES (?, ?)', [next, now()]);
       db.exec(`PRAGMA user_version = ${next}`);
       db.exec('COMMIT');
     } catch (error) {
@@ -258,23 +262,30 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export type Row = Record<string, SQLiteValue>;
+/** Every row `sql` returns, by a statement used once. */
+export function query(db: Connection, sql: string, params?: Params): Row[] {
+  const statement = db.prepare(sql);
+  try {
+    return statement.all(params);
+  } finally {
+    statement.finalize();
+  }
+}
 
-/** node-sqlite3-wasm rows are flat unless `expand` is asked for, which the store never does. */
-export const row = (result: QueryResult | null): Row | null => result as Row | null;
+export const first = (db: Connection, sql: string, params?: Params): Row | null => query(db, sql, params)[0] ?? null;
 
-export function integer(result: QueryResult | null, column: string): number {
-  const value = row(result)?.[column];
+export function integer(result: Row | null, column: string): number {
+  const value = result?.[column];
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Error(`column ${column} is not an integer`);
   return value;
 }
 
-export function text(result: QueryResult | null, column: string): string {
-  const value = row(result)?.[column];
+export function text(result: Row | null, column: string): string {
+  const value = result?.[column];
   if (typeof value !== 'string') throw new Error(`column ${column} is not text`);
   return value;
 }
 
-export function integerOrNull(result: QueryResult | null, column: string): number | null {
-  return row(result)?.[column] === null ? null : integer(result, column);
+export function integerOrNull(result: Row | null, column: string): number | null {
+  return result?.[column] === null ? null : integer(result, column);
 }

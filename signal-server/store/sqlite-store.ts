@@ -5,7 +5,6 @@
  * is any of them answered.
  */
 import { join } from 'node:path';
-import type { BindValues, QueryResult, Statement } from 'node-sqlite3-wasm';
 import { silentLogger, type Logger } from '../log.js';
 import type { OwnerHash } from '../owner-key.js';
 import {
@@ -31,7 +30,8 @@ import {
   type VoicemailId,
   type VoicemailInfo,
 } from './host-store.js';
-import { checkpoint, closeDatabase, DATABASE_FILE, DiskSync, integer, integerOrNull, openDatabase, row, text, type Database } from './sqlite-file.js';
+import { preferredBinding, type BindingName, type Connection, type Params, type Row, type Statement } from './sqlite-binding.js';
+import { checkpoint, closeDatabase, DATABASE_FILE, DiskSync, integer, integerOrNull, openDatabase, text } from './sqlite-file.js';
 import { CountMirror, Mirror } from './mirror.js';
 import { newRecordId } from './record-id.js';
 import { checkedStoreLimits } from './store-limits.js';
@@ -47,12 +47,17 @@ export interface SqliteStoreOptions {
   migrations?: readonly string[];
   /** Awaited before each checkpoint's sync of host.db: tests hold it back to see what goes on meanwhile. */
   beforeDatabaseSync?: () => Promise<void>;
+  /** The SQLite binding; by default better-sqlite3 where its build loads (sqlite-binding.ts). */
+  binding?: BindingName;
 }
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<HostStore> {
   const limits = checkedStoreLimits(options.limits);
   const now = options.now ?? Date.now;
-  const db = openDatabase(options.dir, now, options.migrations);
+  const logger = options.logger ?? silentLogger;
+  const choice = options.binding === undefined ? preferredBinding() : { name: options.binding };
+  const db = openDatabase(options.dir, now, options.migrations, choice.name);
+  logger.log('info', 'store.opened', { binding: choice.name, ...('nativeUnavailable' in choice ? { nativeUnavailable: choice.nativeUnavailable } : {}) });
   const syncs: DiskSync[] = [];
   let files: VoicemailFiles;
   try {
@@ -65,7 +70,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Host
   }
   const [wal, database] = syncs as [DiskSync, DiskSync];
   const disk = { wal, database, beforeDatabaseSync: options.beforeDatabaseSync ?? (() => Promise.resolve()) };
-  const store = new SqliteHostStore(db, disk, options.dir, files, limits, now, options.logger ?? silentLogger);
+  const store = new SqliteHostStore(db, disk, options.dir, files, limits, now, logger);
   try {
     await store.reconcileRecordings();
   } catch (error) {
@@ -176,12 +181,12 @@ interface OpenTransaction {
  * The first row, running the statement to its end: node-sqlite3-wasm's `get` leaves it mid-step,
  * and an UPDATE ... RETURNING left so holds up the savepoint's RELEASE.
  */
-const one = (statement: Statement, values?: BindValues): QueryResult | null => statement.all(values)[0] ?? null;
-const count = (result: QueryResult | null): number => integer(result, 'n');
-const key = (result: QueryResult | null, column: string): UserKey => text(result, column) as UserKey;
+const one = (statement: Statement, params?: Params): Row | null => statement.all(params)[0] ?? null;
+const count = (result: Row | null): number => integer(result, 'n');
+const key = (result: Row | null, column: string): UserKey => text(result, column) as UserKey;
 
 class SqliteHostStore implements HostStore {
-  readonly #db: Database;
+  readonly #db: Connection;
   readonly #dir: string;
   readonly #files: VoicemailFiles;
   readonly #disk: Disk;
@@ -212,7 +217,7 @@ class SqliteHostStore implements HostStore {
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
 
-  constructor(db: Database, disk: Disk, dir: string, files: VoicemailFiles, limits: StoreLimits, now: () => number, logger: Logger) {
+  constructor(db: Connection, disk: Disk, dir: string, files: VoicemailFiles, limits: StoreLimits, now: () => number, logger: Logger) {
     this.#db = db;
     this.#disk = disk;
     this.#dir = dir;
@@ -221,7 +226,7 @@ class SqliteHostStore implements HostStore {
     this.#now = now;
     this.#logger = logger;
     this.#q = prepareAll(db);
-    this.#names = new Mirror((user) => row(one(this.#q.userName, [user]))?.name as string | undefined);
+    this.#names = new Mirror((user) => one(this.#q.userName, [user])?.name as string | undefined);
     this.#waitingFor = new CountMirror((user) => count(one(this.#q.waitingFor, [user])));
     this.#waitingFrom = new CountMirror((user) => count(one(this.#q.waitingFrom, [user])));
     this.#kept = new CountMirror((user) => count(one(this.#q.keptFor, { ':k': user })));
@@ -427,7 +432,7 @@ class SqliteHostStore implements HostStore {
 
   deleteVoicemail(recipient: UserKey, id: VoicemailId): Promise<boolean> {
     return this.#track(async () => {
-      const deleted = await this.#enqueue(() => row(one(this.#q.deleteVoicemail, [id, recipient])), 'statement');
+      const deleted = await this.#enqueue(() => one(this.#q.deleteVoicemail, [id, recipient]), 'statement');
       if (!deleted) return false;
       await this.#files.remove({ id, format: voicemailFormat(text(deleted, 'format')) });
       return true;
@@ -687,7 +692,7 @@ class SqliteHostStore implements HostStore {
   }
 }
 
-function prepareAll(db: Database): Queries {
+function prepareAll(db: Connection): Queries {
   const prepared: Partial<Queries> = {};
   for (const [name, sql] of Object.entries(SQL) as [keyof typeof SQL, string][]) prepared[name] = db.prepare(sql);
   return prepared as Queries;
@@ -704,7 +709,7 @@ function finalizeAll(queries: Queries): void {
 }
 
 
-function messageOf(found: QueryResult): StoredMessage {
+function messageOf(found: Row): StoredMessage {
   return {
     id: text(found, 'id') as MessageId,
     from: { key: key(found, 'from_key'), name: text(found, 'from_name') },
@@ -716,7 +721,7 @@ function messageOf(found: QueryResult): StoredMessage {
 }
 
 
-function voicemailOf(found: QueryResult): VoicemailInfo {
+function voicemailOf(found: Row): VoicemailInfo {
   return {
     id: text(found, 'id') as VoicemailId,
     from: { key: key(found, 'from_key'), name: text(found, 'from_name') },
@@ -729,9 +734,9 @@ function voicemailOf(found: QueryResult): VoicemailInfo {
   };
 }
 
-const ownerOf = (found: QueryResult): OwnerHash | null => (row(found)?.owner_hash === null ? null : (text(found, 'owner_hash') as OwnerHash));
+const ownerOf = (found: Row): OwnerHash | null => (found.owner_hash === null ? null : (text(found, 'owner_hash') as OwnerHash));
 
-const recordingOf = (found: QueryResult): Recording => ({
+const recordingOf = (found: Row): Recording => ({
   id: text(found, 'id') as VoicemailId,
   format: voicemailFormat(text(found, 'format')),
 });

@@ -12,6 +12,7 @@ interface BuilderConfig {
   mac: { target: string[]; hardenedRuntime: boolean; entitlements: string; extendInfo: Record<string, string> };
   win: { target: string[] };
   linux: { target: string[] };
+  npmRebuild: boolean;
 }
 
 async function loadConfig(): Promise<BuilderConfig> {
@@ -35,6 +36,15 @@ describe('installers (electron-builder.yml)', () => {
     expect(config.mac.target).toEqual(['dmg', 'zip']);
     expect(config.win.target).toEqual(['nsis']);
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
+  });
+
+  it('rebuilds the native database binding for Electron, which the app would otherwise run without', async () => {
+    const config = await loadConfig();
+    expect(config.npmRebuild).toBe(true);
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { optionalDependencies: Record<string, string>; allowScripts: Record<string, boolean> };
+    // 13 needs Node 22 and crashes on Node 20.
+    expect(pkg.optionalDependencies['better-sqlite3']).toMatch(/^\^12\./);
+    expect(pkg.allowScripts['better-sqlite3']).toBe(true);
   });
 
   it('signs macOS with the hardened runtime, the entitlements calls need, and usage descriptions', async () => {
