@@ -1,12 +1,15 @@
 /**
  * Messages and voicemail by role, on a host that keeps them (a data folder per test): a message
- * to someone offline reaches them when they sign in and its sender sees it read; a voicemail left
- * after a call got no answer is played by its callee.
+ * to someone offline reaches them when they sign in and its sender sees it read; hundreds waiting
+ * do too, without the phone outrunning the host's flood limit; a voicemail left after a call got
+ * no answer is played by its callee.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator } from '@playwright/test';
+import WebSocket from 'ws';
+import { SIGNAL_PATH, SUBPROTOCOL } from '../../common/protocol.js';
 import { connectAll, expect, test } from './fixtures.js';
 import type { Phone } from './phone.js';
 
@@ -49,6 +52,52 @@ test('a message to someone offline reaches them at sign-in, shown as text, and i
   await expect(bob.page).not.toHaveTitle(/^\(/);
   await fromAda.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(bob.entry('Ada')).toHaveAccessibleName('Ada, online');
+});
+
+/** A phone without a page: a `ws` client registered as `name`, keeping every frame it hears. */
+async function socketPhone(pageUrl: string, name: string): Promise<{ socket: WebSocket; heard: Record<string, any>[] }> {
+  const socket = new WebSocket(new URL(SIGNAL_PATH, pageUrl.replace(/^http/, 'ws')), [SUBPROTOCOL]);
+  const heard: Record<string, any>[] = [];
+  socket.on('message', (data: Buffer) => heard.push(JSON.parse(data.toString()) as Record<string, any>));
+  await new Promise((open, fail) => socket.once('open', open).once('error', fail));
+  socket.send(JSON.stringify({ method: 'REGISTER', cseq: 1, body: { name } }));
+  await expect.poll(() => heard.some((frame) => frame.cseq === 1 && frame.status === 200), { message: `${name} registers` }).toBe(true);
+  return { socket, heard };
+}
+
+test('a phone signing in to 300 waiting messages keeps its connection, and every sender sees theirs delivered', async ({ openPhone, server }) => {
+  const bob = await openPhone('Bob');
+  await bob.connect();
+  await bob.button('Sign out').click();
+  await expect(bob.nameBox).toBeVisible();
+
+  // Three senders of 100 each: each stays under the host's burst of 200 frames.
+  const senders = await Promise.all([0, 1, 2].map((index) => socketPhone(server.pageUrl, `Sender ${index}`)));
+  const sentIds = await Promise.all(
+    senders.map(async ({ socket, heard }) => {
+      for (let cseq = 2; cseq < 102; cseq += 1) socket.send(JSON.stringify({ method: 'MESSAGE', cseq, to: 'Bob', body: { text: `note ${cseq}` } }));
+      const answered = () => heard.filter((frame) => frame.method === 'MESSAGE' && frame.status === 200);
+      await expect.poll(() => answered().length).toBe(100);
+      return answered().map((frame) => frame.body.id as string);
+    }),
+  );
+
+  const closed: string[] = [];
+  const receiptFrames: string[] = [];
+  bob.page.on('websocket', (socket) => {
+    socket.on('close', () => closed.push(socket.url()));
+    socket.on('framesent', (frame) => (String(frame.payload).includes('"receipt"') ? receiptFrames.push(String(frame.payload)) : undefined));
+  });
+  await bob.connect();
+  for (const index of [0, 1, 2]) await expect(bob.entry(`Sender ${index}`)).toHaveAccessibleName(`Sender ${index}, online, 100 unread`);
+  const deliveredTo = (heard: Record<string, any>[]): string[] =>
+    [...new Set(heard.filter((frame) => frame.method === 'NOTIFY' && frame.body?.state === 'delivered').flatMap((frame) => frame.body.ids as string[]))].sort();
+  for (const [index, { heard }] of senders.entries()) {
+    await expect.poll(() => deliveredTo(heard), { message: `Sender ${index} hears each of theirs delivered` }).toEqual([...(sentIds[index] ?? [])].sort());
+  }
+  expect(closed, 'the host never closed the phone for flooding').toEqual([]);
+  expect(receiptFrames.length, 'receipts go out a few to a frame').toBeLessThanOrEqual(6);
+  for (const { socket } of senders) socket.close();
 });
 
 test('after a reload the conversation shows the earlier messages both ways, with their states', async ({ openPhone }) => {

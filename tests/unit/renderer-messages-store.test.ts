@@ -3,9 +3,10 @@
  * read as the host and the peer report, theirs are acknowledged and read only while shown, and
  * the host's size limit is enforced before anything is sent.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HistoryEntry, Message, ReceiptState, VoicemailTicketPurpose } from '../../common/protocol.js';
 import { MessagesStore } from '../../renderer/src/stores/messages.svelte.js';
+import { RECEIPT_BATCH_MS } from '../../renderer/src/stores/receipt-outbox.js';
 
 function fakePort() {
   let cseq = 0;
@@ -37,6 +38,12 @@ function setUp(visible = { now: true }, maxBytes: number | undefined = 10) {
   store.connected(port, maxBytes);
   return { port, store, visible };
 }
+
+/** Receipts leave in batches: what the store has gathered goes out once the batch's time is up. */
+const batchSent = (): void => void vi.advanceTimersByTime(RECEIPT_BATCH_MS);
+
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
 
 describe('messages store', () => {
   it('shows an own message sending, then sent with the host id, delivered and read; never backwards', () => {
@@ -74,16 +81,19 @@ describe('messages store', () => {
     expect(none.problem('hi')).toBe('This host keeps no messages');
   });
 
-  it('acknowledges a message at once, counts it unread until its conversation is open and visible, then reports it read', () => {
+  it('acknowledges messages in one receipt a batch, counts them unread until their conversation is open and visible, then reports them read', () => {
     const { port, store, visible } = setUp();
     store.receive(delivered('Bob', 'msg-00002', '<b>hi</b>'));
     store.receive(delivered('Bob', 'msg-00003', 'again'));
     store.receive(delivered('Bob', 'msg-00002', '<b>hi</b>'));
-    expect(port.receipts).toEqual([
-      { state: 'delivered', ids: ['msg-00002'] },
-      { state: 'delivered', ids: ['msg-00003'] },
-      { state: 'delivered', ids: ['msg-00002'] },
-    ]);
+    vi.advanceTimersByTime(RECEIPT_BATCH_MS - 1);
+    expect(port.receipts).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(port.receipts).toEqual([{ state: 'delivered', ids: ['msg-00002', 'msg-00003'] }]);
+    // At least once: a repeat after its batch is acknowledged again.
+    store.receive(delivered('Bob', 'msg-00002', '<b>hi</b>'));
+    batchSent();
+    expect(port.receipts.at(-1)).toEqual({ state: 'delivered', ids: ['msg-00002'] });
     expect(store.unread('bob')).toBe(2);
     expect(store.totalUnread).toBe(2);
 
@@ -92,10 +102,12 @@ describe('messages store', () => {
     expect(store.unread('Bob')).toBe(2);
     visible.now = true;
     store.seen();
+    batchSent();
     expect(port.receipts.at(-1)).toEqual({ state: 'read', ids: ['msg-00002', 'msg-00003'] });
     expect(store.totalUnread).toBe(0);
 
     store.receive(delivered('Bob', 'msg-00004', 'while open'));
+    batchSent();
     expect(port.receipts.slice(-2)).toEqual([
       { state: 'delivered', ids: ['msg-00004'] },
       { state: 'read', ids: ['msg-00004'] },
@@ -103,6 +115,29 @@ describe('messages store', () => {
     store.closeConversation();
     store.receive(delivered('Bob', 'msg-00005', 'closed'));
     expect(store.unread('Bob')).toBe(1);
+  });
+
+  it('gathers a sign-in\'s waiting messages into one receipt, sends what waited while disconnected at the next registration, and forgets it on sign-out', () => {
+    const { port, store } = setUp(undefined, 100);
+    const ids = Array.from({ length: 300 }, (_, index) => `msg-${String(index).padStart(5, '0')}`);
+    for (const id of ids) store.receive(delivered('Bob', id, id));
+    batchSent();
+    expect(port.receipts).toEqual([{ state: 'delivered', ids }]);
+
+    store.receive(delivered('Bob', 'msg-10000', 'just before the connection changed'));
+    const next = fakePort();
+    store.connected(next, 100);
+    batchSent();
+    expect(next.receipts).toEqual([{ state: 'delivered', ids: ['msg-10000'] }]);
+    expect(port.receipts).toHaveLength(1);
+
+    store.receive(delivered('Bob', 'msg-10001', 'just before signing out'));
+    store.signedOut();
+    const later = fakePort();
+    store.connected(later, 100);
+    batchSent();
+    expect(later.receipts).toEqual([]);
+    expect(next.receipts).toHaveLength(1);
   });
 
   it('tells the bridge of each new message once (a repeat is not news)', () => {
@@ -150,7 +185,11 @@ describe('messages store', () => {
       ['theirs', 'live one', true],
     ]);
     // Open and visible: what was unread of theirs is read now, and the host is told.
-    expect(port.receipts.at(-1)).toEqual({ state: 'read', ids: ['msg-00002'] });
+    batchSent();
+    expect(port.receipts).toEqual([
+      { state: 'delivered', ids: ['msg-00009'] },
+      { state: 'read', ids: ['msg-00009', 'msg-00002'] },
+    ]);
     expect(store.unread('Bob')).toBe(0);
 
     // Older pages on request, from the oldest shown; none when the host keeps no more.

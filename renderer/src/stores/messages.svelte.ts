@@ -6,6 +6,7 @@
  */
 import type { MessageAlert } from '../../../common/bridge.js';
 import type { Outcome } from '../sip/types.js';
+import { ReceiptOutbox } from './receipt-outbox.js';
 import type {
   HistoryBody,
   HistoryEntry,
@@ -59,6 +60,7 @@ export class MessagesStore {
   voicemailOffer = $state<string | null>(null);
 
   #port: MailPort | null = null;
+  readonly #receipts = new ReceiptOutbox();
   readonly #visible: () => boolean;
   readonly #arrived: (alert: MessageAlert) => void;
   /** My MESSAGEs awaiting the host's answer: cseq to the line's key. */
@@ -79,6 +81,7 @@ export class MessagesStore {
   /** A new registration: the connection to use, and the host's limit (absent: it keeps no messages). */
   connected(port: MailPort, maxBytes: number | undefined): void {
     this.#port = port;
+    this.#receipts.connect((state, ids) => port.reportReceipt(state, ids));
     this.available = maxBytes !== undefined;
     this.maxBytes = maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#history.clear();
@@ -87,6 +90,8 @@ export class MessagesStore {
 
   signedOut(): void {
     this.#port = null;
+    this.#receipts.clear();
+    this.#receipts.connect(null);
     this.conversations = new Map();
     this.open = null;
     this.voicemails = [];
@@ -157,7 +162,7 @@ export class MessagesStore {
     const ids = lines.flatMap((line) => (line.kind === 'theirs' && !line.read ? [line.id] : []));
     if (ids.length === 0) return;
     this.#set(peer, lines.map((line) => (line.kind === 'theirs' && !line.read ? { ...line, read: true } : line)));
-    this.#port?.reportReceipt('read', ids);
+    this.#receipts.add('read', ids);
   }
 
   /** A voicemail ticket from the host, or an Error with its reason. */
@@ -255,7 +260,7 @@ export class MessagesStore {
     // At least once: a repeat of a message already here is only acknowledged again.
     const repeat = this.lines(from).some((line) => line.kind === 'theirs' && line.id === id);
     if (!repeat) this.#append(from, { kind: 'theirs', key: id, id, text, at: sentAt, read: false });
-    this.#port?.reportReceipt('delivered', [id]);
+    this.#receipts.add('delivered', [id]);
     if (this.open !== null && person(this.open) === person(from)) this.seen();
     if (!repeat) this.#arrived({ from, text });
   }
