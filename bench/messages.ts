@@ -1,7 +1,8 @@
 /**
  * `npm run bench:messages`: text messages through a real server with its store, over real sockets.
  * The server runs alone in a child process (bench/host.ts) on a fresh data folder; 1,000 users
- * online here, each recipient reporting delivery as it gets a message. Two phases:
+ * online here, each recipient reporting delivery as the browser phone does (the ids of 100 ms in one
+ * report, renderer/src/stores/receipt-outbox.ts). Two phases:
  * - capacity: every user keeps a few messages waiting for "sent" at once; messages stored (200
  *   "sent") and delivered a second, and the server's CPU per message;
  * - latency: messages offered at fixed rates (BENCH_RATE a second, a comma-separated list,
@@ -13,7 +14,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { SUBPROTOCOL } from '../common/protocol.js';
+import { MAX_RECEIPT_IDS, SUBPROTOCOL } from '../common/protocol.js';
+import { ReceiptOutbox } from '../renderer/src/stores/receipt-outbox.js';
 import { killAll, startHost, stopHost, type Host } from './children.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
@@ -33,6 +35,7 @@ const TICK_MS = 5;
 interface User {
   readonly name: string;
   readonly ws: WebSocket;
+  readonly receipts: ReceiptOutbox;
   cseq: number;
 }
 
@@ -56,8 +59,7 @@ class Traffic {
     if (frame.status === undefined) {
       const timing = this.timings.get(frame.body.text as string);
       if (timing) timing.arrived = performance.now();
-      user.cseq += 1;
-      user.ws.send(JSON.stringify({ method: 'NOTIFY', cseq: user.cseq, body: { event: 'receipt', state: 'delivered', ids: [frame.body.id] } }));
+      user.receipts.add('delivered', [frame.body.id as string]);
       this.delivered += 1;
       if (this.delivered === this.#expected) this.#allArrived?.();
       return;
@@ -116,7 +118,13 @@ async function connect(url: string, name: string, traffic: Traffic): Promise<Use
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const user: User = { name, ws, cseq: 1 };
+  const user: User = { name, ws, receipts: new ReceiptOutbox(), cseq: 1 };
+  user.receipts.connect((state, ids) => {
+    for (let start = 0; start < ids.length; start += MAX_RECEIPT_IDS) {
+      user.cseq += 1;
+      ws.send(JSON.stringify({ method: 'NOTIFY', cseq: user.cseq, body: { event: 'receipt', state, ids: ids.slice(start, start + MAX_RECEIPT_IDS) } }));
+    }
+  });
   const registered = new Promise<void>((resolve, reject) => {
     ws.once('message', (data) => {
       const frame = JSON.parse(data.toString()) as Record<string, any>;
@@ -174,6 +182,8 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
   const clientsDelay = monitorEventLoopDelay({ resolution: 1 });
   clientsDelay.enable();
   const total = Math.round(rate * RATE_SECONDS);
+  const cpuBefore = await serverCpuMicros(host);
+  const clientCpuBefore = process.cpuUsage();
   const started = performance.now();
   let sent = 0;
   const allSent = new Promise<void>((resolve) => {
@@ -190,6 +200,8 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
   await allSent;
   const offeredSeconds = (performance.now() - started) / 1000;
   await traffic.arrivals(total);
+  const cpuEach = ((await serverCpuMicros(host)) - cpuBefore) / total;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   const lastArrival = Math.max(...[...traffic.timings.values()].map((timing) => timing.arrived ?? 0));
   const { stored, arrived } = traffic.latencies();
   clientsDelay.disable();
@@ -197,6 +209,7 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
   console.log(`fixed rate (${rate} messages/s offered for ${RATE_SECONDS} s, ${total} messages, load average ${loadavg()[0]?.toFixed(1)}):`);
   console.log(`  offered ${Math.round(total / offeredSeconds)} messages/s; all arrived ${((lastArrival - started) / 1000 - offeredSeconds).toFixed(2)} s after the last was sent`);
   console.log(`  send -> "sent": ${ms(stored)}`);
+  console.log(`  CPU a message: the server ${Math.round(cpuEach)} µs, the clients ${Math.round((clientCpu.user + clientCpu.system) / total)} µs`);
   console.log(`  the server's event loop delay: p50 ${delay.p50Ms.toFixed(1)} ms, p99 ${delay.p99Ms.toFixed(1)} ms, max ${delay.maxMs.toFixed(1)} ms`);
   const clientsMs = (nanos: number): string => (nanos / 1e6).toFixed(1);
   console.log(`  the clients' event loop delay (this process): p50 ${clientsMs(clientsDelay.percentile(50))} ms, p99 ${clientsMs(clientsDelay.percentile(99))} ms, max ${clientsMs(clientsDelay.max)} ms`);
@@ -216,7 +229,10 @@ async function main(): Promise<void> {
     console.log(`${USERS} users registered; the server runs in its own process`);
     await capacity(host, users, traffic);
     for (const rate of RATES) await fixedRate(host, users, traffic, rate);
-    for (const user of users) user.ws.terminate();
+    for (const user of users) {
+      user.receipts.clear();
+      user.ws.terminate();
+    }
   } finally {
     await stopHost(host);
     await rm(dataDir, { recursive: true, force: true });
