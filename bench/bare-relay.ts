@@ -4,7 +4,7 @@
  * or echoed back when the peer is not connected (so a lone "REGISTER" gets one frame in return).
  * Its writes are batched per turn as the server's are (TurnCork), so the two compare like for like.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
@@ -39,6 +39,11 @@ export async function startBareRelay(host: string): Promise<RunningRelay> {
       if (sockets.get(id) === ws) sockets.delete(id);
     });
   });
+  return listen(http, wss, host);
+}
+
+/** Listens on a free port of `host`; closing ends every socket first. */
+export async function listen(http: Server, wss: WebSocketServer, host: string): Promise<RunningRelay> {
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(0, host, resolve);
@@ -48,7 +53,7 @@ export async function startBareRelay(host: string): Promise<RunningRelay> {
     url: `ws://${host}:${port}${SIGNAL_PATH}`,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
+        for (const client of wss.clients) client.terminate();
         wss.close();
         http.close(() => resolve());
       }),

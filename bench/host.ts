@@ -6,6 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { silentLogger } from '../signal-server/log.js';
 import { startSignalServer, type SignalServerOptions } from '../signal-server/server.js';
+import { startBareMailRelay } from './bare-mail-relay.js';
 import { startBareRelay } from './bare-relay.js';
 import type { HostCommand, HostKind, HostReply, MemoryFigures } from './ipc.js';
 
@@ -34,6 +35,8 @@ async function startHosted(kind: HostKind, options: SignalServerOptions): Promis
   switch (kind) {
     case 'relay':
       return startBareRelay('127.0.0.1');
+    case 'mail-relay':
+      return startBareMailRelay('127.0.0.1');
     case 'server':
       return startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, ...ONE_ADDRESS_FOR_EVERYONE, ...options });
     default: {
@@ -56,7 +59,7 @@ function measureMemory(collect: boolean): MemoryFigures {
 
 async function main(): Promise<void> {
   const kind = process.argv[2];
-  if (kind !== 'server' && kind !== 'relay') throw new Error(`usage: host.ts server|relay [options-json]`);
+  if (kind !== 'server' && kind !== 'relay' && kind !== 'mail-relay') throw new Error(`usage: host.ts server|relay|mail-relay [options-json]`);
   const options = JSON.parse(process.argv[3] ?? '{}') as SignalServerOptions;
   const hosted = await startHosted(kind, options);
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });

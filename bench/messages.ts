@@ -8,6 +8,8 @@
  * - latency: messages offered at fixed rates (BENCH_RATE a second, a comma-separated list,
  *   default 1,000, 3,000 and 5,000), spread over the users; send to "sent" and send to arrival
  *   p50/p99 at each, and whether the server kept up.
+ * BENCH_HOST=relay runs the same traffic through bench/bare-mail-relay.ts instead: the same frames
+ * with no checks and no store, the floor this machine sets for any host.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,6 +31,8 @@ const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 6);
 /** Issue 11's targets. */
 const STORED_TARGET_PER_SECOND = 5_000;
 const ARRIVAL_P99_TARGET_MS = 20;
+const HOST = process.env.BENCH_HOST ?? 'server';
+if (HOST !== 'server' && HOST !== 'relay') throw new Error(`BENCH_HOST must be server or relay, not ${HOST}`);
 /** The fixed-rate phase sends a batch this often. */
 const TICK_MS = 5;
 
@@ -138,7 +142,7 @@ async function connect(url: string, name: string, traffic: Traffic): Promise<Use
   return user;
 }
 
-async function serverCpuMicros(host: Host): Promise<number> {
+async function hostCpuMicros(host: Host): Promise<number> {
   const cpu = await host.request({ kind: 'cpu' }, 'cpu', 10_000);
   return cpu.userMicros + cpu.systemMicros;
 }
@@ -148,7 +152,7 @@ const ms = (summary: LatencySummary): string => `p50 ${summary.p50.toFixed(1)} m
 /** Every user keeps IN_FLIGHT messages waiting for "sent" until CAPACITY_MESSAGES are sent. */
 async function capacity(host: Host, users: readonly User[], traffic: Traffic): Promise<void> {
   traffic.reset();
-  const cpuBefore = await serverCpuMicros(host);
+  const cpuBefore = await hostCpuMicros(host);
   const clientCpuBefore = process.cpuUsage();
   const started = performance.now();
   let next = 0;
@@ -163,13 +167,13 @@ async function capacity(host: Host, users: readonly User[], traffic: Traffic): P
   const storedSeconds = (performance.now() - started) / 1000;
   await traffic.arrivals(CAPACITY_MESSAGES);
   const deliveredSeconds = (performance.now() - started) / 1000;
-  const cpuEach = (await serverCpuMicros(host)) - cpuBefore;
+  const cpuEach = (await hostCpuMicros(host)) - cpuBefore;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   console.log(`capacity (${IN_FLIGHT * USERS} waiting for "sent" at once, ${CAPACITY_MESSAGES} messages):`);
   const storedPerSecond = CAPACITY_MESSAGES / storedSeconds;
   const verdict = storedPerSecond >= STORED_TARGET_PER_SECOND ? 'pass' : 'FAIL';
   console.log(`  stored: ${Math.round(storedPerSecond)} messages/s (target ${STORED_TARGET_PER_SECOND}: ${verdict}); delivered: ${Math.round(CAPACITY_MESSAGES / deliveredSeconds)} messages/s`);
-  console.log(`  server CPU: ${Math.round(cpuEach / CAPACITY_MESSAGES)} µs a message (store, delivery and receipt together)`);
+  console.log(`  ${HOST} CPU: ${Math.round(cpuEach / CAPACITY_MESSAGES)} µs a message (${HOST === 'server' ? 'store, ' : ''}delivery and receipt together)`);
   // Both run on this machine's cores: what the clients take, the server cannot have.
   console.log(`  the 1,000 clients' CPU (this process): ${Math.round((clientCpu.user + clientCpu.system) / CAPACITY_MESSAGES)} µs a message`);
 }
@@ -182,7 +186,7 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
   const clientsDelay = monitorEventLoopDelay({ resolution: 1 });
   clientsDelay.enable();
   const total = Math.round(rate * RATE_SECONDS);
-  const cpuBefore = await serverCpuMicros(host);
+  const cpuBefore = await hostCpuMicros(host);
   const clientCpuBefore = process.cpuUsage();
   const started = performance.now();
   let sent = 0;
@@ -200,7 +204,7 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
   await allSent;
   const offeredSeconds = (performance.now() - started) / 1000;
   await traffic.arrivals(total);
-  const cpuEach = ((await serverCpuMicros(host)) - cpuBefore) / total;
+  const cpuEach = ((await hostCpuMicros(host)) - cpuBefore) / total;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const lastArrival = Math.max(...[...traffic.timings.values()].map((timing) => timing.arrived ?? 0));
   const { stored, arrived } = traffic.latencies();
@@ -209,8 +213,8 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
   console.log(`fixed rate (${rate} messages/s offered for ${RATE_SECONDS} s, ${total} messages, load average ${loadavg()[0]?.toFixed(1)}):`);
   console.log(`  offered ${Math.round(total / offeredSeconds)} messages/s; all arrived ${((lastArrival - started) / 1000 - offeredSeconds).toFixed(2)} s after the last was sent`);
   console.log(`  send -> "sent": ${ms(stored)}`);
-  console.log(`  CPU a message: the server ${Math.round(cpuEach)} µs, the clients ${Math.round((clientCpu.user + clientCpu.system) / total)} µs`);
-  console.log(`  the server's event loop delay: p50 ${delay.p50Ms.toFixed(1)} ms, p99 ${delay.p99Ms.toFixed(1)} ms, max ${delay.maxMs.toFixed(1)} ms`);
+  console.log(`  CPU a message: the ${HOST} ${Math.round(cpuEach)} µs, the clients ${Math.round((clientCpu.user + clientCpu.system) / total)} µs`);
+  console.log(`  the ${HOST}'s event loop delay: p50 ${delay.p50Ms.toFixed(1)} ms, p99 ${delay.p99Ms.toFixed(1)} ms, max ${delay.maxMs.toFixed(1)} ms`);
   const clientsMs = (nanos: number): string => (nanos / 1e6).toFixed(1);
   console.log(`  the clients' event loop delay (this process): p50 ${clientsMs(clientsDelay.percentile(50))} ms, p99 ${clientsMs(clientsDelay.percentile(99))} ms, max ${clientsMs(clientsDelay.max)} ms`);
   console.log(`  send -> arrival: ${ms(arrived)} (target p99 < ${ARRIVAL_P99_TARGET_MS} ms: ${arrived.p99 < ARRIVAL_P99_TARGET_MS ? 'pass' : 'FAIL'})`);
@@ -219,14 +223,14 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
 async function main(): Promise<void> {
   console.log(`node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
   const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-bench-messages-'));
-  const host = await startHost('server', { dataDir });
+  const host = HOST === 'server' ? await startHost('server', { dataDir }) : await startHost('mail-relay');
   try {
     const traffic = new Traffic();
     const users: User[] = [];
     for (let index = 0; index < USERS; index += 50) {
       users.push(...(await Promise.all(Array.from({ length: Math.min(50, USERS - index) }, (_, offset) => connect(host.url, `User ${index + offset}`, traffic)))));
     }
-    console.log(`${USERS} users registered; the server runs in its own process`);
+    console.log(`${USERS} users registered; the ${HOST === 'server' ? 'server' : 'bare relay (bench/bare-mail-relay.ts)'} runs in its own process`);
     await capacity(host, users, traffic);
     for (const rate of RATES) await fixedRate(host, users, traffic, rate);
     for (const user of users) {

@@ -1,0 +1,73 @@
+/**
+ * bench:messages measures the server against bench/bare-mail-relay.ts as the floor. The floor is a
+ * fair one only if a message costs both the same frames: these exchanges run against each, and
+ * each side of them must see the same frames, in the same order, with the same fields.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBareMailRelay } from '../../bench/bare-mail-relay.js';
+import { startSignalServer } from '../../signal-server/server.js';
+import { silentLogger } from '../../signal-server/log.js';
+import { TestClient, type Frame } from './client.js';
+import { message, nextMessage, nextNotify, receipt, useDataDirs } from './mail-harness.js';
+
+const dataDir = useDataDirs();
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+async function startHost(kind: 'server' | 'relay'): Promise<string> {
+  const host =
+    kind === 'server'
+      ? await startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, dataDir: await dataDir() })
+      : await startBareMailRelay('127.0.0.1');
+  closers.push(() => host.close());
+  return host.url;
+}
+
+/** A frame's shape: its keys, and its body's, with the values that say what it is. */
+function shape(frame: Frame): Frame {
+  return { method: frame.method, status: frame.status, keys: Object.keys(frame).sort(), body: Object.keys(frame.body ?? {}).sort(), event: frame.body?.event };
+}
+
+async function registered(url: string, name: string): Promise<TestClient> {
+  const client = await TestClient.connect(url);
+  expect(await client.request({ method: 'REGISTER', body: { name } })).toMatchObject({ status: 200 });
+  return client;
+}
+
+/** Alice messages Bob twice; Bob reports both delivered. What each of them saw of it. */
+async function exchange(kind: 'server' | 'relay'): Promise<{ alice: Frame[]; bob: Frame[]; texts: string[]; receiptIds: boolean }> {
+  const url = await startHost(kind);
+  // Registration is not measured: only its 200 matters here.
+  const alice = await registered(url, 'Alice');
+  const bob = await registered(url, 'Bob');
+  alice.unread();
+  bob.unread();
+  const sent = [await alice.request(message('Bob', 'one')), await alice.request(message('Bob', 'two'))];
+  const arrived = [await nextMessage(bob), await nextMessage(bob)];
+  receipt(bob, 'delivered', arrived.map((frame) => frame.body.id as string));
+  const receipts = [await nextNotify(alice, 'receipt')];
+  const told = new Set(receipts.flatMap((frame) => frame.body.ids as string[]));
+  if (told.size < 2) receipts.push(await nextNotify(alice, 'receipt'));
+  for (const frame of receipts) for (const id of frame.body.ids as string[]) told.add(id);
+  return {
+    alice: [...sent, receipts[0] as Frame].map(shape),
+    bob: arrived.map(shape),
+    texts: arrived.map((frame) => frame.body.text as string),
+    receiptIds: sent.every((frame) => told.has(frame.body.id as string)),
+  };
+}
+
+describe('the floor relay of bench:messages', () => {
+  it('gives sender and recipient the frames the server gives them for a message and its receipt', async () => {
+    const server = await exchange('server');
+    const relay = await exchange('relay');
+    expect(server.texts).toEqual(['one', 'two']);
+    expect(server.receiptIds).toBe(true);
+    expect(relay.texts).toEqual(server.texts);
+    expect(relay.receiptIds).toBe(true);
+    expect(relay.bob).toEqual(server.bob);
+    expect(relay.alice).toEqual(server.alice);
+  });
+});
