@@ -1,7 +1,7 @@
 /**
  * The floor for bench:messages: the frames of a text message through a bare `ws` relay that keeps
  * nothing and checks nothing. REGISTER gets 200; MESSAGE goes on to its recipient with an id, and
- * 200 back to its sender at once; a receipt report goes on to each message's sender. The JSON is
+ * 200 back to its sender at once; a receipt report goes on to the messages' senders, one NOTIFY each. The JSON is
  * parsed and written as the server's is, and writes are batched per turn (TurnCork), so that what
  * the server costs beyond this is its own work: checks, routing and the store.
  */
@@ -56,13 +56,18 @@ export async function startBareMailRelay(host: string): Promise<RunningRelay> {
           send(ws, { method: 'MESSAGE', cseq: frame.cseq, status: 200, reason: 'OK', body: { id, sentAt } });
           return;
         }
-        case 'NOTIFY':
+        case 'NOTIFY': {
+          // One receipt a sender for the report's messages, as the server groups them.
+          const bySender = new Map<string, string[]>();
           for (const id of frame.body.ids ?? []) {
             const sender = senders.get(id);
             senders.delete(id);
-            if (sender !== undefined) send(byName.get(sender), { method: 'NOTIFY', cseq: (cseq += 1), from: name, body: { event: 'receipt', state: frame.body.state, ids: [id], at: Date.now() } });
+            if (sender !== undefined) bySender.set(sender, [...(bySender.get(sender) ?? []), id]);
           }
+          const at = Date.now();
+          for (const [sender, ids] of bySender) send(byName.get(sender), { method: 'NOTIFY', cseq: (cseq += 1), from: name, body: { event: 'receipt', state: frame.body.state, ids, at } });
           return;
+        }
       }
     });
     ws.on('close', () => {
