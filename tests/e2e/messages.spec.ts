@@ -134,7 +134,7 @@ test('calling someone offline says they are offline and offers to leave them a m
   await expect(ada.entry('Bob')).toHaveAccessibleName(/^Bob, offline/);
   await ada.call(bob);
   await ada.expectCallEnded('Bob is offline');
-  const offer = ada.page.getByRole('region', { name: 'Voicemail for Bob' });
+  const offer = ada.voicemailOffer('Bob');
   await expect(offer.getByRole('button', { name: 'Leave a message', exact: true })).toBeVisible();
 });
 
@@ -157,16 +157,13 @@ test('a voicemail left after no answer is played by the callee', async ({ openPh
   await ada.call(bob);
   await bob.expectRinging();
   await ada.expectCallEnded('No answer');
-  const offer = ada.page.getByRole('region', { name: 'Voicemail for Bob' });
+  const offer = ada.voicemailOffer('Bob');
   await offer.getByRole('button', { name: 'Leave a message', exact: true }).click();
   await expect(offer.getByRole('timer')).toHaveText('0:02', { timeout: 10_000 });
-  await offer.getByRole('button', { name: 'Stop and send', exact: true }).click();
-  await expect(offer).toContainText('Message left for Bob.');
+  await ada.sendVoicemail('Bob');
 
-  const recent = bob.page.locator('details', { has: bob.page.getByRole('heading', { name: 'Recent calls' }) });
-  await expect(recent).toContainText('1 new voicemail');
-  await bob.page.getByRole('heading', { name: 'Recent calls' }).click();
-  await expect(recent.getByRole('listitem', { name: 'Voicemail from Ada, new', exact: true })).toBeVisible();
+  await bob.expectNewVoicemailFrom('Ada');
+  const recent = bob.recentCalls;
   const voicemail = recent.getByRole('listitem', { name: /^Voicemail from Ada/ });
   await voicemail.getByRole('button', { name: 'Play', exact: true }).click();
   const audio = voicemail.locator('audio');

@@ -55,6 +55,29 @@ export class Phone {
   get alert(): Locator {
     return this.page.getByRole('alert');
   }
+  /** The offer to leave `peer` a voicemail, after a call they did not answer. */
+  voicemailOffer(peer: string): Locator {
+    return this.page.getByRole('region', { name: `Voicemail for ${peer}` });
+  }
+  /** Recent calls, opened or not. */
+  get recentCalls(): Locator {
+    return this.page.locator('details', { has: this.page.getByRole('heading', { name: 'Recent calls' }) });
+  }
+
+  /** Stops the recording under way in the offer to `peer` and sends it. */
+  async sendVoicemail(peer: string): Promise<void> {
+    const offer = this.voicemailOffer(peer);
+    await offer.getByRole('button', { name: 'Stop and send', exact: true }).click();
+    await expect(offer).toContainText(`Message left for ${peer}.`);
+  }
+
+  /** Sees one new voicemail said on closed Recent calls, opens them, and finds it listed from `from`. */
+  async expectNewVoicemailFrom(from: string): Promise<void> {
+    await expect(this.recentCalls).toContainText('1 new voicemail');
+    await this.page.getByRole('heading', { name: 'Recent calls' }).click();
+    await expect(this.recentCalls.getByRole('listitem', { name: `Voicemail from ${from}, new`, exact: true })).toBeVisible();
+  }
+
   get remoteVideo(): Locator {
     return this.page.getByTestId('remote-video');
   }
