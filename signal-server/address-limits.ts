@@ -1,12 +1,17 @@
 /**
- * What one client address may hold and do: open sockets and sockets not yet registered (checked
- * at the handshake), registered names, and registrations over time (a token bucket). Counts exist
- * only while non-zero, buckets only until refilled, so nothing here grows with past traffic.
+ * What one client address may hold and do: TCP connections of any kind (checked as each arrives),
+ * open sockets and sockets not yet registered (checked at the handshake), registered names, and
+ * registrations over time (a token bucket). Counts exist only while non-zero, buckets only until
+ * refilled, so nothing here grows with past traffic.
  */
 import { clientAddress } from './remote-address.js';
 import { TokenBucket } from './token-bucket.js';
 
+/** Connections one address may hold beside its sockets: a browser's page loads and voicemail over HTTP. */
+export const HTTP_CONNECTIONS_PER_ADDRESS = 32;
+
 export interface AddressLimitsConfig {
+  /** WebSockets; TCP connections of any kind may number HTTP_CONNECTIONS_PER_ADDRESS more. */
   maxSockets: number;
   maxUnregistered: number;
   maxNames: number;
@@ -25,6 +30,7 @@ const MAX_BUCKETS = 100_000;
 
 export class AddressLimits {
   readonly #config: AddressLimitsConfig;
+  readonly #connections = new Map<string, number>();
   readonly #sockets = new Map<string, number>();
   readonly #unregistered = new Map<string, number>();
   readonly #names = new Map<string, number>();
@@ -35,6 +41,21 @@ export class AddressLimits {
 
   constructor(config: AddressLimitsConfig) {
     this.#config = config;
+  }
+
+  /**
+   * A TCP connection from `remote` arrived, before any request on it: false when the address holds
+   * its share already (the connection is to be dropped); otherwise it counts until `connectionClosed`.
+   */
+  acceptConnection(remote: string): boolean {
+    const address = clientAddress(remote);
+    if (count(this.#connections, address) >= this.#config.maxSockets + HTTP_CONNECTIONS_PER_ADDRESS) return false;
+    add(this.#connections, address, 1);
+    return true;
+  }
+
+  connectionClosed(remote: string): void {
+    add(this.#connections, clientAddress(remote), -1);
   }
 
   /** At the handshake: why one more socket from `remote` is refused, or null. */

@@ -99,8 +99,13 @@ export interface SignalServerOptions {
   allowedOrigins?: string[];
   /** Bytes that may wait to be sent to one socket; past it the socket is closed with 1008 Too slow. Default 1 MiB. */
   maxBufferedBytes?: number;
-  /** Open sockets from one address; more are refused at the handshake with 429. Default 64. */
+  /**
+   * Open sockets from one address; more are refused at the handshake with 429. Default 64. TCP
+   * connections of any kind from one address may number 32 more (pages, voicemail); more are dropped as they arrive.
+   */
   maxSocketsPerAddress?: number;
+  /** A connection that is not a WebSocket (pages, voicemail, or one that never sends a request) is closed after this long silent. Default 30,000 ms. */
+  idleConnectionMs?: number;
   /** Sockets from one address that have not registered yet; more get 429. Default 16. */
   maxUnregisteredPerAddress?: number;
   /** Names registered from one address; more get 403. Default 32. */
@@ -193,6 +198,7 @@ export const DEFAULTS = {
   registerTimeoutMs: 10_000,
   maxBufferedBytes: 1024 * 1024,
   maxSocketsPerAddress: 64,
+  idleConnectionMs: 30_000,
   maxUnregisteredPerAddress: 16,
   maxNamesPerAddress: 32,
   registrationsPerMinute: 20,

@@ -4,7 +4,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -69,6 +69,20 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   };
   const tls = options.tls ?? null;
   const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
+  // Every TCP connection counts against its address from its first moment, and one that stays
+  // silent is closed (ws clears the timeout on the sockets it upgrades): otherwise connections
+  // that never send a request would hold the host's descriptors for good.
+  http.timeout = options.idleConnectionMs ?? DEFAULTS.idleConnectionMs;
+  http.on('connection', (socket: Socket) => {
+    const remote = socket.remoteAddress ?? 'unknown';
+    if (!addressLimits.acceptConnection(remote)) {
+      socket.destroy();
+      // debug: a flood of refused connections must not become a flood of log lines.
+      logger.log('debug', 'connection-refused', { remote });
+      return;
+    }
+    socket.once('close', () => addressLimits.connectionClosed(remote));
+  });
   const sockets = new Map<WebSocket, SocketState>();
   const pingRounds = new PingRounds<WebSocket>(PING_ROUNDS);
   const wss = new WebSocketServer({

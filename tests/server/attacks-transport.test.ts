@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Socket } from 'node:net';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { type ClientOptions } from 'ws';
 import { SUBPROTOCOL } from '../../common/protocol.js';
@@ -15,7 +15,7 @@ import { createLogger } from '../../signal-server/log.js';
 import { newCallId, offer, useServer } from './harness.js';
 import type { TestClient } from './client.js';
 
-/** The handshake's HTTP status: 101 when the socket opened (it is closed again at once). */
+/** The handshake's HTTP status: 101 when the socket opened (it is closed again at once), 0 when the connection was dropped. */
 function handshake(url: string, options: ClientOptions = {}): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, [SUBPROTOCOL], options);
@@ -24,7 +24,7 @@ function handshake(url: string, options: ClientOptions = {}): Promise<number> {
       ws.close();
       resolve(101);
     });
-    ws.on('error', () => undefined);
+    ws.on('error', () => resolve(0));
   });
 }
 
@@ -195,6 +195,52 @@ describe('limits per address', () => {
     });
     expect((await harness.register(server.url, 'Other', {}, SECOND_ADDRESS)).received[0]).toMatchObject({ status: 200 });
     expect(watcher.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+/** A raw TCP connection to the server that says nothing; resolves once it is connected. */
+function silentConnection(url: string, localAddress?: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp({ host: hostname, port: Number(port), localAddress }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Settles when the server closes `socket`: the bytes it sent first, if any (none for a plain close). */
+function closedByServer(socket: Socket): Promise<string> {
+  const heard: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => heard.push(chunk));
+  socket.on('error', () => undefined);
+  return new Promise((resolve) => socket.once('close', () => resolve(Buffer.concat(heard).toString())));
+}
+
+describe('connections that never speak', () => {
+  const harness = useServer();
+  /** What one address may hold besides its sockets: pages and voicemail over HTTP. */
+  const HTTP_ROOM = 32;
+
+  it('holds no more TCP connections from one address than its sockets and pages need; another address still connects', async () => {
+    const server = await harness.start({ maxSocketsPerAddress: 2 });
+    const held = await Promise.all(Array.from({ length: 2 + HTTP_ROOM }, () => silentConnection(server.url)));
+    const refused = await silentConnection(server.url);
+    expect(await within(closedByServer(refused), 5_000, 'the connection over the cap')).toBe('');
+    expect(await handshake(server.url), 'a socket from the same address').toBe(0);
+    expect(await handshake(server.url, SECOND_ADDRESS)).toBe(101);
+    held.pop()?.destroy();
+    await expect.poll(() => handshake(server.url), { timeout: 5_000 }).toBe(101);
+    for (const socket of held) socket.destroy();
+  });
+
+  it('closes a connection that sends no request within idleConnectionMs; a registered socket stays, however quiet', async () => {
+    const server = await harness.start({ idleConnectionMs: 300 });
+    const quiet = await harness.register(server.url, 'Quiet');
+    const silent = await silentConnection(server.url);
+    const halfRequest = await silentConnection(server.url);
+    halfRequest.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    await within(Promise.all([closedByServer(silent), closedByServer(halfRequest)]), 5_000, 'the idle connections');
+    expect(quiet.ws.readyState).toBe(WebSocket.OPEN);
+    expect((await quiet.request({ method: 'PUBLISH', body: { state: 'online' } })).status).toBe(200);
   });
 });
 

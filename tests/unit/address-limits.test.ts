@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { AddressLimits } from '../../signal-server/address-limits.js';
+import { AddressLimits, HTTP_CONNECTIONS_PER_ADDRESS } from '../../signal-server/address-limits.js';
 
 const config = { maxSockets: 3, maxUnregistered: 2, maxNames: 2, registrationsPerMinute: 20, registrationBurst: 3 };
 
 describe('AddressLimits', () => {
+  it('holds an address to its sockets plus HTTP_CONNECTIONS_PER_ADDRESS connections of any kind; closing one frees its place', () => {
+    const limits = new AddressLimits(config);
+    const share = config.maxSockets + HTTP_CONNECTIONS_PER_ADDRESS;
+    for (let i = 0; i < share; i += 1) expect(limits.acceptConnection(i % 2 === 0 ? '10.0.0.1' : '::ffff:10.0.0.1')).toBe(true);
+    expect(limits.acceptConnection('10.0.0.1')).toBe(false);
+    expect(limits.acceptConnection('10.0.0.2')).toBe(true);
+    limits.connectionClosed('::ffff:10.0.0.1');
+    expect(limits.acceptConnection('10.0.0.1')).toBe(true);
+    expect(limits.acceptConnection('10.0.0.1')).toBe(false);
+  });
+
   it('caps open and unregistered sockets per address; registering or closing frees a place', () => {
     const limits = new AddressLimits(config);
     limits.opened('10.0.0.1');
