@@ -138,13 +138,18 @@ test('calling someone offline says they are offline and offers to leave them a m
   await expect(offer.getByRole('button', { name: 'Leave a message', exact: true })).toBeVisible();
 });
 
-test('the message box holds the host limit: too long is said, and Send stays off', async ({ openPhone }) => {
+test('the message box holds the host limit: its size is shown near it, too long is said, and Send stays off', async ({ openPhone }) => {
   const ada = await openPhone('Ada');
   const bob = await openPhone('Bob');
   await connectAll(ada, bob);
   await ada.entry('Bob').getByRole('button', { name: 'Message', exact: true }).click();
   const toBob = conversation(ada, 'Bob');
-  await toBob.getByRole('textbox', { name: 'Message', exact: true }).fill('é'.repeat(2049));
+  const box = toBob.getByRole('textbox', { name: 'Message', exact: true });
+  await box.fill('a short one');
+  await expect(toBob, 'no count far from the limit').not.toContainText('bytes');
+  await box.fill('é'.repeat(1700));
+  await expect(box).toHaveAccessibleDescription('3400 of 4096 bytes');
+  await box.fill('é'.repeat(2049));
   await expect(toBob).toContainText('Too long: 4098 of 4096 bytes');
   await expect(toBob.getByRole('button', { name: 'Send', exact: true })).toBeDisabled();
 });
