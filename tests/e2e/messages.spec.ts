@@ -138,6 +138,18 @@ test('calling someone offline says they are offline and offers to leave them a m
   await expect(offer.getByRole('button', { name: 'Leave a message', exact: true })).toBeVisible();
 });
 
+test('calling someone on do not disturb says they are unavailable and offers to leave them a message', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  await connectAll(ada, bob);
+  await bob.doNotDisturb.click();
+  await expect(ada.entry('Bob')).toHaveAccessibleName(/^Bob, do not disturb/i);
+  await ada.call(bob);
+  await ada.expectCallEnded('Bob is unavailable');
+  await expect(ada.voicemailOffer('Bob').getByRole('button', { name: 'Leave a message', exact: true })).toBeVisible();
+  await expect(bob.button('Answer'), 'nothing rang at Bob').toHaveCount(0);
+});
+
 test('the message box holds the host limit: its size is shown near it, too long is said, and Send stays off', async ({ openPhone }) => {
   const ada = await openPhone('Ada');
   const bob = await openPhone('Bob');

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HistoryEntry, Message, ReceiptState, VoicemailTicketPurpose } from '../../common/protocol.js';
-import { MessagesStore } from '../../renderer/src/stores/messages.svelte.js';
+import { MessagesStore, offersVoicemail } from '../../renderer/src/stores/messages.svelte.js';
 import { RECEIPT_BATCH_MS } from '../../renderer/src/stores/receipt-outbox.js';
 
 function fakePort() {
@@ -206,5 +206,22 @@ describe('messages store', () => {
     expect(port.histories).toHaveLength(3);
     store.receive(page(99, [entry('msg-00077', 'Bob', 'Ada', 'injected', 9, 'sent')], false));
     expect(store.lines('Bob').map((line) => line.text)).not.toContain('injected');
+  });
+});
+
+describe('offersVoicemail', () => {
+  const rejected = (status: number) => ({ kind: 'rejected', status }) as const;
+
+  it('offers a message after no answer, busy, do not disturb or unavailable, and offline for someone in the phone book', () => {
+    for (const status of [408, 480, 486, 600]) expect(offersVoicemail(rejected(status), false), String(status)).toBe(true);
+    expect(offersVoicemail(rejected(404), true), 'offline, in the phone book').toBe(true);
+  });
+
+  it('offers none after a call that was answered, declined, cancelled, or failed, nor to a name nobody has', () => {
+    expect(offersVoicemail(rejected(404), false), 'a name not in the phone book').toBe(false);
+    for (const status of [403, 503, 603]) expect(offersVoicemail(rejected(status), true), String(status)).toBe(false);
+    for (const outcome of [{ kind: 'declined' }, { kind: 'cancelled' }, { kind: 'hangup', by: 'remote' }, { kind: 'failed', cause: 'network', detail: '' }] as const) {
+      expect(offersVoicemail(outcome, true), outcome.kind).toBe(false);
+    }
   });
 });
