@@ -3,6 +3,8 @@
  * own: the real signalling server (`server`) or the bare relay (`relay`), on loopback. Run with
  * --expose-gc; answers memory, CPU and event loop delay questions from the orchestrator over IPC.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { silentLogger } from '../signal-server/log.js';
 import { startSignalServer, type SignalServerOptions } from '../signal-server/server.js';
@@ -57,6 +59,30 @@ function measureMemory(collect: boolean): MemoryFigures {
   return { rss, heapUsed, external, arrayBuffers, maxRss: process.resourceUsage().maxRSS * 1024 };
 }
 
+/** Microseconds in one of the kernel's clock ticks (Linux), or null where that cannot be asked. */
+function microsPerTick(): number | null {
+  try {
+    return 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time of the event loop's own thread alone, in µs (Linux: /proc/self/task/PID/stat, whose
+ * utime and stime are the 14th and 15th fields); null elsewhere. A queue forms when this nears a core.
+ */
+function eventLoopCpuMicros(tick: number | null): number | null {
+  if (tick === null) return null;
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * tick;
+  } catch {
+    return null;
+  }
+}
+
 async function main(): Promise<void> {
   const kind = process.argv[2];
   if (kind !== 'server' && kind !== 'relay' && kind !== 'mail-relay') throw new Error(`usage: host.ts server|relay|mail-relay [options-json]`);
@@ -64,6 +90,7 @@ async function main(): Promise<void> {
   const hosted = await startHosted(kind, options);
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  const tick = microsPerTick();
   process.on('message', (raw) => {
     const command = raw as HostCommand;
     void (async () => {
@@ -74,7 +101,7 @@ async function main(): Promise<void> {
             return;
           case 'cpu': {
             const { user, system } = process.cpuUsage();
-            reply({ kind: 'cpu', reqId: command.reqId, userMicros: user, systemMicros: system });
+            reply({ kind: 'cpu', reqId: command.reqId, userMicros: user, systemMicros: system, eventLoopMicros: eventLoopCpuMicros(tick) });
             return;
           }
           case 'loop-delay': {

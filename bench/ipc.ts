@@ -116,7 +116,8 @@ export interface MemoryFigures {
 export type HostReply =
   | { kind: 'ready'; url: string }
   | { kind: 'memory'; reqId: number; memory: MemoryFigures }
-  | { kind: 'cpu'; reqId: number; userMicros: number; systemMicros: number }
+  /** eventLoopMicros: the event loop's thread alone (null where the platform cannot say). */
+  | { kind: 'cpu'; reqId: number; userMicros: number; systemMicros: number; eventLoopMicros: number | null }
   | { kind: 'loop-delay'; reqId: number; p50Ms: number; p99Ms: number; maxMs: number }
   | { kind: 'closed'; reqId: number }
   | { kind: 'failed'; reqId: number; error: string };
