@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Locator } from '@playwright/test';
+import type { Locator, WebSocketRoute } from '@playwright/test';
 import WebSocket from 'ws';
 import { SIGNAL_PATH, SUBPROTOCOL } from '../../common/protocol.js';
 import { connectAll, expect, test } from './fixtures.js';
@@ -21,7 +21,6 @@ test.use({
   },
 });
 
-const conversation = (phone: Phone, peer: string): Locator => phone.page.getByRole('dialog', { name: peer, exact: true });
 
 test('a message to someone offline reaches them at sign-in, shown as text, and its sender sees it read', async ({ openPhone }) => {
   const ada = await openPhone('Ada');
@@ -31,7 +30,7 @@ test('a message to someone offline reaches them at sign-in, shown as text, and i
   await expect(ada.entry('Bob')).toHaveAccessibleName(/^Bob, offline/);
 
   await ada.entry('Bob').getByRole('button', { name: 'Message', exact: true }).click();
-  const toBob = conversation(ada, 'Bob');
+  const toBob = ada.conversation('Bob');
   await toBob.getByRole('textbox', { name: 'Message', exact: true }).fill('<b>hi</b> Bob');
   await toBob.getByRole('button', { name: 'Send', exact: true }).click();
   const mine = toBob.getByRole('log').getByRole('listitem');
@@ -45,7 +44,7 @@ test('a message to someone offline reaches them at sign-in, shown as text, and i
   await expect(mine).toContainText('Delivered');
 
   await bob.entry('Ada').getByRole('button', { name: 'Message', exact: true }).click();
-  const fromAda = conversation(bob, 'Ada');
+  const fromAda = bob.conversation('Ada');
   await expect(fromAda.getByRole('log').getByRole('listitem')).toHaveText(/^<b>hi<\/b> Bob/);
   await expect(fromAda.locator('b')).toHaveCount(0);
   await expect(mine).toContainText('Read');
@@ -105,12 +104,12 @@ test('after a reload the conversation shows the earlier messages both ways, with
   const bob = await openPhone('Bob');
   await connectAll(ada, bob);
   await ada.entry('Bob').getByRole('button', { name: 'Message', exact: true }).click();
-  const toBob = conversation(ada, 'Bob');
+  const toBob = ada.conversation('Bob');
   await toBob.getByRole('textbox', { name: 'Message', exact: true }).fill('are you there?');
   await toBob.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(toBob.getByRole('log')).toContainText('Delivered');
   await bob.entry('Ada').getByRole('button', { name: 'Message', exact: true }).click();
-  const fromAda = conversation(bob, 'Ada');
+  const fromAda = bob.conversation('Ada');
   await fromAda.getByRole('textbox', { name: 'Message', exact: true }).fill('yes, here');
   await fromAda.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(toBob.getByRole('log')).toContainText('yes, here');
@@ -119,7 +118,7 @@ test('after a reload the conversation shows the earlier messages both ways, with
   await ada.page.reload();
   await expect(ada.entry('Bob')).toHaveAccessibleName(/^Bob, online/);
   await ada.entry('Bob').getByRole('button', { name: 'Message', exact: true }).click();
-  const lines = conversation(ada, 'Bob').getByRole('log').getByRole('listitem');
+  const lines = ada.conversation('Bob').getByRole('log').getByRole('listitem');
   await expect(lines).toHaveCount(2);
   await expect(lines.nth(0)).toContainText('are you there?');
   await expect(lines.nth(0)).toContainText('Read');
@@ -150,12 +149,43 @@ test('calling someone on do not disturb says they are unavailable and offers to 
   await expect(bob.button('Answer'), 'nothing rang at Bob').toHaveCount(0);
 });
 
+test('a message whose "sent" was lost with the connection shows once, delivered, after the phone reconnects', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  // Ada's signalling passes through the test, which drops her connection just as the host answers
+  // her message: the host has kept it, and the phone never hears so on that connection.
+  let dropAtSent = false;
+  await ada.page.routeWebSocket(/\/signal$/, (page: WebSocketRoute) => {
+    const upstream = page.connectToServer();
+    page.onMessage((frame) => upstream.send(frame));
+    upstream.onMessage((frame) => {
+      const message = JSON.parse(String(frame)) as { method?: string; status?: number };
+      if (dropAtSent && message.method === 'MESSAGE' && message.status === 200) {
+        dropAtSent = false;
+        void page.close({ code: 1011, reason: 'dropped by the test' });
+        return;
+      }
+      page.send(frame);
+    });
+  });
+  await connectAll(ada, bob);
+  const toBob = await ada.openConversation('Bob');
+  dropAtSent = true;
+  await toBob.getByRole('textbox', { name: 'Message', exact: true }).fill('did this arrive?');
+  await toBob.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(ada.header).toContainText('Reconnecting');
+  const lines = toBob.getByRole('log').getByRole('listitem');
+  await expect(lines.first()).toContainText('Delivered');
+  await expect(lines).toHaveCount(1);
+  await expect(lines.first()).toContainText('did this arrive?');
+});
+
 test('the message box holds the host limit: its size is shown near it, too long is said, and Send stays off', async ({ openPhone }) => {
   const ada = await openPhone('Ada');
   const bob = await openPhone('Bob');
   await connectAll(ada, bob);
   await ada.entry('Bob').getByRole('button', { name: 'Message', exact: true }).click();
-  const toBob = conversation(ada, 'Bob');
+  const toBob = ada.conversation('Bob');
   const box = toBob.getByRole('textbox', { name: 'Message', exact: true });
   await box.fill('a short one');
   await expect(toBob, 'no count far from the limit').not.toContainText('bytes');

@@ -55,6 +55,17 @@ export class Phone {
   get alert(): Locator {
     return this.page.getByRole('alert');
   }
+  /** The conversation with `peer`: a dialog named after them. */
+  conversation(peer: string): Locator {
+    return this.page.getByRole('dialog', { name: peer, exact: true });
+  }
+
+  /** Opens the conversation with `peer` from the phone book. */
+  async openConversation(peer: string): Promise<Locator> {
+    await this.entry(peer).getByRole('button', { name: 'Message', exact: true }).click();
+    return this.conversation(peer);
+  }
+
   /** The offer to leave `peer` a voicemail, after a call they did not answer. */
   voicemailOffer(peer: string): Locator {
     return this.page.getByRole('region', { name: `Voicemail for ${peer}` });

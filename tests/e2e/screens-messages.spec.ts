@@ -24,17 +24,10 @@ test.use({
 /** A link pasted whole: one word far wider than a 390 px phone. */
 const LONG_WORD = `https://intranet.example/handbook/${'section-'.repeat(12)}end`;
 
-const conversation = (phone: Phone, peer: string): Locator => phone.page.getByRole('dialog', { name: peer, exact: true });
-
 /** A person looks at the screen, and axe-core scans it. */
 async function inspect(phone: Phone, screen: string): Promise<void> {
   await shootEveryWay(phone, screen);
   await expectNoSeriousViolationsEitherScheme(phone, screen);
-}
-
-async function openConversation(phone: Phone, peer: string): Promise<Locator> {
-  await phone.entry(peer).getByRole('button', { name: 'Message', exact: true }).click();
-  return conversation(phone, peer);
 }
 
 async function send(dialog: Locator, text: string): Promise<void> {
@@ -54,14 +47,14 @@ test('messages: the phone book with an unread count, a conversation from both si
   const bob = await openPhone('Bob');
   await connectAll(ada, bob);
 
-  const toBob = await openConversation(ada, 'Bob');
+  const toBob = await ada.openConversation('Bob');
   await send(toBob, 'Are we still on for the 3 o’clock stand-up?');
   await send(toBob, `The notes are here: ${LONG_WORD}`);
   await expect(toBob.getByRole('log').getByRole('listitem')).toHaveCount(2);
   await expect(bob.entry('Ada')).toHaveAccessibleName('Ada, online, 2 unread');
   await inspect(bob, 'phone-book-unread');
 
-  const fromAda = await openConversation(bob, 'Ada');
+  const fromAda = await bob.openConversation('Ada');
   await expect(fromAda.getByRole('log').getByRole('listitem')).toHaveCount(2);
   await send(fromAda, 'Yes, see you there.');
   await expect(toBob.getByRole('log')).toContainText('Yes, see you there.');

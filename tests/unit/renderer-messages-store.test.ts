@@ -62,6 +62,31 @@ describe('messages store', () => {
     expect(store.lines('Mallory')).toEqual([]);
   });
 
+  it('after the connection dropped with a message unanswered, shows it once: sent when the host kept it, failed when it did not', () => {
+    const { port, store } = setUp();
+    store.send('Bob', 'kept');
+    store.send('Bob', 'lost');
+    // The 200s went out on the socket that dropped; the phone signs back in on a new one.
+    const again = fakePort();
+    store.connected(again, 10);
+    const asked = again.histories.find((history) => history.peer.toLowerCase() === 'bob');
+    expect(asked, 'the conversation is asked again').toBeDefined();
+    expect(store.lines('Bob').map((line) => line.kind === 'mine' && line.state)).toEqual(['sending', 'sending']);
+    store.receive(page(asked!.cseq, [entry('msg-00001', 'Ada', 'Bob', 'kept', 7, 'delivered')], false));
+    expect(store.lines('Bob')).toMatchObject([
+      { kind: 'mine', text: 'kept', id: 'msg-00001', state: 'delivered' },
+      { kind: 'mine', text: 'lost', id: null, state: 'failed', error: 'Not sent: the connection dropped' },
+    ]);
+    expect(port.sent).toHaveLength(2);
+  });
+
+  it('marks a message unanswered when the connection dropped failed at once on a host that keeps no messages', () => {
+    const { store } = setUp();
+    store.send('Bob', 'hi');
+    store.connected(fakePort(), undefined);
+    expect(store.lines('Bob')[0]).toMatchObject({ state: 'failed', error: 'Not sent: the connection dropped' });
+  });
+
   it('marks a refused message failed, with why', () => {
     const { port, store } = setUp();
     store.send('Bob', 'hi');

@@ -65,6 +65,11 @@ export class MessagesStore {
   readonly #arrived: (alert: MessageAlert) => void;
   /** My MESSAGEs awaiting the host's answer: cseq to the line's key. */
   readonly #sending = new Map<number, { peer: string; key: string }>();
+  /**
+   * Lines whose answer went with a dropped connection, by conversation: the host may have kept
+   * them or not, which its history, asked again at the next registration, settles.
+   */
+  readonly #unanswered = new Map<string, Set<string>>();
   readonly #tickets = new Map<number, Ticket>();
   /** Conversations asked of the host this registration: the id to page back from, or null at the start. */
   readonly #history = new Map<string, { earlier: string | null }>();
@@ -86,6 +91,13 @@ export class MessagesStore {
     this.maxBytes = maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#history.clear();
     this.#paging.clear();
+    // Answers to MESSAGEs sent on an earlier connection never come.
+    for (const { peer, key } of this.#sending.values()) this.#unanswered.set(peer, (this.#unanswered.get(peer) ?? new Set()).add(key));
+    this.#sending.clear();
+    for (const peer of this.#unanswered.keys()) {
+      if (this.available) this.#askHistory(peer);
+      else this.#settleUnanswered(peer, []);
+    }
   }
 
   signedOut(): void {
@@ -97,6 +109,7 @@ export class MessagesStore {
     this.voicemails = [];
     this.voicemailOffer = null;
     this.#sending.clear();
+    this.#unanswered.clear();
     this.#history.clear();
     this.#paging.clear();
     for (const ticket of this.#tickets.values()) ticket.reject(new Error('Signed out'));
@@ -230,10 +243,13 @@ export class MessagesStore {
       const body = response.status === 200 ? (response.body as Partial<HistoryBody> | undefined) : undefined;
       if (!Array.isArray(body?.messages)) {
         this.#history.delete(peer); // asked again the next time it opens
+        this.#settleUnanswered(peer, []);
         return true;
       }
       this.#history.set(peer, { earlier: body.more === true ? (body.messages[0]?.id ?? null) : null });
-      this.#set(peer, merged(this.lines(peer), body.messages.map((entry) => historyLine(entry, peer))));
+      const loaded = body.messages.map((entry) => historyLine(entry, peer));
+      this.#settleUnanswered(peer, loaded);
+      this.#set(peer, merged(this.lines(peer), loaded));
       this.seen();
       return true;
     }
@@ -247,6 +263,24 @@ export class MessagesStore {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Each line of `peer`'s whose answer was lost becomes the kept message with its text, if the host
+   * has one no other line shows (the host got it), or failed (it did not).
+   */
+  #settleUnanswered(peer: string, loaded: readonly ChatLine[]): void {
+    const keys = this.#unanswered.get(peer);
+    if (keys === undefined) return;
+    this.#unanswered.delete(peer);
+    const shown = new Set(this.lines(peer).map((line) => line.id));
+    const kept = loaded.filter((line) => line.kind === 'mine' && !shown.has(line.id));
+    this.#update(peer, (line) => {
+      if (line.kind !== 'mine' || !keys.has(line.key)) return line;
+      const index = kept.findIndex((candidate) => candidate.text === line.text);
+      const found = kept.splice(index, index < 0 ? 0 : 1)[0];
+      return found?.kind === 'mine' ? { ...line, id: found.id, at: found.at, state: found.state } : { ...line, state: 'failed', error: DROPPED };
+    });
   }
 
   #askHistory(peer: string, before?: string): void {
@@ -319,6 +353,8 @@ function merged(shown: readonly ChatLine[], loaded: readonly ChatLine[]): ChatLi
 
 /** States only move forward: a late "delivered" never undoes "read". */
 const later = (current: OwnState, reported: OwnState): OwnState => (RANK[reported] > RANK[current] ? reported : current);
+
+const DROPPED = 'Not sent: the connection dropped';
 
 function sendError(status: number): string {
   switch (status) {
