@@ -10,16 +10,22 @@ import { join } from 'node:path';
 import type { Locator, WebSocketRoute } from '@playwright/test';
 import WebSocket from 'ws';
 import { SIGNAL_PATH, SUBPROTOCOL } from '../../common/protocol.js';
+import type { SignalServerOptions } from '../../signal-server/options.js';
+import { expectNoSeriousViolationsEitherScheme } from './axe.js';
 import { connectAll, expect, test } from './fixtures.js';
 import type { Phone } from './phone.js';
+import { shootEveryWay } from './screenshots.js';
 
-test.use({
-  serverOptions: async ({}, use) => {
+/** A host keeping its store in a data folder of its own for the test, with `options` besides. */
+const hostWithData =
+  (options: SignalServerOptions) =>
+  async ({}, use: (options: SignalServerOptions) => Promise<void>): Promise<void> => {
     const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-e2e-mail-'));
-    await use({ dataDir, ringTimeoutMs: 1_500 });
+    await use({ dataDir, ...options });
     await rm(dataDir, { recursive: true, force: true });
-  },
-});
+  };
+
+test.use({ serverOptions: hostWithData({ ringTimeoutMs: 1_500 }) });
 
 
 test('a message to someone offline reaches them at sign-in, shown as text, and its sender sees it read', async ({ openPhone }) => {
@@ -178,6 +184,34 @@ test('a message whose "sent" was lost with the connection shows once, delivered,
   await expect(lines.first()).toContainText('Delivered');
   await expect(lines).toHaveCount(1);
   await expect(lines.first()).toContainText('did this arrive?');
+});
+
+test.describe('on a host that keeps one message waiting for each person', () => {
+  test.use({ serverOptions: hostWithData({ storeLimits: { maxUndeliveredPerRecipient: 1 } }) });
+
+  test('a message refused for a full mailbox is sent again with one click once there is room', async ({ openPhone }) => {
+    const ada = await openPhone('Ada');
+    const bob = await openPhone('Bob');
+    await connectAll(ada, bob);
+    await bob.button('Sign out').click();
+    const toBob = await ada.openConversation('Bob');
+    const box = toBob.getByRole('textbox', { name: 'Message', exact: true });
+    for (const text of ['one', 'two']) {
+      await box.fill(text);
+      await toBob.getByRole('button', { name: 'Send', exact: true }).click();
+    }
+    const refused = toBob.getByRole('log').getByRole('listitem').filter({ hasText: 'two' });
+    await expect(refused).toContainText('Not sent: their mailbox is full');
+    await expectNoSeriousViolationsEitherScheme(ada, 'a conversation with a failed message');
+    await shootEveryWay(ada, 'conversation-failed');
+
+    await bob.connect();
+    await expect(toBob.getByRole('log').getByRole('listitem').filter({ hasText: 'one' })).toContainText('Delivered');
+    await refused.getByRole('button', { name: 'Send again', exact: true }).click();
+    await expect(refused).toContainText('Delivered');
+    await expect(refused.getByRole('button', { name: 'Send again', exact: true })).toHaveCount(0);
+    await expect(toBob.getByRole('log').getByRole('listitem')).toHaveCount(2);
+  });
 });
 
 test('the message box holds the host limit: its size is shown near it, too long is said, and Send stays off', async ({ openPhone }) => {

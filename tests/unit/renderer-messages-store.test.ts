@@ -87,6 +87,21 @@ describe('messages store', () => {
     expect(store.lines('Bob')[0]).toMatchObject({ state: 'failed', error: 'Not sent: the connection dropped' });
   });
 
+  it('sends a failed message again in its place, once: back to sending, then sent', () => {
+    const { port, store } = setUp();
+    store.send('Bob', 'first');
+    store.send('Bob', 'second');
+    store.receive({ status: 480, reason: 'Temporarily Unavailable', method: 'MESSAGE', cseq: port.sent[0]!.cseq });
+    const failed = store.lines('Bob')[0]!;
+    expect(store.sendAgain('Bob', failed.key)).toBe(true);
+    expect(store.sendAgain('Bob', failed.key), 'already on its way').toBe(false);
+    expect(store.sendAgain('Bob', store.lines('Bob')[1]!.key), 'not failed').toBe(false);
+    expect(port.sent.map((sent) => sent.text)).toEqual(['first', 'second', 'first']);
+    expect(store.lines('Bob')).toMatchObject([{ text: 'first', state: 'sending', error: '' }, { text: 'second', state: 'sending' }]);
+    store.receive({ status: 200, reason: 'OK', method: 'MESSAGE', cseq: port.sent[2]!.cseq, body: { id: 'msg-00003', sentAt: 9 } });
+    expect(store.lines('Bob')[0]).toMatchObject({ text: 'first', state: 'sent', id: 'msg-00003' });
+  });
+
   it('marks a refused message failed, with why', () => {
     const { port, store } = setUp();
     store.send('Bob', 'hi');

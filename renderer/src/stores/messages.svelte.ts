@@ -147,6 +147,15 @@ export class MessagesStore {
     return true;
   }
 
+  /** Sends `peer`'s failed line `key` again, in its place; false when there is no such line, or it has not failed. */
+  sendAgain(peer: string, key: string): boolean {
+    const line = this.lines(peer).find((candidate) => candidate.key === key);
+    if (this.#port === null || line?.kind !== 'mine' || line.state !== 'failed' || this.problem(line.text) !== null) return false;
+    this.#sending.set(this.#port.sendMessage(peer, line.text), { peer: person(peer), key });
+    this.#update(peer, (candidate) => (candidate === line ? { ...line, state: 'sending', error: '' } : candidate));
+    return true;
+  }
+
   openConversation(peer: string): void {
     this.open = peer;
     if (this.available && !this.#history.has(person(peer))) this.#askHistory(peer);
