@@ -101,10 +101,14 @@ export interface SignalServerOptions {
   maxBufferedBytes?: number;
   /**
    * Open sockets from one address; more are refused at the handshake with 429. Default 64. TCP
-   * connections of any kind from one address may number 32 more (pages, voicemail); more are dropped as they arrive.
+   * connections of any kind from one address may number 32 more (pages, voicemail); more are
+   * dropped as they arrive.
    */
   maxSocketsPerAddress?: number;
-  /** A connection that is not a WebSocket (pages, voicemail, or one that never sends a request) is closed after this long silent. Default 30,000 ms. */
+  /**
+   * A connection that is not a WebSocket (pages, voicemail, or one that never sends a request) is
+   * closed after this long silent. Default 30,000 ms.
+   */
   idleConnectionMs?: number;
   /** Sockets from one address that have not registered yet; more get 429. Default 16. */
   maxUnregisteredPerAddress?: number;

@@ -35,6 +35,8 @@ export type ChatLine =
   | { readonly kind: 'mine'; readonly key: string; readonly id: string | null; readonly text: string; readonly at: number; readonly state: OwnState; readonly error: string }
   | { readonly kind: 'theirs'; readonly key: string; readonly id: string; readonly text: string; readonly at: number; readonly read: boolean };
 
+type MyLine = Extract<ChatLine, { kind: 'mine' }>;
+
 /** The host's cap without a word from it (its default `maxMessageBytes`). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4096;
 /** Lines kept per conversation in memory; the oldest go first. */
@@ -283,12 +285,13 @@ export class MessagesStore {
     if (keys === undefined) return;
     this.#unanswered.delete(peer);
     const shown = new Set(this.lines(peer).map((line) => line.id));
-    const kept = loaded.filter((line) => line.kind === 'mine' && !shown.has(line.id));
+    const kept = loaded.filter((line): line is MyLine => line.kind === 'mine' && !shown.has(line.id));
     this.#update(peer, (line) => {
       if (line.kind !== 'mine' || !keys.has(line.key)) return line;
       const index = kept.findIndex((candidate) => candidate.text === line.text);
-      const found = kept.splice(index, index < 0 ? 0 : 1)[0];
-      return found?.kind === 'mine' ? { ...line, id: found.id, at: found.at, state: found.state } : { ...line, state: 'failed', error: DROPPED };
+      if (index < 0) return { ...line, state: 'failed', error: DROPPED };
+      const [found] = kept.splice(index, 1) as [MyLine];
+      return { ...line, id: found.id, at: found.at, state: found.state };
     });
   }
 
