@@ -186,6 +186,36 @@ test('a message whose "sent" was lost with the connection shows once, delivered,
   await expect(lines.first()).toContainText('did this arrive?');
 });
 
+test('a message written while the phone reconnects goes once it is back, and shows delivered', async ({ openPhone }) => {
+  const ada = await openPhone('Ada');
+  const bob = await openPhone('Bob');
+  // Ada's signalling passes through the test, which drops her connection and holds her next
+  // sign-in back until she has written to Bob.
+  let latest: WebSocketRoute | null = null;
+  let holding = false;
+  const held: (() => void)[] = [];
+  await ada.page.routeWebSocket(/\/signal$/, (page: WebSocketRoute) => {
+    const upstream = page.connectToServer();
+    page.onMessage((frame) => (holding ? held.push(() => upstream.send(frame)) : upstream.send(frame)));
+    upstream.onMessage((frame) => page.send(frame));
+    latest = page;
+  });
+  await connectAll(ada, bob);
+  const toBob = await ada.openConversation('Bob');
+  holding = true;
+  await (latest as WebSocketRoute | null)?.close({ code: 1011, reason: 'dropped by the test' });
+  await expect(ada.header).toContainText('Reconnecting');
+  await toBob.getByRole('textbox', { name: 'Message', exact: true }).fill('written while away');
+  await toBob.getByRole('button', { name: 'Send', exact: true }).click();
+  const lines = toBob.getByRole('log').getByRole('listitem');
+  await expect(lines.first()).toContainText('Sending');
+  holding = false;
+  for (const send of held.splice(0)) send();
+  await expect(lines.first()).toContainText('Delivered');
+  await expect(lines).toHaveCount(1);
+  await expect(bob.entry('Ada')).toHaveAccessibleName('Ada, online, 1 unread');
+});
+
 test.describe('on a host that keeps one message waiting for each person', () => {
   test.use({ serverOptions: hostWithData({ storeLimits: { maxUndeliveredPerRecipient: 1 } }) });
 

@@ -80,6 +80,19 @@ describe('messages store', () => {
     expect(port.sent).toHaveLength(2);
   });
 
+  it('takes the answer to a message the client held back until it signed in again: refused says why, and history does not undo it', () => {
+    const { port, store } = setUp();
+    store.send('Bob', 'held back');
+    const again = fakePort();
+    store.connected(again, 10);
+    // The client sends what it held after registering: the answer comes on the new connection.
+    store.receive({ status: 480, reason: 'Temporarily Unavailable', method: 'MESSAGE', cseq: port.sent[0]!.cseq });
+    expect(store.lines('Bob')[0]).toMatchObject({ state: 'failed', error: 'Not sent: their mailbox is full' });
+    const asked = again.histories.find((history) => history.peer.toLowerCase() === 'bob');
+    store.receive(page(asked!.cseq, [], false));
+    expect(store.lines('Bob')).toMatchObject([{ text: 'held back', state: 'failed', error: 'Not sent: their mailbox is full' }]);
+  });
+
   it('marks a message unanswered when the connection dropped failed at once on a host that keeps no messages', () => {
     const { store } = setUp();
     store.send('Bob', 'hi');

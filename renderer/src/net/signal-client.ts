@@ -313,10 +313,12 @@ export class SignalClient {
     this.#everRegistered = true;
     this.#attempt = 0;
     this.#setState('registered');
-    this.#options.onRegistered?.(body);
+    // What was held back goes first, in the order it was made: what the phone asks on hearing of
+    // this registration (its conversations again, say) must see it.
     const queued = this.#queue;
     this.#queue = [];
     for (const message of queued) this.send(message);
+    this.#options.onRegistered?.(body);
   }
 
   #refused(response: Response): void {

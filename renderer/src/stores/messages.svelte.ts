@@ -93,9 +93,9 @@ export class MessagesStore {
     this.maxBytes = maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#history.clear();
     this.#paging.clear();
-    // Answers to MESSAGEs sent on an earlier connection never come.
+    // Answers to MESSAGEs sent on an earlier connection never come; those the client held back
+    // while signed out go now, and their answers settle them first.
     for (const { peer, key } of this.#sending.values()) this.#unanswered.set(peer, (this.#unanswered.get(peer) ?? new Set()).add(key));
-    this.#sending.clear();
     for (const peer of this.#unanswered.keys()) {
       if (this.available) this.#askHistory(peer);
       else this.#settleUnanswered(peer, []);
@@ -236,6 +236,7 @@ export class MessagesStore {
       const pending = this.#sending.get(response.cseq);
       if (pending === undefined || response.status < 200) return true;
       this.#sending.delete(response.cseq);
+      this.#unanswered.get(pending.peer)?.delete(pending.key);
       const body = response.body;
       const sent = response.status === 200 && body !== undefined && 'id' in body && 'sentAt' in body ? body : null;
       this.#update(pending.peer, (line) =>
@@ -284,10 +285,11 @@ export class MessagesStore {
     const keys = this.#unanswered.get(peer);
     if (keys === undefined) return;
     this.#unanswered.delete(peer);
+    for (const [cseq, pending] of this.#sending) if (pending.peer === peer && keys.has(pending.key)) this.#sending.delete(cseq);
     const shown = new Set(this.lines(peer).map((line) => line.id));
     const kept = loaded.filter((line): line is MyLine => line.kind === 'mine' && !shown.has(line.id));
     this.#update(peer, (line) => {
-      if (line.kind !== 'mine' || !keys.has(line.key)) return line;
+      if (line.kind !== 'mine' || line.state !== 'sending' || !keys.has(line.key)) return line;
       const index = kept.findIndex((candidate) => candidate.text === line.text);
       if (index < 0) return { ...line, state: 'failed', error: DROPPED };
       const [found] = kept.splice(index, 1) as [MyLine];
