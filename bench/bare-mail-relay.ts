@@ -1,9 +1,9 @@
 /**
  * The floor for bench:messages: the frames of a text message through a bare `ws` relay that keeps
  * nothing and checks nothing. REGISTER gets 200; MESSAGE goes on to its recipient with an id, and
- * 200 back to its sender at once; a receipt report goes on to the messages' senders, one NOTIFY each. The JSON is
- * parsed and written as the server's is, and writes are batched per turn (TurnCork), so that what
- * the server costs beyond this is its own work: checks, routing and the store.
+ * 200 back to its sender at once; a receipt report goes on to the messages' senders, one NOTIFY
+ * each. The JSON is parsed and written as the server's is, and writes are batched per turn
+ * (TurnCork), so that what the server costs beyond this is its own work: checks, routing and the store.
  */
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -62,7 +62,10 @@ export async function startBareMailRelay(host: string): Promise<RunningRelay> {
           for (const id of frame.body.ids ?? []) {
             const sender = senders.get(id);
             senders.delete(id);
-            if (sender !== undefined) bySender.set(sender, [...(bySender.get(sender) ?? []), id]);
+            if (sender === undefined) continue;
+            const ids = bySender.get(sender);
+            if (ids) ids.push(id);
+            else bySender.set(sender, [id]);
           }
           const at = Date.now();
           for (const [sender, ids] of bySender) send(byName.get(sender), { method: 'NOTIFY', cseq: (cseq += 1), from: name, body: { event: 'receipt', state: frame.body.state, ids, at } });
