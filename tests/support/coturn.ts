@@ -4,7 +4,7 @@
  * Binding request; `stop()` ends it and removes the folder. A missing coturn is an error, not a skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -80,21 +80,36 @@ export async function startCoturn(options: { readyTimeoutMs?: number; port?: num
 }
 
 /** A port free for both TCP and UDP on 127.0.0.1 (coturn listens on both). */
+/**
+ * Ports for coturn come from below Linux's ephemeral range (32768 and up): a port the OS handed out
+ * there and we found free can be taken again, before coturn binds it, by any socket bound to port 0
+ * (the browser's WebRTC sockets, say), as happened in CI. Nothing is handed out from here.
+ */
+const PORTS = { from: 20_000, to: 32_767 } as const;
+
+/** A port free for both TCP and UDP on 127.0.0.1, outside the ephemeral range. */
 async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    const tcp = createServer();
-    await new Promise<void>((done, fail) => tcp.once('error', fail).listen(0, '127.0.0.1', () => done()));
-    const { port } = tcp.address() as { port: number };
-    const udp = createSocket('udp4');
-    const udpFree = await new Promise<boolean>((done) => {
-      udp.once('error', () => done(false));
-      udp.bind(port, '127.0.0.1', () => done(true));
-    });
-    udp.close();
-    await new Promise((done) => tcp.close(done));
-    if (udpFree) return port;
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = PORTS.from + randomInt(PORTS.to - PORTS.from + 1);
+    if ((await tcpFree(port)) && (await udpFree(port))) return port;
   }
-  throw new Error('no port free for both TCP and UDP on 127.0.0.1');
+  throw new Error(`no port from ${PORTS.from} to ${PORTS.to} free for both TCP and UDP on 127.0.0.1`);
+}
+
+function tcpFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((done) => {
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+function udpFree(port: number): Promise<boolean> {
+  const socket = createSocket('udp4');
+  return new Promise((done) => {
+    socket.once('error', () => done(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => done(true)));
+  });
 }
 
 /** Sends STUN Binding requests (RFC 5389) every 100 ms until one is answered, coturn exits, or time runs out. */
