@@ -4,12 +4,19 @@
  * 200 back to its sender at once; a receipt report goes on to the messages' senders, one NOTIFY
  * each. The JSON is parsed and written as the server's is, and writes are batched per turn
  * (TurnCork), so that what the server costs beyond this is its own work: checks, routing and the store.
+ *
+ * With `storeDir`, it is the stored floor: it also keeps every user, message and receipt in the
+ * host's real store, run on a thread of its own (store-thread.ts), and answers "sent" only once the
+ * message is on disk, as the server does. That is the least a host that keeps messages can cost
+ * its event loop here, whatever it checks.
  */
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SIGNAL_PATH, SUBPROTOCOL } from '../common/protocol.js';
 import { TurnCork } from '../signal-server/turn-cork.js';
+import { newRecordId } from '../signal-server/store/record-id.js';
 import { listen, type RunningRelay } from './bare-relay.js';
+import { StoreThread } from './store-thread.js';
 
 interface Frame {
   method: string;
@@ -18,13 +25,13 @@ interface Frame {
   body: { name?: string; text?: string; state?: string; ids?: string[] };
 }
 
-export async function startBareMailRelay(host: string): Promise<RunningRelay> {
+export async function startBareMailRelay(host: string, storeDir?: string): Promise<RunningRelay> {
+  const store = storeDir === undefined ? null : new StoreThread(storeDir);
   const http = createServer((_req, res) => res.writeHead(404).end());
   const byName = new Map<string, WebSocket>();
   const corks = new WeakMap<WebSocket, TurnCork>();
   /** Each message's sender until its receipt, so that this relay's memory stays flat. */
   const senders = new Map<string, string>();
-  let nextId = 0;
   let cseq = 0;
   const send = (ws: WebSocket | undefined, frame: object): void => {
     if (!ws) return;
@@ -45,21 +52,28 @@ export async function startBareMailRelay(host: string): Promise<RunningRelay> {
         case 'REGISTER':
           name = frame.body.name ?? '';
           byName.set(name, ws);
+          store?.user(name);
           send(ws, { method: 'REGISTER', cseq: frame.cseq, status: 200, reason: 'OK' });
           return;
         case 'MESSAGE': {
-          nextId += 1;
-          const id = String(nextId);
+          const id = newRecordId();
           const sentAt = Date.now();
+          const to = frame.to ?? '';
+          const text = frame.body.text ?? '';
           senders.set(id, name);
-          send(byName.get(frame.to ?? ''), { method: 'MESSAGE', cseq: (cseq += 1), from: name, to: frame.to, body: { id, text: frame.body.text, sentAt } });
-          send(ws, { method: 'MESSAGE', cseq: frame.cseq, status: 200, reason: 'OK', body: { id, sentAt } });
+          send(byName.get(to), { method: 'MESSAGE', cseq: (cseq += 1), from: name, to, body: { id, text, sentAt } });
+          const sent = (): void => send(ws, { method: 'MESSAGE', cseq: frame.cseq, status: 200, reason: 'OK', body: { id, sentAt } });
+          if (store) store.message({ id, from: name, to, text }, sent);
+          else sent();
           return;
         }
         case 'NOTIFY': {
           // One receipt a sender for the report's messages, as the server groups them.
           const bySender = new Map<string, string[]>();
-          for (const id of frame.body.ids ?? []) {
+          const reported = frame.body.ids ?? [];
+          // bench:messages reports deliveries only.
+          if (frame.body.state === 'delivered') store?.delivered(name, reported);
+          for (const id of reported) {
             const sender = senders.get(id);
             senders.delete(id);
             if (sender === undefined) continue;
@@ -77,5 +91,13 @@ export async function startBareMailRelay(host: string): Promise<RunningRelay> {
       if (byName.get(name) === ws) byName.delete(name);
     });
   });
-  return listen(http, wss, host);
+  const running = await listen(http, wss, host);
+  if (!store) return running;
+  return {
+    url: running.url,
+    close: async () => {
+      await running.close();
+      await store.close();
+    },
+  };
 }

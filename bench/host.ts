@@ -39,6 +39,8 @@ async function startHosted(kind: HostKind, options: SignalServerOptions): Promis
       return startBareRelay('127.0.0.1');
     case 'mail-relay':
       return startBareMailRelay('127.0.0.1');
+    case 'stored-mail-relay':
+      return startBareMailRelay('127.0.0.1', options.dataDir ?? undefined);
     case 'server':
       return startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, ...ONE_ADDRESS_FOR_EVERYONE, ...options });
     default: {
@@ -85,9 +87,10 @@ function eventLoopCpuMicros(tick: number | null): number | null {
 
 async function main(): Promise<void> {
   const kind = process.argv[2];
-  if (kind !== 'server' && kind !== 'relay' && kind !== 'mail-relay') throw new Error(`usage: host.ts server|relay|mail-relay [options-json]`);
+  const kinds: readonly string[] = ['server', 'relay', 'mail-relay', 'stored-mail-relay'] satisfies HostKind[];
+  if (kind === undefined || !kinds.includes(kind)) throw new Error(`usage: host.ts ${kinds.join('|')} [options-json]`);
   const options = JSON.parse(process.argv[3] ?? '{}') as SignalServerOptions;
-  const hosted = await startHosted(kind, options);
+  const hosted = await startHosted(kind as HostKind, options);
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   const tick = microsPerTick();

@@ -9,7 +9,9 @@
  *   default 1,000, 3,000 and 5,000), spread over the users; send to "sent" and send to arrival
  *   p50/p99 at each, and whether the server kept up.
  * BENCH_HOST=relay runs the same traffic through bench/bare-mail-relay.ts instead: the same frames
- * with no checks and no store, the floor this machine sets for any host.
+ * with no checks and no store, the floor this machine sets for any host. BENCH_HOST=stored-relay
+ * adds the host's real store to that relay, on a thread of its own, "sent" waiting for the disk: the
+ * floor for any host that keeps messages.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,8 +33,10 @@ const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 6);
 /** Issue 11's targets. */
 const STORED_TARGET_PER_SECOND = 5_000;
 const ARRIVAL_P99_TARGET_MS = 20;
-const HOST = process.env.BENCH_HOST ?? 'server';
-if (HOST !== 'server' && HOST !== 'relay') throw new Error(`BENCH_HOST must be server or relay, not ${HOST}`);
+const HOSTS = ['server', 'relay', 'stored-relay'] as const;
+const HOST = HOSTS.find((host) => host === (process.env.BENCH_HOST ?? 'server'));
+if (HOST === undefined) throw new Error(`BENCH_HOST must be one of ${HOSTS.join(', ')}, not ${process.env.BENCH_HOST}`);
+const HOST_TITLE = { server: 'server', relay: 'bare relay (bench/bare-mail-relay.ts)', 'stored-relay': 'bare relay with the store on a thread (bench/bare-mail-relay.ts)' }[HOST];
 /** The fixed-rate phase sends a batch this often. */
 const TICK_MS = 5;
 
@@ -189,7 +193,7 @@ async function capacity(host: Host, users: readonly User[], traffic: Traffic): P
   const storedPerSecond = CAPACITY_MESSAGES / storedSeconds;
   const verdict = storedPerSecond >= STORED_TARGET_PER_SECOND ? 'pass' : 'FAIL';
   console.log(`  stored: ${Math.round(storedPerSecond)} messages/s (target ${STORED_TARGET_PER_SECOND}: ${verdict}); delivered: ${Math.round(CAPACITY_MESSAGES / deliveredSeconds)} messages/s`);
-  console.log(`  ${HOST} CPU a message, ${HOST === 'server' ? 'store, ' : ''}delivery and receipt together: ${hostCpuEach(cpuBefore, cpuAfter, CAPACITY_MESSAGES)}`);
+  console.log(`  ${HOST} CPU a message, ${HOST === 'relay' ? '' : 'store, '}delivery and receipt together: ${hostCpuEach(cpuBefore, cpuAfter, CAPACITY_MESSAGES)}`);
   // Both run on this machine's cores: what the clients take, the server cannot have.
   console.log(`  the 1,000 clients' CPU (this process): ${Math.round((clientCpu.user + clientCpu.system) / CAPACITY_MESSAGES)} µs a message`);
 }
@@ -239,14 +243,14 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
 async function main(): Promise<void> {
   console.log(`node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
   const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-bench-messages-'));
-  const host = HOST === 'server' ? await startHost('server', { dataDir }) : await startHost('mail-relay');
+  const host = await startHost(HOST === 'server' ? 'server' : HOST === 'relay' ? 'mail-relay' : 'stored-mail-relay', { dataDir });
   try {
     const traffic = new Traffic();
     const users: User[] = [];
     for (let index = 0; index < USERS; index += 50) {
       users.push(...(await Promise.all(Array.from({ length: Math.min(50, USERS - index) }, (_, offset) => connect(host.url, `User ${index + offset}`, traffic)))));
     }
-    console.log(`${USERS} users registered; the ${HOST === 'server' ? 'server' : 'bare relay (bench/bare-mail-relay.ts)'} runs in its own process`);
+    console.log(`${USERS} users registered; the ${HOST_TITLE} runs in its own process`);
     await capacity(host, users, traffic);
     for (const rate of RATES) await fixedRate(host, users, traffic, rate);
     for (const user of users) {

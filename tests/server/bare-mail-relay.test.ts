@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBareMailRelay } from '../../bench/bare-mail-relay.js';
 import { startSignalServer } from '../../signal-server/server.js';
 import { silentLogger } from '../../signal-server/log.js';
+import { openSqliteStore } from '../../signal-server/store/sqlite-store.js';
+import { userKey } from '../../signal-server/store/host-store.js';
 import { TestClient, type Frame } from './client.js';
 import { message, nextMessage, nextNotify, receipt, useDataDirs } from './mail-harness.js';
 
@@ -16,11 +18,13 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
-async function startHost(kind: 'server' | 'relay'): Promise<string> {
+type HostKind = 'server' | 'relay' | 'stored-relay';
+
+async function startHost(kind: HostKind, dir?: string): Promise<string> {
   const host =
     kind === 'server'
-      ? await startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, dataDir: await dataDir() })
-      : await startBareMailRelay('127.0.0.1');
+      ? await startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, dataDir: dir ?? (await dataDir()) })
+      : await startBareMailRelay('127.0.0.1', kind === 'stored-relay' ? (dir ?? (await dataDir())) : undefined);
   closers.push(() => host.close());
   return host.url;
 }
@@ -37,8 +41,8 @@ async function registered(url: string, name: string): Promise<TestClient> {
 }
 
 /** Alice messages Bob twice; Bob reports both delivered in one report. What each of them saw of it. */
-async function exchange(kind: 'server' | 'relay'): Promise<{ alice: Frame[]; bob: Frame[]; texts: string[]; sentIds: string[]; receiptIds: string[] }> {
-  const url = await startHost(kind);
+async function exchange(kind: HostKind, dir?: string): Promise<{ alice: Frame[]; bob: Frame[]; texts: string[]; sentIds: string[]; receiptIds: string[] }> {
+  const url = await startHost(kind, dir);
   // Registration is not measured: only its 200 matters here.
   const alice = await registered(url, 'Alice');
   const bob = await registered(url, 'Bob');
@@ -68,5 +72,27 @@ describe('the floor relay of bench:messages', () => {
     expect(relay.receiptIds).toEqual(relay.sentIds);
     expect(relay.bob).toEqual(server.bob);
     expect(relay.alice).toEqual(server.alice);
+  });
+
+  it('with the store, gives the same frames and keeps the messages, delivered, in the host store', async () => {
+    const server = await exchange('server');
+    const dir = await dataDir();
+    const stored = await exchange('stored-relay', dir);
+    expect(stored.texts).toEqual(server.texts);
+    expect(stored.receiptIds).toEqual(stored.sentIds);
+    expect(stored.bob).toEqual(server.bob);
+    expect(stored.alice).toEqual(server.alice);
+
+    await Promise.all(closers.splice(0).map((close) => close()));
+    const store = await openSqliteStore({ dir });
+    try {
+      const kept = await store.conversation(userKey('Alice'), userKey('Bob'), 10);
+      expect(kept.map((message) => [message.from.name, message.text, message.state.kind])).toEqual([
+        ['Alice', 'one', 'delivered'],
+        ['Alice', 'two', 'delivered'],
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 });
