@@ -16,7 +16,7 @@ const opening = openSqliteStore({ dir: (workerData as { dir: string }).dir });
 /** The store's id of each message by the relay's, from its commit until its receipt. */
 const storeIds = new Map<string, MessageId>();
 
-function make(store: Awaited<typeof opening>, call: StoreCall): Promise<unknown> | null {
+function callStore(store: Awaited<typeof opening>, call: StoreCall): Promise<unknown> | null {
   switch (call.kind) {
     case 'user':
       store.sawUser(userRef(call.name)).catch(failed);
@@ -47,7 +47,7 @@ port.on('message', (message: ToStoreThread) => {
       answer({ kind: 'closed' });
       return;
     }
-    const kept = message.calls.map((call) => make(store, call));
+    const kept = message.calls.map((call) => callStore(store, call));
     await Promise.all(kept);
     answer({ kind: 'kept', number: message.number });
   }).catch(failed);
