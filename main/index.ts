@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, session } from 'electron';
 import { lanAddresses } from '../node-lib/addresses.js';
 import { loadOrCreateIdentity } from '../node-lib/certificate.js';
 import { advertise, browse } from '../node-lib/discovery.js';
@@ -27,6 +27,7 @@ import { ServerDiscovery } from './server-discovery.js';
 import { ServerTrust } from './server-trust.js';
 import { registerIpc } from './ipc-handlers.js';
 import { mdnsEnabled, startsHidden, testMode } from './launch.js';
+import { systemSecretBox } from './secret-box.js';
 import { SettingsStore } from './settings-store.js';
 import { contentSecurityPolicy } from './content-policy.js';
 import { originOf } from './permission-policy.js';
@@ -62,7 +63,7 @@ async function run(): Promise<void> {
   app.on('window-all-closed', () => undefined);
 
   await app.whenReady();
-  const settings = await SettingsStore.open(app.getPath('userData'));
+  const settings = await SettingsStore.open(app.getPath('userData'), { secrets: systemSecretBox(safeStorage, process.platform) });
   const hosting = new HostingService({
     start: startSignalServer,
     staticDir: rendererDir,

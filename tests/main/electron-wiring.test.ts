@@ -3,7 +3,7 @@
  * module: the hardened window, the session's CSP, guard and permission handlers, the app://
  * files, IPC, tray, notifications, close-to-tray, second instance and a clean quit.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -184,6 +184,15 @@ describe('IPC, tray and notifications', () => {
     expect(await invoke('settings:get', null)).toMatchObject({ serverUrl: 'ws://10.1.2.3:8080/signal' });
     const subFrame = { sender: win.webContents, senderFrame: { url: 'app://leanphone/index.html', parent: {} } };
     await expect(invoke('settings:get', null, subFrame)).rejects.toThrow('refused');
+  });
+
+  it("keeps the passcode sealed by the system's key store in the settings file, and gives it back to the window", async () => {
+    await invoke('settings:update', { passcode: 'tulip-7731' });
+    const file = await readFile(join(fake.dir, 'settings.json'), 'utf8');
+    expect(file).not.toContain('tulip-7731');
+    expect(JSON.parse(file).passcode).toEqual({ sealed: expect.any(String) });
+    expect(await invoke('settings:get', null)).toMatchObject({ passcode: 'tulip-7731' });
+    await invoke('settings:update', { passcode: '' });
   });
 
   it('an incoming call notifies with the caller name and flashes without focusing', () => {

@@ -228,6 +228,25 @@ export function createFakeElectron(userData: () => string) {
       getMediaAccessStatus: () => 'granted',
       askForMediaAccess: () => Promise.resolve(true),
     },
+    safeStorage: fakeSafeStorage(),
   };
   return { module, app, log, handlers, ipc, schemes, FakeBrowserWindow, FakeTray, FakeNotification };
+}
+
+/**
+ * A key store as a desktop with one has it: what it seals reads as noise, and only it opens that.
+ * The key is this fake's own, so tests can tell sealed text from plain.
+ */
+export function fakeSafeStorage(backend = 'gnome_libsecret') {
+  const key = 0x5a;
+  const flip = (bytes: Buffer) => Buffer.from(bytes.map((byte) => byte ^ key));
+  return {
+    isEncryptionAvailable: () => true,
+    getSelectedStorageBackend: () => backend,
+    encryptString: (plain: string) => Buffer.concat([Buffer.from('v10'), flip(Buffer.from(plain, 'utf8'))]),
+    decryptString: (sealed: Buffer) => {
+      if (sealed.subarray(0, 3).toString() !== 'v10') throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      return flip(sealed.subarray(3)).toString('utf8');
+    },
+  };
 }

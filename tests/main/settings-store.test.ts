@@ -3,12 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../common/bridge.js';
+import { systemSecretBox, type SecretBox } from '../../main/secret-box.js';
 import { SettingsError, SettingsStore } from '../../main/settings-store.js';
+import { fakeSafeStorage } from './fake-electron.js';
 
 let dir: string;
 const warnings: string[] = [];
-const open = () =>
-  SettingsStore.open(dir, { now: () => new Date('2026-01-02T03:04:05.678Z'), warn: (m) => warnings.push(m) });
+const open = (secrets: SecretBox | null = null) =>
+  SettingsStore.open(dir, { now: () => new Date('2026-01-02T03:04:05.678Z'), warn: (m) => warnings.push(m), secrets });
+const keyStore = (): SecretBox => {
+  const box = systemSecretBox(fakeSafeStorage(), 'linux');
+  if (!box) throw new Error('the fake key store should give a box');
+  return box;
+};
+const fileText = () => readFile(join(dir, 'settings.json'), 'utf8');
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'leanphone-settings-'));
@@ -92,5 +100,70 @@ describe('settings store', () => {
     const store = await open();
     store.get().devices.camera = 'hacked';
     expect(store.get().devices.camera).toBeNull();
+  });
+
+  describe('the passcode, with a key store', () => {
+    it('is sealed in the file and read back in plain after a restart', async () => {
+      await (await open(keyStore())).update({ name: 'Ada', passcode: 'tulip-7731' });
+      expect(await fileText()).not.toContain('tulip-7731');
+      expect(JSON.parse(await fileText())).toMatchObject({ name: 'Ada', passcode: { sealed: expect.any(String) } });
+      expect((await open(keyStore())).get()).toMatchObject({ name: 'Ada', passcode: 'tulip-7731' });
+      expect(warnings).toEqual([]);
+    });
+
+    it('found in plain text (an older LeanPhone wrote it), is sealed at once', async () => {
+      await (await open()).update({ passcode: 'tulip-7731' });
+      expect(JSON.parse(await fileText()).passcode).toBe('tulip-7731');
+      expect((await open(keyStore())).get().passcode).toBe('tulip-7731');
+      expect(await fileText()).not.toContain('tulip-7731');
+      expect(await readdir(dir)).toEqual(['settings.json']);
+    });
+
+    it('sealed where this account cannot open it, is asked for again, and every other setting is kept', async () => {
+      await (await open(keyStore())).update({ name: 'Ada', passcode: 'tulip-7731' });
+      const otherKey: SecretBox = {
+        seal: () => 'x',
+        open: () => {
+          throw new Error('Error while decrypting');
+        },
+      };
+      expect((await open(otherKey)).get()).toMatchObject({ name: 'Ada', passcode: '' });
+      expect((await open(null)).get()).toMatchObject({ name: 'Ada', passcode: '' });
+      expect(warnings).toEqual([
+        `settings: the passcode in ${join(dir, 'settings.json')} was sealed by a key store this account cannot open now; enter it again`,
+        `settings: the passcode in ${join(dir, 'settings.json')} was sealed by a key store this account cannot open now; enter it again`,
+      ]);
+      expect(await readdir(dir)).toEqual(['settings.json']);
+    });
+
+    it('that the key store will not seal is kept in plain text, with a warning, and the settings are saved', async () => {
+      const refusing: SecretBox = {
+        seal: () => {
+          throw new Error('access denied');
+        },
+        open: () => 'never',
+      };
+      expect(await (await open(refusing)).update({ name: 'Ada', passcode: 'tulip-7731' })).toMatchObject({ name: 'Ada', passcode: 'tulip-7731' });
+      expect(JSON.parse(await fileText())).toMatchObject({ name: 'Ada', passcode: 'tulip-7731' });
+      expect(warnings).toEqual(['settings: the key store would not seal the passcode (Error: access denied); it is kept in plain text until it will']);
+    });
+
+    it('an empty one is kept as it is, with nothing to seal', async () => {
+      await (await open(keyStore())).update({ name: 'Ada' });
+      expect(JSON.parse(await fileText()).passcode).toBe('');
+    });
+
+    it('anything else where the passcode goes makes the file corrupt, moved aside', async () => {
+      await writeFile(join(dir, 'settings.json'), JSON.stringify({ name: 'Ada', passcode: { sealed: 'abc', extra: 1 } }));
+      expect((await open(keyStore())).get()).toEqual(DEFAULT_SETTINGS);
+      expect(warnings[0]).toContain('passcode: must be text or a sealed passcode');
+    });
+  });
+
+  it("uses no key store where Linux has only Chromium's built-in key, or none at all", () => {
+    expect(systemSecretBox(fakeSafeStorage('basic_text'), 'linux')).toBeNull();
+    expect(systemSecretBox({ ...fakeSafeStorage(), isEncryptionAvailable: () => false }, 'darwin')).toBeNull();
+    // Elsewhere the backend question means nothing: the Keychain and DPAPI are the key stores.
+    expect(systemSecretBox(fakeSafeStorage('basic_text'), 'win32')).not.toBeNull();
   });
 });
