@@ -5,7 +5,7 @@
  * each. The JSON is parsed and written as the server's is, and writes are batched per turn
  * (TurnCork), so that what the server costs beyond this is its own work: checks, routing and the store.
  *
- * With `storeDir`, it is the stored floor: it also keeps every user, message and receipt in the
+ * With `keep`, it is the stored floor: it also keeps every user, message and receipt in the
  * host's real store, run on a thread of its own (store-thread.ts), and answers "sent" only once the
  * message is on disk, as the server does. That is the least a host that keeps messages can cost
  * its event loop here, whatever it checks.
@@ -25,8 +25,14 @@ interface Frame {
   body: { name?: string; text?: string; state?: string; ids?: string[] };
 }
 
-export async function startBareMailRelay(host: string, storeDir?: string): Promise<RunningRelay> {
-  const store = storeDir === undefined ? null : new StoreThread(storeDir);
+/** Where the stored floor keeps its store, and how often its calls go to the store's thread (0: each turn). */
+export interface RelayStore {
+  dir: string;
+  batchMs: number;
+}
+
+export async function startBareMailRelay(host: string, keep?: RelayStore): Promise<RunningRelay> {
+  const store = keep === undefined ? null : new StoreThread(keep.dir, keep.batchMs);
   const http = createServer((_req, res) => res.writeHead(404).end());
   const byName = new Map<string, WebSocket>();
   const corks = new WeakMap<WebSocket, TurnCork>();

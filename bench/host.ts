@@ -39,8 +39,10 @@ async function startHosted(kind: HostKind, options: SignalServerOptions): Promis
       return startBareRelay('127.0.0.1');
     case 'mail-relay':
       return startBareMailRelay('127.0.0.1');
-    case 'stored-mail-relay':
-      return startBareMailRelay('127.0.0.1', options.dataDir ?? undefined);
+    case 'stored-mail-relay': {
+      if (!options.dataDir) throw new Error('the stored relay needs a dataDir');
+      return startBareMailRelay('127.0.0.1', { dir: options.dataDir, batchMs: Number(process.env.BENCH_STORE_BATCH_MS ?? 0) });
+    }
     case 'server':
       return startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, ...ONE_ADDRESS_FOR_EVERYONE, ...options });
     default: {

@@ -11,7 +11,8 @@
  * BENCH_HOST=relay runs the same traffic through bench/bare-mail-relay.ts instead: the same frames
  * with no checks and no store, the floor this machine sets for any host. BENCH_HOST=stored-relay
  * adds the host's real store to that relay, on a thread of its own, "sent" waiting for the disk: the
- * floor for any host that keeps messages.
+ * floor for any host that keeps messages. Its calls go to the thread each turn, or every
+ * BENCH_STORE_BATCH_MS milliseconds.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';

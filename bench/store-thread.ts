@@ -26,14 +26,20 @@ const LOAD_WORKER = `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSO
 
 export class StoreThread {
   readonly #worker: Worker;
+  readonly #batchMs: number;
   #calls: StoreCall[] = [];
   #whenKept: (() => void)[] = [];
   readonly #batches = new Map<number, (() => void)[]>();
   #number = 0;
   #closed: (() => void) | null = null;
 
-  /** Opens the store in `dir` on a new thread. A failure of the store there is thrown here, uncaught: the bench stops. */
-  constructor(dir: string) {
+  /**
+   * Opens the store in `dir` on a new thread. Calls go to it every `batchMs`, or each turn with 0.
+   * A failure of the store there is thrown here, uncaught: the bench stops.
+   */
+  constructor(dir: string, batchMs = 0) {
+    if (!Number.isFinite(batchMs) || batchMs < 0) throw new RangeError(`batchMs must be 0 or more, not ${batchMs}`);
+    this.#batchMs = batchMs;
     this.#worker = new Worker(LOAD_WORKER, { eval: true, workerData: { dir } });
     this.#worker.on('error', (error) => {
       throw error;
@@ -77,7 +83,10 @@ export class StoreThread {
   }
 
   #call(call: StoreCall): void {
-    if (this.#calls.length === 0) setImmediate(() => this.#send());
+    if (this.#calls.length === 0) {
+      if (this.#batchMs > 0) setTimeout(() => this.#send(), this.#batchMs);
+      else setImmediate(() => this.#send());
+    }
     this.#calls.push(call);
   }
 

@@ -20,11 +20,11 @@ afterEach(async () => {
 
 type HostKind = 'server' | 'relay' | 'stored-relay';
 
-async function startHost(kind: HostKind, dir?: string): Promise<string> {
+async function startHost(kind: HostKind, dir?: string, batchMs = 0): Promise<string> {
   const host =
     kind === 'server'
       ? await startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, dataDir: dir ?? (await dataDir()) })
-      : await startBareMailRelay('127.0.0.1', kind === 'stored-relay' ? (dir ?? (await dataDir())) : undefined);
+      : await startBareMailRelay('127.0.0.1', kind === 'stored-relay' ? { dir: dir ?? (await dataDir()), batchMs } : undefined);
   closers.push(() => host.close());
   return host.url;
 }
@@ -41,8 +41,8 @@ async function registered(url: string, name: string): Promise<TestClient> {
 }
 
 /** Alice messages Bob twice; Bob reports both delivered in one report. What each of them saw of it. */
-async function exchange(kind: HostKind, dir?: string): Promise<{ alice: Frame[]; bob: Frame[]; texts: string[]; sentIds: string[]; receiptIds: string[] }> {
-  const url = await startHost(kind, dir);
+async function exchange(kind: HostKind, dir?: string, batchMs?: number): Promise<{ alice: Frame[]; bob: Frame[]; texts: string[]; sentIds: string[]; receiptIds: string[] }> {
+  const url = await startHost(kind, dir, batchMs);
   // Registration is not measured: only its 200 matters here.
   const alice = await registered(url, 'Alice');
   const bob = await registered(url, 'Bob');
@@ -74,10 +74,10 @@ describe('the floor relay of bench:messages', () => {
     expect(relay.alice).toEqual(server.alice);
   });
 
-  it('with the store, gives the same frames and keeps the messages, delivered, in the host store', async () => {
+  it.each([0, 20])('with the store (its calls sent every %i ms), gives the same frames and keeps the messages, delivered, in the host store', async (batchMs) => {
     const server = await exchange('server');
     const dir = await dataDir();
-    const stored = await exchange('stored-relay', dir);
+    const stored = await exchange('stored-relay', dir, batchMs);
     expect(stored.texts).toEqual(server.texts);
     expect(stored.receiptIds).toEqual(stored.sentIds);
     expect(stored.bob).toEqual(server.bob);
