@@ -2,8 +2,8 @@
  * The settings file: one JSON file in the user data folder, validated on load and written
  * atomically (temp file, fsync, rename). A corrupt file is moved aside to
  * settings.corrupt-<time>.json and defaults are used; loading never throws for bad content.
- * With a SecretBox, the passcode is kept sealed in it (`"passcode": {"sealed": "..."}`), and one
- * found in plain text is sealed at once.
+ * With a SecretBox, its secrets (the passcode, each ICE server's credential) are kept sealed in it
+ * (`"passcode": {"sealed": "..."}`), and those found in plain text are sealed at once.
  */
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ export const SETTINGS_FILE = 'settings.json';
 export interface SettingsStoreOptions {
   now?: () => Date;
   warn?: (message: string) => void;
-  /** Seals the passcode in the file; without one (no key store) it is kept in plain text. */
+  /** Seals the secrets in the file; without one (no key store) they are kept in plain text. */
   secrets?: SecretBox | null;
 }
 
@@ -56,10 +56,10 @@ export class SettingsStore {
     const loaded = load(text, secrets);
     if (loaded.ok) {
       const store = new SettingsStore(dir, loaded.settings, secrets, warn);
-      if (loaded.passcode === 'unsealable') {
-        warn(`settings: the passcode in ${file} was sealed by a key store this account cannot open now; enter it again`);
+      for (const secret of loaded.unsealable) {
+        warn(`settings: the ${secret} in ${file} was sealed by a key store this account cannot open now; enter it again`);
       }
-      if (loaded.passcode === 'plain' && secrets && loaded.settings.passcode !== '') await store.#write(loaded.settings);
+      if (loaded.plainSecrets && secrets) await store.#write(loaded.settings);
       return store;
     }
     const aside = join(dir, `settings.corrupt-${now().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -92,28 +92,33 @@ export class SettingsStore {
   }
 
   async #write(settings: Settings): Promise<void> {
-    await writeFileAtomically(this.#file, `${JSON.stringify({ ...settings, passcode: this.#stored(settings.passcode) }, null, 2)}\n`);
+    const onDisk = {
+      ...settings,
+      passcode: this.#stored(settings.passcode),
+      iceServers: settings.iceServers.map((server) => (server.credential === undefined ? server : { ...server, credential: this.#stored(server.credential) })),
+    };
+    await writeFileAtomically(this.#file, `${JSON.stringify(onDisk, null, 2)}\n`);
   }
 
-  #stored(passcode: string): StoredPasscode {
-    if (!this.#secrets || passcode === '') return passcode;
+  #stored(secret: string): StoredSecret {
+    if (!this.#secrets || secret === '') return secret;
     try {
-      return { sealed: this.#secrets.seal(passcode) };
+      return { sealed: this.#secrets.seal(secret) };
     } catch (error) {
       // A key store that refuses (access denied, say) must not keep the user from saving settings.
-      this.#warn(`settings: the key store would not seal the passcode (${String(error)}); it is kept in plain text until it will`);
-      return passcode;
+      this.#warn(`settings: the key store would not seal a secret (${String(error)}); it is kept in plain text until it will`);
+      return secret;
     }
   }
 }
 
-/** The passcode as the file holds it: plain, or sealed by a SecretBox. */
-type StoredPasscode = string | { sealed: string };
+/** A secret as the file holds it: plain, or sealed by a SecretBox. */
+type StoredSecret = string | { sealed: string };
 
-/** How the loaded passcode was found: plain; unsealed; or sealed beyond this box, and so left empty. */
-type PasscodeFound = 'plain' | 'unsealed' | 'unsealable';
-
-type Loaded = { ok: true; settings: Settings; passcode: PasscodeFound } | { ok: false; reason: string };
+type Loaded =
+  /** unsealable: the secrets sealed beyond this box, left empty; plainSecrets: some were not sealed. */
+  | { ok: true; settings: Settings; unsealable: string[]; plainSecrets: boolean }
+  | { ok: false; reason: string };
 
 function load(text: string, secrets: SecretBox | null): Loaded {
   let data: unknown;
@@ -123,22 +128,51 @@ function load(text: string, secrets: SecretBox | null): Loaded {
     return { ok: false, reason: `not JSON: ${(error as Error).message}` };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, reason: 'not a JSON object' };
-  const { passcode: stored, ...rest } = data as Record<string, unknown>;
-  const passcode = unseal(stored, secrets);
-  if (passcode === null) return { ok: false, reason: 'passcode: must be text or a sealed passcode' };
+  const opener = new SecretOpener(secrets);
+  const record = data as Record<string, unknown>;
+  const opened = {
+    ...record,
+    ...('passcode' in record ? { passcode: opener.open(record.passcode, 'passcode') ?? '' } : {}),
+    ...(Array.isArray(record.iceServers) ? { iceServers: record.iceServers.map((server: unknown) => openCredential(server, opener)) } : {}),
+  };
   // Keys added by a later version of the defaults are filled in; wrong values are not forgiven.
-  const parsed = settingsSchema.safeParse({ ...structuredClone(DEFAULT_SETTINGS), ...rest, ...(passcode.value === undefined ? {} : { passcode: passcode.value }) });
-  return parsed.success ? { ok: true, settings: parsed.data, passcode: passcode.found } : { ok: false, reason: describeIssues(parsed.error) };
+  const parsed = settingsSchema.safeParse({ ...structuredClone(DEFAULT_SETTINGS), ...opened });
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error) };
+  return { ok: true, settings: parsed.data, unsealable: opener.unsealable, plainSecrets: opener.plainSecrets };
 }
 
-/** The passcode the file holds, in plain text (undefined: none); null when it is neither text nor sealed. */
-function unseal(stored: unknown, secrets: SecretBox | null): { value: unknown; found: PasscodeFound } | null {
-  if (!isSealed(stored)) return typeof stored === 'object' && stored !== null ? null : { value: stored, found: 'plain' };
-  if (!secrets) return { value: '', found: 'unsealable' };
-  try {
-    return { value: secrets.open(stored.sealed), found: 'unsealed' };
-  } catch {
-    return { value: '', found: 'unsealable' };
+/** An ICE server as stored, its credential opened; one that cannot be opened is dropped. */
+function openCredential(server: unknown, opener: SecretOpener): unknown {
+  if (typeof server !== 'object' || server === null || !('credential' in server)) return server;
+  const { credential, ...rest } = server as Record<string, unknown>;
+  const urls = Array.isArray(rest.urls) ? rest.urls.join(' ') : String(rest.urls);
+  const opened = opener.open(credential, `credential of ICE server ${urls}`);
+  return opened === undefined ? rest : { ...rest, credential: opened };
+}
+
+/** Opens stored secrets, noting which could not be opened and whether any was plain. */
+class SecretOpener {
+  readonly unsealable: string[] = [];
+  plainSecrets = false;
+  readonly #box: SecretBox | null;
+
+  constructor(box: SecretBox | null) {
+    this.#box = box;
+  }
+
+  /** The plain secret; undefined when it was sealed beyond this box; anything else as it is, for the schema to judge. */
+  open(stored: unknown, what: string): unknown {
+    if (!isSealed(stored)) {
+      if (typeof stored === 'string' && stored !== '') this.plainSecrets = true;
+      return stored;
+    }
+    try {
+      if (this.#box) return this.#box.open(stored.sealed);
+    } catch {
+      // Sealed by another account's or machine's key store.
+    }
+    this.unsealable.push(what);
+    return undefined;
   }
 }
 

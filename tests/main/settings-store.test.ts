@@ -145,7 +145,7 @@ describe('settings store', () => {
       };
       expect(await (await open(refusing)).update({ name: 'Ada', passcode: 'tulip-7731' })).toMatchObject({ name: 'Ada', passcode: 'tulip-7731' });
       expect(JSON.parse(await fileText())).toMatchObject({ name: 'Ada', passcode: 'tulip-7731' });
-      expect(warnings).toEqual(['settings: the key store would not seal the passcode (Error: access denied); it is kept in plain text until it will']);
+      expect(warnings).toEqual(['settings: the key store would not seal a secret (Error: access denied); it is kept in plain text until it will']);
     });
 
     it('an empty one is kept as it is, with nothing to seal', async () => {
@@ -156,7 +156,35 @@ describe('settings store', () => {
     it('anything else where the passcode goes makes the file corrupt, moved aside', async () => {
       await writeFile(join(dir, 'settings.json'), JSON.stringify({ name: 'Ada', passcode: { sealed: 'abc', extra: 1 } }));
       expect((await open(keyStore())).get()).toEqual(DEFAULT_SETTINGS);
-      expect(warnings[0]).toContain('passcode: must be text or a sealed passcode');
+      expect(warnings[0]).toMatch(/was not valid \(passcode: .*expected string/);
+    });
+  });
+
+  describe('TURN credentials, with a key store', () => {
+    const turn = { urls: ['turn:10.0.0.2:3478'], username: 'office', credential: 'long-term-99' };
+    const stun = { urls: 'stun:10.0.0.2:3478' };
+
+    it('are sealed in the file and read back after a restart; servers without one are kept as they are', async () => {
+      await (await open(keyStore())).update({ iceServers: [stun, turn] });
+      expect(await fileText()).not.toContain('long-term-99');
+      expect(JSON.parse(await fileText()).iceServers).toEqual([stun, { ...turn, credential: { sealed: expect.any(String) } }]);
+      expect((await open(keyStore())).get().iceServers).toEqual([stun, turn]);
+    });
+
+    it('found in plain text are sealed at once', async () => {
+      await (await open()).update({ iceServers: [turn] });
+      expect(await fileText()).toContain('long-term-99');
+      expect((await open(keyStore())).get().iceServers).toEqual([turn]);
+      expect(await fileText()).not.toContain('long-term-99');
+    });
+
+    it('sealed where this account cannot open them are dropped, with a warning naming the server', async () => {
+      await (await open(keyStore())).update({ passcode: 'tulip-7731', iceServers: [turn] });
+      expect((await open(null)).get()).toMatchObject({ passcode: '', iceServers: [{ urls: ['turn:10.0.0.2:3478'], username: 'office' }] });
+      expect(warnings).toEqual([
+        `settings: the passcode in ${join(dir, 'settings.json')} was sealed by a key store this account cannot open now; enter it again`,
+        `settings: the credential of ICE server turn:10.0.0.2:3478 in ${join(dir, 'settings.json')} was sealed by a key store this account cannot open now; enter it again`,
+      ]);
     });
   });
 
