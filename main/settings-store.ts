@@ -130,9 +130,10 @@ function load(text: string, secrets: SecretBox | null): Loaded {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, reason: 'not a JSON object' };
   const opener = new SecretOpener(secrets);
   const record = data as Record<string, unknown>;
+  const passcode = 'passcode' in record ? opener.open(record.passcode, 'passcode') : '';
   const opened = {
     ...record,
-    ...('passcode' in record ? { passcode: opener.open(record.passcode, 'passcode') ?? '' } : {}),
+    passcode: passcode === undefined ? '' : passcode,
     ...(Array.isArray(record.iceServers) ? { iceServers: record.iceServers.map((server: unknown) => openCredential(server, opener)) } : {}),
   };
   // Keys added by a later version of the defaults are filled in; wrong values are not forgiven.

@@ -157,6 +157,9 @@ describe('settings store', () => {
       await writeFile(join(dir, 'settings.json'), JSON.stringify({ name: 'Ada', passcode: { sealed: 'abc', extra: 1 } }));
       expect((await open(keyStore())).get()).toEqual(DEFAULT_SETTINGS);
       expect(warnings[0]).toMatch(/was not valid \(passcode: .*expected string/);
+      await writeFile(join(dir, 'settings.json'), JSON.stringify({ name: 'Ada', passcode: null }));
+      expect((await open(keyStore())).get()).toEqual(DEFAULT_SETTINGS);
+      expect(warnings[1]).toMatch(/was not valid \(passcode: .*expected string/);
     });
   });
 
