@@ -1,8 +1,9 @@
 /**
  * The host's real SQLite store (sqlite-store.ts) on a worker thread of its own, for the stored floor
  * relay of bench:messages (bare-mail-relay.ts): what a host would cost if only the frames and the
- * store were on its event loop's path, and the store's work off it. Calls made in one turn go to the
- * thread together, in one message; the thread answers a batch once its messages are on disk.
+ * store were on its event loop's path, and the store's work off it. Calls made in one turn (or in
+ * one batch period) go to the thread together, in one message; the thread answers a batch once its
+ * messages are on disk.
  */
 import { Worker } from 'node:worker_threads';
 

@@ -1,9 +1,9 @@
 /**
- * Seals the secrets of the settings file (the server passcode) with the operating system's key
+ * Seals the secrets of the settings file (the passcode, TURN credentials) with the operating system's key
  * store, through Electron's safeStorage: the Keychain on macOS, DPAPI on Windows, libsecret or
  * KWallet on Linux. A copy of the file then gives nothing away off this account. Where Linux has
  * no key store, Chromium falls back to a key built into every copy of it ('basic_text'), which
- * hides nothing: there is no box then, and the file keeps the passcode in plain text, as before.
+ * hides nothing: there is no box then, and the file keeps them in plain text, as before.
  */
 
 /** Seals text for this user on this machine; `open` throws for what it did not seal. */
