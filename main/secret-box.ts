@@ -1,7 +1,7 @@
 /**
- * Seals the secrets of the settings file (the passcode, TURN credentials) with the operating system's key
- * store, through Electron's safeStorage: the Keychain on macOS, DPAPI on Windows, libsecret or
- * KWallet on Linux. A copy of the file then gives nothing away off this account. Where Linux has
+ * Seals the secrets of the settings file (the passcode, TURN credentials) with the operating
+ * system's key store, through Electron's safeStorage: the Keychain on macOS, DPAPI on Windows,
+ * libsecret or KWallet on Linux. A copy of the file then gives nothing away off this account. Where Linux has
  * no key store, Chromium falls back to a key built into every copy of it ('basic_text'), which
  * hides nothing: there is no box then, and the file keeps them in plain text, as before.
  */
