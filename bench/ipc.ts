@@ -94,7 +94,7 @@ export type WorkerReply =
   | { kind: 'status'; reqId: number; open: number; unexpectedCloses: number; closeCodes: Record<string, number>; errors: number }
   | { kind: 'failed'; reqId: number; error: string };
 
-export type HostKind = 'server' | 'relay' | 'mail-relay' | 'stored-mail-relay';
+export type HostKind = 'server' | 'server-memory' | 'relay' | 'mail-relay' | 'stored-mail-relay';
 
 export type HostCommand =
   /** collect: run the garbage collector (twice) first; without it, a sample as the process stands. */

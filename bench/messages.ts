@@ -12,7 +12,8 @@
  * with no checks and no store, the floor this machine sets for any host. BENCH_HOST=stored-relay
  * adds the host's real store to that relay, on a thread of its own, "sent" waiting for the disk: the
  * floor for any host that keeps messages. Its calls go to the thread each turn, or every
- * BENCH_STORE_BATCH_MS milliseconds.
+ * BENCH_STORE_BATCH_MS milliseconds. BENCH_HOST=server-memory is the server with its records in
+ * memory (nothing durable): the cost of the server's own work on a message, without a store's.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import WebSocket from 'ws';
 import { MAX_RECEIPT_IDS, SUBPROTOCOL } from '../common/protocol.js';
 import { ReceiptOutbox } from '../renderer/src/stores/receipt-outbox.js';
 import { killAll, startHost, stopHost, type Host } from './children.js';
+import type { HostKind } from './ipc.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 const USERS = 1_000;
@@ -34,10 +36,21 @@ const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 6);
 /** Issue 11's targets. */
 const STORED_TARGET_PER_SECOND = 5_000;
 const ARRIVAL_P99_TARGET_MS = 20;
-const HOSTS = ['server', 'relay', 'stored-relay'] as const;
-const HOST = HOSTS.find((host) => host === (process.env.BENCH_HOST ?? 'server'));
-if (HOST === undefined) throw new Error(`BENCH_HOST must be one of ${HOSTS.join(', ')}, not ${process.env.BENCH_HOST}`);
-const HOST_TITLE = { server: 'server', relay: 'bare relay (bench/bare-mail-relay.ts)', 'stored-relay': 'bare relay with the store on a thread (bench/bare-mail-relay.ts)' }[HOST];
+const HOSTS = ['server', 'server-memory', 'relay', 'stored-relay'] as const;
+function chosenHost(named: string): (typeof HOSTS)[number] {
+  const host = HOSTS.find((known) => known === named);
+  if (host === undefined) throw new Error(`BENCH_HOST must be one of ${HOSTS.join(', ')}, not ${named}`);
+  return host;
+}
+const HOST = chosenHost(process.env.BENCH_HOST ?? 'server');
+const HOST_TITLE = {
+  server: 'server',
+  'server-memory': 'server with its records in memory (bench/memory-store.ts)',
+  relay: 'bare relay (bench/bare-mail-relay.ts)',
+  'stored-relay': 'bare relay with the store on a thread (bench/bare-mail-relay.ts)',
+}[HOST];
+/** The kind of process bench/host.ts starts for each. */
+const HOST_KIND = { server: 'server', 'server-memory': 'server-memory', relay: 'mail-relay', 'stored-relay': 'stored-mail-relay' } as const satisfies Record<(typeof HOSTS)[number], HostKind>;
 /** The fixed-rate phase sends a batch this often. */
 const TICK_MS = 5;
 
@@ -244,7 +257,7 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
 async function main(): Promise<void> {
   console.log(`node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
   const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-bench-messages-'));
-  const host = await startHost(HOST === 'server' ? 'server' : HOST === 'relay' ? 'mail-relay' : 'stored-mail-relay', { dataDir });
+  const host = await startHost(HOST_KIND[HOST], { dataDir });
   try {
     const traffic = new Traffic();
     const users: User[] = [];

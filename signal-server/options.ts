@@ -7,7 +7,7 @@ import type { RingGroupDefinition } from '../common/ring-groups.js';
 import type { Logger } from './log.js';
 import type { PasscodeGuardLimits } from './passcode-guard.js';
 import type { FloodLimits } from './rate-limit.js';
-import type { Forgotten, StoreLimits } from './store/host-store.js';
+import type { Forgotten, HostStore, StoreLimits } from './store/host-store.js';
 import type { TurnOptions } from './turn.js';
 
 export interface SignalServerOptions {
@@ -79,6 +79,11 @@ export interface SignalServerOptions {
    * subfolder). Without it the server keeps nothing between registrations: MESSAGE and VOICEMAIL get 501.
    */
   dataDir?: string | null;
+  /**
+   * Opens the store the host keeps its records in, in place of the SQLite one in `dataDir` (or the
+   * Redis one with `redis`): bench:messages passes an in-memory one, to measure the server alone.
+   */
+  openStore?: (limits: StoreLimits) => Promise<HostStore>;
   /** Caps on the directory, messages and voicemail the host keeps. */
   storeLimits?: Partial<StoreLimits>;
   /** Messages in one page of a conversation's history (HISTORY), 1 to 199. Default 50. */

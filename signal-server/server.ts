@@ -305,8 +305,9 @@ function sipGatewayConfig(sip: SipOptions): SipGatewayConfig {
 export const storeDir = (dataDir: string): string => resolve(dataDir, 'host');
 
 /**
- * Opens the store and reads its directory: a cluster node's is in its Redis (shared by every node),
- * a single server's in `options.dataDir`; null for a single server without a data folder.
+ * Opens the store and reads its directory: the one `options.openStore` opens, if given; a cluster
+ * node's is in its Redis (shared by every node), a single server's in `options.dataDir`; null for a
+ * single server without a data folder.
  */
 async function openStore(options: SignalServerOptions): Promise<OpenedStore | null> {
   const historyPageSize = options.historyPageSize ?? DEFAULTS.historyPageSize;
@@ -317,7 +318,9 @@ async function openStore(options: SignalServerOptions): Promise<OpenedStore | nu
   const logger: Logger = options.logger ?? silentLogger;
   const storeLimits = { ...DEFAULTS.storeLimits, ...options.storeLimits };
   let store: HostStore;
-  if (options.redis !== undefined) {
+  if (options.openStore !== undefined) {
+    store = await options.openStore(storeLimits);
+  } else if (options.redis !== undefined) {
     // Loaded only when asked for, as the cluster: a server on its own never reads the Redis client.
     store = await (await import('./store/redis-store.js')).openRedisStore({ url: options.redis, limits: storeLimits, logger });
   } else if (options.dataDir) store = await openSqliteStore({ dir: storeDir(options.dataDir), limits: storeLimits, logger });

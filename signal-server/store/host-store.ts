@@ -217,6 +217,19 @@ export function messageState(deliveredAt: number | null, readAt: number | null):
   return readAt === null ? { kind: 'delivered', deliveredAt } : { kind: 'read', deliveredAt, readAt };
 }
 
+/** Whether a recording is one any store keeps: a known format, a whole length and a size within the limits. */
+export function recordingFits(voicemail: NewVoicemail, limits: StoreLimits): boolean {
+  const { format, durationMs, audio } = voicemail;
+  return (
+    VOICEMAIL_FORMATS.includes(format) &&
+    Number.isSafeInteger(durationMs) &&
+    durationMs >= 1 &&
+    durationMs <= limits.maxVoicemailMs &&
+    audio.byteLength >= 1 &&
+    audio.byteLength <= limits.maxVoicemailBytes
+  );
+}
+
 /** A stored voicemail's format, checked. */
 export function voicemailFormat(value: string): VoicemailFormat {
   const format = VOICEMAIL_FORMATS.find((known) => known === value);

@@ -13,7 +13,7 @@ import {
   refused,
   voicemailFormat,
   MAX_CONVERSATION_PAGE,
-  VOICEMAIL_FORMATS,
+  recordingFits,
   type DirectoryEntry,
   type Forgotten,
   type HostStore,
@@ -164,15 +164,8 @@ class RedisHostStore implements HostStore {
 
   async storeVoicemail(voicemail: NewVoicemail): Promise<Stored<VoicemailInfo>> {
     this.#open();
+    if (!recordingFits(voicemail, this.#limits)) return refused('bad-recording');
     const { from, to, format, durationMs, audio } = voicemail;
-    const fits =
-      VOICEMAIL_FORMATS.includes(format) &&
-      Number.isSafeInteger(durationMs) &&
-      durationMs >= 1 &&
-      durationMs <= this.#limits.maxVoicemailMs &&
-      audio.byteLength >= 1 &&
-      audio.byteLength <= this.#limits.maxVoicemailBytes;
-    if (!fits) return refused('bad-recording');
     const id = newRecordId() as VoicemailId;
     const createdAt = this.#now();
     const { maxVoicemailsPerRecipient, maxUnheardVoicemailsPerSender } = this.#limits;

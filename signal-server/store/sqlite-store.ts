@@ -14,7 +14,7 @@ import {
   stored,
   voicemailFormat,
   MAX_CONVERSATION_PAGE,
-  VOICEMAIL_FORMATS,
+  recordingFits,
   type DirectoryEntry,
   type Forgotten,
   type HostStore,
@@ -367,15 +367,8 @@ class SqliteHostStore implements HostStore {
   }
 
   storeVoicemail(voicemail: NewVoicemail): Promise<Stored<VoicemailInfo>> {
+    if (!recordingFits(voicemail, this.#limits)) return this.#answer(refused('bad-recording'));
     const { from, to, format, durationMs, audio } = voicemail;
-    const fits =
-      VOICEMAIL_FORMATS.includes(format) &&
-      Number.isSafeInteger(durationMs) &&
-      durationMs >= 1 &&
-      durationMs <= this.#limits.maxVoicemailMs &&
-      audio.byteLength >= 1 &&
-      audio.byteLength <= this.#limits.maxVoicemailBytes;
-    if (!fits) return this.#answer(refused('bad-recording'));
     return this.#track(async () => {
       const recording: Recording = { id: newRecordId() as VoicemailId, format };
       // The file first: a crash before its row leaves only a file, which the next open removes.
