@@ -68,12 +68,12 @@ export class MemoryHostStore implements HostStore {
   /** By id, in the order stored (a Map keeps insertion order). */
   readonly #messages = new Map<MessageId, Message>();
   readonly #voicemails = new Map<VoicemailId, Voicemail>();
-  /** Indexes, so that a message costs the same however many are kept: */
-  /** each recipient's waiting messages, oldest first (a Set keeps insertion order); */
+  // Indexes, so that a message costs the same however many are kept.
+  /** Each recipient's waiting messages, oldest first (a Set keeps insertion order). */
   #waitingTo = new Map<UserKey, Set<MessageId>>();
-  /** how many messages each sender has waiting; */
+  /** How many messages each sender has waiting. */
   #waitingFrom = new Map<UserKey, number>();
-  /** each recipient's delivered messages, oldest first. */
+  /** Each recipient's delivered messages, oldest first. */
   #keptTo = new Map<UserKey, Message[]>();
   #seq = 0;
   #answers: (() => void)[] = [];
