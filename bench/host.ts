@@ -11,7 +11,7 @@ import { startSignalServer, type SignalServerOptions } from '../signal-server/se
 import { startBareMailRelay } from './bare-mail-relay.js';
 import { startBareRelay } from './bare-relay.js';
 import { MemoryHostStore } from './memory-store.js';
-import type { HostCommand, HostKind, HostReply, MemoryFigures } from './ipc.js';
+import { HOST_KINDS, type HostCommand, type HostKind, type HostReply, type MemoryFigures } from './ipc.js';
 
 interface Hosted {
   url: string;
@@ -47,16 +47,7 @@ async function startHosted(kind: HostKind, options: SignalServerOptions): Promis
     case 'server':
       return startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, ...ONE_ADDRESS_FOR_EVERYONE, ...options });
     case 'server-memory':
-      return startSignalServer({
-        host: '127.0.0.1',
-        port: 0,
-        staticDir: null,
-        logger: silentLogger,
-        ...ONE_ADDRESS_FOR_EVERYONE,
-        ...options,
-        dataDir: null,
-        openStore: (limits) => Promise.resolve(new MemoryHostStore({ limits })),
-      });
+      return startHosted('server', { ...options, dataDir: null, openStore: (limits) => Promise.resolve(new MemoryHostStore({ limits })) });
     default: {
       const never: never = kind;
       throw new Error(`unknown host kind ${String(never)}`);
@@ -100,11 +91,10 @@ function eventLoopCpuMicros(tick: number | null): number | null {
 }
 
 async function main(): Promise<void> {
-  const kind = process.argv[2];
-  const kinds: readonly string[] = ['server', 'server-memory', 'relay', 'mail-relay', 'stored-mail-relay'] satisfies HostKind[];
-  if (kind === undefined || !kinds.includes(kind)) throw new Error(`usage: host.ts ${kinds.join('|')} [options-json]`);
+  const kind = HOST_KINDS.find((known) => known === process.argv[2]);
+  if (kind === undefined) throw new Error(`usage: host.ts ${HOST_KINDS.join('|')} [options-json]`);
   const options = JSON.parse(process.argv[3] ?? '{}') as SignalServerOptions;
-  const hosted = await startHosted(kind as HostKind, options);
+  const hosted = await startHosted(kind, options);
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   const tick = microsPerTick();

@@ -94,7 +94,8 @@ export type WorkerReply =
   | { kind: 'status'; reqId: number; open: number; unexpectedCloses: number; closeCodes: Record<string, number>; errors: number }
   | { kind: 'failed'; reqId: number; error: string };
 
-export type HostKind = 'server' | 'server-memory' | 'relay' | 'mail-relay' | 'stored-mail-relay';
+export const HOST_KINDS = ['server', 'server-memory', 'relay', 'mail-relay', 'stored-mail-relay'] as const;
+export type HostKind = (typeof HOST_KINDS)[number];
 
 export type HostCommand =
   /** collect: run the garbage collector (twice) first; without it, a sample as the process stands. */

@@ -162,7 +162,8 @@ export class MemoryHostStore implements HostStore {
       const start = before === undefined ? undefined : this.#messages.get(before);
       if (before !== undefined && (start === undefined || !between(start))) return [];
       const beforeSeq = start?.seq ?? Number.POSITIVE_INFINITY;
-      return this.#messagesWhere((message) => between(message) && message.seq < beforeSeq).slice(-limit);
+      const page = [...this.#messages.values()].filter((message) => between(message) && message.seq < beforeSeq).slice(-limit);
+      return page.map((message) => this.#stored(message));
     });
   }
 
@@ -321,10 +322,6 @@ export class MemoryHostStore implements HostStore {
   #recipientsOwn(recipient: UserKey, id: VoicemailId): Voicemail | undefined {
     const kept = this.#voicemails.get(id);
     return kept?.info.to === recipient ? kept : undefined;
-  }
-
-  #messagesWhere(test: (message: Message) => boolean): StoredMessage[] {
-    return [...this.#messages.values()].filter(test).map((message) => this.#stored(message));
   }
 
   #stored(message: Message): StoredMessage {

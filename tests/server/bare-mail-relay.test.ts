@@ -74,7 +74,10 @@ describe('the floor relay of bench:messages', () => {
     expect(relay.alice).toEqual(server.alice);
   });
 
-  it.each([0, 20])('with the store (its calls sent every %i ms), gives the same frames and keeps the messages, delivered, in the host store', async (batchMs) => {
+  it.each([
+    ['each turn', 0],
+    ['every 20 ms', 20],
+  ])('with the store (its calls sent %s), gives the same frames and keeps the messages, delivered, in the host store', async (_when, batchMs) => {
     const server = await exchange('server');
     const dir = await dataDir();
     const stored = await exchange('stored-relay', dir, batchMs);

@@ -79,7 +79,6 @@ export async function startCoturn(options: { readyTimeoutMs?: number; port?: num
   return { port, secret, url: `turn:127.0.0.1:${port}?transport=udp`, log, stop };
 }
 
-/** A port free for both TCP and UDP on 127.0.0.1 (coturn listens on both). */
 /**
  * Ports for coturn come from below Linux's ephemeral range (32768 and up): a port the OS handed out
  * there and we found free can be taken again, before coturn binds it, by any socket bound to port 0
@@ -87,7 +86,7 @@ export async function startCoturn(options: { readyTimeoutMs?: number; port?: num
  */
 const PORTS = { from: 20_000, to: 32_767 } as const;
 
-/** A port free for both TCP and UDP on 127.0.0.1, outside the ephemeral range. */
+/** A port free for both TCP and UDP on 127.0.0.1 (coturn listens on both), outside the ephemeral range. */
 async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const port = PORTS.from + randomInt(PORTS.to - PORTS.from + 1);
