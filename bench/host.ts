@@ -45,7 +45,16 @@ async function startHosted(kind: HostKind, options: SignalServerOptions): Promis
       return startBareMailRelay('127.0.0.1', { dir: options.dataDir, batchMs: Number(process.env.BENCH_STORE_BATCH_MS ?? 0) });
     }
     case 'server':
-      return startSignalServer({ host: '127.0.0.1', port: 0, staticDir: null, logger: silentLogger, ...ONE_ADDRESS_FOR_EVERYONE, ...options });
+      // As the standalone server runs it (cli.ts): the store on a thread. BENCH_STORE_ON_LOOP=1 keeps it on the event loop.
+      return startSignalServer({
+        host: '127.0.0.1',
+        port: 0,
+        staticDir: null,
+        logger: silentLogger,
+        storeOnThread: process.env.BENCH_STORE_ON_LOOP !== '1',
+        ...ONE_ADDRESS_FOR_EVERYONE,
+        ...options,
+      });
     case 'server-memory':
       return startHosted('server', { ...options, dataDir: null, openStore: (limits) => Promise.resolve(new MemoryHostStore({ limits })) });
     default: {

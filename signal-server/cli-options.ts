@@ -213,6 +213,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       options.voicemailsPerMinute = integer('--voicemails-per-minute', values['voicemails-per-minute'], 1, 1_000);
     }
     options.dataDir = dataDir;
+    options.storeOnThread = true;
     if (values['ice-server'] !== undefined) options.iceServers = values['ice-server'].map(iceServer);
     const turnSecret = values['turn-secret'] ?? env.LEANPHONE_TURN_SECRET;
     const turnUrls = values['turn-url'] ?? [];

@@ -84,6 +84,13 @@ export interface SignalServerOptions {
    * Redis one with `redis`): bench:messages passes an in-memory one, to measure the server alone.
    */
   openStore?: (limits: StoreLimits) => Promise<HostStore>;
+  /**
+   * Runs the SQLite store in `dataDir` on a worker thread of its own (store/store-thread.ts), so
+   * that its SQL and disk syncs leave the event loop; messages and receipts reach it every
+   * STORE_BATCH_MS. The standalone server does (cli.ts). Default false: the desktop app's
+   * embedded host keeps it on its event loop, as its build carries no worker.
+   */
+  storeOnThread?: boolean;
   /** Caps on the directory, messages and voicemail the host keeps. */
   storeLimits?: Partial<StoreLimits>;
   /** Messages in one page of a conversation's history (HISTORY), 1 to 199. Default 50. */

@@ -37,6 +37,21 @@ import { newRecordId } from './record-id.js';
 import { checkedStoreLimits } from './store-limits.js';
 import { VoicemailFiles, type Recording } from './voicemail-files.js';
 
+/** A message as decided before it reaches the store: its id and the time it was sent. */
+export interface DecidedMessage {
+  readonly id: MessageId;
+  readonly from: UserKey;
+  readonly to: UserKey;
+  readonly text: string;
+  readonly sentAt: number;
+}
+
+export interface WaitingMessage {
+  readonly id: MessageId;
+  readonly from: UserKey;
+  readonly to: UserKey;
+}
+
 export interface SqliteStoreOptions {
   /** A folder the store owns: the database and the voicemail recordings. */
   dir: string;
@@ -51,7 +66,7 @@ export interface SqliteStoreOptions {
   binding?: BindingName;
 }
 
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<HostStore> {
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteHostStore> {
   const limits = checkedStoreLimits(options.limits);
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
@@ -105,6 +120,7 @@ const SQL = {
   deleteUser: 'DELETE FROM users WHERE key = ?',
   countMessagesOf: 'SELECT count(*) AS n FROM messages WHERE from_key = :k OR to_key = :k',
 
+  waiting: 'SELECT id, from_key, to_key FROM messages WHERE delivered_at IS NULL ORDER BY seq',
   waitingFor: 'SELECT count(*) AS n FROM messages WHERE to_key = ? AND delivered_at IS NULL',
   waitingFrom: 'SELECT count(*) AS n FROM messages WHERE from_key = ? AND delivered_at IS NULL',
   /** All of a user's messages less those waiting: two index counts, never a row read (1 ms for 10,000 kept). */
@@ -185,7 +201,7 @@ const one = (statement: Statement, params?: Params): Row | null => statement.all
 const count = (result: Row | null): number => integer(result, 'n');
 const key = (result: Row | null, column: string): UserKey => text(result, column) as UserKey;
 
-class SqliteHostStore implements HostStore {
+export class SqliteHostStore implements HostStore {
   readonly #db: Connection;
   readonly #dir: string;
   readonly #files: VoicemailFiles;
@@ -279,7 +295,31 @@ class SqliteHostStore implements HostStore {
   }
 
   storeMessage(from: UserKey, to: UserKey, messageText: string, committed?: (message: StoredMessage) => void): Promise<Stored<StoredMessage>> {
-    const bytes = Buffer.byteLength(messageText, 'utf8');
+    return this.#addMessage({ from, to, text: messageText, id: newRecordId() as MessageId, sentAt: undefined }, committed);
+  }
+
+  /**
+   * Keeps a message whose id and time were given where it was decided (store-thread.ts), under
+   * the same checks as storeMessage.
+   */
+  keepMessage(message: DecidedMessage): Promise<Stored<StoredMessage>> {
+    return this.#addMessage(message);
+  }
+
+  /** Every message not yet delivered, oldest first. */
+  waitingMessages(): Promise<WaitingMessage[]> {
+    return this.#enqueue(
+      () => this.#q.waiting.all().map((row) => ({ id: text(row, 'id') as MessageId, from: key(row, 'from_key'), to: key(row, 'to_key') })),
+      'statement',
+    );
+  }
+
+  #addMessage(
+    message: Omit<DecidedMessage, 'sentAt'> & { readonly sentAt: number | undefined },
+    committed?: (message: StoredMessage) => void,
+  ): Promise<Stored<StoredMessage>> {
+    const { from, to } = message;
+    const bytes = Buffer.byteLength(message.text, 'utf8');
     if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return this.#answer(refused('bad-text'));
     return this.#enqueue(
       () => {
@@ -289,18 +329,18 @@ class SqliteHostStore implements HostStore {
         if (recipientName === undefined) return refused('unknown-recipient');
         if (this.#waitingFor.get(to) >= this.#limits.maxUndeliveredPerRecipient) return refused('recipient-full');
         if (this.#waitingFrom.get(from) >= this.#limits.maxUndeliveredPerSender) return refused('sender-full');
-        const message: StoredMessage = {
-          id: newRecordId() as MessageId,
+        const kept: StoredMessage = {
+          id: message.id,
           from: { key: from, name: senderName },
           to: { key: to, name: recipientName },
-          text: messageText,
-          sentAt: this.#now(),
+          text: message.text,
+          sentAt: message.sentAt ?? this.#now(),
           state: { kind: 'sent' },
         };
-        this.#q.addMessage.run([message.id, from, to, messageText, message.sentAt]);
+        this.#q.addMessage.run([kept.id, from, to, kept.text, kept.sentAt]);
         this.#waitingFor.add(to, 1);
         this.#waitingFrom.add(from, 1);
-        return stored(message);
+        return stored(kept);
       },
       'statement',
       committed && ((outcome) => outcome.kind === 'stored' && committed(outcome.value)),

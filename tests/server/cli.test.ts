@@ -202,10 +202,10 @@ describe('npm run serve', { timeout: 60_000 }, () => {
 });
 
 describe('TLS and discovery options', () => {
-  it('keeps the directory, messages and voicemail in --data-dir; --forget takes a valid name', () => {
+  it('keeps the directory, messages and voicemail in --data-dir, its store on a thread; --forget takes a valid name', () => {
     expect(parseCli(['--data-dir', '/tmp/lp', '--max-message-bytes', '500', '--voicemails-per-minute', '2'])).toMatchObject({
       kind: 'serve',
-      options: { dataDir: '/tmp/lp', storeLimits: { maxMessageBytes: 500 }, voicemailsPerMinute: 2 },
+      options: { dataDir: '/tmp/lp', storeOnThread: true, storeLimits: { maxMessageBytes: 500 }, voicemailsPerMinute: 2 },
     });
     expect(parseCli(['--forget', ' Bob ', '--data-dir', '/tmp/lp'])).toEqual({ kind: 'forget', name: 'Bob', dataDir: '/tmp/lp' });
     expect(parseCli(['--forget', 'a\u200bb'])).toEqual({ kind: 'error', message: '--forget: name may not hold invisible characters' });

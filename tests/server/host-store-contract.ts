@@ -213,6 +213,16 @@ export function describeHostStore(make: StoreMaker): void {
       expect(await stored).toMatchObject({ kind: 'stored' });
     });
 
+    it('keeps a message from and to users seen in calls made before it, not yet answered', async () => {
+      const store = await storeWith([alice]);
+      const seen = store.sawUser(bob);
+      const kept = store.storeMessage(bob.key, alice.key, 'from a newcomer');
+      const sent = store.storeMessage(alice.key, bob.key, 'to a newcomer');
+      expect(await seen).toMatchObject({ kind: 'stored' });
+      expect(await kept).toMatchObject({ kind: 'stored', value: { from: bob, text: 'from a newcomer' } });
+      expect(await sent).toMatchObject({ kind: 'stored', value: { to: bob, text: 'to a newcomer' } });
+    });
+
     it('tells a kept message to `committed` before it answers, and a refused one never', async () => {
       const store = await storeWith([alice, bob]);
       const events: string[] = [];
