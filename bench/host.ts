@@ -45,13 +45,13 @@ async function startHosted(kind: HostKind, options: SignalServerOptions): Promis
       return startBareMailRelay('127.0.0.1', { dir: options.dataDir, batchMs: Number(process.env.BENCH_STORE_BATCH_MS ?? 0) });
     }
     case 'server':
-      // As the standalone server runs it (cli.ts): the store on a thread. BENCH_STORE_ON_LOOP=1 keeps it on the event loop.
+      // BENCH_STORE_THREAD=1: the store on a thread of its own, as `npm run serve -- --store-thread` runs it.
       return startSignalServer({
         host: '127.0.0.1',
         port: 0,
         staticDir: null,
         logger: silentLogger,
-        storeOnThread: process.env.BENCH_STORE_ON_LOOP !== '1',
+        storeOnThread: process.env.BENCH_STORE_THREAD === '1',
         ...ONE_ADDRESS_FOR_EVERYONE,
         ...options,
       });

@@ -64,6 +64,9 @@ export const USAGE = `Usage: npm run serve -- [options]
   --forget NAME              remove NAME from the directory with its messages and voicemail, and exit
                              (while the server runs it holds the folder: stop it first; with
                              --redis, from the cluster's store, while its nodes run)
+  --store-thread             keep the directory, messages and voicemail on a thread of their own,
+                             so that a storm of messages leaves the event loop to calls; each
+                             "sent" waits longer (see BENCHMARKS.md). Not with --redis
   --max-message-bytes N      longest text message, in UTF-8 bytes (default ${DEFAULTS.storeLimits.maxMessageBytes})
   --voicemails-per-minute N  voicemails one caller may leave a minute (default ${DEFAULTS.voicemailsPerMinute}, ${DEFAULTS.voicemailBurst} at once)
   --no-mdns                  do not advertise on the LAN (mDNS is on unless --host is loopback)
@@ -127,6 +130,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         key: { type: 'string' },
         'data-dir': { type: 'string' },
         forget: { type: 'string' },
+        'store-thread': { type: 'boolean' },
         'max-message-bytes': { type: 'string' },
         'voicemails-per-minute': { type: 'string' },
         'no-mdns': { type: 'boolean' },
@@ -213,7 +217,10 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       options.voicemailsPerMinute = integer('--voicemails-per-minute', values['voicemails-per-minute'], 1, 1_000);
     }
     options.dataDir = dataDir;
-    options.storeOnThread = true;
+    if (values['store-thread']) {
+      if (values.redis !== undefined) throw new Error('--store-thread keeps a store in --data-dir, not with --redis');
+      options.storeOnThread = true;
+    }
     if (values['ice-server'] !== undefined) options.iceServers = values['ice-server'].map(iceServer);
     const turnSecret = values['turn-secret'] ?? env.LEANPHONE_TURN_SECRET;
     const turnUrls = values['turn-url'] ?? [];

@@ -156,6 +156,8 @@ function messageRefusal(reason: Refusal, maxBytes: number): { status: number; re
       return { status: 480, reason: 'Their mailbox is full', bad: false };
     case 'sender-full':
       return { status: 503, reason: 'Too many of your messages are waiting', bad: true };
+    case 'store-busy':
+      return { status: 503, reason: 'The host is busy: try again shortly', bad: false };
     case 'directory-full':
     case 'mailbox-full':
     case 'too-many-unheard':

@@ -87,8 +87,8 @@ export interface SignalServerOptions {
   /**
    * Runs the SQLite store in `dataDir` on a worker thread of its own (store/store-thread.ts), so
    * that its SQL and disk syncs leave the event loop; messages and receipts reach it every
-   * STORE_BATCH_MS. The standalone server does (cli.ts). Default false: the desktop app's
-   * embedded host keeps it on its event loop, as its build carries no worker.
+   * STORE_BATCH_MS. Default false (cli.ts: --store-thread). The desktop app's embedded host keeps
+   * it on its event loop, as its build carries no worker.
    */
   storeOnThread?: boolean;
   /** Caps on the directory, messages and voicemail the host keeps. */

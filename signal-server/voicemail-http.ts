@@ -115,6 +115,7 @@ function uploadRefusal(reason: Refusal): VoicemailError {
     case 'bad-text':
     case 'recipient-full':
     case 'sender-full':
+    case 'store-busy':
     case 'directory-full':
       return 'store-failed';
     default:

@@ -67,6 +67,8 @@ export type Refusal =
   | 'recipient-full'
   /** The sender already has maxUndeliveredPerSender messages waiting, to anyone. */
   | 'sender-full'
+  /** The store is behind with what it was asked (store-thread.ts): a message is refused until it catches up. */
+  | 'store-busy'
   /** The recipient already keeps maxVoicemailsPerRecipient voicemails. */
   | 'mailbox-full'
   /** The sender already has maxUnheardVoicemailsPerSender voicemails unheard, to anyone. */

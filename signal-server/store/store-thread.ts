@@ -34,7 +34,16 @@ export interface ThreadedStoreOptions {
   now?: () => number;
   /** How long messages and receipts gather before they go to the thread; 0: each turn. */
   batchMs?: number;
+  /** Calls the thread may be behind by; a message beyond it is refused 'store-busy'. Default MAX_CALLS_IN_FLIGHT. */
+  maxCallsInFlight?: number;
 }
+
+/**
+ * Calls the event loop may be ahead of the thread by: about 5 s of messages at 2,000 a second. The
+ * event loop goes on reading sockets while the thread falls behind, so without it a host short of
+ * CPU would queue messages in memory without bound.
+ */
+export const MAX_CALLS_IN_FLIGHT = 20_000;
 
 /** What the event loop reads from the store when it opens, and after a call fails. */
 export interface Snapshot {
@@ -108,10 +117,15 @@ export async function openThreadedStore(options: ThreadedStoreOptions): Promise<
     await worker.terminate();
     throw errorFromWire(opened.error);
   }
-  const store = new ThreadedStore(worker, limits, options.now ?? Date.now, logger, batchMs);
+  const maxCallsInFlight = options.maxCallsInFlight ?? MAX_CALLS_IN_FLIGHT;
+  if (!Number.isSafeInteger(maxCallsInFlight) || maxCallsInFlight < 1) throw new RangeError(`maxCallsInFlight must be a whole number above 0, not ${maxCallsInFlight}`);
+  const store = new ThreadedStore(worker, limits, options.now ?? Date.now, logger, batchMs, maxCallsInFlight);
   await store.reload();
   return store;
 }
+
+/** Answers settled in one turn (#settleSome). */
+const ANSWERS_A_TURN = 64;
 
 /** Calls that change which messages wait, or whose names the directory holds. */
 const CHANGES_WAITING: ReadonlySet<StoreCall['method']> = new Set(['keepMessage', 'markDelivered', 'markRead', 'forget', 'sawUser']);
@@ -138,10 +152,15 @@ class ThreadedStore implements HostStore {
   #waiting = new Map<MessageId, Waiting>();
   #waitingFor = new Map<UserKey, number>();
   #waitingFrom = new Map<UserKey, number>();
+  /** Answers heard, not yet settled. */
+  #answers: Answer[] = [];
   #closing: Promise<void> | null = null;
   #failed: Error | null = null;
 
-  constructor(worker: Worker, limits: StoreLimits, now: () => number, logger: Logger, batchMs: number) {
+  readonly #maxCallsInFlight: number;
+
+  constructor(worker: Worker, limits: StoreLimits, now: () => number, logger: Logger, batchMs: number, maxCallsInFlight: number) {
+    this.#maxCallsInFlight = maxCallsInFlight;
     this.#worker = worker;
     this.#limits = limits;
     this.#now = now;
@@ -273,6 +292,7 @@ class ThreadedStore implements HostStore {
     if (!this.#names.has(to)) return 'unknown-recipient';
     if ((this.#waitingFor.get(to) ?? 0) >= this.#limits.maxUndeliveredPerRecipient) return 'recipient-full';
     if ((this.#waitingFrom.get(from) ?? 0) >= this.#limits.maxUndeliveredPerSender) return 'sender-full';
+    if (this.#pending.size >= this.#maxCallsInFlight) return 'store-busy';
     return null;
   }
 
@@ -332,26 +352,16 @@ class ThreadedStore implements HostStore {
 
   #heard(message: FromStoreThread): void {
     switch (message.kind) {
-      case 'answers': {
-        let failedChange = false;
-        for (const answer of message.answers) {
-          const pending = this.#pending.get(answer.seq);
-          this.#pending.delete(answer.seq);
-          if (answer.ok) pending?.resolve(answer.value);
-          else {
-            failedChange ||= pending !== undefined && CHANGES_WAITING.has(pending.method);
-            pending?.reject(errorFromWire(answer.error));
-          }
-        }
-        // It may have been rolled back with others that changed what waits: that is read again.
-        if (failedChange && this.#closing === null) this.reload().catch((error: unknown) => this.#logger.log('error', 'store.reload-failed', { error: String(error) }));
+      case 'answers':
+        if (this.#answers.length === 0) setImmediate(() => this.#settleSome());
+        this.#answers.push(...message.answers);
         return;
-      }
       case 'log':
         this.#logger.log(message.level, message.event, message.fields);
         return;
       case 'closed':
-        // Its answers went first: anything still waiting was never made.
+        // Its answers went first: anything still waiting after them was never made.
+        this.#settle(this.#answers.splice(0));
         for (const pending of this.#pending.values()) pending.reject(closedError());
         this.#pending.clear();
         return;
@@ -359,6 +369,30 @@ class ThreadedStore implements HostStore {
       case 'open-failed':
         return;
     }
+  }
+
+  /**
+   * Settles answers a few at a time, a turn each: the callers' work on them (answering "sent" and
+   * receipts) would otherwise hold up, in one long turn, the messages arriving meanwhile.
+   */
+  #settleSome(): void {
+    this.#settle(this.#answers.splice(0, ANSWERS_A_TURN));
+    if (this.#answers.length > 0) setImmediate(() => this.#settleSome());
+  }
+
+  #settle(answers: readonly Answer[]): void {
+    let failedChange = false;
+    for (const answer of answers) {
+      const pending = this.#pending.get(answer.seq);
+      this.#pending.delete(answer.seq);
+      if (answer.ok) pending?.resolve(answer.value);
+      else {
+        failedChange ||= pending !== undefined && CHANGES_WAITING.has(pending.method);
+        pending?.reject(errorFromWire(answer.error));
+      }
+    }
+    // It may have been rolled back with others that changed what waits: that is read again.
+    if (failedChange && this.#closing === null) this.reload().catch((error: unknown) => this.#logger.log('error', 'store.reload-failed', { error: String(error) }));
   }
 
   /** The thread is gone: every call waiting for it, and every later one, fails. */

@@ -1,8 +1,8 @@
 /**
- * Durability of the real host process: `npm run serve -- --data-dir DIR` is killed with SIGKILL in
- * the middle of a message storm to someone offline, several times; every message whose sender was
- * answered 200 ("sent") reaches the recipient at their next sign-in, once, and the database opens
- * cleanly at its schema version after each kill.
+ * Durability of the real host process: `npm run serve -- --data-dir DIR`, with and without
+ * --store-thread, is killed with SIGKILL in the middle of a message storm to someone offline,
+ * several times; every message whose sender was answered 200 ("sent") reaches the recipient at
+ * their next sign-in, once, and the database opens cleanly at its schema version after each kill.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,8 +33,8 @@ async function tempDir(prefix: string): Promise<string> {
 }
 
 /** Starts the CLI host on a free loopback port with `dataDir`; resolves with its ws:// URL once it listens. */
-async function serve(dataDir: string, configHome: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+async function serve(dataDir: string, configHome: string, extra: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, XDG_CONFIG_HOME: configHome },
   });
@@ -85,11 +85,14 @@ async function stormAndKill(host: { child: ChildProcess; url: string }, round: n
   return told;
 }
 
-describe('the host process killed mid-storm', () => {
+describe.each([
+  ['its store on the event loop', []],
+  ['its store on a thread (--store-thread)', ['--store-thread']],
+])('the host process killed mid-storm, %s', (_, extra: readonly string[]) => {
   it('delivers every message it answered "sent", once each, and its database opens cleanly after each kill', async () => {
     const dataDir = await tempDir('leanphone-durable-');
     const configHome = await tempDir('leanphone-durable-config-');
-    const first = await serve(dataDir, configHome);
+    const first = await serve(dataDir, configHome, extra);
     // Bob is in the directory, and offline: everything for him is kept.
     await (await TestClient.register(first.url, 'Bob')).close(1000);
 
@@ -102,7 +105,7 @@ describe('the host process killed mid-storm', () => {
         migrations: MIGRATIONS.map((_, index) => ({ version: index + 1 })),
         integrity: 'ok',
       });
-      host = await serve(dataDir, configHome);
+      host = await serve(dataDir, configHome, extra);
     }
 
     // Bob signs in: his waiting messages come first, then the message summary.

@@ -202,10 +202,16 @@ describe('npm run serve', { timeout: 60_000 }, () => {
 });
 
 describe('TLS and discovery options', () => {
-  it('keeps the directory, messages and voicemail in --data-dir, its store on a thread; --forget takes a valid name', () => {
+  it('keeps the directory, messages and voicemail in --data-dir, on a thread with --store-thread; --forget takes a valid name', () => {
     expect(parseCli(['--data-dir', '/tmp/lp', '--max-message-bytes', '500', '--voicemails-per-minute', '2'])).toMatchObject({
       kind: 'serve',
-      options: { dataDir: '/tmp/lp', storeOnThread: true, storeLimits: { maxMessageBytes: 500 }, voicemailsPerMinute: 2 },
+      options: { dataDir: '/tmp/lp', storeLimits: { maxMessageBytes: 500 }, voicemailsPerMinute: 2 },
+    });
+    expect(parseCli(['--data-dir', '/tmp/lp'])).not.toHaveProperty('options.storeOnThread');
+    expect(parseCli(['--data-dir', '/tmp/lp', '--store-thread'])).toMatchObject({ kind: 'serve', options: { storeOnThread: true } });
+    expect(parseCli(['--store-thread', '--redis', 'redis://127.0.0.1:6379'])).toEqual({
+      kind: 'error',
+      message: '--store-thread keeps a store in --data-dir, not with --redis',
     });
     expect(parseCli(['--forget', ' Bob ', '--data-dir', '/tmp/lp'])).toEqual({ kind: 'forget', name: 'Bob', dataDir: '/tmp/lp' });
     expect(parseCli(['--forget', 'a\u200bb'])).toEqual({ kind: 'error', message: '--forget: name may not hold invisible characters' });

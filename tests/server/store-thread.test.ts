@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openThreadedStore } from '../../signal-server/store/store-thread.js';
 import { useServer } from './harness.js';
-import { describeHostStore } from './host-store-contract.js';
+import { alice, bob, describeHostStore, texts } from './host-store-contract.js';
 import { message, nextMessage, nextNotify, receipt, useDataDirs } from './mail-harness.js';
 
 const dirs: string[] = [];
@@ -72,6 +72,23 @@ describe('a server with its store on a thread', () => {
       await expect(openThreadedStore({ dir })).rejects.toMatchObject({ name: 'StoreError', code: 'in-use' });
     } finally {
       await first.close();
+    }
+  });
+});
+
+describe('the store on a thread, behind', () => {
+  it('refuses a message "store-busy" while maxCallsInFlight calls wait for the thread, and keeps it once caught up', async () => {
+    const store = await openThreadedStore({ dir: await freshDir(), maxCallsInFlight: 4, batchMs: 20 });
+    try {
+      for (const user of [alice, bob]) await store.sawUser(user);
+      // Made in one turn: none has gone to the thread yet.
+      const outcomes = await Promise.all(Array.from({ length: 6 }, (_, index) => store.storeMessage(alice.key, bob.key, `storm ${index}`)));
+      expect(outcomes.map((outcome) => outcome.kind)).toEqual(['stored', 'stored', 'stored', 'stored', 'refused', 'refused']);
+      expect(outcomes[4]).toEqual({ kind: 'refused', reason: 'store-busy' });
+      expect(await store.storeMessage(alice.key, bob.key, 'again')).toMatchObject({ kind: 'stored' });
+      expect(texts(await store.pendingFor(bob.key))).toEqual(['storm 0', 'storm 1', 'storm 2', 'storm 3', 'again']);
+    } finally {
+      await store.close();
     }
   });
 });
