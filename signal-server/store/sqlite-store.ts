@@ -46,6 +46,7 @@ export interface DecidedMessage {
   readonly sentAt: number;
 }
 
+/** A message not yet delivered, by whom it is from and to (store-thread.ts counts them). */
 export interface WaitingMessage {
   readonly id: MessageId;
   readonly from: UserKey;

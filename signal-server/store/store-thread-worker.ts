@@ -25,22 +25,23 @@ function call(store: SqliteHostStore, { method, args }: StoreCall): Promise<unkn
       return Promise.all([store.directory(), store.waitingMessages()]).then(([directory, waiting]) => ({ directory, waiting }));
     case 'keepMessage':
       return store.keepMessage(...args).then((outcome) => (outcome.kind === 'stored' ? null : outcome.reason));
-    case 'markDelivered': {
-      const at = batchNow;
-      return store.markDelivered(...args).then(() => at);
-    }
+    case 'markDelivered':
+      return store.markDelivered(...args).then((receipts) => receipts[0]?.state.deliveredAt ?? batchNow);
     default:
       return (store[method] as (...given: readonly unknown[]) => Promise<unknown>)(...args);
   }
 }
 
+/** Answers settled this turn, posted together at its end. */
 let answers: Answer[] = [];
 function answer(settled: Answer): void {
-  if (answers.length === 0) setImmediate(() => {
-    post({ kind: 'answers', answers });
-    answers = [];
-  });
+  if (answers.length === 0) setImmediate(postAnswers);
   answers.push(settled);
+}
+
+function postAnswers(): void {
+  post({ kind: 'answers', answers });
+  answers = [];
 }
 
 async function serve(): Promise<void> {

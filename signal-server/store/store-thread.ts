@@ -93,13 +93,16 @@ function errorFromWire(error: WireError): Error {
   return made;
 }
 
+/** The worker, beside this module: TypeScript where this is (the CLI and the tests run under tsx). */
 const WORKER = new URL(`./store-thread-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
 export async function openThreadedStore(options: ThreadedStoreOptions): Promise<HostStore> {
   const limits = checkedStoreLimits(options.limits);
   const batchMs = options.batchMs ?? 0;
   if (!Number.isFinite(batchMs) || batchMs < 0) throw new RangeError(`batchMs must be 0 or more, not ${batchMs}`);
+  const maxCallsInFlight = options.maxCallsInFlight ?? MAX_CALLS_IN_FLIGHT;
+  if (!Number.isSafeInteger(maxCallsInFlight) || maxCallsInFlight < 1) throw new RangeError(`maxCallsInFlight must be a whole number above 0, not ${maxCallsInFlight}`);
   const workerData: ThreadOptions = { dir: options.dir, limits };
-  // Run from TypeScript (the CLI, the tests), the worker is TypeScript too: tsx loads it.
   const worker = WORKER.pathname.endsWith('.ts')
     ? new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(WORKER.href)}, ${JSON.stringify(WORKER.href)}))`, { eval: true, workerData })
     : new Worker(WORKER, { workerData });
@@ -117,10 +120,13 @@ export async function openThreadedStore(options: ThreadedStoreOptions): Promise<
     await worker.terminate();
     throw errorFromWire(opened.error);
   }
-  const maxCallsInFlight = options.maxCallsInFlight ?? MAX_CALLS_IN_FLIGHT;
-  if (!Number.isSafeInteger(maxCallsInFlight) || maxCallsInFlight < 1) throw new RangeError(`maxCallsInFlight must be a whole number above 0, not ${maxCallsInFlight}`);
   const store = new ThreadedStore(worker, limits, options.now ?? Date.now, logger, batchMs, maxCallsInFlight);
-  await store.reload();
+  try {
+    await store.reload();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   return store;
 }
 
@@ -141,6 +147,7 @@ class ThreadedStore implements HostStore {
   readonly #now: () => number;
   readonly #logger: Logger;
   readonly #batchMs: number;
+  readonly #maxCallsInFlight: number;
   /** Calls not yet sent, and whether a send is due at the end of this turn or after batchMs. */
   #calls: StoreCall[] = [];
   #sendAtTurnEnd = false;
@@ -157,15 +164,13 @@ class ThreadedStore implements HostStore {
   #closing: Promise<void> | null = null;
   #failed: Error | null = null;
 
-  readonly #maxCallsInFlight: number;
-
   constructor(worker: Worker, limits: StoreLimits, now: () => number, logger: Logger, batchMs: number, maxCallsInFlight: number) {
-    this.#maxCallsInFlight = maxCallsInFlight;
     this.#worker = worker;
     this.#limits = limits;
     this.#now = now;
     this.#logger = logger;
     this.#batchMs = batchMs;
+    this.#maxCallsInFlight = maxCallsInFlight;
     worker.on('message', (message: FromStoreThread) => this.#heard(message));
     worker.on('error', (error) => this.#fail(error));
     worker.on('exit', (code) => this.#fail(new Error(`the store's thread stopped (exit code ${code})`)));
@@ -218,11 +223,11 @@ class ThreadedStore implements HostStore {
     this.#addWaiting(message.id, { from, to });
     const kept = this.#call('keepMessage', [{ id: message.id, from, to, text, sentAt: message.sentAt }], false);
     committed?.(message);
-    return kept.then((refusal) => {
-      if (refusal === null) return stored(message);
+    return kept.then((theirs) => {
+      if (theirs === null) return stored(message);
       // Decided here, refused there: the directory changed (forget) before the thread got it.
       this.#removeWaiting(message.id, { from, to });
-      return refused(refusal);
+      return refused(theirs);
     });
   }
 
