@@ -21,7 +21,6 @@ import { TurnCork } from './turn-cork.js';
 import { PingRounds } from './ping-rounds.js';
 import { MAX_CONVERSATION_PAGE, type HostStore } from './store/host-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
-import { openThreadedStore, STORE_BATCH_MS } from './store/store-thread.js';
 import { handleVoicemail, isVoicemailPath } from './voicemail-http.js';
 import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
@@ -325,6 +324,8 @@ async function openStore(options: SignalServerOptions): Promise<OpenedStore | nu
     // Loaded only when asked for, as the cluster: a server on its own never reads the Redis client.
     store = await (await import('./store/redis-store.js')).openRedisStore({ url: options.redis, limits: storeLimits, logger });
   } else if (options.dataDir && options.storeOnThread) {
+    // Loaded only when asked for, as the Redis store: the desktop app's host never runs it.
+    const { openThreadedStore, STORE_BATCH_MS } = await import('./store/store-thread.js');
     store = await openThreadedStore({ dir: storeDir(options.dataDir), limits: storeLimits, logger, batchMs: STORE_BATCH_MS });
   } else if (options.dataDir) store = await openSqliteStore({ dir: storeDir(options.dataDir), limits: storeLimits, logger });
   else return null;

@@ -93,8 +93,15 @@ function errorFromWire(error: WireError): Error {
   return made;
 }
 
-/** The worker, beside this module: TypeScript where this is (the CLI and the tests run under tsx). */
-const WORKER = new URL(`./store-thread-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+/**
+ * The worker, beside this module: TypeScript where this is (the CLI and the tests run under tsx).
+ * `here` rather than `import.meta.url` in place, which Vite would take for an asset and inline into
+ * the desktop app's bundle.
+ */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  return new URL(`./store-thread-worker${here.endsWith('.ts') ? '.ts' : '.js'}`, here);
+}
 
 export async function openThreadedStore(options: ThreadedStoreOptions): Promise<HostStore> {
   const limits = checkedStoreLimits(options.limits);
@@ -103,9 +110,10 @@ export async function openThreadedStore(options: ThreadedStoreOptions): Promise<
   const maxCallsInFlight = options.maxCallsInFlight ?? MAX_CALLS_IN_FLIGHT;
   if (!Number.isSafeInteger(maxCallsInFlight) || maxCallsInFlight < 1) throw new RangeError(`maxCallsInFlight must be a whole number above 0, not ${maxCallsInFlight}`);
   const workerData: ThreadOptions = { dir: options.dir, limits };
-  const worker = WORKER.pathname.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(WORKER.href)}, ${JSON.stringify(WORKER.href)}))`, { eval: true, workerData })
-    : new Worker(WORKER, { workerData });
+  const url = workerUrl();
+  const worker = url.pathname.endsWith('.ts')
+    ? new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`, { eval: true, workerData })
+    : new Worker(url, { workerData });
   const logger = options.logger ?? silentLogger;
   const opened = await new Promise<FromStoreThread>((resolve, reject) => {
     worker.once('error', reject);
