@@ -167,8 +167,9 @@ class ThreadedStore implements HostStore {
   #waiting = new Map<MessageId, Waiting>();
   #waitingFor = new Map<UserKey, number>();
   #waitingFrom = new Map<UserKey, number>();
-  /** Answers heard, not yet settled. */
+  /** Answers heard; those before #answersSettled are settled. */
   #answers: Answer[] = [];
+  #answersSettled = 0;
   #closing: Promise<void> | null = null;
   #failed: Error | null = null;
 
@@ -367,14 +368,14 @@ class ThreadedStore implements HostStore {
     switch (message.kind) {
       case 'answers':
         if (this.#answers.length === 0) setImmediate(() => this.#settleSome());
-        this.#answers.push(...message.answers);
+        for (const answer of message.answers) this.#answers.push(answer);
         return;
       case 'log':
         this.#logger.log(message.level, message.event, message.fields);
         return;
       case 'closed':
         // Its answers went first: anything still waiting after them was never made.
-        this.#settle(this.#answers.splice(0));
+        this.#settleUpTo(this.#answers.length);
         for (const pending of this.#pending.values()) pending.reject(closedError());
         this.#pending.clear();
         return;
@@ -389,13 +390,15 @@ class ThreadedStore implements HostStore {
    * receipts) would otherwise hold up, in one long turn, the messages arriving meanwhile.
    */
   #settleSome(): void {
-    this.#settle(this.#answers.splice(0, ANSWERS_A_TURN));
+    this.#settleUpTo(Math.min(this.#answersSettled + ANSWERS_A_TURN, this.#answers.length));
     if (this.#answers.length > 0) setImmediate(() => this.#settleSome());
   }
 
-  #settle(answers: readonly Answer[]): void {
+  /** Settles the answers heard before index `end`; once all are, the list starts afresh. */
+  #settleUpTo(end: number): void {
     let failedChange = false;
-    for (const answer of answers) {
+    for (; this.#answersSettled < end; this.#answersSettled += 1) {
+      const answer = this.#answers[this.#answersSettled] as Answer;
       const pending = this.#pending.get(answer.seq);
       this.#pending.delete(answer.seq);
       if (answer.ok) pending?.resolve(answer.value);
@@ -403,6 +406,10 @@ class ThreadedStore implements HostStore {
         failedChange ||= pending !== undefined && CHANGES_WAITING.has(pending.method);
         pending?.reject(errorFromWire(answer.error));
       }
+    }
+    if (this.#answersSettled === this.#answers.length) {
+      this.#answers = [];
+      this.#answersSettled = 0;
     }
     // It may have been rolled back with others that changed what waits: that is read again.
     if (failedChange && this.#closing === null) this.reload().catch((error: unknown) => this.#logger.log('error', 'store.reload-failed', { error: String(error) }));
