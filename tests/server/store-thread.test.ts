@@ -22,7 +22,10 @@ async function freshDir(): Promise<string> {
   return join(dir, 'store');
 }
 
-describe.each([0, 20])('the SQLite store on a thread, messages sent to it every %i ms', (batchMs) => {
+describe.each([
+  ['each turn', 0],
+  ['every 20 ms', 20],
+])('the SQLite store on a thread, messages sent to it %s', (_, batchMs) => {
   describeHostStore(async (limits, now) => {
     const dir = await freshDir();
     const store = await openThreadedStore({ dir, limits, now, batchMs });
