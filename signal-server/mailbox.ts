@@ -137,7 +137,11 @@ function historyEntry(message: StoredMessage): HistoryEntry {
 
 function groupBySender(receipts: readonly Receipt[]): Map<UserKey, Receipt[]> {
   const bySender = new Map<UserKey, Receipt[]>();
-  for (const receipt of receipts) bySender.set(receipt.from, [...(bySender.get(receipt.from) ?? []), receipt]);
+  for (const receipt of receipts) {
+    const theirs = bySender.get(receipt.from);
+    if (theirs === undefined) bySender.set(receipt.from, [receipt]);
+    else theirs.push(receipt);
+  }
   return bySender;
 }
 

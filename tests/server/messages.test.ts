@@ -95,7 +95,7 @@ describe('messages', () => {
     expect(await nextNotify(ada, 'receipt')).toMatchObject({ from: 'Bob', body: { state: 'read', ids: [id] } });
   });
 
-  it('keeps messages for an offline user and delivers them on sign-in, oldest first, with unread counts', async () => {
+  it('keeps messages for an offline user and delivers them on sign-in, oldest first, with unread counts and one receipt per sender', async () => {
     const server = await harness.start({ dataDir: await dataDir() });
     const ada = await harness.register(server.url, 'Ada');
     const carol = await harness.register(server.url, 'Carol');
@@ -115,6 +115,11 @@ describe('messages', () => {
     const summary = await nextNotify(bob, 'message-summary');
     expect(summary.body).toEqual({ event: 'message-summary', unread: expect.arrayContaining([{ name: 'Ada', count: 3 }, { name: 'Carol', count: 1 }]), voicemails: [] });
     expect(summary.body.unread).toHaveLength(2);
+
+    // One report for all four: each sender hears of its own, in one receipt, in the order reported.
+    bob.send({ method: 'NOTIFY', cseq: bob.nextCseq(), body: { event: 'receipt', state: 'delivered', ids } });
+    expect(await nextNotify(ada, 'receipt')).toMatchObject({ from: 'Bob', body: { state: 'delivered', ids: ids.slice(0, 3) } });
+    expect(await nextNotify(carol, 'receipt')).toMatchObject({ from: 'Bob', body: { state: 'delivered', ids: [ids[3]] } });
   });
 
   it('answers each limit with a clear status and keeps nothing', async () => {
