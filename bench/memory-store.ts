@@ -12,6 +12,8 @@ import {
   refused,
   stored,
   recordingFits,
+  messageRefusal,
+  textFits,
   MAX_CONVERSATION_PAGE,
   type DirectoryEntry,
   type Forgotten,
@@ -132,12 +134,17 @@ export class MemoryHostStore implements HostStore {
   storeMessage(from: UserKey, to: UserKey, text: string, committed?: (message: StoredMessage) => void): Promise<Stored<StoredMessage>> {
     return this.#call(
       () => {
-        const bytes = Buffer.byteLength(text, 'utf8');
-        if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return refused('bad-text');
-        if (!this.#users.has(from)) return refused('unknown-sender');
-        if (!this.#users.has(to)) return refused('unknown-recipient');
-        if ((this.#waitingTo.get(to)?.size ?? 0) >= this.#limits.maxUndeliveredPerRecipient) return refused('recipient-full');
-        if ((this.#waitingFrom.get(from) ?? 0) >= this.#limits.maxUndeliveredPerSender) return refused('sender-full');
+        if (!textFits(text, this.#limits)) return refused('bad-text');
+        const refusal = messageRefusal(
+          {
+            senderKnown: this.#users.has(from),
+            recipientKnown: this.#users.has(to),
+            waitingFor: () => this.#waitingTo.get(to)?.size ?? 0,
+            waitingFrom: () => this.#waitingFrom.get(from) ?? 0,
+          },
+          this.#limits,
+        );
+        if (refusal !== null) return refused(refusal);
         this.#seq += 1;
         const message: Message = { id: newRecordId() as MessageId, seq: this.#seq, from, to, text, sentAt: this.#now(), deliveredAt: null, readAt: null };
         this.#messages.set(message.id, message);

@@ -219,6 +219,32 @@ export function messageState(deliveredAt: number | null, readAt: number | null):
   return readAt === null ? { kind: 'delivered', deliveredAt } : { kind: 'read', deliveredAt, readAt };
 }
 
+/** Whether a message's text is one any store keeps: not empty, and at most maxMessageBytes in UTF-8. */
+export function textFits(text: string, limits: StoreLimits): boolean {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return bytes > 0 && bytes <= limits.maxMessageBytes;
+}
+
+/** What a store knows of a message's two users; the counts are read only when the checks get to them. */
+export interface MessageParties {
+  readonly senderKnown: boolean;
+  readonly recipientKnown: boolean;
+  waitingFor(): number;
+  waitingFrom(): number;
+}
+
+/**
+ * Why a store refuses a message whose text fits, in the order every store checks (the Redis one in
+ * redis-scripts.ts); null when it keeps it.
+ */
+export function messageRefusal(parties: MessageParties, limits: StoreLimits): Refusal | null {
+  if (!parties.senderKnown) return 'unknown-sender';
+  if (!parties.recipientKnown) return 'unknown-recipient';
+  if (parties.waitingFor() >= limits.maxUndeliveredPerRecipient) return 'recipient-full';
+  if (parties.waitingFrom() >= limits.maxUndeliveredPerSender) return 'sender-full';
+  return null;
+}
+
 /** Whether a recording is one any store keeps: a known format, a whole length and a size within the limits. */
 export function recordingFits(voicemail: NewVoicemail, limits: StoreLimits): boolean {
   const { format, durationMs, audio } = voicemail;

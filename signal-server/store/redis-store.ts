@@ -14,6 +14,7 @@ import {
   voicemailFormat,
   MAX_CONVERSATION_PAGE,
   recordingFits,
+  textFits,
   type DirectoryEntry,
   type Forgotten,
   type HostStore,
@@ -115,8 +116,7 @@ class RedisHostStore implements HostStore {
 
   async storeMessage(from: UserKey, to: UserKey, text: string, committed?: (message: StoredMessage) => void): Promise<Stored<StoredMessage>> {
     this.#open();
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return refused('bad-text');
+    if (!textFits(text, this.#limits)) return refused('bad-text');
     const id = newRecordId() as MessageId;
     const sentAt = this.#now();
     const { maxUndeliveredPerRecipient, maxUndeliveredPerSender } = this.#limits;

@@ -14,7 +14,9 @@ import {
   stored,
   voicemailFormat,
   MAX_CONVERSATION_PAGE,
+  messageRefusal,
   recordingFits,
+  textFits,
   type DirectoryEntry,
   type Forgotten,
   type HostStore,
@@ -320,20 +322,25 @@ export class SqliteHostStore implements HostStore {
     committed?: (message: StoredMessage) => void,
   ): Promise<Stored<StoredMessage>> {
     const { from, to } = message;
-    const bytes = Buffer.byteLength(message.text, 'utf8');
-    if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return this.#answer(refused('bad-text'));
+    if (!textFits(message.text, this.#limits)) return this.#answer(refused('bad-text'));
     return this.#enqueue(
       () => {
         const senderName = this.#names.get(from);
-        if (senderName === undefined) return refused('unknown-sender');
         const recipientName = this.#names.get(to);
-        if (recipientName === undefined) return refused('unknown-recipient');
-        if (this.#waitingFor.get(to) >= this.#limits.maxUndeliveredPerRecipient) return refused('recipient-full');
-        if (this.#waitingFrom.get(from) >= this.#limits.maxUndeliveredPerSender) return refused('sender-full');
+        const refusal = messageRefusal(
+          {
+            senderKnown: senderName !== undefined,
+            recipientKnown: recipientName !== undefined,
+            waitingFor: () => this.#waitingFor.get(to),
+            waitingFrom: () => this.#waitingFrom.get(from),
+          },
+          this.#limits,
+        );
+        if (refusal !== null) return refused(refusal);
         const kept: StoredMessage = {
           id: message.id,
-          from: { key: from, name: senderName },
-          to: { key: to, name: recipientName },
+          from: { key: from, name: senderName as string },
+          to: { key: to, name: recipientName as string },
           text: message.text,
           sentAt: message.sentAt ?? this.#now(),
           state: { kind: 'sent' },

@@ -9,7 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { silentLogger, type Logger, type LogFields } from '../log.js';
-import { closedError, refused, stored, StoreError, type DirectoryEntry, type HostStore, type MessageId, type Receipt, type Refusal, type Stored, type StoredMessage, type StoreErrorCode, type StoreLimits, type UserKey } from './host-store.js';
+import { closedError, messageRefusal, refused, stored, StoreError, textFits, type DirectoryEntry, type HostStore, type MessageId, type Receipt, type Refusal, type Stored, type StoredMessage, type StoreErrorCode, type StoreLimits, type UserKey } from './host-store.js';
 import { newRecordId } from './record-id.js';
 import type { DecidedMessage, WaitingMessage } from './sqlite-store.js';
 import { checkedStoreLimits } from './store-limits.js';
@@ -298,16 +298,18 @@ class ThreadedStore implements HostStore {
     return this.#closing;
   }
 
-  /** Why the store would refuse this message, decided as SqliteHostStore decides it; null when it keeps it. */
-  #refusal(from: UserKey, to: UserKey, text: string): Parameters<typeof refused>[0] | null {
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes === 0 || bytes > this.#limits.maxMessageBytes) return 'bad-text';
-    if (!this.#names.has(from)) return 'unknown-sender';
-    if (!this.#names.has(to)) return 'unknown-recipient';
-    if ((this.#waitingFor.get(to) ?? 0) >= this.#limits.maxUndeliveredPerRecipient) return 'recipient-full';
-    if ((this.#waitingFrom.get(from) ?? 0) >= this.#limits.maxUndeliveredPerSender) return 'sender-full';
-    if (this.#pending.size >= this.#maxCallsInFlight) return 'store-busy';
-    return null;
+  /** Why the store would refuse this message, decided by the checks every store makes; null when it keeps it. */
+  #refusal(from: UserKey, to: UserKey, text: string): Refusal | null {
+    if (!textFits(text, this.#limits)) return 'bad-text';
+    const parties = {
+      senderKnown: this.#names.has(from),
+      recipientKnown: this.#names.has(to),
+      waitingFor: () => this.#waitingFor.get(to) ?? 0,
+      waitingFrom: () => this.#waitingFrom.get(from) ?? 0,
+    };
+    const refusal = messageRefusal(parties, this.#limits);
+    if (refusal !== null) return refusal;
+    return this.#pending.size >= this.#maxCallsInFlight ? 'store-busy' : null;
   }
 
   /** Counts `recipient`'s messages among `ids` out of the waiting ones, as the thread will: those it counted out. */
