@@ -16,6 +16,9 @@
  * memory (nothing durable): the cost of the server's own work on a message, without a store's.
  * BENCH_STORE_THREAD=1 runs the server's store on a thread of its own (`serve --store-thread`); a
  * message it refuses as busy, having fallen behind, fails the targets and is counted.
+ * Then, unless BENCH_FLOOR=0 (or BENCH_HOST=relay), the bare relay takes the highest rate in the same
+ * minutes: these machines run at speeds up to twice apart from one hour to the next, and a figure
+ * means little without what the floor measured beside it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -45,6 +48,7 @@ function chosenHost(named: string): (typeof HOSTS)[number] {
   return host;
 }
 const HOST = chosenHost(process.env.BENCH_HOST ?? 'server');
+const FLOOR = HOST !== 'relay' && process.env.BENCH_FLOOR !== '0';
 const HOST_TITLE = {
   server: 'server',
   'server-memory': 'server with its records in memory (bench/memory-store.ts)',
@@ -185,13 +189,25 @@ async function hostCpu(host: Host): Promise<HostCpu> {
   return { total: cpu.userMicros + cpu.systemMicros, eventLoop: cpu.eventLoopMicros, at: performance.now() };
 }
 
-/** "200 µs (its event loop 185 µs, 93 % of a core)": a queue forms as the event loop nears a core. */
-function hostCpuEach(before: HostCpu, after: HostCpu, messages: number): string {
-  const total = `${Math.round((after.total - before.total) / messages)} µs`;
-  if (before.eventLoop === null || after.eventLoop === null) return total;
+/** The host's CPU a message, all threads and its event loop's alone (null where the platform cannot say). */
+interface CpuEach {
+  total: number;
+  eventLoop: number | null;
+  eventLoopShare: number | null;
+}
+
+function cpuEach(before: HostCpu, after: HostCpu, messages: number): CpuEach {
+  const total = (after.total - before.total) / messages;
+  if (before.eventLoop === null || after.eventLoop === null) return { total, eventLoop: null, eventLoopShare: null };
   const loop = after.eventLoop - before.eventLoop;
-  const share = loop / ((after.at - before.at) * 1000);
-  return `${total} (its event loop ${Math.round(loop / messages)} µs, ${Math.round(100 * share)} % of a core)`;
+  return { total, eventLoop: loop / messages, eventLoopShare: loop / ((after.at - before.at) * 1000) };
+}
+
+/** "200 µs (its event loop 185 µs, 93 % of a core)": a queue forms as the event loop nears a core. */
+function cpuText(each: CpuEach): string {
+  const total = `${Math.round(each.total)} µs`;
+  if (each.eventLoop === null || each.eventLoopShare === null) return total;
+  return `${total} (its event loop ${Math.round(each.eventLoop)} µs, ${Math.round(100 * each.eventLoopShare)} % of a core)`;
 }
 
 /** Refused messages fail the target, whatever the figures of the others. */
@@ -223,13 +239,19 @@ async function capacity(host: Host, users: readonly User[], traffic: Traffic): P
   const storedPerSecond = traffic.stored / storedSeconds;
   const verdict = storedPerSecond >= STORED_TARGET_PER_SECOND && traffic.busy === 0 ? 'pass' : 'FAIL';
   console.log(`  stored: ${Math.round(storedPerSecond)} messages/s (target ${STORED_TARGET_PER_SECOND}: ${verdict}); delivered: ${Math.round(traffic.delivered / deliveredSeconds)} messages/s${busyNote(traffic)}`);
-  console.log(`  ${HOST} CPU a message, ${HOST === 'relay' ? '' : 'store, '}delivery and receipt together: ${hostCpuEach(cpuBefore, cpuAfter, CAPACITY_MESSAGES)}`);
+  console.log(`  ${HOST} CPU a message, ${HOST === 'relay' ? '' : 'store, '}delivery and receipt together: ${cpuText(cpuEach(cpuBefore, cpuAfter, CAPACITY_MESSAGES))}`);
   // Both run on this machine's cores: what the clients take, the server cannot have.
   console.log(`  the 1,000 clients' CPU (this process): ${Math.round((clientCpu.user + clientCpu.system) / CAPACITY_MESSAGES)} µs a message`);
 }
 
-/** `rate` messages a second for RATE_SECONDS, a batch every TICK_MS, from users in turn. */
-async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, rate: number): Promise<void> {
+/** What a fixed rate measured of its host. */
+interface RateFigures {
+  cpu: CpuEach;
+  arrived: LatencySummary;
+}
+
+/** `rate` messages a second for RATE_SECONDS, a batch every TICK_MS, from users in turn, through `hostName`. */
+async function fixedRate(host: Host, hostName: string, users: readonly User[], traffic: Traffic, rate: number): Promise<RateFigures> {
   traffic.reset();
   await host.request({ kind: 'loop-delay' }, 'loop-delay', 10_000);
   // The clients stamp each arrival when their own event loop gets to it: its delay is in the figures too.
@@ -263,35 +285,72 @@ async function fixedRate(host: Host, users: readonly User[], traffic: Traffic, r
   console.log(`fixed rate (${rate} messages/s offered for ${RATE_SECONDS} s, ${total} messages, load average ${loadavg()[0]?.toFixed(1)}):`);
   console.log(`  offered ${Math.round(total / offeredSeconds)} messages/s; all arrived ${((lastArrival - started) / 1000 - offeredSeconds).toFixed(2)} s after the last was sent`);
   console.log(`  send -> "sent": ${ms(stored)}`);
-  console.log(`  CPU a message: the ${HOST} ${hostCpuEach(cpuBefore, cpuAfter, total)}, the clients ${Math.round((clientCpu.user + clientCpu.system) / total)} µs`);
-  console.log(`  the ${HOST}'s event loop delay: p50 ${delay.p50Ms.toFixed(1)} ms, p99 ${delay.p99Ms.toFixed(1)} ms, max ${delay.maxMs.toFixed(1)} ms`);
+  const cpu = cpuEach(cpuBefore, cpuAfter, total);
+  console.log(`  CPU a message: the ${hostName} ${cpuText(cpu)}, the clients ${Math.round((clientCpu.user + clientCpu.system) / total)} µs`);
+  console.log(`  the ${hostName}'s event loop delay: p50 ${delay.p50Ms.toFixed(1)} ms, p99 ${delay.p99Ms.toFixed(1)} ms, max ${delay.maxMs.toFixed(1)} ms`);
   const clientsMs = (nanos: number): string => (nanos / 1e6).toFixed(1);
   console.log(`  the clients' event loop delay (this process): p50 ${clientsMs(clientsDelay.percentile(50))} ms, p99 ${clientsMs(clientsDelay.percentile(99))} ms, max ${clientsMs(clientsDelay.max)} ms`);
   const verdict = arrived.p99 < ARRIVAL_P99_TARGET_MS && traffic.busy === 0 ? 'pass' : 'FAIL';
   console.log(`  send -> arrival: ${ms(arrived)} (target p99 < ${ARRIVAL_P99_TARGET_MS} ms: ${verdict})${busyNote(traffic)}`);
+  return { cpu, arrived };
 }
 
-async function main(): Promise<void> {
-  console.log(`node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+/** 1,000 users registered with `host`, 50 at a time. */
+async function connectUsers(host: Host, traffic: Traffic): Promise<User[]> {
+  const users: User[] = [];
+  for (let index = 0; index < USERS; index += 50) {
+    users.push(...(await Promise.all(Array.from({ length: Math.min(50, USERS - index) }, (_, offset) => connect(host.url, `User ${index + offset}`, traffic)))));
+  }
+  return users;
+}
+
+function disconnect(users: readonly User[]): void {
+  for (const user of users) {
+    user.receipts.clear();
+    user.ws.terminate();
+  }
+}
+
+/** A host of `kind` on a fresh data folder, for `use`, then stopped and its folder removed. */
+async function withHost<T>(kind: HostKind, use: (host: Host) => Promise<T>): Promise<T> {
   const dataDir = await mkdtemp(join(tmpdir(), 'leanphone-bench-messages-'));
-  const host = await startHost(HOST_KIND[HOST], { dataDir });
+  const host = await startHost(kind, { dataDir });
   try {
-    const traffic = new Traffic();
-    const users: User[] = [];
-    for (let index = 0; index < USERS; index += 50) {
-      users.push(...(await Promise.all(Array.from({ length: Math.min(50, USERS - index) }, (_, offset) => connect(host.url, `User ${index + offset}`, traffic)))));
-    }
-    console.log(`${USERS} users registered; the ${HOST_TITLE} runs in its own process`);
-    await capacity(host, users, traffic);
-    for (const rate of RATES) await fixedRate(host, users, traffic, rate);
-    for (const user of users) {
-      user.receipts.clear();
-      user.ws.terminate();
-    }
+    return await use(host);
   } finally {
     await stopHost(host);
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The bare relay at `rate`, just after the host's phases: how fast the machine ran in these minutes. */
+async function floor(rate: number, measured: RateFigures): Promise<void> {
+  console.log(`the floor in the same minutes: the bare relay (bench/bare-mail-relay.ts) at the highest rate (BENCH_FLOOR=0 skips it)`);
+  const relay = await withHost('mail-relay', async (host) => {
+    const traffic = new Traffic();
+    const users = await connectUsers(host, traffic);
+    const figures = await fixedRate(host, 'relay', users, traffic, rate);
+    disconnect(users);
+    return figures;
+  });
+  const ratio = (of: number | null, to: number | null): string => (of === null || to === null ? 'unknown' : `${(of / to).toFixed(2)}x`);
+  console.log(`  the ${HOST} against the relay at ${rate}/s: CPU a message ${ratio(measured.cpu.total, relay.cpu.total)}, its event loop ${ratio(measured.cpu.eventLoop, relay.cpu.eventLoop)}; arrival p99 ${measured.arrived.p99.toFixed(1)} against ${relay.arrived.p99.toFixed(1)} ms`);
+}
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+  const figures = await withHost(HOST_KIND[HOST], async (host) => {
+    const traffic = new Traffic();
+    const users = await connectUsers(host, traffic);
+    console.log(`${USERS} users registered; the ${HOST_TITLE} runs in its own process`);
+    await capacity(host, users, traffic);
+    const byRate = new Map<number, RateFigures>();
+    for (const rate of RATES) byRate.set(rate, await fixedRate(host, HOST, users, traffic, rate));
+    disconnect(users);
+    return byRate;
+  });
+  const highest = Math.max(...RATES);
+  if (FLOOR) await floor(highest, figures.get(highest) as RateFigures);
 }
 
 main().catch((error: unknown) => {
