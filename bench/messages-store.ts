@@ -1,13 +1,20 @@
 /**
  * `npm run bench:messages-store`: the host's message store alone (no sockets), on a fresh folder
  * with 1,000 users: messages stored per second with many senders waiting at once and with one,
- * then how long a user's pending messages take to read and mark delivered. Stops by itself.
+ * then how long a user's pending messages take to read and mark delivered. Then, at a fixed rate
+ * (BENCH_RATE a second, default 5,000, for BENCH_RATE_SECONDS, default 6), what a message and its
+ * delivery cost the event loop and the process, the store in memory (the bench's own share), on the
+ * event loop, and on a thread of its own (`serve --store-thread`): the share of the server's time its
+ * store takes, without the sockets that blur it in bench:messages. Stops by itself.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { userRef, type HostStore, type UserRef } from '../signal-server/store/host-store.js';
+import { performance } from 'node:perf_hooks';
+import { userRef, type HostStore, type MessageId, type UserRef } from '../signal-server/store/host-store.js';
 import { openSqliteStore } from '../signal-server/store/sqlite-store.js';
+import { openThreadedStore, STORE_BATCH_MS } from '../signal-server/store/store-thread.js';
+import { MemoryHostStore } from './memory-store.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 const USERS = 1_000;
@@ -16,6 +23,12 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30_000);
 const IN_FLIGHT = 256;
 const ONE_AT_A_TIME = 300;
 const WARMUP = 3_000;
+const RATE = Number(process.env.BENCH_RATE ?? 5_000);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 6);
+if (!Number.isSafeInteger(RATE) || RATE < 1 || !(RATE_SECONDS > 0)) throw new Error('BENCH_RATE must be a whole number of messages a second, BENCH_RATE_SECONDS a number of seconds');
+/** The fixed rate's batch interval, as bench:messages sends; a recipient reports a delivery this long after the message. */
+const TICK_MS = 5;
+const REPORT_AFTER_MS = 100;
 
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
 const latency = (summary: LatencySummary): string => `p50 ${ms(summary.p50)}, p99 ${ms(summary.p99)}, max ${ms(summary.max)}`;
@@ -50,6 +63,80 @@ async function storeMany(store: HostStore, users: readonly UserRef[], count: num
     cpuMicrosEach: (cpu.user + cpu.system) / count,
     latency: summarizeLatencies(samples),
   };
+}
+
+/**
+ * RATE messages a second for RATE_SECONDS, a batch every TICK_MS, each reported delivered
+ * REPORT_AFTER_MS after it was stored, as a phone does: what each message and its delivery cost
+ * the event loop (the time it was busy, from its utilisation) and the whole process.
+ */
+async function fixedRate(store: HostStore, users: readonly UserRef[]): Promise<{ eventLoopMicros: number; eventLoopShare: number; processMicros: number }> {
+  const total = Math.round(RATE * RATE_SECONDS);
+  const delivered: { at: number; to: UserRef; id: MessageId }[] = [];
+  let reported = 0;
+  let offered = 0;
+  let settled = 0;
+  let failure: unknown = null;
+  const fail = (error: unknown): void => {
+    failure ??= error;
+  };
+  const utilisation = performance.eventLoopUtilization();
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const settle = (): void => {
+      settled += 1;
+      if (settled === 2 * total) resolve();
+    };
+    const timer = setInterval(() => {
+      const now = performance.now();
+      const owed = Math.min(total, Math.floor(((now - started) / 1000) * RATE));
+      for (; offered < owed; offered += 1) {
+        const [from, to] = pair(users, offered);
+        store
+          .storeMessage(from.key, to.key, `rate ${offered} from ${from.name}: see you at the stand-up`, (message) => delivered.push({ at: performance.now(), to, id: message.id }))
+          .then((outcome) => (outcome.kind === 'stored' ? settle() : fail(new Error(`refused: ${outcome.reason}`))), fail);
+      }
+      for (let next = delivered[reported]; next !== undefined && now - next.at >= REPORT_AFTER_MS; next = delivered[reported]) {
+        store.markDelivered(next.to.key, [next.id]).then(settle, fail);
+        reported += 1;
+      }
+      if (offered === total && reported === total) clearInterval(timer);
+      if (failure !== null) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, TICK_MS);
+  });
+  if (failure !== null) throw failure;
+  const busy = performance.eventLoopUtilization(utilisation);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { eventLoopMicros: (busy.active * 1000) / total, eventLoopShare: busy.utilization, processMicros: (cpu.user + cpu.system) / total };
+}
+
+/** A store of each kind on a fresh folder with USERS users, through the fixed rate. */
+async function fixedRates(users: readonly UserRef[]): Promise<void> {
+  const kinds = [
+    // Nothing durable and next to no work: what the bench's own calls cost, to take from the others.
+    ['in memory (bench/memory-store.ts)', () => Promise.resolve(new MemoryHostStore({}))],
+    ['on the event loop', (dir: string) => openSqliteStore({ dir })],
+    [`on a thread (calls every ${STORE_BATCH_MS} ms)`, (dir: string) => openThreadedStore({ dir, batchMs: STORE_BATCH_MS })],
+  ] as const;
+  console.log(`fixed rate: ${RATE} messages a second for ${RATE_SECONDS} s, each reported delivered ${REPORT_AFTER_MS} ms later:`);
+  for (const [label, open] of kinds) {
+    const dir = await mkdtemp(join(tmpdir(), 'leanphone-bench-store-'));
+    const store = await open(dir);
+    try {
+      await Promise.all(users.map((user) => store.sawUser(user)));
+      const run = await fixedRate(store, users);
+      console.log(
+        `  the store ${label}: its event loop ${run.eventLoopMicros.toFixed(1)} µs a message and its delivery (${Math.round(100 * run.eventLoopShare)} % busy), the process ${run.processMicros.toFixed(1)} µs`,
+      );
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -89,6 +176,7 @@ async function main(): Promise<void> {
     await store.close();
     await rm(dir, { recursive: true, force: true });
   }
+  await fixedRates(Array.from({ length: USERS }, (_, index) => userRef(`User ${index}`)));
 }
 
 await main();
