@@ -62,3 +62,33 @@ export class CountMirror<K> {
     this.#mirror.clear();
   }
 }
+
+/**
+ * A count for every key, all read from the database in one query the first time any is asked for
+ * (and again after a clear): for counts no index answers key by key. A key the read did not name
+ * counts zero. Until read, changes are left to the read, which sees them in the database.
+ */
+export class CountTable<K> {
+  #counts: Map<K, number> | null = null;
+  readonly #readAll: () => Iterable<readonly [K, number]>;
+
+  constructor(readAll: () => Iterable<readonly [K, number]>) {
+    this.#readAll = readAll;
+  }
+
+  get(key: K): number {
+    this.#counts ??= new Map(this.#readAll());
+    return this.#counts.get(key) ?? 0;
+  }
+
+  add(key: K, delta: number): void {
+    if (this.#counts === null) return;
+    const counted = (this.#counts.get(key) ?? 0) + delta;
+    if (counted === 0) this.#counts.delete(key);
+    else this.#counts.set(key, counted);
+  }
+
+  clear(): void {
+    this.#counts = null;
+  }
+}

@@ -221,6 +221,29 @@ describe.each(BINDINGS)('on %s', (binding) => {
       expect(texts(await after.conversation(bob.key, alice.key, 10))).toEqual(['b', 'c', 'd']);
     });
 
+    it("counts a sender's waiting messages from before a restart toward their limit, and each delivery after it", async () => {
+      const dir = await freshDir();
+      const limits = { maxUndeliveredPerSender: 2 };
+      const before = await openStore(dir, limits);
+      for (const user of [alice, bob, carol]) await before.sawUser(user);
+      const toBob = await send(before, alice, bob, 'one');
+      const toCarol = await send(before, alice, carol, 'two');
+      await before.close();
+
+      const after = await openStore(dir, limits);
+      await expect(after.storeMessage(alice.key, carol.key, 'three')).resolves.toEqual({ kind: 'refused', reason: 'sender-full' });
+      await after.markDelivered(bob.key, [toBob.id]);
+      await expect(after.storeMessage(alice.key, carol.key, 'three')).resolves.toMatchObject({ kind: 'stored' });
+      await expect(after.storeMessage(alice.key, bob.key, 'four')).resolves.toEqual({ kind: 'refused', reason: 'sender-full' });
+      await after.close();
+
+      // Delivered before anything asked for the count: the count, read after, sees it.
+      const again = await openStore(dir, limits);
+      await again.markDelivered(carol.key, [toCarol.id]);
+      await expect(again.storeMessage(alice.key, bob.key, 'four')).resolves.toMatchObject({ kind: 'stored' });
+      await expect(again.storeMessage(alice.key, bob.key, 'five')).resolves.toEqual({ kind: 'refused', reason: 'sender-full' });
+    });
+
     it('belongs to one store at a time: a second open is refused while the first works on', async () => {
       const dir = await freshDir();
       const store = await openStore(dir);
