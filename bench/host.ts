@@ -5,13 +5,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { silentLogger } from '../signal-server/log.js';
 import { startSignalServer, type SignalServerOptions } from '../signal-server/server.js';
 import { startBareMailRelay } from './bare-mail-relay.js';
 import { startBareRelay } from './bare-relay.js';
 import { MemoryHostStore } from './memory-store.js';
-import { HOST_KINDS, type HostCommand, type HostKind, type HostReply, type MemoryFigures } from './ipc.js';
+import { HOST_KINDS, type GcPauses, type HostCommand, type HostKind, type HostReply, type MemoryFigures } from './ipc.js';
 
 interface Hosted {
   url: string;
@@ -99,6 +99,37 @@ function eventLoopCpuMicros(tick: number | null): number | null {
   }
 }
 
+/** The collector's pauses, young and full, since the last `take`. */
+class GcRecord {
+  #young: GcPauses = noPauses();
+  #full: GcPauses = noPauses();
+
+  constructor() {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) this.#count(entry);
+    }).observe({ entryTypes: ['gc'] });
+  }
+
+  take(): { young: GcPauses; full: GcPauses } {
+    const taken = { young: this.#young, full: this.#full };
+    this.#young = noPauses();
+    this.#full = noPauses();
+    return taken;
+  }
+
+  #count(entry: PerformanceEntry): void {
+    // Node 20 gives a gc entry's kind as `detail`, which its types do not declare.
+    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    const pauses = kind === constants.NODE_PERFORMANCE_GC_MINOR ? this.#young : kind === constants.NODE_PERFORMANCE_GC_MAJOR ? this.#full : null;
+    if (pauses === null) return;
+    pauses.count += 1;
+    pauses.totalMs += entry.duration;
+    pauses.maxMs = Math.max(pauses.maxMs, entry.duration);
+  }
+}
+
+const noPauses = (): GcPauses => ({ count: 0, totalMs: 0, maxMs: 0 });
+
 async function main(): Promise<void> {
   const kind = HOST_KINDS.find((known) => known === process.argv[2]);
   if (kind === undefined) throw new Error(`usage: host.ts ${HOST_KINDS.join('|')} [options-json]`);
@@ -106,6 +137,7 @@ async function main(): Promise<void> {
   const hosted = await startHosted(kind, options);
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  const gc = new GcRecord();
   const tick = microsPerTick();
   process.on('message', (raw) => {
     const command = raw as HostCommand;
@@ -122,7 +154,7 @@ async function main(): Promise<void> {
           }
           case 'loop-delay': {
             const ms = (nanos: number): number => nanos / 1e6;
-            reply({ kind: 'loop-delay', reqId: command.reqId, p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) });
+            reply({ kind: 'loop-delay', reqId: command.reqId, p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max), ...gc.take() });
             loopDelay.reset();
             return;
           }

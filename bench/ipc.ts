@@ -101,9 +101,16 @@ export type HostCommand =
   /** collect: run the garbage collector (twice) first; without it, a sample as the process stands. */
   | { kind: 'memory'; reqId: number; collect: boolean }
   | { kind: 'cpu'; reqId: number }
-  /** The event loop's delay since the last ask (or the start), then starts counting afresh. */
+  /** The event loop's delay and the collector's pauses since the last ask (or the start), then counts afresh. */
   | { kind: 'loop-delay'; reqId: number }
   | { kind: 'close'; reqId: number };
+
+/** Garbage collections of one kind (young: scavenges; full: mark-compacts), each a pause of the event loop. */
+export interface GcPauses {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
 
 export interface MemoryFigures {
   rss: number;
@@ -119,7 +126,7 @@ export type HostReply =
   | { kind: 'memory'; reqId: number; memory: MemoryFigures }
   /** eventLoopMicros: the event loop's thread alone (null where the platform cannot say). */
   | { kind: 'cpu'; reqId: number; userMicros: number; systemMicros: number; eventLoopMicros: number | null }
-  | { kind: 'loop-delay'; reqId: number; p50Ms: number; p99Ms: number; maxMs: number }
+  | { kind: 'loop-delay'; reqId: number; p50Ms: number; p99Ms: number; maxMs: number; young: GcPauses; full: GcPauses }
   | { kind: 'closed'; reqId: number }
   | { kind: 'failed'; reqId: number; error: string };
 
