@@ -38,6 +38,7 @@ const IN_FLIGHT = 2;
 const RATES = (process.env.BENCH_RATE ?? '1000,3000,5000').split(',').map(Number);
 if (RATES.some((rate) => !Number.isSafeInteger(rate) || rate < 1)) throw new Error(`BENCH_RATE must list whole numbers of messages a second, not ${process.env.BENCH_RATE}`);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 6);
+if (!(RATE_SECONDS > 0)) throw new Error(`BENCH_RATE_SECONDS must be a number of seconds above 0, not ${process.env.BENCH_RATE_SECONDS}`);
 /**
  * Seconds at each rate before it is measured: the first fraction of a second at a new rate runs
  * code not yet optimised for it, on both sides, and was the slowest of the phase (the bare relay's
@@ -279,7 +280,7 @@ async function fixedRate(host: Host, hostName: string, users: readonly User[], t
   const started = performance.now();
   let measuredFrom = started;
   let before: Promise<{ host: HostCpu; clients: NodeJS.CpuUsage }> | undefined;
-  /** From here on the figures count: the host's CPU and both event loops' delay start afresh. */
+  /** From the first measured message on, the figures count: the host's CPU and both event loops' delay start afresh. */
   const startMeasuring = (): void => {
     measuredFrom = performance.now();
     clientsDelay.enable();
@@ -289,14 +290,13 @@ async function fixedRate(host: Host, hostName: string, users: readonly User[], t
       .then(() => hostCpu(host))
       .then((cpu) => ({ host: cpu, clients }));
   };
-  if (warmup === 0) startMeasuring();
   let sent = 0;
   const allSent = new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       // As many as the schedule owes by now, so a late tick catches up instead of lowering the rate.
       const owed = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
       for (; sent < owed; sent += 1) {
-        if (sent === warmup && warmup > 0) startMeasuring();
+        if (sent === warmup) startMeasuring();
         void traffic.send(users, users[sent % USERS]!, sent, 'rate');
       }
       if (sent === total) {
@@ -308,7 +308,8 @@ async function fixedRate(host: Host, hostName: string, users: readonly User[], t
   await allSent;
   const offeredSeconds = (performance.now() - measuredFrom) / 1000;
   await traffic.arrivals(total);
-  const { host: cpuBefore, clients: clientCpuBefore } = await (before as NonNullable<typeof before>);
+  if (before === undefined) throw new Error(`no message of the ${rate}/s phase was measured`);
+  const { host: cpuBefore, clients: clientCpuBefore } = await before;
   const cpuAfter = await hostCpu(host);
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const lastArrival = Math.max(...[...traffic.timings.values()].map((timing) => timing.arrived ?? 0));

@@ -59,7 +59,7 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE users ADD COLUMN owner_hash TEXT;`,
   // Kept messages are counted in memory (sqlite-store.ts), no longer in a column written on every delivery.
   `ALTER TABLE users DROP COLUMN kept;`,
-  // Every message went into both and every delivery came out of the first, a third of the store's
+  // Every message went into both and every delivery came out of the first, a quarter of the store's
   // work a message (BENCHMARKS.md, "Two indexes fewer"). A sender's waiting messages are counted
   // once, from messages_waiting, and a recipient's unread ones from messages_to (sqlite-store.ts).
   `DROP INDEX messages_waiting_from;
