@@ -149,7 +149,7 @@ class Traffic {
   }
 
   /** The latencies of messages asked for from `since` on (performance.now()). */
-  latencies(since = 0): { stored: LatencySummary; arrived: LatencySummary } {
+  latencies(since: number): { stored: LatencySummary; arrived: LatencySummary } {
     const stored: number[] = [];
     const arrived: number[] = [];
     for (const timing of this.timings.values()) {
