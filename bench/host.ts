@@ -5,13 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { silentLogger } from '../signal-server/log.js';
 import { startSignalServer, type SignalServerOptions } from '../signal-server/server.js';
 import { startBareMailRelay } from './bare-mail-relay.js';
 import { startBareRelay } from './bare-relay.js';
 import { MemoryHostStore } from './memory-store.js';
-import { HOST_KINDS, type GcPauses, type HostCommand, type HostKind, type HostReply, type MemoryFigures } from './ipc.js';
+import { GcRecord } from './gc-record.js';
+import { HOST_KINDS, type HostCommand, type HostKind, type HostReply, type MemoryFigures } from './ipc.js';
 
 interface Hosted {
   url: string;
@@ -98,37 +99,6 @@ function eventLoopCpuMicros(tick: number | null): number | null {
     return null;
   }
 }
-
-/** The collector's pauses, young and full, since the last `take`. */
-class GcRecord {
-  #young: GcPauses = noPauses();
-  #full: GcPauses = noPauses();
-
-  constructor() {
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) this.#count(entry);
-    }).observe({ entryTypes: ['gc'] });
-  }
-
-  take(): { young: GcPauses; full: GcPauses } {
-    const taken = { young: this.#young, full: this.#full };
-    this.#young = noPauses();
-    this.#full = noPauses();
-    return taken;
-  }
-
-  #count(entry: PerformanceEntry): void {
-    // Node 20 gives a gc entry's kind as `detail`, which its types do not declare.
-    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-    const pauses = kind === constants.NODE_PERFORMANCE_GC_MINOR ? this.#young : kind === constants.NODE_PERFORMANCE_GC_MAJOR ? this.#full : null;
-    if (pauses === null) return;
-    pauses.count += 1;
-    pauses.totalMs += entry.duration;
-    pauses.maxMs = Math.max(pauses.maxMs, entry.duration);
-  }
-}
-
-const noPauses = (): GcPauses => ({ count: 0, totalMs: 0, maxMs: 0 });
 
 async function main(): Promise<void> {
   const kind = HOST_KINDS.find((known) => known === process.argv[2]);

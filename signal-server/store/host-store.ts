@@ -175,8 +175,8 @@ export interface HostStore {
 
   /**
    * Keeps a message. `committed` hears a kept message as soon as later calls see it, which may be
-   * before it is durable (SQLite: before its disk sync, or, while a checkpoint holds commits back,
-   * before its commit): it may go live then, as only "sent" promises durability. It is heard before
+   * before it is durable (SQLite: once it is decided, before its row is written and synced with the
+   * rest of the turn): it may go live then, as only "sent" promises durability. It is heard before
    * the promise resolves, and never for a refusal; should the message be lost after all (its
    * transaction or sync failing), the promise rejects.
    */

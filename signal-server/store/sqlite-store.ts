@@ -2,7 +2,8 @@
  * The HostStore on SQLite: every query the host makes (the schema is in sqlite-file.ts). Calls
  * run in the order made, batched: all asked during one turn of the event loop share one
  * transaction (all turns while a checkpoint syncs host.db), committed to disk once, and only then
- * is any of them answered.
+ * is any of them answered. A message is decided when it is asked for, from what the store holds in
+ * memory, so that it goes live at once; only its row waits for the batch.
  */
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../log.js';
@@ -217,6 +218,8 @@ export class SqliteHostStore implements HostStore {
   readonly #logger: Logger;
   #q: Queries;
   #jobs: Job[] = [];
+  /** Jobs in #jobs that change who is in the directory: a message asked for meanwhile is decided after them. */
+  #directoryChangesWaiting = 0;
   /** Settles once the last commit's callers are answered (never rejects). */
   #answered: Promise<void> = Promise.resolve();
   /**
@@ -266,7 +269,7 @@ export class SqliteHostStore implements HostStore {
       this.#q.addUser.run([user.key, user.name, at, at, owner ?? null]);
       this.#names.set(user.key, user.name);
       return stored({ user, firstSeen: at, lastSeen: at, owner: owner ?? null });
-    }, 'statement');
+    }, 'statement', undefined, true);
   }
 
   directory(): Promise<DirectoryEntry[]> {
@@ -293,7 +296,7 @@ export class SqliteHostStore implements HostStore {
         // Their messages went with them, changing other users' counts: those are read again.
         this.#clearMirrors();
         return { user: { key: forgotten, name: text(name, 'name') }, messages, recordings };
-      }, 'statement');
+      }, 'statement', undefined, true);
       if (outcome === null) return null;
       await Promise.all(outcome.recordings.map((recording) => this.#files.remove(recording)));
       return { user: outcome.user, messages: outcome.messages, voicemails: outcome.recordings.length };
@@ -324,38 +327,56 @@ export class SqliteHostStore implements HostStore {
     message: Omit<DecidedMessage, 'sentAt'> & { readonly sentAt: number | undefined },
     committed?: (message: StoredMessage) => void,
   ): Promise<Stored<StoredMessage>> {
-    const { from, to } = message;
     if (!textFits(message.text, this.#limits)) return this.#answer(refused('bad-text'));
-    return this.#enqueue(
-      () => {
-        const senderName = this.#names.get(from);
-        const recipientName = this.#names.get(to);
-        const refusal = messageRefusal(
-          {
-            senderKnown: senderName !== undefined,
-            recipientKnown: recipientName !== undefined,
-            waitingFor: () => this.#waitingFor.get(to),
-            waitingFrom: () => this.#waitingFrom.get(from),
-          },
-          this.#limits,
-        );
-        if (refusal !== null) return refused(refusal);
-        const kept: StoredMessage = {
-          id: message.id,
-          from: { key: from, name: senderName as string },
-          to: { key: to, name: recipientName as string },
-          text: message.text,
-          sentAt: message.sentAt ?? this.#now(),
-          state: { kind: 'sent' },
-        };
-        this.#q.addMessage.run([kept.id, from, to, kept.text, kept.sentAt]);
-        this.#waitingFor.add(to, 1);
-        this.#waitingFrom.add(from, 1);
-        return stored(kept);
+    if (this.#closed) return Promise.reject(closedError());
+    if (this.#directoryChangesWaiting > 0) {
+      const decideInTurn = (): Stored<StoredMessage> => {
+        const decided = this.#decide(message);
+        if (decided.kind === 'stored') this.#keep(decided.value);
+        return decided;
+      };
+      return this.#enqueue(decideInTurn, 'statement', committed && ((outcome) => outcome.kind === 'stored' && committed(outcome.value)));
+    }
+    const decided = this.#decide(message);
+    if (decided.kind === 'refused') return Promise.resolve(decided);
+    const kept = this.#enqueue(() => (this.#keep(decided.value), decided), 'statement');
+    this.#tell(committed, decided.value);
+    return kept;
+  }
+
+  /**
+   * Whether `message` may be kept, from the names and waiting counts in memory, which include every
+   * message decided before it; counted in if so. Its row is written by #keep. Deliveries not yet run
+   * still count as waiting, so a place they free is taken from the next turn on.
+   */
+  #decide(message: Omit<DecidedMessage, 'sentAt'> & { readonly sentAt: number | undefined }): Stored<StoredMessage> {
+    const { from, to } = message;
+    const senderName = this.#names.get(from);
+    const recipientName = this.#names.get(to);
+    const refusal = messageRefusal(
+      {
+        senderKnown: senderName !== undefined,
+        recipientKnown: recipientName !== undefined,
+        waitingFor: () => this.#waitingFor.get(to),
+        waitingFrom: () => this.#waitingFrom.get(from),
       },
-      'statement',
-      committed && ((outcome) => outcome.kind === 'stored' && committed(outcome.value)),
+      this.#limits,
     );
+    if (refusal !== null) return refused(refusal);
+    this.#waitingFor.add(to, 1);
+    this.#waitingFrom.add(from, 1);
+    return stored({
+      id: message.id,
+      from: { key: from, name: senderName as string },
+      to: { key: to, name: recipientName as string },
+      text: message.text,
+      sentAt: message.sentAt ?? this.#now(),
+      state: { kind: 'sent' },
+    });
+  }
+
+  #keep(message: StoredMessage): void {
+    this.#q.addMessage.run([message.id, message.from.key, message.to.key, message.text, message.sentAt]);
   }
 
   pendingFor(recipient: UserKey): Promise<StoredMessage[]> {
@@ -552,10 +573,12 @@ export class SqliteHostStore implements HostStore {
     return this.#closed ? Promise.reject(closedError()) : Promise.resolve(value);
   }
 
-  #enqueue<T>(run: () => T, undo: Undo, committed?: (value: T) => void): Promise<T> {
+  /** `changesDirectory`: the job adds, renames or removes users, which messages are decided on. */
+  #enqueue<T>(run: () => T, undo: Undo, committed?: (value: T) => void, changesDirectory = false): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
     return new Promise<T>((resolve, reject) => {
       this.#jobs.push({ run, undo, committed: committed as Job['committed'], resolve: resolve as (value: unknown) => void, reject });
+      if (changesDirectory) this.#directoryChangesWaiting += 1;
       if (this.#jobs.length === 1) setImmediate(() => this.#flush());
     });
   }
@@ -583,6 +606,7 @@ export class SqliteHostStore implements HostStore {
     if (this.#checkpoint && !this.#checkpoint.copied) return; // it flushes once the WAL is copied
     const jobs = this.#jobs;
     this.#jobs = [];
+    this.#directoryChangesWaiting = 0;
     if (jobs.length > 0 && !this.#run(jobs)) return;
     if (this.#checkpoint || !this.#open) return; // the checkpoint's end flushes again
     this.#commit(this.#open);
@@ -651,14 +675,16 @@ export class SqliteHostStore implements HostStore {
   /** Tells each kept value of `open` not yet told to its job's `committed` hook. */
   #hear(open: OpenTransaction): void {
     for (; open.heard < open.jobs.length; open.heard += 1) {
-      const job = open.jobs[open.heard];
       const outcome = open.outcomes[open.heard];
-      if (!outcome?.ok || !job?.committed) continue;
-      try {
-        job.committed(outcome.value);
-      } catch (error) {
-        this.#logger.log('error', 'store.committed-hook-failed', { error: String(error) });
-      }
+      if (outcome?.ok) this.#tell(open.jobs[open.heard]?.committed, outcome.value);
+    }
+  }
+
+  #tell<T>(committed: ((value: T) => void) | undefined, value: T): void {
+    try {
+      committed?.(value);
+    } catch (error) {
+      this.#logger.log('error', 'store.committed-hook-failed', { error: String(error) });
     }
   }
 

@@ -282,6 +282,39 @@ describe.each(BINDINGS)('on %s', (binding) => {
     });
   });
 
+  describe('a message', () => {
+    it('is decided when asked for and goes live at once; its row is written with the rest of the turn', async () => {
+      const store = await openStore(await freshDir());
+      for (const user of [alice, bob]) await store.sawUser(user);
+      let live: string | undefined;
+      const kept = store.storeMessage(alice.key, bob.key, 'at once', (message) => (live = message.text));
+      expect(live, 'heard before the call returned').toBe('at once');
+      expect(await kept).toMatchObject({ kind: 'stored', value: { text: 'at once', to: bob } });
+      expect(texts(await store.pendingFor(bob.key))).toEqual(['at once']);
+    });
+
+    it('waits for a change to the directory asked for before it: to a user forgotten first, it is refused and never goes live', async () => {
+      const store = await openStore(await freshDir());
+      for (const user of [alice, bob]) await store.sawUser(user);
+      const heard: string[] = [];
+      const forgotten = store.forget(bob.key);
+      const late = store.storeMessage(alice.key, bob.key, 'after the forget', (message) => heard.push(message.text));
+      expect(await late).toEqual({ kind: 'refused', reason: 'unknown-recipient' });
+      expect(await forgotten).toMatchObject({ user: bob });
+      expect(heard).toEqual([]);
+    });
+
+    it('counts a delivery reported in the same turn as still waiting: the place it frees is taken from the next turn on', async () => {
+      const store = await openStore(await freshDir(), { maxUndeliveredPerSender: 1 });
+      for (const user of [alice, bob]) await store.sawUser(user);
+      const first = await send(store, alice, bob, 'first');
+      const delivered = store.markDelivered(bob.key, [first.id]);
+      expect(await store.storeMessage(alice.key, bob.key, 'same turn')).toEqual({ kind: 'refused', reason: 'sender-full' });
+      expect(await delivered).toHaveLength(1);
+      expect(await store.storeMessage(alice.key, bob.key, 'next turn')).toMatchObject({ kind: 'stored' });
+    });
+  });
+
   describe('checkpoints', () => {
     it("let calls run while host.db syncs: a message goes live then, and is answered once committed after that sync", async () => {
       const dir = await freshDir();
