@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { AddressLimits } from './address-limits.js';
 import type { ClusterConfig, ClusterNode } from './cluster/node.js';
 import { fingerprintOf } from '../node-lib/certificate.js';
+import { tuneHeapForServer } from './heap-tuning.js';
 import { Heartbeat } from './heartbeat.js';
 import { handleHttp, setSecurityHeaders } from './http.js';
 import { Directory } from './directory.js';
@@ -41,6 +42,7 @@ const TEXT_FRAME = { binary: false } as const;
 const PING_ROUNDS = 15;
 
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
+  tuneHeapForServer();
   const allowedOrigins = (options.allowedOrigins ?? []).map(checkedOrigin);
   // The gateway registers the users it hears of; a node would register other nodes' users too.
   if (options.sip && options.redis !== undefined) throw new Error('A SIP gateway cannot run on a cluster node yet: use --sip-proxy without --redis');
