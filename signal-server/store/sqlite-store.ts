@@ -49,6 +49,9 @@ export interface DecidedMessage {
   readonly sentAt: number;
 }
 
+/** A message as asked for: its time is the store's to give when the caller has not decided it. */
+type AskedMessage = Omit<DecidedMessage, 'sentAt'> & { readonly sentAt: number | undefined };
+
 /** A message not yet delivered, by whom it is from and to (store-thread.ts counts them). */
 export interface WaitingMessage {
   readonly id: MessageId;
@@ -324,7 +327,7 @@ export class SqliteHostStore implements HostStore {
   }
 
   #addMessage(
-    message: Omit<DecidedMessage, 'sentAt'> & { readonly sentAt: number | undefined },
+    message: AskedMessage,
     committed?: (message: StoredMessage) => void,
   ): Promise<Stored<StoredMessage>> {
     if (!textFits(message.text, this.#limits)) return this.#answer(refused('bad-text'));
@@ -349,7 +352,7 @@ export class SqliteHostStore implements HostStore {
    * message decided before it; counted in if so. Its row is written by #keep. Deliveries not yet run
    * still count as waiting, so a place they free is taken from the next turn on.
    */
-  #decide(message: Omit<DecidedMessage, 'sentAt'> & { readonly sentAt: number | undefined }): Stored<StoredMessage> {
+  #decide(message: AskedMessage): Stored<StoredMessage> {
     const { from, to } = message;
     const senderName = this.#names.get(from);
     const recipientName = this.#names.get(to);
