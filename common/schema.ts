@@ -140,6 +140,17 @@ export type ParseResult =
   | { ok: true; message: Message }
   | { ok: false; status: 400 | 501; reason: string; method?: string; cseq?: number };
 
+/**
+ * What a refusal of `record` echoes of it. Made only for a refusal: Node 20's V8 makes a hidden
+ * class of its own for each object built with a spread, in the old generation.
+ */
+function echoed(record: Record<string, unknown>): { method?: string; cseq?: number } {
+  return {
+    ...(typeof record.method === 'string' && record.method.length <= 32 ? { method: record.method } : {}),
+    ...(isCseq(record.cseq) ? { cseq: record.cseq } : {}),
+  };
+}
+
 /** Parses one text frame. Never throws. */
 export function parseMessage(text: string): ParseResult {
   let raw: unknown;
@@ -152,28 +163,25 @@ export function parseMessage(text: string): ParseResult {
     return { ok: false, status: 400, reason: 'Message is not a JSON object' };
   }
   const record = raw as Record<string, unknown>;
-  const echo = {
-    ...(typeof record.method === 'string' && record.method.length <= 32 ? { method: record.method } : {}),
-    ...(isCseq(record.cseq) ? { cseq: record.cseq } : {}),
-  };
 
   if ('status' in record) {
     const parsed = responseSchema.safeParse(record);
-    if (!parsed.success) return { ok: false, status: 400, reason: describe(parsed.error), ...echo };
+    if (!parsed.success) return { ok: false, status: 400, reason: describe(parsed.error), ...echoed(record) };
     const { from: _ignored, ...response } = parsed.data;
     return { ok: true, message: dropUndefined(response) as Response };
   }
 
   if (typeof record.method !== 'string') {
-    return { ok: false, status: 400, reason: 'method must be a string', ...echo };
+    return { ok: false, status: 400, reason: 'method must be a string', ...echoed(record) };
   }
   if (!isMethod(record.method)) {
+    const echo = echoed(record);
     return { ok: false, status: 501, reason: `Method ${echo.method ?? ''} is not implemented`.trim(), ...echo };
   }
   const fast = readByHand(record.method, record);
   if (fast !== null) return { ok: true, message: fast };
   const parsed = requestSchemas[record.method].safeParse(record);
-  if (!parsed.success) return { ok: false, status: 400, reason: describe(parsed.error), ...echo };
+  if (!parsed.success) return { ok: false, status: 400, reason: describe(parsed.error), ...echoed(record) };
   const { from: _ignored, ...request } = parsed.data as Record<string, unknown>;
   return { ok: true, message: dropUndefined({ method: record.method, ...request }) as Request };
 }

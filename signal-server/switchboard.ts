@@ -15,7 +15,7 @@ import type { Board, CallsElsewhere } from './handlers/board.js';
 import { endForLostParty } from './handlers/endings.js';
 import { hostRecords, type HostRecords, type OpenedStore } from './host-records.js';
 import { handleRequest, register, relayResponse, unregister } from './handlers/index.js';
-import { echo, log, nameOf, refuse } from './handlers/replies.js';
+import { answer, log, nameOf, refuse } from './handlers/replies.js';
 import type { Logger } from './log.js';
 import type { Outside, PeerPort } from './outside.js';
 import { PasscodeGuard, type PasscodeGuardLimits } from './passcode-guard.js';
@@ -272,7 +272,7 @@ export class Switchboard implements PeerPort {
   /** Only REGISTER is heard from a socket that has not registered, and only one at a time. */
   #beforeRegistration(connection: Connection, message: Message): void {
     if (isResponse(message) || message.method !== 'REGISTER' || connection.claiming) {
-      refuse(this.#board, connection, { ...echo(message), status: 403, reason: 'Register first' });
+      refuse(this.#board, connection, answer(message, 403, 'Register first'));
       return;
     }
     register(this.#board, connection, message);

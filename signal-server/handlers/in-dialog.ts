@@ -7,7 +7,7 @@ import type { UserKey } from '../name-key.js';
 import type { Connection } from '../router.js';
 import type { Board } from './board.js';
 import { relayWhileForking } from './forks.js';
-import { echo, refuse, reply } from './replies.js';
+import { answer, refuse, reply } from './replies.js';
 
 export function relayInDialog(board: Board, connection: Connection, sender: UserKey, request: DialogRequest): void {
   const dialog = board.dialogs.get(request.callId);
@@ -18,7 +18,7 @@ export function relayInDialog(board: Board, connection: Connection, sender: User
   }
   const problem = requestProblem(dialog, sender, request);
   if (problem) {
-    refuse(board, connection, { ...echo(request), status: problem.status, reason: problem.reason });
+    refuse(board, connection, answer(request, problem.status, problem.reason));
     return;
   }
   board.dialogs.requested(dialog, sender, request);

@@ -17,36 +17,36 @@ import type { Board, Handler, RequestOf } from './board.js';
 import { ringTimeout } from './endings.js';
 import { relayInDialog } from './in-dialog.js';
 import { checkReferral } from './refer.js';
-import { echo, log, nameOf, refuse, reply } from './replies.js';
+import { answer, log, nameOf, refuse, reply } from './replies.js';
 
 export const invite: Handler<'INVITE'> = (board, connection, sender, request) => {
   if (!board.dialogs.get(request.callId)) startCall(board, connection, sender, request);
-  else if (request.body.referral !== undefined) refuse(board, connection, { ...echo(request), status: 400, reason: 'body.referral: only a new call follows a referral' });
+  else if (request.body.referral !== undefined) refuse(board, connection, answer(request, 400, 'body.referral: only a new call follows a referral'));
   else relayInDialog(board, connection, sender, withoutConference(request));
 };
 
 function startCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>): void {
   if (request.to === undefined) {
-    refuse(board, connection, { ...echo(request), status: 400, reason: 'to: is required' });
+    refuse(board, connection, answer(request, 400, 'to: is required'));
     return;
   }
   const notName = board.outside === null ? nameProblem(request.to) : null;
   if (notName !== null) {
-    refuse(board, connection, { ...echo(request), status: 400, reason: `to: ${notName}` }); // a SIP address, without a gateway
+    refuse(board, connection, answer(request, 400, `to: ${notName}`)); // a SIP address, without a gateway
     return;
   }
   const keys = nameKeys(request.to);
   const group = board.config.ringGroups.find(keys);
   if (group) {
     // A REFER's target is a registered user, so no referral can name a group.
-    if (request.body.referral !== undefined) refuse(board, connection, { ...echo(request), status: 403, reason: 'body.referral: no transfer goes to a ring group' });
-    else if (request.body.conference !== undefined) refuse(board, connection, { ...echo(request), status: 400, reason: 'body.conference: a ring group joins no conference' });
+    if (request.body.referral !== undefined) refuse(board, connection, answer(request, 403, 'body.referral: no transfer goes to a ring group'));
+    else if (request.body.conference !== undefined) refuse(board, connection, answer(request, 400, 'body.conference: a ring group joins no conference'));
     else startGroupCall(board, connection, caller, request, group);
     return;
   }
   const callee = board.registry.find(keys) ?? outsidePeer(board, caller, request);
   if (callee === caller) {
-    refuse(board, connection, { ...echo(request), status: 400, reason: 'You cannot call yourself' });
+    refuse(board, connection, answer(request, 400, 'You cannot call yourself'));
     return;
   }
   if (callee === undefined) {
@@ -57,17 +57,17 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   }
   const { conference, media, referral } = request.body;
   if (conference !== undefined && referral !== undefined) {
-    refuse(board, connection, { ...echo(request), status: 400, reason: 'body.referral: a call that follows a referral joins no conference' });
+    refuse(board, connection, answer(request, 400, 'body.referral: a call that follows a referral joins no conference'));
     return;
   }
   const plan = conference === undefined ? null : planConference(board, caller, callee, conference, media.video);
   if (plan?.kind === 'refused') {
-    refuse(board, connection, { ...echo(request), status: plan.status, reason: plan.reason });
+    refuse(board, connection, answer(request, plan.status, plan.reason));
     return;
   }
   const referred = referral === undefined ? null : checkReferral(board, caller, callee, request);
   if (referred?.ok === false) {
-    if (referred.status === 403) refuse(board, connection, { ...echo(request), status: 403, reason: referred.reason });
+    if (referred.status === 403) refuse(board, connection, answer(request, 403, referred.reason));
     else refuseCall(board, connection, caller, request, referred.status);
     return;
   }
@@ -79,7 +79,7 @@ function startCall(board: Board, connection: Connection, caller: UserKey, reques
   }
   const limited = callerRefusal(board, caller, plan);
   if (limited) {
-    refuse(board, connection, { ...echo(request), status: 503, reason: limited });
+    refuse(board, connection, answer(request, 503, limited));
     return;
   }
   const link = plan?.kind === 'introduction' ? { conference: plan.id } : {};
@@ -120,7 +120,7 @@ function startGroupCall(board: Board, connection: Connection, caller: UserKey, r
   }
   const limited = callerRefusal(board, caller, null);
   if (limited) {
-    refuse(board, connection, { ...echo(request), status: 503, reason: limited });
+    refuse(board, connection, answer(request, 503, limited));
     return;
   }
   const { callId, cseq } = request;
@@ -143,7 +143,7 @@ function freeMembers(board: Board, group: RingGroup, caller: UserKey): UserKey[]
 
 function refuseCall(board: Board, connection: Connection, caller: UserKey, request: RequestOf<'INVITE'>, status: 404 | 480 | 481 | 486, reason?: string): void {
   if (reason === undefined) reply(board, connection, request, status);
-  else board.router.reply(connection, { ...echo(request), status, reason });
+  else board.router.reply(connection, answer(request, status, reason));
   log(board, 'info', 'call-refused', { callId: request.callId, from: nameOf(board, caller), to: request.to, status });
 }
 

@@ -9,7 +9,7 @@ import type { HostRecords } from '../host-records.js';
 import { nameKeys, type UserKey } from '../name-key.js';
 import type { Board, Handler, RequestOf } from './board.js';
 import type { Connection } from '../router.js';
-import { echo, log, refuse, reply } from './replies.js';
+import { answer, log, refuse, reply } from './replies.js';
 
 /**
  * The key of `name` in the directory, or of a user registered now: on a cluster a user who just
@@ -35,7 +35,7 @@ function recordsAndPeer(
 ): { records: HostRecords; peer: UserKey } | null {
   const records = board.records;
   if (records === null) {
-    refuse(board, connection, { ...echo(request), status: 501, reason: `This host keeps no ${keeps}` });
+    refuse(board, connection, answer(request, 501, `This host keeps no ${keeps}`));
     return null;
   }
   const peer = request.to === undefined ? undefined : recipientOf(board, request.to);
@@ -44,7 +44,7 @@ function recordsAndPeer(
     return null;
   }
   if (peer === sender) {
-    refuse(board, connection, { ...echo(request), status: 400, reason: `to: ${toSelf}` });
+    refuse(board, connection, answer(request, 400, `to: ${toSelf}`));
     return null;
   }
   return { records, peer };
@@ -59,11 +59,11 @@ export const message: Handler<'MESSAGE'> = (board, connection, sender, request) 
     records.mailbox.send(sender, to, request.body.text).then(
       (outcome) => {
         if (outcome.kind === 'sent') {
-          board.router.reply(connection, { ...echo(request), status: 200, reason: 'OK', body: { id: outcome.id, sentAt: outcome.sentAt } });
+          board.router.reply(connection, answer(request, 200, 'OK', { id: outcome.id, sentAt: outcome.sentAt }));
         } else if (outcome.bad) {
-          refuse(board, connection, { ...echo(request), status: outcome.status, reason: outcome.reason });
+          refuse(board, connection, answer(request, outcome.status, outcome.reason));
         } else {
-          board.router.reply(connection, { ...echo(request), status: outcome.status, reason: outcome.reason });
+          board.router.reply(connection, answer(request, outcome.status, outcome.reason));
         }
       },
       (error: unknown) => {
@@ -79,7 +79,7 @@ export const receiptReport: Handler<'NOTIFY'> = (board, connection, sender, requ
   const body = request.body;
   if (body.event !== 'receipt') return;
   if (board.records === null) {
-    refuse(board, connection, { ...echo(request), status: 501, reason: 'This host keeps no messages' });
+    refuse(board, connection, answer(request, 501, 'This host keeps no messages'));
     return;
   }
   board.records.mailbox.background('receipt-failed', board.records.mailbox.report(sender, body.state, body.ids));
@@ -94,7 +94,7 @@ export const history: Handler<'HISTORY'> = (board, connection, sender, request) 
   records.mailbox.background(
     'history-failed',
     records.mailbox.history(sender, peer, limit, before).then(
-      (body) => board.router.reply(connection, { ...echo(request), status: 200, reason: 'OK', body }),
+      (body) => board.router.reply(connection, answer(request, 200, 'OK', body)),
       (error: unknown) => {
         reply(board, connection, request, 500);
         throw error;
@@ -106,7 +106,7 @@ export const history: Handler<'HISTORY'> = (board, connection, sender, request) 
 export const voicemail: Handler<'VOICEMAIL'> = (board, connection, sender, request) => {
   const now = Date.now();
   if (request.body.ticket === 'mailbox' && board.records !== null) {
-    board.router.reply(connection, { ...echo(request), status: 200, reason: 'OK', body: board.records.tickets.issueMailbox(sender, now) });
+    board.router.reply(connection, answer(request, 200, 'OK', board.records.tickets.issueMailbox(sender, now)));
     return;
   }
   const found = recordsAndPeer(board, connection, sender, request, 'voicemail', 'leave a message for someone else');
@@ -115,15 +115,10 @@ export const voicemail: Handler<'VOICEMAIL'> = (board, connection, sender, reque
   const issued = records.tickets.issueUpload(sender, to, now);
   if (issued.kind === 'rationed') {
     const seconds = Math.ceil(issued.retryMs / 1000);
-    refuse(board, connection, { ...echo(request), status: 503, reason: `Too many voicemails: try again in ${seconds} s` });
+    refuse(board, connection, answer(request, 503, `Too many voicemails: try again in ${seconds} s`));
     return;
   }
   const { maxVoicemailBytes: maxBytes, maxVoicemailMs: maxMs } = records.storeLimits;
-  board.router.reply(connection, {
-    ...echo(request),
-    status: 200,
-    reason: 'OK',
-    body: { ticket: issued.ticket, expiresAt: issued.expiresAt, maxBytes, maxMs },
-  });
+  board.router.reply(connection, answer(request, 200, 'OK', { ticket: issued.ticket, expiresAt: issued.expiresAt, maxBytes, maxMs }));
   log(board, 'info', 'voicemail-ticket', { from: board.registry.get(sender)?.name, to: records.directory.nameOf(to) });
 };

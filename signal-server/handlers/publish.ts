@@ -1,6 +1,6 @@
 /** PUBLISH: a user sets the state it shows (online or dnd; busy while it says it is in a call). NOTIFY is the server's to send, never a client's. */
 import type { Handler } from './board.js';
-import { echo, refuse, reply } from './replies.js';
+import { answer, refuse, reply } from './replies.js';
 
 export const publish: Handler<'PUBLISH'> = (board, connection, sender, request) => {
   board.registry.publish(sender, request.body.state, request.body.inCall === true);
@@ -8,5 +8,5 @@ export const publish: Handler<'PUBLISH'> = (board, connection, sender, request) 
 };
 
 export const notifyFromClient: Handler<'NOTIFY'> = (board, connection, _sender, request) => {
-  refuse(board, connection, { ...echo(request), status: 501, reason: 'NOTIFY is sent only by the server' });
+  refuse(board, connection, answer(request, 501, 'NOTIFY is sent only by the server'));
 };

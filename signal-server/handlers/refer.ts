@@ -11,7 +11,7 @@ import { nameKeys, type UserKey } from '../name-key.js';
 import type { Referral } from '../referrals.js';
 import type { Board, Handler, RequestOf } from './board.js';
 import { notifyFromClient } from './publish.js';
-import { echo, log, nameOf, refuse, reply } from './replies.js';
+import { answer, log, nameOf, refuse, reply } from './replies.js';
 
 export const refer: Handler<'REFER'> = (board, connection, sender, request) => {
   const dialog = board.dialogs.get(request.callId);
@@ -21,13 +21,13 @@ export const refer: Handler<'REFER'> = (board, connection, sender, request) => {
   }
   const problem = requestProblem(dialog, sender, request);
   if (problem) {
-    refuse(board, connection, { ...echo(request), ...problem });
+    refuse(board, connection, answer(request, problem.status, problem.reason));
     return;
   }
   const transferee = otherParty(dialog, sender);
   const target = board.registry.find(nameKeys(request.body.target));
   if (target === sender || target === transferee) {
-    refuse(board, connection, { ...echo(request), status: 400, reason: 'target: transfer to someone outside this call' });
+    refuse(board, connection, answer(request, 400, 'target: transfer to someone outside this call'));
     return;
   }
   // One transfer per call: a crossing REFER (both parties at once) is not a fault of its sender.
@@ -43,7 +43,7 @@ export const refer: Handler<'REFER'> = (board, connection, sender, request) => {
   if (replaces !== null && !consultBetween(board, replaces, sender, target)) {
     // The consult call hanging up as the REFER left is a race, not a forgery.
     if (board.dialogs.endedWith(replaces, sender, Date.now())) reply(board, connection, request, 481);
-    else refuse(board, connection, { ...echo(request), status: 403, reason: `replaces: no answered call between you and ${nameOf(board, target)} has that callId` });
+    else refuse(board, connection, answer(request, 403, `replaces: no answered call between you and ${nameOf(board, target)} has that callId`));
     return;
   }
   board.dialogs.requested(dialog, sender, request);
@@ -98,7 +98,7 @@ export const notify: Handler<'NOTIFY'> = (board, connection, sender, request) =>
   }
   const problem = requestProblem(dialog, sender, request);
   if (problem) {
-    refuse(board, connection, { ...echo(request), ...problem });
+    refuse(board, connection, answer(request, problem.status, problem.reason));
     return;
   }
   board.dialogs.requested(dialog, sender, request);

@@ -13,7 +13,7 @@ import { sameSecret } from '../secret.js';
 import type { Board, Handler, RequestOf } from './board.js';
 import type { LeaveReason } from '../registry.js';
 import { endForLostParty } from './endings.js';
-import { echo, log, refuse } from './replies.js';
+import { answer, log, refuse } from './replies.js';
 
 /** A REGISTER on a connection that has not registered yet. On success `connection.user` is set. */
 export function register(board: Board, connection: Connection, request: RequestOf<'REGISTER'>): void {
@@ -21,16 +21,16 @@ export function register(board: Board, connection: Connection, request: RequestO
   if (passcodeRefused(board, connection, request, passcode)) return;
   const keys = nameKeys(name);
   if (board.config.ringGroups.find(keys)) {
-    refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+    refuse(board, connection, answer(request, 409, 'Name taken'));
     return;
   }
   const existing = board.registry.find(keys);
   if (existing === undefined && board.records?.directory.clashes(keys)) {
-    refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+    refuse(board, connection, answer(request, 409, 'Name taken'));
     return;
   }
   if (existing === undefined && board.records?.directory.ownedByAnother(keys.caseless, ownerKey)) {
-    refuse(board, connection, { ...echo(request), status: 409, reason: 'That name belongs to someone else on this host' });
+    refuse(board, connection, answer(request, 409, 'That name belongs to someone else on this host'));
     return;
   }
   if (existing !== undefined) {
@@ -40,7 +40,7 @@ export function register(board: Board, connection: Connection, request: RequestO
       return;
     }
     if (!matches) {
-      refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
+      refuse(board, connection, answer(request, 409, 'Name taken'));
       return;
     }
     if (limitedByAddress(board, connection, request, false)) return;
@@ -48,7 +48,7 @@ export function register(board: Board, connection: Connection, request: RequestO
     return;
   }
   if (board.registry.size >= board.config.maxClients) {
-    board.router.reply(connection, { ...echo(request), status: 503, reason: 'Server full' });
+    board.router.reply(connection, answer(request, 503, 'Server full'));
     log(board, 'warn', 'server-full', { remote: connection.remote });
     return;
   }
@@ -65,15 +65,15 @@ export function register(board: Board, connection: Connection, request: RequestO
     connection.claiming = false;
     if (claim === 'claimed' && stillWaiting) addUser(board, connection, request, keys);
     else if (claim === 'claimed') board.claims?.release(keys);
-    else if (claim === 'taken') refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
-    else board.router.reply(connection, { ...echo(request), status: 503, reason: 'Directory unavailable: try again' });
+    else if (claim === 'taken') refuse(board, connection, answer(request, 409, 'Name taken'));
+    else board.router.reply(connection, answer(request, 503, 'Directory unavailable: try again'));
   });
 }
 
 /** In a cluster, a token this node does not hold may be one for a user of another node (lost, or left behind). */
 function resumeFromAnotherNode(board: Board, connection: Connection, key: UserKey, request: RequestOf<'REGISTER'>, token: string): void {
   if (board.registry.size >= board.config.maxClients) {
-    board.router.reply(connection, { ...echo(request), status: 503, reason: 'Server full' });
+    board.router.reply(connection, answer(request, 503, 'Server full'));
     return;
   }
   if (limitedByAddress(board, connection, request, true)) return;
@@ -81,8 +81,8 @@ function resumeFromAnotherNode(board: Board, connection: Connection, key: UserKe
   void board.claims!.resume(key, token).then((resumption) => {
     const stillWaiting = connection.claiming;
     connection.claiming = false;
-    if (resumption === 'taken') refuse(board, connection, { ...echo(request), status: 409, reason: 'Name taken' });
-    else if (resumption === 'unavailable') board.router.reply(connection, { ...echo(request), status: 503, reason: 'Directory unavailable: try again' });
+    if (resumption === 'taken') refuse(board, connection, answer(request, 409, 'Name taken'));
+    else if (resumption === 'unavailable') board.router.reply(connection, answer(request, 503, 'Directory unavailable: try again'));
     else if (!stillWaiting) {
       // The socket closed meanwhile: the user is this node's now, in its grace period as any lost socket.
       board.router.attach(key, board.registry.get(key)?.name ?? key, connection);
@@ -118,7 +118,7 @@ function registered(connection: Connection): void {
 
 export const alreadyRegistered: Handler<'REGISTER'> = (board, connection, sender, request) => {
   const name = board.registry.get(sender)?.name;
-  refuse(board, connection, { ...echo(request), status: 400, reason: `Already registered as ${name}` });
+  refuse(board, connection, answer(request, 400, `Already registered as ${name}`));
 };
 
 /** Ends `key`'s registration: its dialogs end for the other parties, and it goes offline. */
@@ -142,12 +142,12 @@ function passcodeRefused(board: Board, connection: Connection, request: Request,
   const hold = board.passcodeGuard.holdFor(connection.remote, now);
   if (hold > 0) {
     const seconds = Math.ceil(hold / 1000);
-    refuse(board, connection, { ...echo(request), status: 401, reason: `Too many wrong passcodes: try again in ${seconds} s` });
+    refuse(board, connection, answer(request, 401, `Too many wrong passcodes: try again in ${seconds} s`));
     return true;
   }
   if (sameSecret(passcode ?? '', secret)) return false;
   if (passcode !== undefined) board.passcodeGuard.failed(connection.remote, now);
-  refuse(board, connection, { ...echo(request), status: 401, reason: passcode === undefined ? 'Passcode required' : 'Wrong passcode' });
+  refuse(board, connection, answer(request, 401, passcode === undefined ? 'Passcode required' : 'Wrong passcode'));
   return true;
 }
 
@@ -155,7 +155,7 @@ function passcodeRefused(board: Board, connection: Connection, request: Request,
 function limitedByAddress(board: Board, connection: Connection, request: Request, newName: boolean): boolean {
   const refusal = board.config.addressLimits.refuseRegistration(connection.remote, newName, Date.now());
   if (refusal === null) return false;
-  board.router.reply(connection, { ...echo(request), ...refusal });
+  board.router.reply(connection, answer(request, refusal.status, refusal.reason));
   log(board, 'warn', 'address-limit', { remote: connection.remote, status: refusal.status, reason: refusal.reason });
   return true;
 }
@@ -197,7 +197,7 @@ function welcome(
     ...(board.records ? { maxMessageBytes: board.records.storeLimits.maxMessageBytes } : {}),
   };
   // The book goes in as its entries' texts: serializing every entry for every registration cost most.
-  const head = JSON.stringify({ ...echo(request), status: 200, reason: 'OK' }).slice(0, -1);
+  const head = JSON.stringify(answer(request, 200, 'OK')).slice(0, -1);
   const users = listText(searched ? [] : phoneBookOf(board, key));
   board.router.replyJson(connection, `${head},"body":{"users":${users},${JSON.stringify(body).slice(1)}}`);
   if (records === null) return;

@@ -12,7 +12,7 @@ import type { Board } from './board.js';
 import { endDialog } from './endings.js';
 import { forkAnswered } from './forks.js';
 import { referAnswered } from './refer.js';
-import { echo, log, refuse, reply } from './replies.js';
+import { answer, log, refuse, reply } from './replies.js';
 
 export function relayResponse(board: Board, connection: Connection, sender: UserKey, response: Response): void {
   const callId = response.callId;
@@ -24,17 +24,17 @@ export function relayResponse(board: Board, connection: Connection, sender: User
   const request = answered(dialog, sender, response);
   if (!request) {
     const reason = `Nothing to answer: no ${response.method} ${response.cseq} awaits your answer`;
-    refuse(board, connection, { ...echo(response), status: 400, reason });
+    refuse(board, connection, answer(response, 400, reason));
     return;
   }
   const answersFirstInvite = request.method === 'INVITE' && request.cseq === dialog.inviteCseq && dialog.phase !== 'confirmed';
   if (answersFirstInvite && response.status === 100) return; // 100 is the server's to send
   if (response.method === 'INVITE' && response.status === 200 && !response.body) {
-    refuse(board, connection, { ...echo(response), status: 400, reason: 'body.sdp: a 200 to INVITE carries the answer' });
+    refuse(board, connection, answer(response, 400, 'body.sdp: a 200 to INVITE carries the answer'));
     return;
   }
   if (answersFirstInvite && response.status >= 200 && response.status < 300 && !mayAnswer(board, dialog, sender)) {
-    refuse(board, connection, { ...echo(response), status: 403, reason: 'You have not joined that conference: answer its invitation first' });
+    refuse(board, connection, answer(response, 403, 'You have not joined that conference: answer its invitation first'));
     return;
   }
   if (dialog.phase === 'forking') {

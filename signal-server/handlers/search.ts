@@ -6,12 +6,12 @@
 import type { UserPresence } from '../../common/protocol.js';
 import { nameKeys, type UserKey } from '../name-key.js';
 import type { Board, Handler } from './board.js';
-import { echo } from './replies.js';
+import { answer } from './replies.js';
 
 export const search: Handler<'SEARCH'> = (board, connection, sender, request) => {
   const refusal = board.phoneBook.searchRefusal(sender, Date.now());
   if (refusal !== null) {
-    board.router.reply(connection, { ...echo(request), status: 503, reason: refusal });
+    board.router.reply(connection, answer(request, 503, refusal));
     return;
   }
   const { maxResults } = board.config.phoneBook;
@@ -20,12 +20,7 @@ export const search: Handler<'SEARCH'> = (board, connection, sender, request) =>
   // Changes made before this answer go out to the watchers of then: the phone hears only later ones.
   board.presence.flush();
   board.phoneBook.watch(sender, answered.map(([key]) => key));
-  board.router.reply(connection, {
-    ...echo(request),
-    status: 200,
-    reason: 'OK',
-    body: { users: answered.map(([, presence]) => presence), more: found.length > maxResults },
-  });
+  board.router.reply(connection, answer(request, 200, 'OK', { users: answered.map(([, presence]) => presence), more: found.length > maxResults }));
 };
 
 /** Up to `limit` people but `sender` with a word of their name starting with `query`; none for an empty query. */
