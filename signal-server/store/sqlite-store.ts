@@ -781,7 +781,6 @@ function finalizeAll(queries: Queries): void {
   }
 }
 
-
 function messageOf(found: Row): StoredMessage {
   return {
     id: text(found, 'id') as MessageId,
@@ -792,7 +791,6 @@ function messageOf(found: Row): StoredMessage {
     state: messageState(integerOrNull(found, 'delivered_at'), integerOrNull(found, 'read_at')),
   };
 }
-
 
 function voicemailOf(found: Row): VoicemailInfo {
   return {
