@@ -382,7 +382,6 @@ async function fixedRate(host: Host, hostName: string, users: readonly User[], t
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const lastArrival = traffic.lastArrival();
   const { stored, arrived } = traffic.latencies(measuredFrom);
-
   clientsDelay.disable();
   const delay = await host.request({ kind: 'loop-delay' }, 'loop-delay', 10_000);
   console.log(`fixed rate (${rate} messages/s offered for ${RATE_SECONDS} s after ${WARMUP_SECONDS} s not counted, ${measured} messages, load average ${loadavg()[0]?.toFixed(1)}):`);

@@ -141,8 +141,8 @@ export type ParseResult =
   | { ok: false; status: 400 | 501; reason: string; method?: string; cseq?: number };
 
 /**
- * What a refusal of `record` echoes of it. Made only for a refusal: Node 20's V8 makes a hidden
- * class of its own for each object built with a spread, in the old generation.
+ * What a refusal of `record` echoes of it. Made only for a refusal: built from spreads of objects of
+ * varying shapes, each echo got a hidden class of its own from Node 20's V8, in the old generation.
  */
 function echoed(record: Record<string, unknown>): { method?: string; cseq?: number } {
   return {

@@ -10,9 +10,10 @@ import type { Board } from './board.js';
 
 /**
  * The response to `message`: its method, cseq and callId echoed, with `status`, `reason` and `body`.
- * Each shape is one object literal: Node 20's V8 makes a hidden class of its own for every object
- * built as `{ ...spread, more }`, in the old generation, which at thousands of answers a second
- * filled it within seconds (BENCHMARKS.md, "Hidden classes made per message").
+ * Each shape is one object literal: built as `{ ...echo(request), status, reason }`, from an echo of
+ * two shapes, each answer got a hidden class of its own from Node 20's V8, in the old generation,
+ * which at thousands of answers a second filled it within seconds (BENCHMARKS.md, "Hidden classes
+ * made per message").
  */
 export function answer(message: Request | Response, status: number, reason: string, body?: Response['body']): ServerResponse {
   const { method, cseq, callId } = message;
