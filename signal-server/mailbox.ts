@@ -40,13 +40,15 @@ export class Mailbox {
    * is up: as soon as the store's later calls see it, without waiting for the disk sync that "sent" waits for.
    */
   async send(sender: UserKey, to: UserKey, text: string): Promise<MessageOutcome> {
-    const deliverLive = (message: StoredMessage): void => {
-      if (this.#router.isConnected(to)) this.#deliver(message);
-    };
-    const outcome = await this.#store.storeMessage(storeKey(sender), storeKey(to), text, deliverLive);
+    const outcome = await this.#store.storeMessage(storeKey(sender), storeKey(to), text, this.#deliverLive);
     if (outcome.kind === 'refused') return { kind: 'refused', ...messageRefusal(outcome.reason, this.#maxMessageBytes) };
     return { kind: 'sent', id: outcome.value.id, sentAt: outcome.value.sentAt };
   }
+
+  /** Made once rather than a closure a message: at thousands a second, each is garbage to collect. */
+  readonly #deliverLive = (message: StoredMessage): void => {
+    if (this.#router.isConnected(message.to.key)) this.#deliver(message);
+  };
 
   /** `recipient`'s phone reports messages delivered or read: their senders are told. */
   async report(recipient: UserKey, state: ReceiptState, ids: readonly string[]): Promise<void> {
@@ -55,11 +57,16 @@ export class Mailbox {
     const receipts = await (state === 'delivered' ? this.#store.markDelivered(key, messages) : this.#store.markRead(key, messages));
     const name = this.#directory.nameOf(recipient);
     if (name === undefined) return;
-    for (const [sender, changed] of groupBySender(receipts)) {
-      const at = atOf(changed[0] as Receipt);
-      const body: ReceiptBody = { event: 'receipt', state, ids: changed.map((receipt) => receipt.id), at };
-      this.#router.deliverOwn(sender, { method: 'NOTIFY', cseq: this.#nextCseq(), from: name, body });
-    }
+    // A phone reports what came in its last 100 ms, most often one message: nothing to group then.
+    const only = receipts.length === 1 ? receipts[0] : undefined;
+    if (only !== undefined) this.#tellSender(only.from, name, state, [only.id], atOf(only));
+    else for (const [sender, changed] of groupBySender(receipts)) this.#tellSender(sender, name, state, changed.map((receipt) => receipt.id), atOf(changed[0] as Receipt));
+  }
+
+  /** Tells `sender` that `recipient` (its name) has `state` for the messages `ids`, at `at`. */
+  #tellSender(sender: UserKey, recipient: string, state: ReceiptState, ids: string[], at: number): void {
+    const body: ReceiptBody = { event: 'receipt', state, ids, at };
+    this.#router.deliverOwn(sender, { method: 'NOTIFY', cseq: this.#nextCseq(), from: recipient, body });
   }
 
   /**

@@ -6,6 +6,8 @@
 import type { Writable } from 'node:stream';
 
 export class TurnCork {
+  /** The sockets corked this turn, uncorked together by one tick. */
+  static readonly #held: TurnCork[] = [];
   readonly #socket: Writable;
   #corked = false;
 
@@ -19,9 +21,17 @@ export class TurnCork {
     this.#corked = true;
     this.#socket.cork();
     // A tick queued from a promise reaction runs once every reaction has: the whole turn's frames go together.
-    process.nextTick(() => {
-      this.#corked = false;
-      this.#socket.uncork();
-    });
+    if (TurnCork.#held.push(this) === 1) process.nextTick(TurnCork.#releaseAll);
+  }
+
+  static #releaseAll(this: void): void {
+    const held = TurnCork.#held;
+    // By index: a socket corked while another is uncorked joins this round.
+    for (let index = 0; index < held.length; index += 1) {
+      const cork = held[index] as TurnCork;
+      cork.#corked = false;
+      cork.#socket.uncork();
+    }
+    held.length = 0;
   }
 }

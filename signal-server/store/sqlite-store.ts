@@ -210,6 +210,8 @@ interface OpenTransaction {
 const one = (statement: Statement, params?: Params): Row | null => statement.all(params)[0] ?? null;
 const count = (result: Row | null): number => integer(result, 'n');
 const key = (result: Row | null, column: string): UserKey => text(result, column) as UserKey;
+/** `ids` without repeats; the one id of most receipt reports as it came. */
+const uniqueIds = (ids: readonly MessageId[]): readonly MessageId[] => (ids.length === 1 ? ids : [...new Set(ids)]);
 
 export class SqliteHostStore implements HostStore {
   readonly #db: Connection;
@@ -403,19 +405,12 @@ export class SqliteHostStore implements HostStore {
   }
 
   markDelivered(recipient: UserKey, ids: readonly MessageId[]): Promise<Receipt[]> {
-    const unique = [...new Set(ids)];
-    return this.#enqueue(
-      () => {
-        const at = this.#now();
-        const state = { kind: 'delivered', deliveredAt: at } as const;
-        return this.#deliver(recipient, unique, at).map((delivered) => ({ ...delivered, to: recipient, state }));
-      },
-      unique.length > 1 ? 'savepoint' : 'statement',
-    );
+    const unique = uniqueIds(ids);
+    return this.#enqueue(() => this.#deliver(recipient, unique, this.#now()), unique.length > 1 ? 'savepoint' : 'statement');
   }
 
   markRead(recipient: UserKey, ids: readonly MessageId[]): Promise<Receipt[]> {
-    const unique = [...new Set(ids)];
+    const unique = uniqueIds(ids);
     return this.#enqueue(() => {
       const at = this.#now();
       this.#deliver(recipient, unique, at);
@@ -531,23 +526,25 @@ export class SqliteHostStore implements HostStore {
 
   /**
    * Marks those of `ids` (each once) that wait for `recipient` delivered at `at`, and counts them
-   * out of the waiting counts and into the kept one: the messages it delivered, in the order of `ids`.
+   * out of the waiting counts and into the kept one: a receipt for each message it delivered, in
+   * the order of `ids`.
    */
-  #deliver(recipient: UserKey, ids: readonly MessageId[], at: number): { id: MessageId; from: UserKey }[] {
+  #deliver(recipient: UserKey, ids: readonly MessageId[], at: number): Receipt[] {
     // Read before any change: in a one-statement job, the change must be its last step.
     const keptBefore = this.#kept.get(recipient);
-    const delivered: { id: MessageId; from: UserKey }[] = [];
+    const state = { kind: 'delivered', deliveredAt: at } as const;
+    const receipts: Receipt[] = [];
     for (const id of ids) {
       const changed = one(this.#q.deliver, [at, id, recipient]);
-      if (changed) delivered.push({ id, from: key(changed, 'from_key') });
+      if (changed) receipts.push({ id, from: key(changed, 'from_key'), to: recipient, state });
     }
-    if (delivered.length === 0) return delivered;
-    this.#waitingFor.add(recipient, -delivered.length);
-    for (const message of delivered) this.#waitingFrom.add(message.from, -1);
-    const kept = keptBefore + delivered.length;
+    if (receipts.length === 0) return receipts;
+    this.#waitingFor.add(recipient, -receipts.length);
+    for (const receipt of receipts) this.#waitingFrom.add(receipt.from, -1);
+    const kept = keptBefore + receipts.length;
     this.#kept.set(recipient, kept);
     if (kept > this.#limits.maxKeptMessagesPerRecipient) this.#trimKeptLater(recipient);
-    return delivered;
+    return receipts;
   }
 
   /**

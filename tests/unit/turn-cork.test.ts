@@ -38,6 +38,25 @@ describe('TurnCork', () => {
     expect(writes).toEqual([['a', 'b', 'c'], ['d']]);
   });
 
+  it('sends each socket written in one turn its own one write, and holds the next turn\'s again', async () => {
+    const first = recordingSocket();
+    const second = recordingSocket();
+    const corks = [new TurnCork(first.socket), new TurnCork(second.socket)] as const;
+    const write = (which: 0 | 1, frame: string): void => {
+      corks[which].hold();
+      [first, second][which]?.socket.write(frame);
+    };
+    write(0, 'a');
+    write(1, 'x');
+    write(0, 'b');
+    await nextTurn();
+    write(1, 'y');
+    write(1, 'z');
+    await nextTurn();
+    expect(first.writes).toEqual([['a', 'b']]);
+    expect(second.writes).toEqual([['x'], ['y', 'z']]);
+  });
+
   it('lets a socket that ends mid-turn end cleanly', async () => {
     const { socket, writes } = recordingSocket();
     const cork = new TurnCork(socket);
