@@ -26,10 +26,9 @@ export class Mirror<K, V> {
     this.#values.set(key, value);
   }
 
-  /** Changes a held value; one not held is left to be read, already changed, from the database. */
-  update(key: K, change: (value: V) => V): void {
-    const held = this.#values.get(key);
-    if (held !== undefined) this.#values.set(key, change(held));
+  /** The value held for `key`, without reading the database when none is. */
+  held(key: K): V | undefined {
+    return this.#values.get(key);
   }
 
   clear(): void {
@@ -55,7 +54,8 @@ export class CountMirror<K> {
 
   /** Adds to a held count; one not held is read, with the change, from the database. */
   add(key: K, delta: number): void {
-    this.#mirror.update(key, (value) => value + delta);
+    const held = this.#mirror.held(key);
+    if (held !== undefined) this.#mirror.set(key, held + delta);
   }
 
   clear(): void {
