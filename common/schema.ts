@@ -228,9 +228,31 @@ function readMessage(record: Record<string, unknown>): Request | null {
   if (!isCseq(sequence) || typeof to !== 'string' || to.length > 256 || !isRecord(body)) return null;
   const text = body.text;
   if (typeof text !== 'string' || text.length < 1 || text.length > MAX_FRAME_BYTES || !MESSAGE_TEXT_PATTERN.test(text)) return null;
-  const normalized = normalizeName(to);
-  if (nameProblem(normalized) !== null) return null;
+  const normalized = acceptedName(to);
+  if (normalized === null) return null;
   return { method: 'MESSAGE', cseq: sequence, to: normalized, body: { text } };
+}
+
+/**
+ * Names as written, normalised, that were found acceptable: a host reads the same few in the `to`
+ * of every MESSAGE, and checking one (its scripts word by word) cost more than the rest of the
+ * frame's reading. Emptied when full; a spelling longer than any name could be (padded with
+ * spaces, say) is checked each time, so the memory stays small.
+ */
+const accepted = new Map<string, string>();
+const MAX_ACCEPTED = 10_000;
+const MAX_ACCEPTED_LENGTH = 64;
+
+/** `raw` normalised, when that is an acceptable name; else null. */
+function acceptedName(raw: string): string | null {
+  const known = accepted.get(raw);
+  if (known !== undefined) return known;
+  const normalized = normalizeName(raw);
+  if (nameProblem(normalized) !== null) return null;
+  if (raw.length > MAX_ACCEPTED_LENGTH) return normalized;
+  if (accepted.size >= MAX_ACCEPTED) accepted.clear();
+  accepted.set(raw, normalized);
+  return normalized;
 }
 
 /** A NOTIFY of event `receipt` only; the others are rare and left to the schema. */
