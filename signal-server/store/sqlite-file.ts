@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { StoreError } from './host-store.js';
 import { openConnection, preferredBinding, type BindingName, type Connection, type Params, type Row } from './sqlite-binding.js';
 
-
 export const DATABASE_FILE = 'host.db';
 
 /**
