@@ -59,8 +59,13 @@ export class Mailbox {
     if (name === undefined) return;
     // A phone reports what came in its last 100 ms, most often one message: nothing to group then.
     const only = receipts.length === 1 ? receipts[0] : undefined;
-    if (only !== undefined) this.#tellSender(only.from, name, state, [only.id], atOf(only));
-    else for (const [sender, changed] of groupBySender(receipts)) this.#tellSender(sender, name, state, changed.map((receipt) => receipt.id), atOf(changed[0] as Receipt));
+    if (only !== undefined) {
+      this.#tellSender(only.from, name, state, [only.id], atOf(only));
+      return;
+    }
+    for (const [sender, changed] of groupBySender(receipts)) {
+      this.#tellSender(sender, name, state, changed.map((receipt) => receipt.id), atOf(changed[0] as Receipt));
+    }
   }
 
   /** Tells `sender` that `recipient` (its name) has `state` for the messages `ids`, at `at`. */
