@@ -10,7 +10,7 @@ import { StoreError, type HostStore, type MessageId, type StoreLimits, type Voic
 import { ownerHash } from '../../signal-server/owner-key.js';
 import { BINDINGS, type BindingName } from '../../signal-server/store/sqlite-binding.js';
 import { closeDatabase, inspectDatabase as inspectWith, MIGRATIONS, openDatabase, query } from '../../signal-server/store/sqlite-file.js';
-import { CHECKPOINT_CHANGES, openSqliteStore } from '../../signal-server/store/sqlite-store.js';
+import { BUSY_COMMIT_CALLS, CHECKPOINT_CHANGES, openSqliteStore } from '../../signal-server/store/sqlite-store.js';
 import { alice, bob, carol, clock, describeHostStore, leaveVoicemail, send, texts } from './host-store-contract.js';
 import { STORM_RECIPIENTS } from './store-storm.js';
 
@@ -312,6 +312,45 @@ describe.each(BINDINGS)('on %s', (binding) => {
       expect(await store.storeMessage(alice.key, bob.key, 'same turn')).toEqual({ kind: 'refused', reason: 'sender-full' });
       expect(await delivered).toHaveLength(1);
       expect(await store.storeMessage(alice.key, bob.key, 'next turn')).toMatchObject({ kind: 'stored' });
+    });
+  });
+
+  describe('group commit', () => {
+    // Far longer than a commit and its sync take, so that a wait for the spacing stands out.
+    const SPACING_MS = 1_000;
+    async function spacedStore(): Promise<HostStore> {
+      const limits = { maxUndeliveredPerRecipient: 10_000, maxUndeliveredPerSender: 10_000 };
+      const store = await openSqliteStore({ dir: await freshDir(), limits, now: () => clock.now, binding, commitSpacingMs: SPACING_MS });
+      open.push(store);
+      for (const user of [alice, bob]) await store.sawUser(user);
+      return store;
+    }
+    const answeredAfter = async (call: Promise<unknown>): Promise<number> => {
+      const asked = performance.now();
+      await call;
+      return performance.now() - asked;
+    };
+
+    it('answers calls that wait on each other at once while the store is quiet', async () => {
+      const store = await spacedStore();
+      const started = performance.now();
+      for (let i = 0; i < 5; i++) await send(store, alice, bob, `one at a time ${i}`);
+      expect(performance.now() - started).toBeLessThan(SPACING_MS / 2);
+    });
+
+    it("holds a busy store's next calls for the spacing, then is quiet again", async () => {
+      const store = await spacedStore();
+      // One turn of BUSY_COMMIT_CALLS calls: a busy commit.
+      await Promise.all(Array.from({ length: BUSY_COMMIT_CALLS }, (_, i) => send(store, alice, bob, `busy ${i}`)));
+      const first = answeredAfter(store.storeMessage(alice.key, bob.key, 'held 1'));
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = answeredAfter(store.storeMessage(alice.key, bob.key, 'held 2'));
+      // Allowing half the spacing for the busy commit's own sync, before its calls were answered.
+      expect(await first).toBeGreaterThan(SPACING_MS / 2);
+      expect(await second).toBeGreaterThan(SPACING_MS / 2);
+      // That commit held two calls: the store is quiet, and the next call commits at once.
+      expect(await answeredAfter(store.pendingFor(bob.key))).toBeLessThan(SPACING_MS / 2);
+      expect(texts(await store.pendingFor(bob.key))).toEqual([...Array.from({ length: BUSY_COMMIT_CALLS }, (_, i) => `busy ${i}`), 'held 1', 'held 2']);
     });
   });
 
