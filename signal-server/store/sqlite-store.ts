@@ -179,7 +179,7 @@ export const CHECKPOINT_CHANGES = 2_000;
  * A busy store's commits are this far apart at the least (group commit): calls made within it join
  * the next commit instead of each turn committing, and syncing, its own few. At 5,000 messages a
  * second turns made 400 to 850 commits a second of about 12 calls; spaced, 200 at most, for about
- * 7 % less of the server's CPU a message (BENCHMARKS.md, "Commits 5 ms apart"). Busy: its last
+ * 8 % less of the server's CPU a message (BENCHMARKS.md, "Commits 5 ms apart"). Busy: its last
  * commit held BUSY_COMMIT_CALLS calls or more. A quiet store commits at once, so that calls that
  * wait on each other (a registration's three) never wait for the spacing.
  */
