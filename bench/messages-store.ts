@@ -1,16 +1,19 @@
 /**
  * `npm run bench:messages-store`: the host's message store alone (no sockets), on a fresh folder
  * with 1,000 users: messages stored per second with many senders waiting at once and with one,
- * then how long a user's pending messages take to read and mark delivered. Then, at a fixed rate
- * (BENCH_RATE a second, default 5,000, for BENCH_RATE_SECONDS, default 6), what a message and its
- * delivery cost the event loop and the process, the store in memory (the bench's own share), on the
- * event loop, and on a thread of its own (`serve --store-thread`): the share of the server's time its
- * store takes, without the sockets that blur it in bench:messages. Stops by itself.
+ * then how long a user's pending messages take to read and mark delivered, and what a user who keeps
+ * a full history costs to read. Then, at a fixed rate (BENCH_RATE a second, default 5,000, for
+ * BENCH_RATE_SECONDS, default 6), what a message and its delivery cost the event loop and the
+ * process, the store in memory (the bench's own share), on the event loop, and on a thread of its
+ * own (`serve --store-thread`): the share of the server's time its store takes, without the sockets
+ * that blur it in bench:messages. Stops by itself.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { MAX_RECEIPT_IDS } from '../common/protocol.js';
+import { DEFAULTS } from '../signal-server/options.js';
 import { userRef, type HostStore, type MessageId, type UserRef } from '../signal-server/store/host-store.js';
 import { openSqliteStore } from '../signal-server/store/sqlite-store.js';
 import { openThreadedStore, STORE_BATCH_MS } from '../signal-server/store/store-thread.js';
@@ -114,6 +117,71 @@ async function fixedRate(store: HostStore, users: readonly UserRef[]): Promise<{
   return { eventLoopMicros: (busy.active * 1000) / total, eventLoopShare: busy.utilization, processMicros: (cpu.user + cpu.system) / total };
 }
 
+/**
+ * Users who each keep a full history (maxKeptMessagesPerRecipient's default) from HISTORY_SENDERS
+ * people, a third of it read, their messages interleaved in the table as on a busy host.
+ */
+const HISTORY = DEFAULTS.storeLimits.maxKeptMessagesPerRecipient;
+const HISTORY_KEEPERS = 10;
+const HISTORY_SENDERS = 20;
+const HISTORY_READS = 50;
+
+/**
+ * What the store reads for a user who keeps a full history: their unread counts, which every
+ * registration reads, and a conversation's page. The event loop's busy time for each, since the
+ * call's own latency waits for the commit's disk sync as well.
+ */
+async function longHistories(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'leanphone-bench-store-'));
+  const store = await openSqliteStore({ dir, limits: { maxUndeliveredPerRecipient: HISTORY, maxUndeliveredPerSender: HISTORY * HISTORY_KEEPERS } });
+  try {
+    const keepers = Array.from({ length: HISTORY_KEEPERS }, (_, index) => userRef(`Keeper ${index}`));
+    const senders = Array.from({ length: HISTORY_SENDERS }, (_, index) => userRef(`Sender ${index}`));
+    for (const user of [...keepers, ...senders]) await store.sawUser(user);
+    const total = HISTORY * HISTORY_KEEPERS;
+    const ids: MessageId[][] = keepers.map(() => []);
+    for (let made = 0; made < total; ) {
+      const batch = Array.from({ length: Math.min(IN_FLIGHT, total - made) }, (_, index) => {
+        const from = senders[Math.floor((made + index) / HISTORY_KEEPERS) % HISTORY_SENDERS] as UserRef;
+        const to = keepers[(made + index) % HISTORY_KEEPERS] as UserRef;
+        return store.storeMessage(from.key, to.key, `message ${made + index} from ${from.name}: see you at the stand-up`);
+      });
+      for (const outcome of await Promise.all(batch)) {
+        if (outcome.kind !== 'stored') throw new Error(`refused: ${outcome.reason}`);
+        ids[made % HISTORY_KEEPERS]?.push(outcome.value.id);
+        made += 1;
+      }
+    }
+    for (const [index, keeper] of keepers.entries()) {
+      const theirs = ids[index] ?? [];
+      for (let start = 0; start < theirs.length; start += MAX_RECEIPT_IDS) {
+        const chunk = theirs.slice(start, start + MAX_RECEIPT_IDS);
+        await store.markDelivered(keeper.key, chunk);
+        await store.markRead(keeper.key, chunk.filter((_, at) => at % 3 === 0));
+      }
+    }
+    const busyMs = async (call: () => Promise<unknown>): Promise<number> => {
+      const before = performance.eventLoopUtilization();
+      await call();
+      return performance.eventLoopUtilization(before).active;
+    };
+    const counts: number[] = [];
+    const pages: number[] = [];
+    for (let index = 0; index < HISTORY_READS; index += 1) {
+      const keeper = keepers[index % HISTORY_KEEPERS] as UserRef;
+      counts.push(await busyMs(() => store.unreadCounts(keeper.key)));
+      const peer = senders[index % HISTORY_SENDERS] as UserRef;
+      pages.push(await busyMs(() => store.conversation(keeper.key, peer.key, DEFAULTS.historyPageSize)));
+    }
+    console.log(`${HISTORY_KEEPERS} users keeping ${HISTORY} messages each from ${HISTORY_SENDERS} people; the event loop's time (${HISTORY_READS} of each):`);
+    console.log(`  a user's unread counts (each registration): ${latency(summarizeLatencies(counts))}`);
+    console.log(`  a conversation's page of ${DEFAULTS.historyPageSize}: ${latency(summarizeLatencies(pages))}`);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** A store of each kind on a fresh folder with USERS users, through the fixed rate. */
 async function fixedRates(users: readonly UserRef[]): Promise<void> {
   const kinds = [
@@ -176,6 +244,7 @@ async function main(): Promise<void> {
     await store.close();
     await rm(dir, { recursive: true, force: true });
   }
+  await longHistories();
   await fixedRates(Array.from({ length: USERS }, (_, index) => userRef(`User ${index}`)));
 }
 

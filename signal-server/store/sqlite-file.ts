@@ -63,6 +63,13 @@ export const MIGRATIONS: readonly string[] = [
   // once, from messages_waiting, and a recipient's unread ones from messages_to (sqlite-store.ts).
   `DROP INDEX messages_waiting_from;
    DROP INDEX messages_unread;`,
+  // One index a recipient, where a message went into two at random places: its history in order
+  // (the trim, the counts), and with whom and whether read, so that a registration's unread counts
+  // and a conversation's page read the index alone, never the rows (BENCHMARKS.md, "One index a
+  // recipient"). A sender's messages are found by a scan of the table, as only --forget needs them.
+  `DROP INDEX messages_from;
+   DROP INDEX messages_to;
+   CREATE INDEX messages_inbox ON messages (to_key, seq, from_key, read_at);`,
 ];
 
 /**

@@ -142,13 +142,21 @@ const SQL = {
   addMessage: 'INSERT INTO messages (id, from_key, to_key, text, sent_at) VALUES (?, ?, ?, ?, ?)',
   pendingFor: `${MESSAGE} WHERE m.to_key = ? AND m.delivered_at IS NULL ORDER BY m.seq`,
   seqInConversation: `SELECT seq FROM messages m WHERE m.id = :id AND ${IN_CONVERSATION}`,
-  conversation: `${MESSAGE} WHERE ${IN_CONVERSATION} AND m.seq < :before ORDER BY m.seq DESC LIMIT :limit`,
+  /**
+   * Each side's newest messages before :before, read back along the other's inbox (messages_inbox)
+   * until a page is found: a page reads about a page's rows, not the whole conversation's.
+   */
+  conversation: `${MESSAGE} WHERE m.seq IN (
+      SELECT seq FROM (SELECT seq FROM messages WHERE to_key = :a AND from_key = :p AND seq < :before ORDER BY seq DESC LIMIT :limit)
+      UNION ALL
+      SELECT seq FROM (SELECT seq FROM messages WHERE to_key = :p AND from_key = :a AND seq < :before ORDER BY seq DESC LIMIT :limit))
+    ORDER BY m.seq DESC LIMIT :limit`,
   deliver: `UPDATE messages SET delivered_at = ? WHERE id = ? AND to_key = ? AND delivered_at IS NULL
     RETURNING from_key`,
   read: 'UPDATE messages SET read_at = ? WHERE id = ? AND to_key = ? AND read_at IS NULL RETURNING from_key, delivered_at',
   trimKept: `DELETE FROM messages WHERE seq IN
     (SELECT seq FROM messages WHERE to_key = ? AND delivered_at IS NOT NULL ORDER BY seq LIMIT ?)`,
-  /** Reads the recipient's messages (messages_to), at most maxKept and maxUndelivered, once a registration. */
+  /** Reads the recipient's entries in messages_inbox alone, at most maxKept and maxUndelivered, once a registration. */
   unreadCounts: `SELECT m.from_key, u.name, count(*) AS n FROM messages m JOIN users u ON u.key = m.from_key
     WHERE m.to_key = ? AND m.read_at IS NULL GROUP BY m.from_key ORDER BY m.from_key`,
 
