@@ -117,6 +117,18 @@ async function fixedRate(store: HostStore, users: readonly UserRef[]): Promise<{
   return { eventLoopMicros: (busy.active * 1000) / total, eventLoopShare: busy.utilization, processMicros: (cpu.user + cpu.system) / total };
 }
 
+/** A store opened by `open` on a fresh folder, for `use`; then closed, and its folder removed. */
+async function withFreshStore<T>(open: (dir: string) => Promise<HostStore>, use: (store: HostStore) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'leanphone-bench-store-'));
+  const store = await open(dir);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Users who each keep a full history (maxKeptMessagesPerRecipient's default) from HISTORY_SENDERS
  * people, a third of it read, their messages interleaved in the table as on a busy host.
@@ -132,9 +144,8 @@ const HISTORY_READS = 50;
  * call's own latency waits for the commit's disk sync as well.
  */
 async function longHistories(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'leanphone-bench-store-'));
-  const store = await openSqliteStore({ dir, limits: { maxUndeliveredPerRecipient: HISTORY, maxUndeliveredPerSender: HISTORY * HISTORY_KEEPERS } });
-  try {
+  const limits = { maxUndeliveredPerRecipient: HISTORY, maxUndeliveredPerSender: HISTORY * HISTORY_KEEPERS };
+  await withFreshStore((dir) => openSqliteStore({ dir, limits }), async (store) => {
     const keepers = Array.from({ length: HISTORY_KEEPERS }, (_, index) => userRef(`Keeper ${index}`));
     const senders = Array.from({ length: HISTORY_SENDERS }, (_, index) => userRef(`Sender ${index}`));
     for (const user of [...keepers, ...senders]) await store.sawUser(user);
@@ -171,10 +182,7 @@ async function longHistories(): Promise<void> {
     console.log(`${HISTORY_KEEPERS} users keeping ${HISTORY} messages each from ${HISTORY_SENDERS} people; the event loop's time (${HISTORY_READS} of each):`);
     console.log(`  a user's unread counts (each registration): ${latency(summarizeLatencies(counts))}`);
     console.log(`  a conversation's page of ${DEFAULTS.historyPageSize}: ${latency(summarizeLatencies(pages))}`);
-  } finally {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** A store of each kind on a fresh folder with USERS users, through the fixed rate. */
@@ -187,26 +195,20 @@ async function fixedRates(users: readonly UserRef[]): Promise<void> {
   ] as const;
   console.log(`fixed rate: ${RATE} messages a second for ${RATE_SECONDS} s, each reported delivered ${REPORT_AFTER_MS} ms later:`);
   for (const [label, open] of kinds) {
-    const dir = await mkdtemp(join(tmpdir(), 'leanphone-bench-store-'));
-    const store = await open(dir);
-    try {
+    const run = await withFreshStore(open, async (store) => {
       await Promise.all(users.map((user) => store.sawUser(user)));
-      const run = await fixedRate(store, users);
-      console.log(
-        `  the store ${label}: its event loop ${run.eventLoopMicros.toFixed(1)} µs a message and its delivery (${Math.round(100 * run.eventLoopShare)} % busy), the process ${run.processMicros.toFixed(1)} µs`,
-      );
-    } finally {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+      return fixedRate(store, users);
+    });
+    console.log(
+      `  the store ${label}: its event loop ${run.eventLoopMicros.toFixed(1)} µs a message and its delivery (${Math.round(100 * run.eventLoopShare)} % busy), the process ${run.processMicros.toFixed(1)} µs`,
+    );
   }
 }
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
-  const dir = await mkdtemp(join(tmpdir(), 'leanphone-bench-store-'));
-  const store = await openSqliteStore({ dir, limits: { maxUndeliveredPerRecipient: MESSAGES, maxUndeliveredPerSender: MESSAGES } });
-  try {
+  const limits = { maxUndeliveredPerRecipient: MESSAGES, maxUndeliveredPerSender: MESSAGES };
+  await withFreshStore((dir) => openSqliteStore({ dir, limits }), async (store) => {
     const users = Array.from({ length: USERS }, (_, index) => userRef(`User ${index}`));
     await Promise.all(users.map((user) => store.sawUser(user)));
     // SQLite runs as WebAssembly: the first thousands of calls run before V8 has optimised it.
@@ -235,10 +237,7 @@ async function main(): Promise<void> {
     }
     console.log(`read pending (${(delivered / USERS).toFixed(0)} per user, ${USERS} users one by one): ${latency(summarizeLatencies(reads))}`);
     console.log(`mark those delivered: ${latency(summarizeLatencies(marks))}`);
-  } finally {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
   await longHistories();
   await fixedRates(Array.from({ length: USERS }, (_, index) => userRef(`User ${index}`)));
 }

@@ -143,8 +143,8 @@ const SQL = {
   pendingFor: `${MESSAGE} WHERE m.to_key = ? AND m.delivered_at IS NULL ORDER BY m.seq`,
   seqInConversation: `SELECT seq FROM messages m WHERE m.id = :id AND ${IN_CONVERSATION}`,
   /**
-   * Each side's newest messages before :before, read back along the other's inbox (messages_inbox)
-   * until a page is found: a page reads about a page's rows, not the whole conversation's.
+   * Each side's newest messages before :before, each read back along its recipient's inbox
+   * (messages_inbox): a page reads about a page's rows, not the whole conversation's.
    */
   conversation: `${MESSAGE} WHERE m.seq IN (
       SELECT seq FROM (SELECT seq FROM messages WHERE to_key = :a AND from_key = :p AND seq < :before ORDER BY seq DESC LIMIT :limit)
